@@ -1,0 +1,118 @@
+//! Throughline's Leptos app: the shell, routes and pages. Data reaches pages through one
+//! server function, [`load_page`], which reads what the server's request pipeline resolved
+//! (tenant branding, the signed-in user, the CSRF token); pages never touch the database.
+use leptos::prelude::*;
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+use serde::{Deserialize, Serialize};
+
+pub mod routes;
+
+/// Branding of the host a page is served on.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Brand {
+    pub product_name: String,
+    /// The tenant's (or, on the platform host, the partner platform's) name.
+    pub org_name: String,
+    /// `#rrggbb`, validated on the server.
+    pub primary_color: String,
+    pub logo_url: String,
+}
+
+/// The signed-in user as pages show them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Viewer {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub role_label: String,
+    pub customer_name: Option<String>,
+    pub home: String,
+}
+
+/// A message for the sign-in form after a failed attempt.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Flash {
+    pub message: String,
+    pub email: String,
+}
+
+/// Everything a page needs from the request, resolved once by the server.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PageCtx {
+    pub brand: Brand,
+    pub viewer: Option<Viewer>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+    /// Tenants shown on the partner console (empty elsewhere).
+    pub tenants: Vec<TenantSummary>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TenantSummary {
+    pub name: String,
+    pub product_name: String,
+    pub slug: String,
+    pub primary_color: String,
+    pub url: String,
+}
+
+/// Returns the request's page context.
+#[server]
+pub async fn load_page() -> Result<PageCtx, ServerFnError> {
+    let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
+    parts.extensions.get::<PageCtx>().cloned().ok_or_else(|| ServerFnError::new("no page context"))
+}
+
+/// The HTML document. Branding in `<head>` is rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let brand = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<PageCtx>().map(|c| c.brand.clone()));
+    #[cfg(not(feature = "ssr"))]
+    let brand: Option<Brand> = None;
+    let (title, color, icon) = match brand {
+        Some(b) => (b.product_name, b.primary_color, b.logo_url),
+        None => ("Throughline".to_owned(), "#334155".to_owned(), "/logo.svg".to_owned()),
+    };
+    let css = format!(":root{{--brand:{color}}}");
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>{title}</title>
+                <link rel="icon" href=icon type="image/svg+xml"/>
+                <style>{css}</style>
+                <link rel="stylesheet" href="/pkg/throughline.css"/>
+                <HydrationScripts options/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    // Marks the document once the wasm has hydrated (effects run only in the browser).
+    Effect::new(|| {
+        if let Some(b) = document().body() {
+            let _ = b.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <routes::NotFound/> }>
+                <Route path=path!("/login") view=routes::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/portal") view=routes::PortalHome ssr=SsrMode::Async/>
+                <Route path=path!("/workspace") view=routes::WorkspaceHome ssr=SsrMode::Async/>
+                <Route path=path!("/partner") view=routes::PartnerHome ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

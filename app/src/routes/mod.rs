@@ -1,0 +1,161 @@
+//! Pages. Each one loads the [`PageCtx`](crate::PageCtx) and renders inside [`Frame`].
+use crate::{PageCtx, load_page};
+use leptos::prelude::*;
+
+/// Loads the page context and renders `body` with it, under the branded header.
+#[component]
+fn Frame<F, V>(body: F) -> impl IntoView
+where
+    F: Fn(PageCtx) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let ctx = Resource::new(|| (), |_| load_page());
+    let body = std::sync::Arc::new(body);
+    view! {
+        <Suspense fallback=|| view! { <p class="p-8 text-slate-500">"Loading…"</p> }>
+            {move || {
+                let body = body.clone();
+                Suspend::new(async move {
+                    match ctx.await {
+                        Ok(c) => view! { <Header ctx=c.clone()/> <main class="mx-auto max-w-5xl p-6">{body(c)}</main> }.into_any(),
+                        Err(e) => view! { <p role="alert" class="p-8 text-red-700">"This page could not be loaded: " {e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header(ctx: PageCtx) -> impl IntoView {
+    let viewer = ctx.viewer.clone();
+    view! {
+        <header data-testid="brand-header" class="bg-brand text-white">
+            <div class="mx-auto flex max-w-5xl items-center gap-3 p-4">
+                <img src=ctx.brand.logo_url.clone() alt="" class="h-9 w-9 rounded bg-white/10"/>
+                <span data-testid="product-name" class="text-lg font-semibold">{ctx.brand.product_name.clone()}</span>
+                <span class="text-sm opacity-80">{ctx.brand.org_name.clone()}</span>
+                <span class="flex-1"></span>
+                {viewer.map(|v| view! {
+                    <span class="text-sm">{v.name} " · " {v.role_label}</span>
+                    <form method="post" action="/logout">
+                        <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
+                        <button type="submit" class="rounded border border-white/60 px-3 py-1 text-sm hover:bg-white/10">"Sign out"</button>
+                    </form>
+                })}
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    view! {
+        <Frame body=|c: PageCtx| {
+            let flash = c.flash.clone();
+            let email = flash.as_ref().map(|f| f.email.clone()).unwrap_or_default();
+            view! {
+                <section class="mx-auto mt-10 max-w-sm rounded-lg bg-white p-6 shadow">
+                    <h1 class="mb-4 text-xl font-semibold">"Sign in to " {c.brand.product_name.clone()}</h1>
+                    {flash.map(|f| view! { <p role="alert" class="mb-4 rounded bg-red-50 p-3 text-sm text-red-800">{f.message}</p> })}
+                    <form method="post" action="/login" class="space-y-4">
+                        <input type="hidden" name="csrf" value=c.csrf.clone()/>
+                        <div>
+                            <label for="email" class="block text-sm font-medium">"Email"</label>
+                            <input id="email" name="email" type="email" autocomplete="username" required value=email
+                                class="mt-1 w-full rounded border border-slate-300 p-2"/>
+                        </div>
+                        <div>
+                            <label for="password" class="block text-sm font-medium">"Password"</label>
+                            <input id="password" name="password" type="password" autocomplete="current-password" required
+                                class="mt-1 w-full rounded border border-slate-300 p-2"/>
+                        </div>
+                        <button type="submit" class="w-full rounded bg-brand p-2 font-medium text-white">"Sign in"</button>
+                    </form>
+                </section>
+            }
+        }/>
+    }
+}
+
+fn who(c: &PageCtx) -> impl IntoView + use<> {
+    let v = c.viewer.clone();
+    view! {
+        <dl class="mt-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+            <dt class="text-slate-500">"Signed in as"</dt><dd data-testid="viewer-name">{v.as_ref().map(|v| v.name.clone())}</dd>
+            <dt class="text-slate-500">"Role"</dt><dd data-testid="viewer-role">{v.as_ref().map(|v| v.role_label.clone())}</dd>
+            <dt class="text-slate-500">"Organisation"</dt><dd data-testid="org-name">{c.brand.org_name.clone()}</dd>
+        </dl>
+    }
+}
+
+#[component]
+pub fn PortalHome() -> impl IntoView {
+    view! {
+        <Frame body=|c: PageCtx| {
+            let customer = c.viewer.as_ref().and_then(|v| v.customer_name.clone()).unwrap_or_default();
+            view! {
+                <h1 class="text-2xl font-semibold">"Customer portal"</h1>
+                <p class="mt-1 text-slate-600" data-testid="customer-name">{customer}</p>
+                {who(&c)}
+                <p class="mt-6 rounded border border-dashed border-slate-300 p-4 text-slate-600">
+                    "Your orders, shipments and invoices will appear here as soon as they are recorded."
+                </p>
+            }
+        }/>
+    }
+}
+
+#[component]
+pub fn WorkspaceHome() -> impl IntoView {
+    view! {
+        <Frame body=|c: PageCtx| view! {
+            <h1 class="text-2xl font-semibold">"Staff workspace"</h1>
+            {who(&c)}
+            <p class="mt-6 rounded border border-dashed border-slate-300 p-4 text-slate-600">
+                "No exception queues yet: queues for credit holds, backorders, disputes and cash application are being set up."
+            </p>
+        }/>
+    }
+}
+
+#[component]
+pub fn PartnerHome() -> impl IntoView {
+    view! {
+        <Frame body=|c: PageCtx| {
+            let tenants = c.tenants.clone();
+            view! {
+                <h1 class="text-2xl font-semibold">"Partner console"</h1>
+                {who(&c)}
+                <h2 class="mt-6 text-lg font-semibold">"Tenants"</h2>
+                <table class="mt-2 w-full text-left text-sm">
+                    <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th></tr></thead>
+                    <tbody>
+                        {tenants.into_iter().map(|t| view! {
+                            <tr class="border-t">
+                                <td class="p-2">{t.name}</td>
+                                <td class="p-2">{t.product_name}</td>
+                                <td class="p-2"><span class="inline-block h-4 w-4 rounded align-middle" style=format!("background:{}", t.primary_color)></span> " " {t.primary_color.clone()}</td>
+                                <td class="p-2"><a class="text-blue-700 underline" href=t.url.clone()>{t.url.clone()}</a></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        }/>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+        r.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="mx-auto max-w-xl p-10">
+            <h1 class="text-2xl font-semibold">"Page not found"</h1>
+            <p class="mt-2"><a class="underline" href="/">"Go to the start page"</a></p>
+        </main>
+    }
+}

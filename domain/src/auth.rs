@@ -1,0 +1,164 @@
+//! Sign-in, the signed-in principal, and disabling users.
+use crate::db::Db;
+use crate::entity::{customer, login_failure, platform_user, session, user};
+use crate::error::Result;
+use crate::password;
+use crate::tenancy::Scope;
+use crate::types::{Email, Role};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use uuid::Uuid;
+
+/// Who is signed in.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub customer_name: Option<String>,
+}
+
+/// Limits on failed sign-ins within a window.
+#[derive(Clone, Debug)]
+pub struct LoginLimits {
+    pub per_account: u64,
+    pub per_ip: u64,
+    pub window_minutes: i64,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self { per_account: 5, per_ip: 50, window_minutes: 15 }
+    }
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Success(Principal),
+    /// Unknown e-mail or wrong password: deliberately the same answer.
+    Invalid,
+    Disabled,
+    RateLimited { window_minutes: i64 },
+}
+
+struct Account {
+    id: Uuid,
+    name: String,
+    email: String,
+    hash: String,
+    role: String,
+    disabled: bool,
+    customer_id: Option<Uuid>,
+}
+
+async fn find_account(db: &Db, scope: &Scope, email: &str) -> Result<Option<Account>> {
+    Ok(match scope {
+        Scope::Platform => platform_user::Entity::find()
+            .filter(platform_user::Column::Email.eq(email))
+            .one(db.platform())
+            .await?
+            .map(|u| Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_id: None }),
+        Scope::Tenant(t) => {
+            let txn = db.tenant_txn(&t.slug).await?;
+            let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(&txn).await?;
+            txn.commit().await?;
+            u.map(|u| Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_id: u.customer_id })
+        }
+    })
+}
+
+async fn failures_since(db: &Db, key: &str, minutes: i64) -> Result<u64> {
+    let since = Utc::now() - chrono::Duration::minutes(minutes);
+    Ok(login_failure::Entity::find()
+        .filter(login_failure::Column::Key.eq(key))
+        .filter(login_failure::Column::At.gt(since))
+        .count(db.platform())
+        .await?)
+}
+
+/// Checks the password of `email` in `scope`, applying the rate limits per account and per
+/// client address. Failures are counted; a success clears the account's count.
+#[tracing::instrument(skip_all, fields(scope = %scope.key()))]
+pub async fn login(db: &Db, scope: &Scope, email: &str, password: &str, ip: &str, limits: &LoginLimits) -> Result<LoginOutcome> {
+    let email_norm = Email::parse(email).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| email.trim().to_lowercase());
+    let acct_key = format!("acct:{}:{}", scope.key(), email_norm);
+    let ip_key = format!("ip:{ip}");
+    if failures_since(db, &acct_key, limits.window_minutes).await? >= limits.per_account
+        || failures_since(db, &ip_key, limits.window_minutes).await? >= limits.per_ip
+    {
+        return Ok(LoginOutcome::RateLimited { window_minutes: limits.window_minutes });
+    }
+    let account = find_account(db, scope, &email_norm).await?;
+    let ok = password::verify(password.to_owned(), account.as_ref().map(|a| a.hash.clone())).await;
+    let txn = db.platform().begin().await?;
+    if !ok {
+        for key in [&acct_key, &ip_key] {
+            login_failure::ActiveModel { key: Set(key.clone()), at: Set(Utc::now()), ..Default::default() }.insert(&txn).await?;
+        }
+        txn.commit().await?;
+        return Ok(LoginOutcome::Invalid);
+    }
+    login_failure::Entity::delete_many().filter(login_failure::Column::Key.eq(&acct_key)).exec(&txn).await?;
+    txn.commit().await?;
+    let a = account.expect("verified implies found");
+    if a.disabled {
+        return Ok(LoginOutcome::Disabled);
+    }
+    Ok(LoginOutcome::Success(principal_of(db, scope, a).await?))
+}
+
+async fn principal_of(db: &Db, scope: &Scope, a: Account) -> Result<Principal> {
+    let role = Role::parse(&a.role).map_err(crate::error::Error::Invalid)?;
+    let customer_name = match (scope, a.customer_id) {
+        (Scope::Tenant(t), Some(cid)) => {
+            let txn = db.tenant_txn(&t.slug).await?;
+            let c = customer::Entity::find_by_id(cid).one(&txn).await?;
+            txn.commit().await?;
+            c.map(|c| c.name)
+        }
+        _ => None,
+    };
+    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name })
+}
+
+/// Loads the signed-in user of a session; `None` when the user is gone or disabled.
+pub async fn load_principal(db: &Db, scope: &Scope, user_id: Uuid) -> Result<Option<Principal>> {
+    let account = match scope {
+        Scope::Platform => platform_user::Entity::find_by_id(user_id).one(db.platform()).await?.map(|u| Account {
+            id: u.id, name: u.name, email: u.email, hash: String::new(), role: u.role, disabled: u.disabled, customer_id: None,
+        }),
+        Scope::Tenant(t) => {
+            let txn = db.tenant_txn(&t.slug).await?;
+            let u = user::Entity::find_by_id(user_id).one(&txn).await?;
+            txn.commit().await?;
+            u.map(|u| Account { id: u.id, name: u.name, email: u.email, hash: String::new(), role: u.role, disabled: u.disabled, customer_id: u.customer_id })
+        }
+    };
+    match account {
+        Some(a) if !a.disabled => Ok(Some(principal_of(db, scope, a).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// The key under which sessions record their user, so that they can be ended together.
+pub fn user_key(scope: &Scope, user_id: Uuid) -> String {
+    format!("{}:{}", scope.key(), user_id)
+}
+
+/// Disables (or re-enables) a tenant user and ends every session they have.
+pub async fn set_tenant_user_disabled(db: &Db, scope: &Scope, email: &str, disabled: bool) -> Result<()> {
+    let Scope::Tenant(t) = scope else { return Err(crate::error::Error::Invalid("not a tenant".into())) };
+    let txn = db.tenant_txn(&t.slug).await?;
+    let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(&txn).await?.ok_or(crate::error::Error::NotFound)?;
+    let id = u.id;
+    let mut am: user::ActiveModel = u.into();
+    am.disabled = Set(disabled);
+    am.updated_at = Set(Utc::now());
+    am.update(&txn).await?;
+    txn.commit().await?;
+    if disabled {
+        session::Entity::delete_many().filter(session::Column::UserKey.eq(user_key(scope, id))).exec(db.platform()).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! The one door to the databases. Platform data lives in the platform database; each
+//! tenant's data lives in its own PostgreSQL schema or its own SQLite file, and
+//! [`Db::tenant_txn`] is the only place that knows how to open it.
+use crate::types::TenantSlug;
+use migrations::{MigratorTrait, PlatformMigrator, TenantMigrator};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    platform: DatabaseConnection,
+    kind: Kind,
+}
+
+enum Kind {
+    Postgres,
+    /// One file per tenant under `dir`; connections opened on first use and kept.
+    Sqlite { dir: PathBuf, tenants: Mutex<HashMap<String, DatabaseConnection>> },
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.inner.kind {
+            Kind::Postgres => "Db(postgres)",
+            Kind::Sqlite { .. } => "Db(sqlite)",
+        })
+    }
+}
+
+async fn connect(url: &str, max: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max).min_connections(1).sqlx_logging(false);
+    let conn = Database::connect(opts).await?;
+    if conn.get_database_backend() == DbBackend::Sqlite {
+        conn.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
+            .await?;
+    }
+    Ok(conn)
+}
+
+impl Db {
+    /// Opens PostgreSQL at `url` with a pool of `max` connections.
+    pub async fn postgres(url: &str, max: u32) -> Result<Self, DbErr> {
+        let platform = connect(url, max).await?;
+        Ok(Self { inner: Arc::new(Inner { platform, kind: Kind::Postgres }) })
+    }
+
+    /// Opens the embedded SQLite layout: `dir/platform.db` and `dir/tenants/<slug>.db`.
+    pub async fn sqlite(dir: PathBuf) -> Result<Self, DbErr> {
+        std::fs::create_dir_all(dir.join("tenants")).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        let url = format!("sqlite://{}?mode=rwc", dir.join("platform.db").display());
+        let platform = connect(&url, 4).await?;
+        Ok(Self { inner: Arc::new(Inner { platform, kind: Kind::Sqlite { dir, tenants: Mutex::new(HashMap::new()) } }) })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.inner.kind, Kind::Postgres)
+    }
+
+    /// The platform database (partners, tenants, sessions, platform users).
+    pub fn platform(&self) -> &DatabaseConnection {
+        &self.inner.platform
+    }
+
+    pub async fn migrate_platform(&self) -> Result<(), DbErr> {
+        PlatformMigrator::up(self.platform(), None).await
+    }
+
+    async fn sqlite_tenant(&self, slug: &TenantSlug) -> Result<DatabaseConnection, DbErr> {
+        let Kind::Sqlite { dir, tenants } = &self.inner.kind else { unreachable!("sqlite_tenant on postgres") };
+        let mut map = tenants.lock().await;
+        if let Some(c) = map.get(slug.as_str()) {
+            return Ok(c.clone());
+        }
+        let url = format!("sqlite://{}?mode=rwc", dir.join("tenants").join(format!("{slug}.db")).display());
+        let conn = connect(&url, 4).await?;
+        map.insert(slug.as_str().to_owned(), conn.clone());
+        Ok(conn)
+    }
+
+    /// Begins a transaction in the tenant's own data. On PostgreSQL this is `BEGIN` followed
+    /// by `SET LOCAL search_path`, so the setting dies with the transaction and a pooled
+    /// connection never carries one tenant's path into another tenant's request.
+    pub async fn tenant_txn(&self, slug: &TenantSlug) -> Result<DatabaseTransaction, DbErr> {
+        match &self.inner.kind {
+            Kind::Postgres => {
+                let txn = self.inner.platform.begin().await?;
+                txn.execute_unprepared(&format!("SET LOCAL search_path TO \"{}\"", slug.schema_name())).await?;
+                Ok(txn)
+            }
+            Kind::Sqlite { .. } => self.sqlite_tenant(slug).await?.begin().await,
+        }
+    }
+
+    /// Creates (if needed) and migrates a tenant's schema or file, in one transaction.
+    pub async fn provision_tenant(&self, slug: &TenantSlug) -> Result<(), DbErr> {
+        if self.is_postgres() {
+            let txn = self.inner.platform.begin().await?;
+            txn.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", slug.schema_name())).await?;
+            txn.execute_unprepared(&format!("SET LOCAL search_path TO \"{}\"", slug.schema_name())).await?;
+            TenantMigrator::up(&txn, None).await?;
+            txn.commit().await
+        } else {
+            let txn = self.tenant_txn(slug).await?;
+            TenantMigrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+    }
+
+    /// Answers whether the platform database responds.
+    pub async fn ping(&self) -> bool {
+        self.inner.platform.execute_unprepared("SELECT 1").await.is_ok()
+    }
+}

@@ -1,0 +1,185 @@
+//! Creating partners, tenants and users, and the demo data built from them.
+use crate::db::Db;
+use crate::entity::{customer, partner, platform_user, tenant, tenant_domain, user};
+use crate::error::{Error, Result};
+use crate::password;
+use crate::tenancy::TenantInfo;
+use crate::types::{Email, HexColor, Role, TenantSlug};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use uuid::Uuid;
+
+pub const DEMO_PASSWORD: &str = "throughline-demo";
+
+pub async fn create_partner(db: &Db, name: &str) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    partner::ActiveModel { id: Set(id), name: Set(name.into()), created_at: Set(now), updated_at: Set(now) }.insert(db.platform()).await?;
+    Ok(id)
+}
+
+pub struct NewTenant<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub product_name: &'a str,
+    pub primary_color: &'a str,
+    pub logo_svg: String,
+}
+
+/// Records a tenant and provisions its schema or file. The tenant row is written only after
+/// its schema is migrated, so a half-provisioned tenant is never served.
+pub async fn create_tenant(db: &Db, partner_id: Uuid, t: NewTenant<'_>) -> Result<TenantInfo> {
+    let slug = TenantSlug::parse(t.slug).map_err(Error::Invalid)?;
+    let color = HexColor::parse(t.primary_color).map_err(Error::Invalid)?;
+    db.provision_tenant(&slug).await?;
+    let now = Utc::now();
+    let row = tenant::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        partner_id: Set(partner_id),
+        slug: Set(slug.as_str().into()),
+        name: Set(t.name.into()),
+        product_name: Set(t.product_name.into()),
+        primary_color: Set(color.as_str().into()),
+        logo_svg: Set(t.logo_svg),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db.platform())
+    .await?;
+    Ok(row.into())
+}
+
+pub async fn add_custom_domain(db: &Db, tenant_id: Uuid, domain: &str) -> Result<()> {
+    let now = Utc::now();
+    tenant_domain::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant_id),
+        domain: Set(domain.to_ascii_lowercase()),
+        verified: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db.platform())
+    .await?;
+    Ok(())
+}
+
+pub async fn create_customer(db: &Db, t: &TenantInfo, external_id: &str, name: &str) -> Result<Uuid> {
+    let txn = db.tenant_txn(&t.slug).await?;
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    customer::ActiveModel { id: Set(id), external_id: Set(external_id.into()), name: Set(name.into()), created_at: Set(now), updated_at: Set(now) }
+        .insert(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Creates a tenant user with an already computed password hash.
+pub async fn create_tenant_user(db: &Db, t: &TenantInfo, email: &str, name: &str, role: Role, customer_id: Option<Uuid>, hash: &str) -> Result<Uuid> {
+    let email = Email::parse(email).map_err(Error::Invalid)?;
+    if role.is_platform() {
+        return Err(Error::Invalid(format!("{} is a platform role, not a tenant role", role.as_str())));
+    }
+    if (role == Role::Customer) != customer_id.is_some() {
+        return Err(Error::Invalid("a customer user needs a customer account, and only a customer user has one".into()));
+    }
+    let txn = db.tenant_txn(&t.slug).await?;
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    user::ActiveModel {
+        id: Set(id),
+        email: Set(email.as_str().into()),
+        name: Set(name.into()),
+        password_hash: Set(hash.into()),
+        role: Set(role.as_str().into()),
+        customer_id: Set(customer_id),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+pub async fn create_platform_user(db: &Db, partner_id: Option<Uuid>, email: &str, name: &str, role: Role, hash: &str) -> Result<Uuid> {
+    let email = Email::parse(email).map_err(Error::Invalid)?;
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    platform_user::ActiveModel {
+        id: Set(id),
+        partner_id: Set(partner_id),
+        email: Set(email.as_str().into()),
+        name: Set(name.into()),
+        password_hash: Set(hash.into()),
+        role: Set(role.as_str().into()),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db.platform())
+    .await?;
+    Ok(id)
+}
+
+fn logo(initials: &str, color: &str, shape: &str) -> String {
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><{shape} fill="{color}"/><text x="32" y="41" font-family="sans-serif" font-size="24" font-weight="700" fill="#fff" text-anchor="middle">{initials}</text></svg>"##
+    )
+}
+
+/// Migrates every tenant; logs progress every 100 tenants so that a start with many is visible.
+pub async fn migrate_all(db: &Db) -> Result<usize> {
+    db.migrate_platform().await?;
+    let tenants = tenant::Entity::find().all(db.platform()).await?;
+    let total = tenants.len();
+    for (i, t) in tenants.iter().enumerate() {
+        db.provision_tenant(&TenantSlug::parse(&t.slug).map_err(Error::Invalid)?).await?;
+        if (i + 1) % 100 == 0 || i + 1 == total {
+            tracing::info!(done = i + 1, total, "tenant migrations");
+        }
+    }
+    Ok(total)
+}
+
+/// Seeds the demo partner, tenants and users unless a partner exists already.
+/// Returns whether it seeded. The demo password is for the demo only.
+pub async fn seed_demo(db: &Db) -> Result<bool> {
+    if partner::Entity::find().count(db.platform()).await? > 0 {
+        return Ok(false);
+    }
+    let hash = password::hash(DEMO_PASSWORD.into()).await;
+    let p = create_partner(db, "Northwind Partners").await?;
+    create_platform_user(db, Some(p), "partner@northwind.test", "Nora Partner", Role::PartnerAdmin, &hash).await?;
+
+    let acme = create_tenant(db, p, NewTenant {
+        slug: "acme",
+        name: "Acme Industrial Supply",
+        product_name: "Acme Order Hub",
+        primary_color: "#1d4ed8",
+        logo_svg: logo("A", "#1d4ed8", r#"rect x="0" y="0" width="64" height="64" rx="12""#),
+    })
+    .await?;
+    create_tenant_user(db, &acme, "admin@acme.test", "Ada Admin", Role::TenantAdmin, None, &hash).await?;
+    create_tenant_user(db, &acme, "clerk@acme.test", "Carl Clerk", Role::ArClerk, None, &hash).await?;
+    create_tenant_user(db, &acme, "service@acme.test", "Sam Service", Role::CustomerService, None, &hash).await?;
+    let initech = create_customer(db, &acme, "C-1001", "Initech Manufacturing").await?;
+    create_tenant_user(db, &acme, "buyer@initech.test", "Bill Buyer", Role::Customer, Some(initech), &hash).await?;
+
+    let bg = create_tenant(db, p, NewTenant {
+        slug: "bluegrass",
+        name: "Bluegrass Foodservice",
+        product_name: "Bluegrass Connect",
+        primary_color: "#047857",
+        logo_svg: logo("B", "#047857", r#"circle cx="32" cy="32" r="32""#),
+    })
+    .await?;
+    create_tenant_user(db, &bg, "admin@bluegrass.test", "Bea Admin", Role::TenantAdmin, None, &hash).await?;
+    create_tenant_user(db, &bg, "clerk@bluegrass.test", "Cole Clerk", Role::ArClerk, None, &hash).await?;
+    let globex = create_customer(db, &bg, "G-2001", "Globex Restaurants").await?;
+    create_tenant_user(db, &bg, "buyer@globex.test", "Gina Buyer", Role::Customer, Some(globex), &hash).await?;
+    Ok(true)
+}

@@ -1,0 +1,94 @@
+//! Which tenant a request belongs to, decided by its Host alone.
+use crate::db::Db;
+use crate::entity::{tenant, tenant_domain};
+use crate::error::Result;
+use crate::types::TenantSlug;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+/// A tenant as the request pipeline needs it: identity and branding.
+#[derive(Clone, Debug)]
+pub struct TenantInfo {
+    pub id: Uuid,
+    pub slug: TenantSlug,
+    pub name: String,
+    pub product_name: String,
+    pub primary_color: String,
+    pub logo_svg: String,
+}
+
+impl From<tenant::Model> for TenantInfo {
+    fn from(t: tenant::Model) -> Self {
+        Self {
+            id: t.id,
+            slug: TenantSlug::parse(&t.slug).expect("stored slugs are valid"),
+            name: t.name,
+            product_name: t.product_name,
+            primary_color: t.primary_color,
+            logo_svg: t.logo_svg,
+        }
+    }
+}
+
+/// The realm a request is served in: the platform (partner console) or one tenant.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    Platform,
+    Tenant(TenantInfo),
+}
+
+impl Scope {
+    /// A stable key for this scope, recorded with sessions and rate-limit counters.
+    pub fn key(&self) -> String {
+        match self {
+            Scope::Platform => "platform".into(),
+            Scope::Tenant(t) => format!("tenant:{}", t.id),
+        }
+    }
+}
+
+/// Strips the port and lower-cases a Host header value.
+pub fn host_name(host: &str) -> String {
+    let h = host.trim().to_ascii_lowercase();
+    match h.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_owned(),
+        _ => h,
+    }
+}
+
+/// Resolves a Host to its scope: the base domain is the platform, `<slug>.<base>` an active
+/// tenant, any other name a verified custom domain. `None` for anything else.
+pub async fn resolve_host(db: &Db, host: &str, base_domain: &str) -> Result<Option<Scope>> {
+    let name = host_name(host);
+    if name == base_domain {
+        return Ok(Some(Scope::Platform));
+    }
+    let found = if let Some(sub) = name.strip_suffix(&format!(".{base_domain}")) {
+        match TenantSlug::parse(sub) {
+            Ok(slug) => tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(db.platform()).await?,
+            Err(_) => None,
+        }
+    } else {
+        match tenant_domain::Entity::find()
+            .filter(tenant_domain::Column::Domain.eq(name))
+            .filter(tenant_domain::Column::Verified.eq(true))
+            .one(db.platform())
+            .await?
+        {
+            Some(d) => tenant::Entity::find_by_id(d.tenant_id).one(db.platform()).await?,
+            None => None,
+        }
+    };
+    Ok(found.filter(|t| t.active).map(|t| Scope::Tenant(t.into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_name;
+
+    #[test]
+    fn the_port_is_stripped_from_a_host() {
+        assert_eq!(host_name("Acme.Localhost:3000"), "acme.localhost");
+        assert_eq!(host_name("portal.example.com"), "portal.example.com");
+    }
+}

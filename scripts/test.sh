@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, the integration suite on a throwaway PostgreSQL cluster and
+# on SQLite, and the end-to-end suite in headless Chromium against the built server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-tools.sh test
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+PGBIN="$(dirname "$(command -v initdb 2>/dev/null || echo /usr/lib/postgresql/15/bin/initdb)")"
+RUN="$(mktemp -d /tmp/throughline-test.XXXXXX)"
+chmod 755 "$RUN"
+PGPORT=$(( 20000 + RANDOM % 20000 ))
+E2E_PORT=$(( 40000 + RANDOM % 10000 ))
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  if [ -f "$RUN/pg/postmaster.pid" ]; then
+    if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $RUN/pg -m immediate stop" >/dev/null 2>&1 || true
+    else "$PGBIN/pg_ctl" -D "$RUN/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  fi
+  rm -rf "$RUN"
+}
+trap cleanup EXIT
+
+echo "==> starting a throwaway PostgreSQL cluster on port $PGPORT"
+pgrun() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$RUN"
+pgrun "$PGBIN/initdb -D $RUN/pg -U postgres -A trust --no-sync -E UTF8" >/dev/null
+pgrun "$PGBIN/pg_ctl -D $RUN/pg -l $RUN/pg.log -w -o '-p $PGPORT -k $RUN -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300' start" >/dev/null
+export THROUGHLINE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+
+echo "==> unit tests and the integration suite on PostgreSQL"
+cargo test --workspace
+echo "==> the integration suite on SQLite"
+THROUGHLINE_TEST_DATABASE_URL="" cargo test -p server --test api
+
+echo "==> building the site (server + wasm + css)"
+cargo leptos build
+echo "==> end-to-end tests in headless Chromium"
+mkdir -p "$RUN/e2e-data"
+THROUGHLINE_DATA_DIR="$RUN/e2e-data" LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site \
+  THROUGHLINE_LOG=warn ./target/debug/throughline serve > "$RUN/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.3; done
+curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null || { cat "$RUN/server.log"; exit 1; }
+BASE_PORT=$E2E_PORT node --test end2end/tests/ || { tail -50 "$RUN/server.log"; exit 1; }

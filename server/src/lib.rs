@@ -1,0 +1,458 @@
+//! The HTTP server: request pipeline (tenant from Host, sessions, CSRF, security headers),
+//! sign-in handlers, health checks and the Leptos pages. `main.rs` only parses the command
+//! line and calls [`serve`].
+pub mod config;
+
+use app::{Brand, Flash, PageCtx, TenantSummary, Viewer};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use config::Config;
+use domain::auth::{self, LoginLimits, LoginOutcome, Principal};
+use domain::entity::tenant;
+use domain::session_store::SqlSessionStore;
+use domain::tenancy::{self, Scope};
+use domain::Db;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::EntityTrait;
+use std::net::SocketAddr;
+use tower::ServiceExt;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
+
+pub const SESSION_COOKIE: &str = "tl_session";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    pub store: SqlSessionStore,
+    /// The Leptos page router, used to render the sign-in page again after a failed attempt.
+    pages: Router,
+}
+
+/// Opens the configured database: PostgreSQL when `DATABASE_URL` says so, else SQLite files.
+pub async fn open_db(config: &Config) -> Result<Db, sea_orm::DbErr> {
+    match &config.database_url {
+        Some(url) if url.0.starts_with("postgres") => Db::postgres(&url.0, config.db_pool).await,
+        Some(url) if url.0.starts_with("sqlite:") => {
+            Db::sqlite(url.0.trim_start_matches("sqlite://").trim_start_matches("sqlite:").into()).await
+        }
+        Some(_) => Err(sea_orm::DbErr::Custom("DATABASE_URL must start with postgres:// or sqlite://".into())),
+        None => Db::sqlite(config.data_dir.clone()).await,
+    }
+}
+
+/// Migrates the platform and every tenant, then seeds the demo data if configured.
+pub async fn prepare(db: &Db, config: &Config) -> domain::Result<bool> {
+    db.migrate_platform().await?;
+    domain::seed::migrate_all(db).await?;
+    if config.seed_demo { domain::seed::seed_demo(db).await } else { Ok(false) }
+}
+
+/// Builds the whole application router.
+pub fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(app::App);
+    let opts = leptos_options.clone();
+    let pages: Router = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, || {}, move || app::shell(opts.clone()))
+        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .with_state(leptos_options);
+    let store = SqlSessionStore::new(db.clone());
+    let state = AppState { db, config: config.clone(), store: store.clone(), pages: pages.clone() };
+
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_secure(config.https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+
+    let tenant_routes = Router::<AppState>::new()
+        .route("/", get(root))
+        .route("/login", post(login_post))
+        .route("/logout", post(logout_post))
+        .route("/branding/logo.svg", get(logo))
+        .fallback_service(pages)
+        .layer(middleware::from_fn_with_state(state.clone(), page_context))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_foreign_session))
+        .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), resolve_tenant));
+
+    let hsts = if config.https { Some(HeaderValue::from_static("max-age=31536000; includeSubDomains")) } else { None };
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(tenant_routes)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            // Leptos' hydration bootstrap is an inline module script, hence 'unsafe-inline'.
+            HeaderValue::from_static("default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws:; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, host = %host, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    if st.db.ping().await { "ready".into_response() } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response() }
+}
+
+fn neutral_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;max-width:40rem;margin:4rem auto\"><h1>{title}</h1><p>{text}</p></body></html>"
+    );
+    (status, Html(html)).into_response()
+}
+
+/// Resolves the tenant from the Host header alone. Unknown hosts get a neutral 404.
+async fn resolve_tenant(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned).or_else(|| req.uri().host().map(str::to_owned));
+    let Some(host) = host else {
+        return neutral_page(StatusCode::BAD_REQUEST, "Bad request", "The request has no Host header.");
+    };
+    match tenancy::resolve_host(&st.db, &host, &st.config.base_domain).await {
+        Ok(Some(scope)) => {
+            tracing::Span::current().record("host", tracing::field::display(scope.key()));
+            req.extensions_mut().insert(scope);
+            next.run(req).await
+        }
+        Ok(None) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no site at this address."),
+        Err(e) => {
+            tracing::error!(error = %e, "tenant lookup failed");
+            neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.")
+        }
+    }
+}
+
+/// Refuses state-changing requests whose Origin is another site (CSRF defence in depth;
+/// forms also carry a per-session token).
+async fn same_origin_writes(req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+            let origin_host = origin.split("://").nth(1).unwrap_or("");
+            if origin != "null" && !origin_host.eq_ignore_ascii_case(host) {
+                return neutral_page(StatusCode::FORBIDDEN, "Forbidden", "Cross-site form submissions are not accepted.");
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// Removes a session cookie that belongs to another tenant (or the platform) before the
+/// session layer sees it, so such a cookie is simply no session here and is never touched.
+async fn refuse_foreign_session(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let scope_key = req.extensions().get::<Scope>().map(Scope::key).unwrap_or_default();
+    let mut kept: Vec<String> = Vec::new();
+    let mut changed = false;
+    for value in req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+        for c in value.split(';').map(str::trim).filter(|c| !c.is_empty()) {
+            if let Some(id) = c.strip_prefix(&format!("{SESSION_COOKIE}=")) {
+                if let Some(owner) = st.store.scope_of(id).await {
+                    if owner != scope_key {
+                        changed = true;
+                        continue;
+                    }
+                }
+            }
+            kept.push(c.to_owned());
+        }
+    }
+    if changed {
+        req.headers_mut().remove(header::COOKIE);
+        if !kept.is_empty() {
+            if let Ok(v) = HeaderValue::from_str(&kept.join("; ")) {
+                req.headers_mut().insert(header::COOKIE, v);
+            }
+        }
+    }
+    next.run(req).await
+}
+
+fn random_token() -> String {
+    use rand_token::random_hex;
+    random_hex()
+}
+
+mod rand_token {
+    /// 32 random bytes as hex, from the OS generator (via uuid's v4 randomness).
+    pub fn random_hex() -> String {
+        format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+    }
+}
+
+/// The signed-in user, if any, as resolved for this request.
+#[derive(Clone)]
+pub struct Auth(pub Option<Principal>);
+
+/// Loads the session's user, makes sure the session has a CSRF token, guards the role home
+/// pages, and records the [`PageCtx`] for the Leptos pages.
+async fn page_context(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    let Some(scope) = req.extensions().get::<Scope>().cloned() else { return next.run(req).await };
+    let path = req.uri().path().to_owned();
+    let is_asset = path.starts_with("/pkg/") || path.starts_with("/branding/") || path.ends_with(".svg") || path.ends_with(".ico");
+    if is_asset {
+        return next.run(req).await;
+    }
+    let uid = session.get::<String>("uid").await.ok().flatten().and_then(|u| u.parse().ok());
+    let principal = match uid {
+        Some(id) => match auth::load_principal(&st.db, &scope, id).await {
+            Ok(Some(p)) => Some(p),
+            Ok(None) => {
+                // The user is gone or disabled: end this session.
+                let _ = session.flush().await;
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "loading the signed-in user failed");
+                return neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.");
+            }
+        },
+        None => None,
+    };
+    let csrf = match session.get::<String>("csrf").await.ok().flatten() {
+        Some(t) => t,
+        None => {
+            let t = random_token();
+            let _ = session.insert("scope", scope.key()).await;
+            let _ = session.insert("csrf", &t).await;
+            t
+        }
+    };
+    // Role home pages: anonymous users go to sign in, others to their own home.
+    if let Some(required) = ["/portal", "/workspace", "/partner"].iter().find(|p| path == **p) {
+        match &principal {
+            None => return Redirect::to("/login").into_response(),
+            Some(p) if p.role.home() != *required => return Redirect::to(p.role.home()).into_response(),
+            _ => {}
+        }
+    }
+    let tenants = if path == "/partner" { partner_tenants(&st).await } else { Vec::new() };
+    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants };
+    req.extensions_mut().insert(ctx);
+    req.extensions_mut().insert(Auth(principal));
+    next.run(req).await
+}
+
+async fn partner_tenants(st: &AppState) -> Vec<TenantSummary> {
+    let port = "";
+    tenant::Entity::find()
+        .all(st.db.platform())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| TenantSummary {
+            url: format!("//{}.{}{port}", t.slug, st.config.base_domain),
+            name: t.name,
+            product_name: t.product_name,
+            slug: t.slug,
+            primary_color: t.primary_color,
+        })
+        .collect()
+}
+
+fn brand_of(scope: &Scope) -> Brand {
+    match scope {
+        Scope::Platform => Brand {
+            product_name: "Throughline Partner Console".into(),
+            org_name: "Throughline".into(),
+            primary_color: "#334155".into(),
+            logo_url: "/logo.svg".into(),
+        },
+        Scope::Tenant(t) => Brand {
+            product_name: t.product_name.clone(),
+            org_name: t.name.clone(),
+            primary_color: t.primary_color.clone(),
+            logo_url: "/branding/logo.svg".into(),
+        },
+    }
+}
+
+fn viewer_of(p: &Principal) -> Viewer {
+    Viewer {
+        name: p.name.clone(),
+        email: p.email.clone(),
+        role: p.role.as_str().into(),
+        role_label: p.role.label().into(),
+        customer_name: p.customer_name.clone(),
+        home: p.role.home().into(),
+    }
+}
+
+async fn root(Extension(auth): Extension<Auth>) -> Redirect {
+    match auth.0 {
+        Some(p) => Redirect::to(p.role.home()),
+        None => Redirect::to("/login"),
+    }
+}
+
+async fn logo(Extension(scope): Extension<Scope>) -> Response {
+    match scope {
+        Scope::Tenant(t) => ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=300")], t.logo_svg).into_response(),
+        Scope::Platform => Redirect::to("/logo.svg").into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn client_ip(st: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+    if st.config.trust_proxy {
+        if let Some(first) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
+            return first.trim().to_owned();
+        }
+    }
+    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+async fn csrf_ok(session: &Session, given: &str) -> bool {
+    match session.get::<String>("csrf").await.ok().flatten() {
+        Some(expected) => !given.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()),
+        None => false,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Renders the sign-in page again with a message and the given status.
+async fn login_again(st: &AppState, parts: &axum::http::request::Parts, status: StatusCode, message: &str, email: &str) -> Response {
+    let mut ctx = parts.extensions.get::<PageCtx>().cloned().expect("page context");
+    ctx.flash = Some(Flash { message: message.into(), email: email.into() });
+    let mut req = Request::builder().method(Method::GET).uri("/login").body(Body::empty()).expect("request");
+    *req.headers_mut() = parts.headers.clone();
+    req.headers_mut().remove(header::CONTENT_TYPE);
+    req.headers_mut().remove(header::CONTENT_LENGTH);
+    req.extensions_mut().insert(ctx);
+    let mut resp = st.pages.clone().oneshot(req).await.into_response();
+    *resp.status_mut() = status;
+    resp
+}
+
+async fn login_post(
+    State(st): State<AppState>,
+    session: Session,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    parts: axum::http::request::Parts,
+    Extension(scope): Extension<Scope>,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return login_again(&st, &parts, StatusCode::BAD_REQUEST, "The sign-in form was incomplete. Enter your e-mail and password.", "").await;
+    };
+    if !csrf_ok(&session, &form.csrf).await {
+        return login_again(&st, &parts, StatusCode::FORBIDDEN, "Your sign-in form has expired. Please try again.", &form.email).await;
+    }
+    if form.email.trim().is_empty() || form.password.is_empty() {
+        return login_again(&st, &parts, StatusCode::UNPROCESSABLE_ENTITY, "Enter your e-mail and your password.", &form.email).await;
+    }
+    let ip = client_ip(&st, &parts.headers, Some(peer));
+    let limits = LoginLimits { per_account: st.config.login_per_account, per_ip: st.config.login_per_ip, window_minutes: st.config.login_window_minutes };
+    match auth::login(&st.db, &scope, &form.email, &form.password, &ip, &limits).await {
+        Ok(LoginOutcome::Success(p)) => {
+            // A new session id at sign-in defeats session fixation.
+            if let Err(e) = session.cycle_id().await {
+                tracing::error!(error = %e, "session rotation failed");
+                return neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.");
+            }
+            let _ = session.insert("uid", p.user_id.to_string()).await;
+            let _ = session.insert("user_key", auth::user_key(&scope, p.user_id)).await;
+            let _ = session.insert("scope", scope.key()).await;
+            let _ = session.insert("csrf", random_token()).await;
+            tracing::info!(user = %p.user_id, "signed in");
+            Redirect::to(p.role.home()).into_response()
+        }
+        Ok(LoginOutcome::Invalid) => login_again(&st, &parts, StatusCode::UNAUTHORIZED, "The e-mail or password is not correct.", &form.email).await,
+        Ok(LoginOutcome::Disabled) => login_again(&st, &parts, StatusCode::FORBIDDEN, "This account has been disabled. Ask your administrator.", &form.email).await,
+        Ok(LoginOutcome::RateLimited { window_minutes }) => {
+            let msg = format!("Too many sign-in attempts. Wait {window_minutes} minutes and try again.");
+            let mut r = login_again(&st, &parts, StatusCode::TOO_MANY_REQUESTS, &msg, &form.email).await;
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(window_minutes * 60));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed");
+            neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.")
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout_post(session: Session, form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>) -> Response {
+    let token = form.map(|f| f.0.csrf).unwrap_or_default();
+    if !csrf_ok(&session, &token).await {
+        return neutral_page(StatusCode::FORBIDDEN, "Forbidden", "The sign-out form has expired. Reload the page and try again.");
+    }
+    let _ = session.flush().await;
+    Redirect::to("/login").into_response()
+}
+
+/// Runs the server until Ctrl-C or SIGTERM, finishing requests in flight.
+pub async fn serve(config: Config, leptos_options: LeptosOptions) -> anyhow_lite::Result<()> {
+    let db = open_db(&config).await?;
+    let seeded = prepare(&db, &config).await?;
+    let addr = leptos_options.site_addr;
+    let port = addr.port();
+    let app = router(db, config.clone(), leptos_options);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, seeded, "Throughline is listening");
+    let base = &config.base_domain;
+    println!("Throughline is running.");
+    println!("  Partner console:  http://{base}:{port}   partner@northwind.test");
+    println!("  Acme Order Hub:    http://acme.{base}:{port}   admin@acme.test, clerk@acme.test, service@acme.test, buyer@initech.test");
+    println!("  Bluegrass Connect: http://bluegrass.{base}:{port}   admin@bluegrass.test, clerk@bluegrass.test, buyer@globex.test");
+    println!("  Demo password (demo only): {}", domain::seed::DEMO_PASSWORD);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async { tokio::signal::ctrl_c().await.ok(); };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) { s.recv().await; }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// A boxed error for the top level.
+pub mod anyhow_lite {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}

@@ -1,0 +1,465 @@
+//! Integration tests through HTTP against a real database: PostgreSQL when
+//! `THROUGHLINE_TEST_DATABASE_URL` names a cluster (each test gets its own database), else
+//! SQLite files in a fresh folder. `make test` runs this binary once for each.
+use domain::Db;
+use domain::auth;
+use domain::entity::customer;
+use domain::seed;
+use domain::tenancy::{self, Scope};
+use domain::types::TenantSlug;
+use leptos::prelude::LeptosOptions;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use server::config::Config;
+use std::net::SocketAddr;
+
+struct TestApp {
+    addr: SocketAddr,
+    db: Db,
+    config: Config,
+    db_url: Option<String>,
+    _dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+fn base_config(dir: &std::path::Path, db_url: Option<String>) -> Config {
+    Config {
+        database_url: db_url.map(server::config::Secret),
+        data_dir: dir.join("data"),
+        base_domain: "localhost".into(),
+        https: false,
+        seed_demo: true,
+        login_per_account: 5,
+        login_per_ip: 50,
+        login_window_minutes: 15,
+        trust_proxy: false,
+        db_pool: 5,
+    }
+}
+
+async fn fresh_database() -> Option<String> {
+    let admin = std::env::var("THROUGHLINE_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let conn = sea_orm::Database::connect(&admin).await.expect("connect to the test cluster");
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    conn.close().await.ok();
+    let (base, _) = admin.rsplit_once('/').expect("url has a database");
+    Some(format!("{base}/{name}"))
+}
+
+async fn start(config: Config, dir: tempfile::TempDir, db_url: Option<String>) -> TestApp {
+    let db = server::open_db(&config).await.expect("open db");
+    server::prepare(&db, &config).await.expect("migrate and seed");
+    let opts = LeptosOptions::builder().output_name("throughline").site_root(dir.path().join("site").display().to_string()).build();
+    let app = server::router(db.clone(), config.clone(), opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    TestApp { addr, db, config, db_url, _dir: dir, server }
+}
+
+async fn spawn_app_with(f: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database().await;
+    let mut config = base_config(dir.path(), db_url.clone());
+    f(&mut config);
+    start(config, dir, db_url).await
+}
+
+async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+impl TestApp {
+    /// A fresh "browser": its own cookie jar, every demo host resolving to this server.
+    fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .resolve("acme.localhost", self.addr)
+            .resolve("bluegrass.localhost", self.addr)
+            .resolve("localhost", self.addr)
+            .resolve("unknown.localhost", self.addr)
+            .resolve("portal.acme-supply.test", self.addr)
+            .build()
+            .unwrap()
+    }
+
+    fn url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}:{}{path}", self.addr.port())
+    }
+
+    async fn csrf(&self, c: &reqwest::Client, host: &str) -> String {
+        let html = c.get(self.url(host, "/login")).send().await.unwrap().text().await.unwrap();
+        extract_csrf(&html)
+    }
+
+    async fn login(&self, c: &reqwest::Client, host: &str, email: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf(c, host).await;
+        c.post(self.url(host, "/login")).form(&[("email", email), ("password", password), ("csrf", &csrf)]).send().await.unwrap()
+    }
+
+    async fn scope(&self, host: &str) -> Scope {
+        tenancy::resolve_host(&self.db, host, "localhost").await.unwrap().unwrap()
+    }
+
+    /// Stops this server and starts another on the same database (a restart).
+    async fn restart(self) -> TestApp {
+        self.server.abort();
+        let _ = self.server.await;
+        start(self.config, self._dir, self.db_url).await
+    }
+}
+
+fn extract_csrf(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("csrf field on the page") + "name=\"csrf\" value=\"".len();
+    html[i..].split('"').next().unwrap().to_owned()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+const PW: &str = seed::DEMO_PASSWORD;
+
+#[tokio::test]
+async fn each_role_signs_in_and_lands_on_its_own_home_page() {
+    let app = spawn_app().await;
+    let cases = [
+        ("acme.localhost", "admin@acme.test", "/workspace", "Tenant admin", "Acme Order Hub"),
+        ("acme.localhost", "clerk@acme.test", "/workspace", "AR clerk", "Acme Order Hub"),
+        ("acme.localhost", "service@acme.test", "/workspace", "Customer service", "Acme Order Hub"),
+        ("acme.localhost", "buyer@initech.test", "/portal", "Customer", "Acme Order Hub"),
+        ("bluegrass.localhost", "buyer@globex.test", "/portal", "Customer", "Bluegrass Connect"),
+        ("localhost", "partner@northwind.test", "/partner", "Partner admin", "Throughline Partner Console"),
+    ];
+    for (host, email, home, role, product) in cases {
+        let b = app.browser();
+        let r = app.login(&b, host, email, PW).await;
+        assert_eq!(r.status(), 303, "{email}");
+        assert_eq!(location(&r), home, "{email}");
+        let page = b.get(app.url(host, home)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{email}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains(role), "{email}: role shown");
+        assert!(html.contains(&format!("<title>{product}</title>")), "{email}: product name in title");
+        // Another role's home sends the user back to their own.
+        let other = if home == "/portal" { "/workspace" } else { "/portal" };
+        let r = b.get(app.url(host, other)).send().await.unwrap();
+        assert_eq!(location(&r), home);
+    }
+    let b = app.browser();
+    app.login(&b, "acme.localhost", "buyer@initech.test", PW).await;
+    let html = b.get(app.url("acme.localhost", "/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Initech Manufacturing"));
+    assert!(html.contains("--brand:#1d4ed8"));
+    let b = app.browser();
+    app.login(&b, "localhost", "partner@northwind.test", PW).await;
+    let html = b.get(app.url("localhost", "/partner")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Acme Order Hub") && html.contains("Bluegrass Connect"));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_answer() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let wrong = app.login(&b, "acme.localhost", "admin@acme.test", "not-the-password").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong_html = wrong.text().await.unwrap();
+    let unknown = app.login(&b, "acme.localhost", "nobody@acme.test", "not-the-password").await;
+    assert_eq!(unknown.status(), 401);
+    let unknown_html = unknown.text().await.unwrap();
+    assert!(wrong_html.contains("The e-mail or password is not correct."));
+    assert!(unknown_html.contains("The e-mail or password is not correct."));
+    // Still not signed in.
+    let r = b.get(app.url("acme.localhost", "/workspace")).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn an_empty_form_is_refused_with_a_clear_message() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let csrf = app.csrf(&b, "acme.localhost").await;
+    let r = b.post(app.url("acme.localhost", "/login")).form(&[("email", ""), ("password", ""), ("csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter your e-mail and your password."));
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_account() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    for _ in 0..5 {
+        assert_eq!(app.login(&b, "acme.localhost", "clerk@acme.test", "wrong").await.status(), 401);
+    }
+    let r = app.login(&b, "acme.localhost", "clerk@acme.test", PW).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("Too many sign-in attempts"));
+    // Another account is unaffected.
+    assert_eq!(app.login(&b, "acme.localhost", "admin@acme.test", PW).await.status(), 303);
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_address() {
+    let app = spawn_app_with(|c| c.login_per_ip = 3).await;
+    let b = app.browser();
+    for who in ["a@acme.test", "b@acme.test", "c@acme.test"] {
+        assert_eq!(app.login(&b, "acme.localhost", who, "wrong").await.status(), 401);
+    }
+    assert_eq!(app.login(&b, "acme.localhost", "admin@acme.test", PW).await.status(), 429);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.login(&b, "acme.localhost", "clerk@acme.test", PW).await;
+    let html = b.get(app.url("acme.localhost", "/workspace")).send().await.unwrap().text().await.unwrap();
+    let csrf = extract_csrf(&html);
+    let r = b.post(app.url("acme.localhost", "/logout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let r = b.get(app.url("acme.localhost", "/workspace")).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn logout_without_the_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.login(&b, "acme.localhost", "clerk@acme.test", PW).await;
+    let r = b.post(app.url("acme.localhost", "/logout")).form(&[("csrf", "forged")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(b.get(app.url("acme.localhost", "/workspace")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let csrf = app.csrf(&b, "acme.localhost").await;
+    let r = b
+        .post(app.url("acme.localhost", "/login"))
+        .header("origin", "http://evil.example")
+        .form(&[("email", "admin@acme.test"), ("password", PW), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_sign_in() {
+    let app = spawn_app().await;
+    let b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("acme.localhost", app.addr).build().unwrap();
+    let r = b.get(app.url("acme.localhost", "/login")).send().await.unwrap();
+    let before = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = extract_csrf(&r.text().await.unwrap());
+    let r = b
+        .post(app.url("acme.localhost", "/login"))
+        .header("cookie", &before)
+        .form(&[("email", "admin@acme.test"), ("password", PW), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    let after = cookie.split(';').next().unwrap().to_owned();
+    assert_ne!(before, after);
+    // The pre-login id is no session any more.
+    let r = b.get(app.url("acme.localhost", "/workspace")).header("cookie", &before).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions_and_blocks_sign_in() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.login(&b, "acme.localhost", "clerk@acme.test", PW).await;
+    assert_eq!(b.get(app.url("acme.localhost", "/workspace")).send().await.unwrap().status(), 200);
+    let scope = app.scope("acme.localhost").await;
+    auth::set_tenant_user_disabled(&app.db, &scope, "clerk@acme.test", true).await.unwrap();
+    let r = b.get(app.url("acme.localhost", "/workspace")).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+    let r = app.login(&app.browser(), "acme.localhost", "clerk@acme.test", PW).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("disabled"));
+}
+
+#[tokio::test]
+async fn a_session_survives_a_server_restart() {
+    let app = spawn_app().await;
+    // Log in on the first server, capture the cookie, and replay it after the restart.
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("acme.localhost", app.addr).build().unwrap();
+    let r = raw.get(app.url("acme.localhost", "/login")).send().await.unwrap();
+    let c0 = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = extract_csrf(&r.text().await.unwrap());
+    let r = raw.post(app.url("acme.localhost", "/login")).header("cookie", &c0).form(&[("email", "admin@acme.test"), ("password", PW), ("csrf", &csrf)]).send().await.unwrap();
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let app = app.restart().await;
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("acme.localhost", app.addr).build().unwrap();
+    let r = raw.get(app.url("acme.localhost", "/workspace")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Ada Admin"));
+}
+
+#[tokio::test]
+async fn an_acme_user_cannot_sign_in_at_bluegrass() {
+    let app = spawn_app().await;
+    let r = app.login(&app.browser(), "bluegrass.localhost", "admin@acme.test", PW).await;
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn an_acme_session_cookie_is_no_session_at_bluegrass() {
+    let app = spawn_app().await;
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("acme.localhost", app.addr)
+        .resolve("bluegrass.localhost", app.addr)
+        .build()
+        .unwrap();
+    let r = raw.get(app.url("acme.localhost", "/login")).send().await.unwrap();
+    let c0 = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = extract_csrf(&r.text().await.unwrap());
+    let r = raw.post(app.url("acme.localhost", "/login")).header("cookie", &c0).form(&[("email", "admin@acme.test"), ("password", PW), ("csrf", &csrf)]).send().await.unwrap();
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    for path in ["/workspace", "/portal", "/"] {
+        let r = raw.get(app.url("bluegrass.localhost", path)).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(location(&r), "/login", "{path}");
+    }
+    let r = raw.get(app.url("bluegrass.localhost", "/login")).header("cookie", &cookie).send().await.unwrap();
+    assert!(!r.text().await.unwrap().contains("Ada Admin"));
+    // And the acme session itself is untouched by the attempt.
+    let r = raw.get(app.url("acme.localhost", "/workspace")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn an_unknown_host_gets_a_neutral_404() {
+    let app = spawn_app().await;
+    let r = app.browser().get(app.url("unknown.localhost", "/login")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("Acme") && !html.contains("Bluegrass"));
+}
+
+#[tokio::test]
+async fn a_verified_custom_domain_serves_its_tenant() {
+    let app = spawn_app().await;
+    let Scope::Tenant(acme) = app.scope("acme.localhost").await else { panic!() };
+    seed::add_custom_domain(&app.db, acme.id, "portal.acme-supply.test").await.unwrap();
+    let r = app.browser().get(app.url("portal.acme-supply.test", "/login")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("<title>Acme Order Hub</title>"));
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer_and_security_headers_are_set() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    assert_eq!(b.get(app.url("localhost", "/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(b.get(app.url("localhost", "/readyz")).send().await.unwrap().status(), 200);
+    let r = b.get(app.url("acme.localhost", "/login")).send().await.unwrap();
+    for h in ["x-content-type-options", "x-frame-options", "content-security-policy", "referrer-policy", "x-request-id"] {
+        assert!(r.headers().contains_key(h), "{h}");
+    }
+}
+
+#[tokio::test]
+async fn each_tenant_serves_its_own_logo() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let a = b.get(app.url("acme.localhost", "/branding/logo.svg")).send().await.unwrap().text().await.unwrap();
+    let g = b.get(app.url("bluegrass.localhost", "/branding/logo.svg")).send().await.unwrap().text().await.unwrap();
+    assert!(a.contains("#1d4ed8") && g.contains("#047857"));
+}
+
+#[tokio::test]
+async fn a_query_for_tenant_a_cannot_see_a_row_written_for_tenant_b() {
+    let app = spawn_app().await;
+    let Scope::Tenant(acme) = app.scope("acme.localhost").await else { panic!() };
+    let Scope::Tenant(bg) = app.scope("bluegrass.localhost").await else { panic!() };
+    seed::create_customer(&app.db, &bg, "ONLY-IN-B", "Bluegrass-only customer").await.unwrap();
+    let find = |slug: TenantSlug| {
+        let db = app.db.clone();
+        async move {
+            let txn = db.tenant_txn(&slug).await.unwrap();
+            let n = customer::Entity::find().filter(customer::Column::ExternalId.eq("ONLY-IN-B")).count(&txn).await.unwrap();
+            txn.commit().await.unwrap();
+            n
+        }
+    };
+    assert_eq!(find(acme.slug.clone()).await, 0);
+    assert_eq!(find(bg.slug.clone()).await, 1);
+    assert_eq!(find(acme.slug.clone()).await, 0);
+}
+
+#[tokio::test]
+async fn one_pooled_connection_serves_a_then_b_then_a_without_leaking() {
+    let app = spawn_app().await;
+    let Scope::Tenant(acme) = app.scope("acme.localhost").await else { panic!() };
+    let Scope::Tenant(bg) = app.scope("bluegrass.localhost").await else { panic!() };
+    seed::create_customer(&app.db, &bg, "ONLY-IN-B", "Bluegrass-only customer").await.unwrap();
+    // A pool of exactly one connection, so the same connection and its prepared statements
+    // serve every tenant in turn.
+    let one = match &app.db_url {
+        Some(url) => Db::postgres(url, 1).await.unwrap(),
+        None => app.db.clone(),
+    };
+    for (slug, expect_b, expect_names) in [(&acme.slug, 0, "Initech Manufacturing"), (&bg.slug, 1, "Globex Restaurants"), (&acme.slug, 0, "Initech Manufacturing")] {
+        let txn = one.tenant_txn(slug).await.unwrap();
+        let n = customer::Entity::find().filter(customer::Column::ExternalId.eq("ONLY-IN-B")).count(&txn).await.unwrap();
+        let names: Vec<String> = customer::Entity::find().all(&txn).await.unwrap().into_iter().map(|c| c.name).collect();
+        txn.commit().await.unwrap();
+        assert_eq!(n, expect_b, "{slug}");
+        assert!(names.iter().all(|n| n == expect_names || n == "Bluegrass-only customer"), "{slug}: {names:?}");
+        assert!(names.contains(&expect_names.to_owned()));
+    }
+    // Outside a tenant transaction the pooled connection has no tenant search path.
+    if one.is_postgres() {
+        let row = one.platform().query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, "SHOW search_path")).await.unwrap().unwrap();
+        let path: String = row.try_get("", "search_path").unwrap();
+        assert!(!path.contains("tenant_"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn provisioning_tenant_b_does_not_touch_tenant_a() {
+    let app = spawn_app().await;
+    let Scope::Tenant(acme) = app.scope("acme.localhost").await else { panic!() };
+    let count_a = |db: Db, slug: TenantSlug| async move {
+        let txn = db.tenant_txn(&slug).await.unwrap();
+        let n = domain::entity::user::Entity::find().count(&txn).await.unwrap();
+        txn.commit().await.unwrap();
+        n
+    };
+    let before = count_a(app.db.clone(), acme.slug.clone()).await;
+    let partner = seed::create_partner(&app.db, "Other Partner").await.unwrap();
+    let carbon = seed::create_tenant(&app.db, partner, seed::NewTenant {
+        slug: "carbon", name: "Carbon Co", product_name: "Carbon Hub", primary_color: "#111111", logo_svg: "<svg/>".into(),
+    })
+    .await
+    .unwrap();
+    seed::create_customer(&app.db, &carbon, "C-1001", "Same external id as in acme").await.unwrap();
+    assert_eq!(count_a(app.db.clone(), acme.slug.clone()).await, before);
+    let txn = app.db.tenant_txn(&acme.slug).await.unwrap();
+    let acme_c = customer::Entity::find().filter(customer::Column::ExternalId.eq("C-1001")).one(&txn).await.unwrap().unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(acme_c.name, "Initech Manufacturing");
+}
+
+#[tokio::test]
+async fn a_bad_tenant_slug_is_refused_before_anything_is_written() {
+    let app = spawn_app().await;
+    let partner = seed::create_partner(&app.db, "P").await.unwrap();
+    let err = seed::create_tenant(&app.db, partner, seed::NewTenant {
+        slug: "Bad\"Slug", name: "x", product_name: "x", primary_color: "#111111", logo_svg: String::new(),
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not a valid tenant slug"));
+}
