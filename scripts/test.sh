@@ -29,7 +29,7 @@ pgrun "$PGBIN/pg_ctl -D $RUN/pg -l $RUN/pg.log -w -o '-p $PGPORT -k $RUN -c list
 export THROUGHLINE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 
 echo "==> unit tests and the integration suite on PostgreSQL"
-cargo test --workspace
+cargo test --workspace --exclude frontend
 echo "==> the integration suite on SQLite"
 THROUGHLINE_TEST_DATABASE_URL="" cargo test -p server --test api
 

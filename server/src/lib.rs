@@ -77,7 +77,7 @@ pub fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> Router {
 
     let tenant_routes = Router::<AppState>::new()
         .route("/", get(root))
-        .route("/login", post(login_post))
+        .route("/login", post(login_post).fallback_service(pages.clone()))
         .route("/logout", post(logout_post))
         .route("/branding/logo.svg", get(logo))
         .fallback_service(pages)
