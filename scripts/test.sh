@@ -31,7 +31,7 @@ export THROUGHLINE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/post
 echo "==> unit tests and the integration suite on PostgreSQL"
 cargo test --workspace --exclude frontend
 echo "==> the integration suite on SQLite"
-THROUGHLINE_TEST_DATABASE_URL="" cargo test -p server --test api
+THROUGHLINE_TEST_DATABASE_URL="" cargo test -p throughline --test api
 
 echo "==> building the site (server + wasm + css)"
 cargo leptos build

@@ -67,6 +67,11 @@ pub async fn load_page() -> Result<PageCtx, ServerFnError> {
     parts.extensions.get::<PageCtx>().cloned().ok_or_else(|| ServerFnError::new("no page context"))
 }
 
+/// Escapes text for use inside an HTML element.
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The HTML document. Branding in `<head>` is rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -84,7 +89,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <title>{title}</title>
+                <title inner_html=escape_html(&title)></title>
                 <link rel="icon" href=icon type="image/svg+xml"/>
                 <style>{css}</style>
                 <link rel="stylesheet" href="/pkg/throughline.css"/>
