@@ -104,6 +104,27 @@ impl TestApp {
         tenancy::resolve_host(&self.db, host, "localhost").await.unwrap().unwrap()
     }
 
+    /// A client without a cookie jar, for tests that send cookies by hand.
+    fn raw_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve("acme.localhost", self.addr)
+            .resolve("bluegrass.localhost", self.addr)
+            .build()
+            .unwrap()
+    }
+
+    /// Signs in with a cookie-less client and returns the session cookie (`name=value`).
+    async fn signed_in_cookie(&self, host: &str, email: &str) -> String {
+        let raw = self.raw_client();
+        let r = raw.get(self.url(host, "/login")).send().await.unwrap();
+        let c0 = first_cookie(&r);
+        let csrf = extract_csrf(&r.text().await.unwrap());
+        let r = raw.post(self.url(host, "/login")).header("cookie", &c0).form(&[("email", email), ("password", PW), ("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        first_cookie(&r)
+    }
+
     /// Stops this server and starts another on the same database (a restart).
     async fn restart(self) -> TestApp {
         self.server.abort();
@@ -115,6 +136,10 @@ impl TestApp {
 fn extract_csrf(html: &str) -> String {
     let i = html.find("name=\"csrf\" value=\"").expect("csrf field on the page") + "name=\"csrf\" value=\"".len();
     html[i..].split('"').next().unwrap().to_owned()
+}
+
+fn first_cookie(r: &reqwest::Response) -> String {
+    r.headers().get("set-cookie").expect("a cookie is set").to_str().unwrap().split(';').next().unwrap().to_owned()
 }
 
 fn location(r: &reqwest::Response) -> String {
@@ -292,15 +317,9 @@ async fn disabling_a_user_ends_their_sessions_and_blocks_sign_in() {
 #[tokio::test]
 async fn a_session_survives_a_server_restart() {
     let app = spawn_app().await;
-    // Log in on the first server, capture the cookie, and replay it after the restart.
-    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("acme.localhost", app.addr).build().unwrap();
-    let r = raw.get(app.url("acme.localhost", "/login")).send().await.unwrap();
-    let c0 = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
-    let csrf = extract_csrf(&r.text().await.unwrap());
-    let r = raw.post(app.url("acme.localhost", "/login")).header("cookie", &c0).form(&[("email", "admin@acme.test"), ("password", PW), ("csrf", &csrf)]).send().await.unwrap();
-    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = app.signed_in_cookie("acme.localhost", "admin@acme.test").await;
     let app = app.restart().await;
-    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("acme.localhost", app.addr).build().unwrap();
+    let raw = app.raw_client();
     let r = raw.get(app.url("acme.localhost", "/workspace")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Ada Admin"));
@@ -316,17 +335,8 @@ async fn an_acme_user_cannot_sign_in_at_bluegrass() {
 #[tokio::test]
 async fn an_acme_session_cookie_is_no_session_at_bluegrass() {
     let app = spawn_app().await;
-    let raw = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .resolve("acme.localhost", app.addr)
-        .resolve("bluegrass.localhost", app.addr)
-        .build()
-        .unwrap();
-    let r = raw.get(app.url("acme.localhost", "/login")).send().await.unwrap();
-    let c0 = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
-    let csrf = extract_csrf(&r.text().await.unwrap());
-    let r = raw.post(app.url("acme.localhost", "/login")).header("cookie", &c0).form(&[("email", "admin@acme.test"), ("password", PW), ("csrf", &csrf)]).send().await.unwrap();
-    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let raw = app.raw_client();
+    let cookie = app.signed_in_cookie("acme.localhost", "admin@acme.test").await;
     for path in ["/workspace", "/portal", "/"] {
         let r = raw.get(app.url("bluegrass.localhost", path)).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(location(&r), "/login", "{path}");
