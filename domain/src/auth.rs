@@ -49,21 +49,37 @@ struct Account {
     hash: String,
     role: String,
     disabled: bool,
-    customer_id: Option<Uuid>,
+    customer_name: Option<String>,
 }
 
-async fn find_account(db: &Db, scope: &Scope, email: &str) -> Result<Option<Account>> {
+/// Finds an account by e-mail or by id, with its customer's name, in one transaction.
+async fn find_account(db: &Db, scope: &Scope, email: Option<&str>, id: Option<Uuid>) -> Result<Option<Account>> {
     Ok(match scope {
-        Scope::Platform => platform_user::Entity::find()
-            .filter(platform_user::Column::Email.eq(email))
-            .one(db.platform())
-            .await?
-            .map(|u| Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_id: None }),
+        Scope::Platform => {
+            let mut q = platform_user::Entity::find();
+            if let Some(e) = email { q = q.filter(platform_user::Column::Email.eq(e)); }
+            if let Some(i) = id { q = q.filter(platform_user::Column::Id.eq(i)); }
+            q.one(db.platform()).await?.map(|u| Account {
+                id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name: None,
+            })
+        }
         Scope::Tenant(t) => {
             let txn = db.tenant_txn(&t.slug).await?;
-            let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(&txn).await?;
+            let mut q = user::Entity::find();
+            if let Some(e) = email { q = q.filter(user::Column::Email.eq(e)); }
+            if let Some(i) = id { q = q.filter(user::Column::Id.eq(i)); }
+            let account = match q.one(&txn).await? {
+                Some(u) => {
+                    let customer_name = match u.customer_id {
+                        Some(cid) => customer::Entity::find_by_id(cid).one(&txn).await?.map(|c| c.name),
+                        None => None,
+                    };
+                    Some(Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name })
+                }
+                None => None,
+            };
             txn.commit().await?;
-            u.map(|u| Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_id: u.customer_id })
+            account
         }
     })
 }
@@ -89,7 +105,7 @@ pub async fn login(db: &Db, scope: &Scope, email: &str, password: &str, ip: &str
     {
         return Ok(LoginOutcome::RateLimited { window_minutes: limits.window_minutes });
     }
-    let account = find_account(db, scope, &email_norm).await?;
+    let account = find_account(db, scope, Some(&email_norm), None).await?;
     let ok = password::verify(password.to_owned(), account.as_ref().map(|a| a.hash.clone())).await;
     let txn = db.platform().begin().await?;
     if !ok {
@@ -105,38 +121,18 @@ pub async fn login(db: &Db, scope: &Scope, email: &str, password: &str, ip: &str
     if a.disabled {
         return Ok(LoginOutcome::Disabled);
     }
-    Ok(LoginOutcome::Success(principal_of(db, scope, a).await?))
+    Ok(LoginOutcome::Success(principal_of(a)?))
 }
 
-async fn principal_of(db: &Db, scope: &Scope, a: Account) -> Result<Principal> {
+fn principal_of(a: Account) -> Result<Principal> {
     let role = Role::parse(&a.role).map_err(crate::error::Error::Invalid)?;
-    let customer_name = match (scope, a.customer_id) {
-        (Scope::Tenant(t), Some(cid)) => {
-            let txn = db.tenant_txn(&t.slug).await?;
-            let c = customer::Entity::find_by_id(cid).one(&txn).await?;
-            txn.commit().await?;
-            c.map(|c| c.name)
-        }
-        _ => None,
-    };
-    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name })
+    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name: a.customer_name })
 }
 
 /// Loads the signed-in user of a session; `None` when the user is gone or disabled.
 pub async fn load_principal(db: &Db, scope: &Scope, user_id: Uuid) -> Result<Option<Principal>> {
-    let account = match scope {
-        Scope::Platform => platform_user::Entity::find_by_id(user_id).one(db.platform()).await?.map(|u| Account {
-            id: u.id, name: u.name, email: u.email, hash: String::new(), role: u.role, disabled: u.disabled, customer_id: None,
-        }),
-        Scope::Tenant(t) => {
-            let txn = db.tenant_txn(&t.slug).await?;
-            let u = user::Entity::find_by_id(user_id).one(&txn).await?;
-            txn.commit().await?;
-            u.map(|u| Account { id: u.id, name: u.name, email: u.email, hash: String::new(), role: u.role, disabled: u.disabled, customer_id: u.customer_id })
-        }
-    };
-    match account {
-        Some(a) if !a.disabled => Ok(Some(principal_of(db, scope, a).await?)),
+    match find_account(db, scope, None, Some(user_id)).await? {
+        Some(a) if !a.disabled => Ok(Some(principal_of(a)?)),
         _ => Ok(None),
     }
 }

@@ -52,7 +52,6 @@ pub async fn open_db(config: &Config) -> Result<Db, sea_orm::DbErr> {
 
 /// Migrates the platform and every tenant, then seeds the demo data if configured.
 pub async fn prepare(db: &Db, config: &Config) -> domain::Result<bool> {
-    db.migrate_platform().await?;
     domain::seed::migrate_all(db).await?;
     if config.seed_demo { domain::seed::seed_demo(db).await } else { Ok(false) }
 }
@@ -188,16 +187,9 @@ async fn refuse_foreign_session(State(st): State<AppState>, mut req: Request, ne
     next.run(req).await
 }
 
+/// A CSRF token: 244 random bits as hex, from the OS generator behind uuid v4.
 fn random_token() -> String {
-    use rand_token::random_hex;
-    random_hex()
-}
-
-mod rand_token {
-    /// 32 random bytes as hex, from the OS generator (via uuid's v4 randomness).
-    pub fn random_hex() -> String {
-        format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-    }
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 /// The signed-in user, if any, as resolved for this request.
@@ -246,15 +238,21 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
             _ => {}
         }
     }
-    let tenants = if path == "/partner" { partner_tenants(&st).await } else { Vec::new() };
+    let tenants = if path == "/partner" {
+        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
+        partner_tenants(&st, &port).await
+    } else {
+        Vec::new()
+    };
     let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants };
     req.extensions_mut().insert(ctx);
     req.extensions_mut().insert(Auth(principal));
     next.run(req).await
 }
 
-async fn partner_tenants(st: &AppState) -> Vec<TenantSummary> {
-    let port = "";
+/// The partner console's tenant table; `port` (`":3000"` or empty) is the request's own.
+async fn partner_tenants(st: &AppState, port: &str) -> Vec<TenantSummary> {
     tenant::Entity::find()
         .all(st.db.platform())
         .await
