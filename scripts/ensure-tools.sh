@@ -33,4 +33,9 @@ if [ "$what" = test ]; then
     say "installing PostgreSQL"; apt_install postgresql
   fi
   command -v pgbench >/dev/null || apt_install postgresql-contrib || true
+  if ! command -v moto_server >/dev/null; then
+    say "installing the S3-compatible test server (moto)"
+    command -v pip3 >/dev/null || apt_install python3-pip
+    pip3 install --quiet "moto[server]==5.*" 2>/dev/null || pip3 install --quiet --break-system-packages "moto[server]==5.*"
+  fi
 fi

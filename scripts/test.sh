@@ -10,9 +10,12 @@ RUN="$(mktemp -d /tmp/throughline-test.XXXXXX)"
 chmod 755 "$RUN"
 PGPORT=$(( 20000 + RANDOM % 20000 ))
 E2E_PORT=$(( 40000 + RANDOM % 10000 ))
+S3_PORT=$(( 50000 + RANDOM % 10000 ))
 SERVER_PID=""
+S3_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  [ -n "$S3_PID" ] && kill "$S3_PID" 2>/dev/null || true
   if [ -f "$RUN/pg/postmaster.pid" ]; then
     if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $RUN/pg -m immediate stop" >/dev/null 2>&1 || true
     else "$PGBIN/pg_ctl" -D "$RUN/pg" -m immediate stop >/dev/null 2>&1 || true; fi
@@ -28,10 +31,17 @@ pgrun "$PGBIN/initdb -D $RUN/pg -U postgres -A trust --no-sync -E UTF8" >/dev/nu
 pgrun "$PGBIN/pg_ctl -D $RUN/pg -l $RUN/pg.log -w -o '-p $PGPORT -k $RUN -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300' start" >/dev/null
 export THROUGHLINE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 
-echo "==> unit tests and the integration suite on PostgreSQL"
+echo "==> starting an S3-compatible server (moto) on port $S3_PORT"
+moto_server -H 127.0.0.1 -p "$S3_PORT" > "$RUN/s3.log" 2>&1 &
+S3_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$S3_PORT/" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$S3_PORT/" >/dev/null || { cat "$RUN/s3.log"; exit 1; }
+export THROUGHLINE_TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+
+echo "==> unit tests and the integration suite on PostgreSQL (documents in S3)"
 cargo test --workspace --exclude frontend
-echo "==> the integration suite on SQLite"
-THROUGHLINE_TEST_DATABASE_URL="" cargo test -p throughline --test api
+echo "==> the integration suite on SQLite (documents in a local folder)"
+THROUGHLINE_TEST_DATABASE_URL="" THROUGHLINE_TEST_S3_ENDPOINT="" cargo test -p throughline --tests
 
 echo "==> building the site (server + wasm + css)"
 cargo leptos build

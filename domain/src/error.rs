@@ -7,6 +7,8 @@ pub enum Error {
     Invalid(String),
     #[error("not found")]
     NotFound,
+    #[error("storage error: {0}")]
+    Storage(String),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod password;
 pub mod seed;
 pub mod session_store;
+pub mod storage;
 pub mod tenancy;
 pub mod types;
 

@@ -32,6 +32,32 @@ pub struct Config {
     pub trust_proxy: bool,
     /// `THROUGHLINE_DB_POOL`: PostgreSQL pool size (default 10).
     pub db_pool: u32,
+    /// `THROUGHLINE_DOCUMENTS_DIR`: where documents go when no S3 server is configured
+    /// (default `<data dir>/documents`).
+    pub documents_dir: Option<PathBuf>,
+    /// `THROUGHLINE_S3_ENDPOINT` and friends: store documents in an S3-compatible bucket.
+    pub s3: Option<S3Config>,
+    /// `THROUGHLINE_JWT_SECRET`: signs API access tokens. Unset: a random secret is made once
+    /// and kept in the platform database, so every instance on that database agrees.
+    pub jwt_secret: Option<Secret>,
+    /// `THROUGHLINE_TOKEN_MINUTES`: lifetime of an API access token (default 15).
+    pub token_minutes: i64,
+    /// `THROUGHLINE_PARKED_EVENT_MINUTES`: an event still waiting for what it refers to after
+    /// this long becomes an integration exception (default 60).
+    pub parked_event_minutes: i64,
+}
+
+/// An S3-compatible server: `THROUGHLINE_S3_ENDPOINT`, `THROUGHLINE_S3_BUCKET` (default
+/// `throughline`), `THROUGHLINE_S3_REGION` (default `us-east-1`), and the keys
+/// `THROUGHLINE_S3_ACCESS_KEY_ID` / `THROUGHLINE_S3_SECRET_ACCESS_KEY` (falling back to
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`).
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -46,8 +72,59 @@ fn parse<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
 }
 
 impl Config {
+    /// The settings used when nothing is set, with the given data folder and database.
+    pub fn defaults(data_dir: PathBuf, database_url: Option<String>) -> Self {
+        Self {
+            database_url: database_url.map(Secret),
+            data_dir,
+            base_domain: "localhost".into(),
+            https: false,
+            seed_demo: true,
+            login_per_account: 5,
+            login_per_ip: 50,
+            login_window_minutes: 15,
+            trust_proxy: false,
+            db_pool: 10,
+            documents_dir: None,
+            s3: None,
+            jwt_secret: None,
+            token_minutes: 15,
+            parked_event_minutes: 60,
+        }
+    }
+
+    /// Where documents go on the local disk when no S3 server is configured.
+    pub fn documents_dir(&self) -> PathBuf {
+        self.documents_dir.clone().unwrap_or_else(|| self.data_dir.join("documents"))
+    }
+
     pub fn from_env() -> Result<Self, String> {
+        let s3 = match var("THROUGHLINE_S3_ENDPOINT") {
+            None => None,
+            Some(endpoint) => Some(S3Config {
+                endpoint,
+                bucket: var("THROUGHLINE_S3_BUCKET").unwrap_or_else(|| "throughline".into()),
+                region: var("THROUGHLINE_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: var("THROUGHLINE_S3_ACCESS_KEY_ID")
+                    .or_else(|| var("AWS_ACCESS_KEY_ID"))
+                    .ok_or("THROUGHLINE_S3_ENDPOINT is set but THROUGHLINE_S3_ACCESS_KEY_ID is not")?,
+                secret_access_key: Secret(
+                    var("THROUGHLINE_S3_SECRET_ACCESS_KEY")
+                        .or_else(|| var("AWS_SECRET_ACCESS_KEY"))
+                        .ok_or("THROUGHLINE_S3_ENDPOINT is set but THROUGHLINE_S3_SECRET_ACCESS_KEY is not")?,
+                ),
+            }),
+        };
+        let token_minutes: i64 = parse("THROUGHLINE_TOKEN_MINUTES", 15)?;
+        if !(1..=1440).contains(&token_minutes) {
+            return Err("THROUGHLINE_TOKEN_MINUTES must be between 1 and 1440".into());
+        }
         Ok(Self {
+            documents_dir: var("THROUGHLINE_DOCUMENTS_DIR").map(PathBuf::from),
+            s3,
+            jwt_secret: var("THROUGHLINE_JWT_SECRET").map(Secret),
+            token_minutes,
+            parked_event_minutes: parse("THROUGHLINE_PARKED_EVENT_MINUTES", 60)?,
             database_url: var("DATABASE_URL").map(Secret),
             data_dir: var("THROUGHLINE_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
             base_domain: var("THROUGHLINE_BASE_DOMAIN").unwrap_or_else(|| "localhost".into()).to_ascii_lowercase(),

@@ -17,6 +17,7 @@ use domain::entity::tenant;
 use domain::session_store::SqlSessionStore;
 use domain::tenancy::{self, Scope};
 use domain::Db;
+use domain::storage::{S3Settings, Storage};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::EntityTrait;
@@ -32,6 +33,7 @@ pub const SESSION_COOKIE: &str = "tl_session";
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub storage: Storage,
     pub config: Config,
     pub store: SqlSessionStore,
     /// The Leptos page router, used to render the sign-in page again after a failed attempt.
@@ -50,6 +52,24 @@ pub async fn open_db(config: &Config) -> Result<Db, sea_orm::DbErr> {
     }
 }
 
+/// Opens the configured document store: the S3-compatible bucket when one is configured,
+/// else the local documents folder.
+pub async fn open_storage(config: &Config) -> domain::Result<Storage> {
+    match &config.s3 {
+        Some(s3) => {
+            Storage::s3(S3Settings {
+                endpoint: s3.endpoint.clone(),
+                bucket: s3.bucket.clone(),
+                region: s3.region.clone(),
+                access_key_id: s3.access_key_id.clone(),
+                secret_access_key: s3.secret_access_key.0.clone(),
+            })
+            .await
+        }
+        None => Storage::local(config.documents_dir()),
+    }
+}
+
 /// Migrates the platform and every tenant, then seeds the demo data if configured.
 pub async fn prepare(db: &Db, config: &Config) -> domain::Result<bool> {
     domain::seed::migrate_all(db).await?;
@@ -57,7 +77,7 @@ pub async fn prepare(db: &Db, config: &Config) -> domain::Result<bool> {
 }
 
 /// Builds the whole application router.
-pub fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> Router {
+pub fn router(db: Db, storage: Storage, config: Config, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(app::App);
     let opts = leptos_options.clone();
     let pages: Router = Router::new()
@@ -65,7 +85,7 @@ pub fn router(db: Db, config: Config, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options);
     let store = SqlSessionStore::new(db.clone());
-    let state = AppState { db, config: config.clone(), store: store.clone(), pages: pages.clone() };
+    let state = AppState { db, storage, config: config.clone(), store: store.clone(), pages: pages.clone() };
 
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -421,9 +441,11 @@ async fn logout_post(session: Session, form: Result<Form<CsrfForm>, axum::extrac
 pub async fn serve(config: Config, leptos_options: LeptosOptions) -> anyhow_lite::Result<()> {
     let db = open_db(&config).await?;
     let seeded = prepare(&db, &config).await?;
+    let storage = open_storage(&config).await?;
+    tracing::info!(?storage, "documents");
     let addr = leptos_options.site_addr;
     let port = addr.port();
-    let app = router(db, config.clone(), leptos_options);
+    let app = router(db, storage, config.clone(), leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, seeded, "Throughline is listening");
     let base = &config.base_domain;

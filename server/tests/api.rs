@@ -1,152 +1,13 @@
-//! Integration tests through HTTP against a real database: PostgreSQL when
-//! `THROUGHLINE_TEST_DATABASE_URL` names a cluster (each test gets its own database), else
-//! SQLite files in a fresh folder. `make test` runs this binary once for each.
+//! Foundation tests: sign-in, sessions, tenancy, documents. See `common` for the harness.
+mod common;
+use common::*;
 use domain::Db;
 use domain::auth;
 use domain::entity::customer;
 use domain::seed;
-use domain::tenancy::{self, Scope};
+use domain::tenancy::Scope;
 use domain::types::TenantSlug;
-use leptos::prelude::LeptosOptions;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use server::config::Config;
-use std::net::SocketAddr;
-
-struct TestApp {
-    addr: SocketAddr,
-    db: Db,
-    config: Config,
-    db_url: Option<String>,
-    _dir: tempfile::TempDir,
-    server: tokio::task::JoinHandle<()>,
-}
-
-fn base_config(dir: &std::path::Path, db_url: Option<String>) -> Config {
-    Config {
-        database_url: db_url.map(server::config::Secret),
-        data_dir: dir.join("data"),
-        base_domain: "localhost".into(),
-        https: false,
-        seed_demo: true,
-        login_per_account: 5,
-        login_per_ip: 50,
-        login_window_minutes: 15,
-        trust_proxy: false,
-        db_pool: 5,
-    }
-}
-
-async fn fresh_database() -> Option<String> {
-    let admin = std::env::var("THROUGHLINE_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let conn = sea_orm::Database::connect(&admin).await.expect("connect to the test cluster");
-    conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-    conn.close().await.ok();
-    let (base, _) = admin.rsplit_once('/').expect("url has a database");
-    Some(format!("{base}/{name}"))
-}
-
-async fn start(config: Config, dir: tempfile::TempDir, db_url: Option<String>) -> TestApp {
-    let db = server::open_db(&config).await.expect("open db");
-    server::prepare(&db, &config).await.expect("migrate and seed");
-    let opts = LeptosOptions::builder().output_name("throughline").site_root(dir.path().join("site").display().to_string()).build();
-    let app = server::router(db.clone(), config.clone(), opts);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-    });
-    TestApp { addr, db, config, db_url, _dir: dir, server }
-}
-
-async fn spawn_app_with(f: impl FnOnce(&mut Config)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let db_url = fresh_database().await;
-    let mut config = base_config(dir.path(), db_url.clone());
-    f(&mut config);
-    start(config, dir, db_url).await
-}
-
-async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
-}
-
-impl TestApp {
-    /// A fresh "browser": its own cookie jar, every demo host resolving to this server.
-    fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .resolve("acme.localhost", self.addr)
-            .resolve("bluegrass.localhost", self.addr)
-            .resolve("localhost", self.addr)
-            .resolve("unknown.localhost", self.addr)
-            .resolve("portal.acme-supply.test", self.addr)
-            .build()
-            .unwrap()
-    }
-
-    fn url(&self, host: &str, path: &str) -> String {
-        format!("http://{host}:{}{path}", self.addr.port())
-    }
-
-    async fn csrf(&self, c: &reqwest::Client, host: &str) -> String {
-        let html = c.get(self.url(host, "/login")).send().await.unwrap().text().await.unwrap();
-        extract_csrf(&html)
-    }
-
-    async fn login(&self, c: &reqwest::Client, host: &str, email: &str, password: &str) -> reqwest::Response {
-        let csrf = self.csrf(c, host).await;
-        c.post(self.url(host, "/login")).form(&[("email", email), ("password", password), ("csrf", &csrf)]).send().await.unwrap()
-    }
-
-    async fn scope(&self, host: &str) -> Scope {
-        tenancy::resolve_host(&self.db, host, "localhost").await.unwrap().unwrap()
-    }
-
-    /// A client without a cookie jar, for tests that send cookies by hand.
-    fn raw_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .resolve("acme.localhost", self.addr)
-            .resolve("bluegrass.localhost", self.addr)
-            .build()
-            .unwrap()
-    }
-
-    /// Signs in with a cookie-less client and returns the session cookie (`name=value`).
-    async fn signed_in_cookie(&self, host: &str, email: &str) -> String {
-        let raw = self.raw_client();
-        let r = raw.get(self.url(host, "/login")).send().await.unwrap();
-        let c0 = first_cookie(&r);
-        let csrf = extract_csrf(&r.text().await.unwrap());
-        let r = raw.post(self.url(host, "/login")).header("cookie", &c0).form(&[("email", email), ("password", PW), ("csrf", &csrf)]).send().await.unwrap();
-        assert_eq!(r.status(), 303);
-        first_cookie(&r)
-    }
-
-    /// Stops this server and starts another on the same database (a restart).
-    async fn restart(self) -> TestApp {
-        self.server.abort();
-        let _ = self.server.await;
-        start(self.config, self._dir, self.db_url).await
-    }
-}
-
-fn extract_csrf(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").expect("csrf field on the page") + "name=\"csrf\" value=\"".len();
-    html[i..].split('"').next().unwrap().to_owned()
-}
-
-fn first_cookie(r: &reqwest::Response) -> String {
-    r.headers().get("set-cookie").expect("a cookie is set").to_str().unwrap().split(';').next().unwrap().to_owned()
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
-}
-
-const PW: &str = seed::DEMO_PASSWORD;
 
 #[tokio::test]
 async fn each_role_signs_in_and_lands_on_its_own_home_page() {
@@ -472,4 +333,26 @@ async fn a_bad_tenant_slug_is_refused_before_anything_is_written() {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("not a valid tenant slug"));
+}
+
+#[tokio::test]
+async fn documents_round_trip_in_the_configured_store_and_stay_with_their_tenant() {
+    let app = spawn_app().await;
+    if app.db_url.is_some() && std::env::var("THROUGHLINE_TEST_S3_ENDPOINT").is_ok() {
+        assert!(matches!(app.storage, domain::storage::Storage::S3 { .. }), "the PostgreSQL run must use the S3 server");
+    }
+    let acme = TenantSlug::parse("acme").unwrap();
+    let bluegrass = TenantSlug::parse("bluegrass").unwrap();
+    let pdf = b"%PDF-1.7\nproof of delivery\n".to_vec();
+    let stored = app.storage.put(&acme, "pod", "application/pdf", pdf.clone()).await.unwrap();
+    assert!(stored.key.starts_with("tenants/acme/pod/"), "{}", stored.key);
+    assert_eq!(stored.size, pdf.len() as i64);
+    assert_eq!(stored.sha256.len(), 64);
+    assert_eq!(app.storage.get(&acme, &stored.key).await.unwrap(), pdf);
+    // The same key asked for by another tenant is not there.
+    assert!(matches!(app.storage.get(&bluegrass, &stored.key).await, Err(domain::Error::NotFound)));
+    assert!(matches!(app.storage.delete(&bluegrass, &stored.key).await, Err(domain::Error::NotFound)));
+    assert_eq!(app.storage.get(&acme, &stored.key).await.unwrap(), pdf, "a refused delete removed nothing");
+    app.storage.delete(&acme, &stored.key).await.unwrap();
+    assert!(matches!(app.storage.get(&acme, &stored.key).await, Err(domain::Error::NotFound)));
 }

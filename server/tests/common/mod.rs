@@ -1,0 +1,156 @@
+#![allow(dead_code, unused_imports)]
+//! Shared helpers of the integration tests. Integration tests through HTTP against a real database: PostgreSQL when
+//! `THROUGHLINE_TEST_DATABASE_URL` names a cluster (each test gets its own database), else
+//! SQLite files in a fresh folder. `make test` runs this binary once for each.
+use domain::Db;
+use domain::auth;
+use domain::entity::customer;
+use domain::seed;
+use domain::tenancy::{self, Scope};
+use domain::types::TenantSlug;
+use leptos::prelude::LeptosOptions;
+use sea_orm::ConnectionTrait;
+use server::config::Config;
+use std::net::SocketAddr;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub storage: domain::storage::Storage,
+    pub config: Config,
+    pub db_url: Option<String>,
+    _dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+pub fn base_config(dir: &std::path::Path, db_url: Option<String>) -> Config {
+    let mut c = Config::defaults(dir.join("data"), db_url.clone());
+    c.db_pool = 5;
+    // The PostgreSQL run also stores documents in the real S3-compatible server that
+    // `make test` starts; the SQLite run keeps them in a local folder.
+    if db_url.is_some() {
+        if let Ok(endpoint) = std::env::var("THROUGHLINE_TEST_S3_ENDPOINT") {
+            c.s3 = Some(server::config::S3Config {
+                endpoint,
+                bucket: format!("t-{}", uuid::Uuid::new_v4().simple()),
+                region: "us-east-1".into(),
+                access_key_id: "testing".into(),
+                secret_access_key: server::config::Secret("testing".into()),
+            });
+        }
+    }
+    c
+}
+
+pub async fn fresh_database() -> Option<String> {
+    let admin = std::env::var("THROUGHLINE_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let conn = sea_orm::Database::connect(&admin).await.expect("connect to the test cluster");
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    conn.close().await.ok();
+    let (base, _) = admin.rsplit_once('/').expect("url has a database");
+    Some(format!("{base}/{name}"))
+}
+
+pub async fn start(config: Config, dir: tempfile::TempDir, db_url: Option<String>) -> TestApp {
+    let db = server::open_db(&config).await.expect("open db");
+    server::prepare(&db, &config).await.expect("migrate and seed");
+    let storage = server::open_storage(&config).await.expect("open storage");
+    let opts = LeptosOptions::builder().output_name("throughline").site_root(dir.path().join("site").display().to_string()).build();
+    let app = server::router(db.clone(), storage.clone(), config.clone(), opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    TestApp { addr, db, storage, config, db_url, _dir: dir, server }
+}
+
+pub async fn spawn_app_with(f: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database().await;
+    let mut config = base_config(dir.path(), db_url.clone());
+    f(&mut config);
+    start(config, dir, db_url).await
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+impl TestApp {
+    /// A fresh "browser": its own cookie jar, every demo host resolving to this server.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .resolve("acme.localhost", self.addr)
+            .resolve("bluegrass.localhost", self.addr)
+            .resolve("localhost", self.addr)
+            .resolve("unknown.localhost", self.addr)
+            .resolve("portal.acme-supply.test", self.addr)
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}:{}{path}", self.addr.port())
+    }
+
+    pub async fn csrf(&self, c: &reqwest::Client, host: &str) -> String {
+        let html = c.get(self.url(host, "/login")).send().await.unwrap().text().await.unwrap();
+        extract_csrf(&html)
+    }
+
+    pub async fn login(&self, c: &reqwest::Client, host: &str, email: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf(c, host).await;
+        c.post(self.url(host, "/login")).form(&[("email", email), ("password", password), ("csrf", &csrf)]).send().await.unwrap()
+    }
+
+    pub async fn scope(&self, host: &str) -> Scope {
+        tenancy::resolve_host(&self.db, host, "localhost").await.unwrap().unwrap()
+    }
+
+    /// A client without a cookie jar, for tests that send cookies by hand.
+    pub fn raw_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve("acme.localhost", self.addr)
+            .resolve("bluegrass.localhost", self.addr)
+            .build()
+            .unwrap()
+    }
+
+    /// Signs in with a cookie-less client and returns the session cookie (`name=value`).
+    pub async fn signed_in_cookie(&self, host: &str, email: &str) -> String {
+        let raw = self.raw_client();
+        let r = raw.get(self.url(host, "/login")).send().await.unwrap();
+        let c0 = first_cookie(&r);
+        let csrf = extract_csrf(&r.text().await.unwrap());
+        let r = raw.post(self.url(host, "/login")).header("cookie", &c0).form(&[("email", email), ("password", PW), ("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        first_cookie(&r)
+    }
+
+    /// Stops this server and starts another on the same database (a restart).
+    pub async fn restart(self) -> TestApp {
+        self.server.abort();
+        let _ = self.server.await;
+        start(self.config, self._dir, self.db_url).await
+    }
+}
+
+pub fn extract_csrf(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("csrf field on the page") + "name=\"csrf\" value=\"".len();
+    html[i..].split('"').next().unwrap().to_owned()
+}
+
+pub fn first_cookie(r: &reqwest::Response) -> String {
+    r.headers().get("set-cookie").expect("a cookie is set").to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+pub const PW: &str = seed::DEMO_PASSWORD;
