@@ -69,7 +69,7 @@ pub async fn create_customer(db: &Db, t: &TenantInfo, external_id: &str, name: &
     let txn = db.tenant_txn(&t.slug).await?;
     let id = Uuid::new_v4();
     let now = Utc::now();
-    customer::ActiveModel { id: Set(id), external_id: Set(external_id.into()), name: Set(name.into()), created_at: Set(now), updated_at: Set(now) }
+    customer::ActiveModel { id: Set(id), external_id: Set(external_id.into()), name: Set(name.into()), created_at: Set(now), updated_at: Set(now), ..Default::default() }
         .insert(&txn)
         .await?;
     txn.commit().await?;

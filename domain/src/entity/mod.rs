@@ -1,4 +1,6 @@
 //! SeaORM entities. Rows stay on the server: none of these types is serialisable.
+mod o2c;
+pub use o2c::*;
 pub mod partner {
     use sea_orm::entity::prelude::*;
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -119,6 +121,13 @@ pub mod customer {
         pub id: Uuid,
         pub external_id: String,
         pub name: String,
+        /// Addresses as JSON text (`{"name","line1","line2","city","region","postal_code","country"}`).
+        pub bill_to: Option<String>,
+        pub ship_to: Option<String>,
+        pub payment_terms: String,
+        pub credit_limit_minor: Option<i64>,
+        pub segment: Option<String>,
+        pub currency: String,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }
