@@ -1,9 +1,14 @@
 //! Throughline's services: tenancy, authentication, storage and (later) the O2C rules.
 //! No UI code lives here; the Leptos app, the REST API and the CLI all call these.
+pub mod api_clients;
 pub mod auth;
 pub mod db;
 pub mod entity;
+pub mod customers;
 pub mod error;
+pub mod events;
+pub mod money;
+pub mod orders;
 pub mod password;
 pub mod seed;
 pub mod session_store;

@@ -1,0 +1,287 @@
+//! API clients of a tenant and the access tokens they get (OAuth 2 client credentials).
+//!
+//! A client's secret is shown once and stored as an Argon2id hash. Tokens are HS256 JWTs
+//! whose audience is the tenant's id: a token issued on one tenant's host is refused on every
+//! other host. The signing key is `THROUGHLINE_JWT_SECRET` or, when unset, a random key made
+//! once and kept in the platform `settings` table so every app instance agrees on it.
+use crate::entity::{api_client, setting};
+use crate::tenancy::TenantInfo;
+use crate::{Db, Error, Result, password};
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, QueryOrder, TransactionTrait};
+use serde::{Deserialize, Serialize};
+
+pub const SCOPES: &[&str] = &["read", "write"];
+
+/// The claims of an access token.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub iss: String,
+    /// The API client's id.
+    pub sub: String,
+    /// The tenant's id.
+    pub aud: String,
+    pub tenant: String,
+    pub client: String,
+    /// Space-separated scopes.
+    pub scope: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+impl Claims {
+    pub fn has_scope(&self, s: &str) -> bool {
+        self.scope.split(' ').any(|x| x == s)
+    }
+    pub fn client_id(&self) -> Option<Uuid> {
+        self.sub.parse().ok()
+    }
+}
+
+/// Why a token was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenError {
+    Expired,
+    OtherTenant,
+    Invalid,
+}
+
+impl TokenError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            TokenError::Expired => "the access token has expired; request a new one",
+            TokenError::OtherTenant => "the access token was issued for another tenant",
+            TokenError::Invalid => "the access token is not valid (malformed or bad signature)",
+        }
+    }
+}
+
+const ISSUER: &str = "throughline";
+
+/// Signs and checks access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    enc: EncodingKey,
+    dec: DecodingKey,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8]) -> Self {
+        Self { enc: EncodingKey::from_secret(secret), dec: DecodingKey::from_secret(secret) }
+    }
+
+    /// Issues a token for `client` of `tenant`, valid for `minutes`.
+    pub fn issue(&self, tenant: &TenantInfo, client: &api_client::Model, minutes: i64) -> Result<(String, i64)> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            iss: ISSUER.into(),
+            sub: client.id.to_string(),
+            aud: tenant.id.to_string(),
+            tenant: tenant.slug.to_string(),
+            client: client.name.clone(),
+            scope: client.scopes.clone(),
+            iat: now,
+            exp: now + minutes * 60,
+            jti: Uuid::new_v4().to_string(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.enc)
+            .map_err(|e| Error::Invalid(format!("cannot sign token: {e}")))?;
+        Ok((token, minutes * 60))
+    }
+
+    /// Checks signature, expiry (no leeway), issuer and that the token belongs to `tenant`.
+    pub fn verify(&self, token: &str, tenant: &TenantInfo) -> std::result::Result<Claims, TokenError> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.leeway = 0;
+        v.set_issuer(&[ISSUER]);
+        v.set_audience(&[tenant.id.to_string()]);
+        v.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        match jsonwebtoken::decode::<Claims>(token, &self.dec, &v) {
+            Ok(d) if d.claims.tenant == tenant.slug.as_str() => Ok(d.claims),
+            Ok(_) => Err(TokenError::OtherTenant),
+            Err(e) => Err(match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::InvalidAudience => TokenError::OtherTenant,
+                _ => TokenError::Invalid,
+            }),
+        }
+    }
+}
+
+/// The token signing key: the configured one, else the one kept in the platform database
+/// (made on first use).
+pub async fn signing_secret(db: &Db, configured: Option<&str>) -> Result<Vec<u8>> {
+    if let Some(s) = configured {
+        if s.len() < 32 {
+            return Err(Error::Invalid("THROUGHLINE_JWT_SECRET must be at least 32 characters".into()));
+        }
+        return Ok(s.as_bytes().to_vec());
+    }
+    let txn = db.platform().begin().await?;
+    if let Some(s) = setting::Entity::find_by_id("jwt_secret").one(&txn).await? {
+        txn.commit().await?;
+        return Ok(s.value.into_bytes());
+    }
+    let value = random_secret(48);
+    let now = Utc::now();
+    let insert = setting::ActiveModel { key: Set("jwt_secret".into()), value: Set(value.clone()), created_at: Set(now), updated_at: Set(now) }
+        .insert(&txn)
+        .await;
+    match insert {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(value.into_bytes())
+        }
+        Err(_) => {
+            // Another instance made it first: use theirs.
+            txn.rollback().await.ok();
+            let s = setting::Entity::find_by_id("jwt_secret").one(db.platform()).await?.ok_or(Error::NotFound)?;
+            Ok(s.value.into_bytes())
+        }
+    }
+}
+
+/// A random secret of `uuid_pairs` × 32 hex characters from the OS generator.
+fn random_secret(len: usize) -> String {
+    let mut s = String::new();
+    while s.len() < len {
+        s.push_str(&Uuid::new_v4().simple().to_string());
+    }
+    s.truncate(len);
+    s
+}
+
+/// Checks a client name and scopes; returns the scopes as stored (`"read write"`).
+fn validate(name: &str, scopes: &[String]) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(Error::Invalid("the client name must be 1 to 64 letters, digits, '-', '_' or '.'".into()));
+    }
+    if scopes.is_empty() {
+        return Err(Error::Invalid("choose at least one scope (read, write)".into()));
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for s in scopes {
+        match SCOPES.iter().find(|k| **k == s.as_str()) {
+            Some(k) if !out.contains(k) => out.push(k),
+            Some(_) => {}
+            None => return Err(Error::Invalid(format!("unknown scope {s:?}; scopes are read and write"))),
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// Creates an API client and returns it with its secret (shown once, stored hashed).
+pub async fn create(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String]) -> Result<(api_client::Model, String)> {
+    let secret = format!("tls_{}", random_secret(40));
+    let model = create_with_secret(db, tenant, name, scopes, &secret).await?;
+    Ok((model, secret))
+}
+
+/// Creates an API client with a given secret (the demo clients).
+pub async fn create_with_secret(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String], secret: &str) -> Result<api_client::Model> {
+    let scopes = validate(name, scopes)?;
+    let hash = password::hash(secret.to_owned()).await;
+    let txn = db.tenant_txn(&tenant.slug).await?;
+    if api_client::Entity::find().filter(api_client::Column::Name.eq(name.trim())).count(&txn).await? > 0 {
+        return Err(Error::Invalid(format!("an API client named {:?} already exists", name.trim())));
+    }
+    let now = Utc::now();
+    let m = api_client::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.trim().into()),
+        secret_hash: Set(hash),
+        scopes: Set(scopes),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Checks client credentials. Unknown clients cost the same as a wrong secret.
+pub async fn authenticate(db: &Db, tenant: &TenantInfo, name: &str, secret: &str) -> Result<Option<api_client::Model>> {
+    let txn = db.tenant_txn(&tenant.slug).await?;
+    let client = api_client::Entity::find().filter(api_client::Column::Name.eq(name)).one(&txn).await?;
+    txn.commit().await?;
+    let ok = password::verify(secret.to_owned(), client.as_ref().map(|c| c.secret_hash.clone())).await;
+    Ok(client.filter(|c| ok && !c.disabled))
+}
+
+pub async fn list(db: &Db, tenant: &TenantInfo) -> Result<Vec<api_client::Model>> {
+    let txn = db.tenant_txn(&tenant.slug).await?;
+    let all = api_client::Entity::find().order_by_asc(api_client::Column::Name).all(&txn).await?;
+    txn.commit().await?;
+    Ok(all)
+}
+
+/// Disables (or enables) a client; its tokens stop working at once.
+pub async fn set_disabled(db: &Db, tenant: &TenantInfo, id: Uuid, disabled: bool) -> Result<()> {
+    let txn = db.tenant_txn(&tenant.slug).await?;
+    let c = api_client::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound)?;
+    let mut am: api_client::ActiveModel = c.into();
+    am.disabled = Set(disabled);
+    am.updated_at = Set(Utc::now());
+    am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Answers whether the client behind a token still exists and is enabled.
+pub async fn is_active<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<bool> {
+    Ok(api_client::Entity::find_by_id(id).one(c).await?.is_some_and(|c| !c.disabled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TenantSlug;
+
+    fn tenant(slug: &str) -> TenantInfo {
+        TenantInfo {
+            id: Uuid::new_v4(),
+            slug: TenantSlug::parse(slug).unwrap(),
+            name: slug.into(),
+            product_name: slug.into(),
+            primary_color: "#000000".into(),
+            logo_svg: String::new(),
+        }
+    }
+
+    fn client() -> api_client::Model {
+        let now = Utc::now();
+        api_client::Model { id: Uuid::new_v4(), name: "erp".into(), secret_hash: String::new(), scopes: "read".into(), disabled: false, created_at: now, updated_at: now }
+    }
+
+    #[test]
+    fn a_token_works_only_on_its_own_tenant_and_not_after_tampering_or_expiry() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let (acme, blue) = (tenant("acme"), tenant("bluegrass"));
+        let (t, ttl) = keys.issue(&acme, &client(), 15).unwrap();
+        assert_eq!(ttl, 900);
+        let claims = keys.verify(&t, &acme).unwrap();
+        assert!(claims.has_scope("read") && !claims.has_scope("write"));
+        assert_eq!(keys.verify(&t, &blue), Err(TokenError::OtherTenant));
+        let mut tampered = t.clone();
+        tampered.insert(t.len() - 3, 'x');
+        assert_eq!(keys.verify(&tampered, &acme), Err(TokenError::Invalid));
+        assert_eq!(TokenKeys::new(b"another-secret-another-secret-xx").verify(&t, &acme), Err(TokenError::Invalid));
+        let (old, _) = keys.issue(&acme, &client(), -1).unwrap();
+        assert_eq!(keys.verify(&old, &acme), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn names_and_scopes_are_checked() {
+        assert_eq!(validate("acme-erp", &["write".into(), "read".into(), "read".into()]).unwrap(), "write read");
+        assert!(validate("", &["read".into()]).is_err());
+        assert!(validate("has space", &["read".into()]).is_err());
+        assert!(validate("erp", &[]).is_err());
+        assert!(validate("erp", &["admin".into()]).is_err());
+    }
+}

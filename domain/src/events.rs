@@ -1,0 +1,1195 @@
+//! Business events in: validation, de-duplication, order-tolerant application and parking.
+//!
+//! Every change to orders, shipments, invoices and payments goes through [`apply`], whether it
+//! came from `POST /api/v1/events`, a resource endpoint, an EDI interchange or the demo seed.
+//! Rules:
+//! - An event is identified by `(source, event_id)`; a second arrival has no effect.
+//! - Status moves by `occurred_at`, not arrival: an event older than the status it would
+//!   replace is recorded on the timeline but does not move the status back.
+//! - An event that refers to something not yet known is *parked* with the key it waits for
+//!   (`order:SO-1`); when that thing arrives the parked events apply, oldest first. Events
+//!   parked longer than the configured time become integration exceptions.
+use crate::entity::{customer, event, exception, invoice, invoice_line, order, order_line, payment, payment_allocation, shipment, shipment_line};
+use crate::money;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, QueryOrder, TransactionTrait};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{HashSet, VecDeque};
+
+/// Most events one request may carry.
+pub const MAX_BATCH: usize = 1000;
+
+/// Every event type Throughline accepts.
+pub const EVENT_TYPES: &[&str] = &[
+    "order.accepted",
+    "order.credit_hold",
+    "order.released",
+    "order.backordered",
+    "order.allocated",
+    "pick.released",
+    "shipment.dispatched",
+    "shipment.delivered",
+    "invoice.posted",
+    "invoice.delivered",
+    "invoice.viewed",
+    "invoice.disputed",
+    "dispute.resolved",
+    "payment.received",
+    "payment.applied",
+    "reminder.sent",
+    "exception.opened",
+    "exception.resolved",
+    "exception.escalated",
+];
+
+/// What was wrong with one field of the input.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { field: field.into(), reason: reason.into() }
+    }
+}
+
+/// Why an event (or a resource write) did not apply.
+#[derive(Debug)]
+pub enum Fail {
+    Reject(Vec<FieldError>),
+    Db(DbErr),
+}
+
+impl From<DbErr> for Fail {
+    fn from(e: DbErr) -> Self {
+        Fail::Db(e)
+    }
+}
+
+fn reject(field: impl Into<String>, reason: impl Into<String>) -> Fail {
+    Fail::Reject(vec![FieldError::new(field, reason)])
+}
+
+/// Deserialises `v` into `T`, naming the exact field on error (`payload.lines[1].quantity`).
+pub fn parse<T: DeserializeOwned>(prefix: &str, v: &Value) -> Result<T, Fail> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let field = match (prefix.is_empty(), path == ".") {
+            (true, true) => String::new(),
+            (true, false) => path,
+            (false, true) => prefix.to_owned(),
+            (false, false) => format!("{prefix}.{path}"),
+        };
+        let reason = e.into_inner().to_string();
+        // serde_json appends " at line 1 column 5" only for text input; values have none.
+        reject(field, reason)
+    })
+}
+
+/// The envelope of one inbound event.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventIn {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub source: String,
+    pub payload: Value,
+}
+
+// ---- payloads -------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Edi,
+    Portal,
+    Api,
+    InsideSales,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Edi => "edi",
+            Channel::Portal => "portal",
+            Channel::Api => "api",
+            Channel::InsideSales => "inside_sales",
+        }
+    }
+}
+
+/// `order.accepted`: the order as the ERP accepted it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderIn {
+    pub number: String,
+    /// The customer's external id.
+    pub customer: String,
+    #[serde(default)]
+    pub po_number: Option<String>,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    pub currency: String,
+    #[serde(default)]
+    pub requested_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub promised_date: Option<NaiveDate>,
+    pub lines: Vec<OrderLineIn>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineIn {
+    pub line: i32,
+    pub sku: String,
+    #[serde(default)]
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+/// `order.credit_hold`, `order.released`, `order.backordered`, `order.allocated`, `pick.released`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRef {
+    pub order_number: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `shipment.dispatched`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentIn {
+    pub number: String,
+    pub order_number: String,
+    #[serde(default)]
+    pub carrier: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub tracking_url: Option<String>,
+    #[serde(default)]
+    pub warehouse: Option<String>,
+    pub lines: Vec<ShipmentLineIn>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentLineIn {
+    /// The order line number.
+    pub line: i32,
+    pub quantity: i64,
+}
+
+/// `shipment.delivered`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryIn {
+    pub shipment_number: String,
+    pub order_number: String,
+    #[serde(default)]
+    pub signed_by: Option<String>,
+}
+
+/// `invoice.posted`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceIn {
+    pub number: String,
+    #[serde(default)]
+    pub order_number: Option<String>,
+    pub customer: String,
+    pub currency: String,
+    pub issued_on: NaiveDate,
+    #[serde(default)]
+    pub tax_minor: i64,
+    pub lines: Vec<InvoiceLineIn>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceLineIn {
+    pub line: i32,
+    #[serde(default)]
+    pub order_line: Option<i32>,
+    pub sku: String,
+    #[serde(default)]
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+/// `invoice.delivered`, `invoice.viewed`, `invoice.disputed`, `dispute.resolved`, `reminder.sent`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceRef {
+    pub invoice_number: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub amount_minor: Option<i64>,
+}
+
+/// `payment.received`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentIn {
+    pub number: String,
+    pub customer: String,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub received_on: NaiveDate,
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// `payment.applied`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentApplied {
+    pub payment_number: String,
+    pub invoice_number: String,
+    pub amount_minor: i64,
+}
+
+/// `exception.opened`, `exception.resolved`, `exception.escalated` from another system.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionIn {
+    pub reference: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub order_number: Option<String>,
+}
+
+// ---- applying -------------------------------------------------------------------------
+
+/// What applying one event did.
+#[derive(Debug, Default)]
+pub struct Effect {
+    pub order_id: Option<Uuid>,
+    pub summary: String,
+    /// Keys (`order:SO-1`) that exist now and may release parked events.
+    pub creates: Vec<String>,
+    /// Set when the event is parked, waiting for this key.
+    pub waiting_for: Option<String>,
+}
+
+fn parked(key: String) -> Result<Effect, Fail> {
+    Ok(Effect { summary: format!("waiting for {key}"), waiting_for: Some(key), ..Default::default() })
+}
+
+/// Order statuses in the order they normally happen.
+pub const ORDER_STATUSES: &[&str] = &[
+    "accepted",
+    "credit_hold",
+    "released",
+    "backordered",
+    "allocated",
+    "pick_released",
+    "partially_shipped",
+    "shipped",
+    "delivered",
+    "invoiced",
+    "paid",
+];
+
+fn text_field(field: &str, v: &str, max: usize) -> Result<(), Fail> {
+    if v.trim().is_empty() {
+        return Err(reject(field, "must not be empty"));
+    }
+    if v.len() > max {
+        return Err(reject(field, format!("must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+fn currency_field(field: &str, v: &str) -> Result<String, Fail> {
+    money::currency(v).map_err(|r| reject(field, r))
+}
+
+async fn find_customer<C: ConnectionTrait>(c: &C, external_id: &str) -> Result<Option<customer::Model>, DbErr> {
+    customer::Entity::find().filter(customer::Column::ExternalId.eq(external_id)).one(c).await
+}
+
+pub async fn find_order<C: ConnectionTrait>(c: &C, number: &str) -> Result<Option<order::Model>, DbErr> {
+    order::Entity::find().filter(order::Column::Number.eq(number)).one(c).await
+}
+
+async fn find_shipment<C: ConnectionTrait>(c: &C, number: &str) -> Result<Option<shipment::Model>, DbErr> {
+    shipment::Entity::find().filter(shipment::Column::Number.eq(number)).one(c).await
+}
+
+async fn find_invoice<C: ConnectionTrait>(c: &C, number: &str) -> Result<Option<invoice::Model>, DbErr> {
+    invoice::Entity::find().filter(invoice::Column::Number.eq(number)).one(c).await
+}
+
+async fn find_payment<C: ConnectionTrait>(c: &C, number: &str) -> Result<Option<payment::Model>, DbErr> {
+    payment::Entity::find().filter(payment::Column::Number.eq(number)).one(c).await
+}
+
+/// Moves an order to `status` if `at` is not older than its current status.
+async fn move_order<C: ConnectionTrait>(c: &C, o: &order::Model, status: &str, at: DateTime<Utc>) -> Result<bool, DbErr> {
+    if at < o.status_at || o.status == status {
+        return Ok(false);
+    }
+    let mut am: order::ActiveModel = o.clone().into();
+    am.status = Set(status.into());
+    am.status_at = Set(at);
+    am.updated_at = Set(Utc::now());
+    am.update(c).await?;
+    Ok(true)
+}
+
+async fn lines_of<C: ConnectionTrait>(c: &C, order_id: Uuid) -> Result<Vec<order_line::Model>, DbErr> {
+    order_line::Entity::find().filter(order_line::Column::OrderId.eq(order_id)).order_by_asc(order_line::Column::LineNo).all(c).await
+}
+
+/// Days of credit in payment terms: `NET30` → 30, `DUE_ON_RECEIPT` → 0.
+pub fn terms_days(terms: &str) -> Option<i64> {
+    if terms == "DUE_ON_RECEIPT" {
+        return Some(0);
+    }
+    terms.strip_prefix("NET").and_then(|d| d.parse::<i64>().ok()).filter(|d| (0..=365).contains(d))
+}
+
+/// Applies one event to the tenant's data through `c` (a transaction or savepoint). Does not
+/// write the event row itself; [`ingest`] does.
+pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fail> {
+    let at = ev.occurred_at;
+    let now = Utc::now();
+    match ev.kind.as_str() {
+        "order.accepted" => {
+            let o: OrderIn = parse("payload", &ev.payload)?;
+            text_field("payload.number", &o.number, 64)?;
+            text_field("payload.customer", &o.customer, 64)?;
+            let currency = currency_field("payload.currency", &o.currency)?;
+            if o.lines.is_empty() {
+                return Err(reject("payload.lines", "an order needs at least one line"));
+            }
+            let mut seen = HashSet::new();
+            let mut errors = Vec::new();
+            for (i, l) in o.lines.iter().enumerate() {
+                if l.line <= 0 || !seen.insert(l.line) {
+                    errors.push(FieldError::new(format!("payload.lines[{i}].line"), "line numbers must be positive and unique"));
+                }
+                if l.quantity <= 0 {
+                    errors.push(FieldError::new(format!("payload.lines[{i}].quantity"), "must be greater than zero"));
+                }
+                if l.unit_price_minor < 0 {
+                    errors.push(FieldError::new(format!("payload.lines[{i}].unit_price_minor"), "must not be negative"));
+                }
+                if l.sku.trim().is_empty() {
+                    errors.push(FieldError::new(format!("payload.lines[{i}].sku"), "must not be empty"));
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Fail::Reject(errors));
+            }
+            let total = o.lines.iter().try_fold(0i64, |acc, l| l.quantity.checked_mul(l.unit_price_minor).and_then(|v| acc.checked_add(v)));
+            let Some(total) = total else { return Err(reject("payload.lines", "the order total is too large")) };
+            let Some(cust) = find_customer(c, &o.customer).await? else { return parked(format!("customer:{}", o.customer)) };
+            if cust.currency != currency {
+                return Err(reject("payload.currency", format!("customer {} is billed in {}", o.customer, cust.currency)));
+            }
+            if let Some(existing) = find_order(c, &o.number).await? {
+                // A repeat of the acceptance (an amendment) updates the header only.
+                let mut am: order::ActiveModel = existing.clone().into();
+                am.po_number = Set(o.po_number.clone());
+                am.requested_date = Set(o.requested_date);
+                am.promised_date = Set(o.promised_date);
+                am.updated_at = Set(now);
+                am.update(c).await?;
+                return Ok(Effect { order_id: Some(existing.id), summary: format!("Order {} re-accepted", o.number), ..Default::default() });
+            }
+            let id = Uuid::new_v4();
+            order::ActiveModel {
+                id: Set(id),
+                number: Set(o.number.clone()),
+                customer_id: Set(cust.id),
+                po_number: Set(o.po_number.clone()),
+                channel: Set(o.channel.unwrap_or(Channel::Api).as_str().into()),
+                status: Set("accepted".into()),
+                status_at: Set(at),
+                currency: Set(currency.clone()),
+                total_minor: Set(total),
+                requested_date: Set(o.requested_date),
+                promised_date: Set(o.promised_date),
+                ordered_at: Set(at),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(c)
+            .await?;
+            let lines: Vec<order_line::ActiveModel> = o
+                .lines
+                .iter()
+                .map(|l| order_line::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    order_id: Set(id),
+                    line_no: Set(l.line),
+                    sku: Set(l.sku.clone()),
+                    description: Set(l.description.clone()),
+                    quantity: Set(l.quantity),
+                    unit_price_minor: Set(l.unit_price_minor),
+                    quantity_shipped: Set(0),
+                    quantity_invoiced: Set(0),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                })
+                .collect();
+            order_line::Entity::insert_many(lines).exec(c).await?;
+            Ok(Effect {
+                order_id: Some(id),
+                summary: format!("Order {} accepted for {}: {} lines, {}", o.number, cust.name, o.lines.len(), money::format(total, &currency)),
+                creates: vec![format!("order:{}", o.number)],
+                waiting_for: None,
+            })
+        }
+        "order.credit_hold" | "order.released" | "order.backordered" | "order.allocated" | "pick.released" => {
+            let r: OrderRef = parse("payload", &ev.payload)?;
+            text_field("payload.order_number", &r.order_number, 64)?;
+            let Some(o) = find_order(c, &r.order_number).await? else { return parked(format!("order:{}", r.order_number)) };
+            let status = match ev.kind.as_str() {
+                "order.credit_hold" => "credit_hold",
+                "order.released" => "released",
+                "order.backordered" => "backordered",
+                "order.allocated" => "allocated",
+                _ => "pick_released",
+            };
+            let moved = move_order(c, &o, status, at).await?;
+            let what = status.replace('_', " ");
+            let reason = r.reason.map(|r| format!(": {r}")).unwrap_or_default();
+            let summary = if moved { format!("Order {} {what}{reason}", o.number) } else { format!("Order {} {what}{reason} (older than the current status; status kept)", o.number) };
+            Ok(Effect { order_id: Some(o.id), summary, ..Default::default() })
+        }
+        "shipment.dispatched" => {
+            let s: ShipmentIn = parse("payload", &ev.payload)?;
+            text_field("payload.number", &s.number, 64)?;
+            text_field("payload.order_number", &s.order_number, 64)?;
+            if let Some(url) = &s.tracking_url {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(reject("payload.tracking_url", "must be an http(s) URL"));
+                }
+            }
+            if s.lines.is_empty() {
+                return Err(reject("payload.lines", "a shipment needs at least one line"));
+            }
+            for (i, l) in s.lines.iter().enumerate() {
+                if l.quantity <= 0 {
+                    return Err(reject(format!("payload.lines[{i}].quantity"), "must be greater than zero"));
+                }
+            }
+            let Some(o) = find_order(c, &s.order_number).await? else { return parked(format!("order:{}", s.order_number)) };
+            let existing = find_shipment(c, &s.number).await?;
+            if let Some(e) = &existing {
+                if e.order_id != o.id {
+                    return Err(reject("payload.order_number", format!("shipment {} belongs to another order", s.number)));
+                }
+            }
+            let already_has_lines = match &existing {
+                Some(e) => shipment_line::Entity::find().filter(shipment_line::Column::ShipmentId.eq(e.id)).count(c).await? > 0,
+                None => false,
+            };
+            let mut lines = lines_of(c, o.id).await?;
+            if !already_has_lines {
+                for (i, l) in s.lines.iter().enumerate() {
+                    let Some(ol) = lines.iter_mut().find(|ol| ol.line_no == l.line) else {
+                        return Err(reject(format!("payload.lines[{i}].line"), format!("order {} has no line {}", o.number, l.line)));
+                    };
+                    if ol.quantity_shipped + l.quantity > ol.quantity {
+                        return Err(reject(
+                            format!("payload.lines[{i}].quantity"),
+                            format!("would ship {} of {} ordered on line {}", ol.quantity_shipped + l.quantity, ol.quantity, l.line),
+                        ));
+                    }
+                    ol.quantity_shipped += l.quantity;
+                }
+            }
+            let shipment_id = match existing {
+                Some(e) => {
+                    let mut am: shipment::ActiveModel = e.clone().into();
+                    am.carrier = Set(s.carrier.clone());
+                    am.service = Set(s.service.clone());
+                    am.tracking_number = Set(s.tracking_number.clone());
+                    am.tracking_url = Set(s.tracking_url.clone());
+                    am.warehouse = Set(s.warehouse.clone());
+                    am.dispatched_at = Set(Some(at));
+                    am.updated_at = Set(now);
+                    am.update(c).await?;
+                    e.id
+                }
+                None => {
+                    let id = Uuid::new_v4();
+                    shipment::ActiveModel {
+                        id: Set(id),
+                        number: Set(s.number.clone()),
+                        order_id: Set(o.id),
+                        status: Set("dispatched".into()),
+                        carrier: Set(s.carrier.clone()),
+                        service: Set(s.service.clone()),
+                        tracking_number: Set(s.tracking_number.clone()),
+                        tracking_url: Set(s.tracking_url.clone()),
+                        warehouse: Set(s.warehouse.clone()),
+                        dispatched_at: Set(Some(at)),
+                        delivered_at: Set(None),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    }
+                    .insert(c)
+                    .await?;
+                    id
+                }
+            };
+            if !already_has_lines {
+                let rows: Vec<shipment_line::ActiveModel> = s
+                    .lines
+                    .iter()
+                    .map(|l| shipment_line::ActiveModel {
+                        id: Set(Uuid::new_v4()),
+                        shipment_id: Set(shipment_id),
+                        line_no: Set(l.line),
+                        quantity: Set(l.quantity),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    })
+                    .collect();
+                shipment_line::Entity::insert_many(rows).exec(c).await?;
+                for ol in &lines {
+                    if s.lines.iter().any(|l| l.line == ol.line_no) {
+                        let mut am: order_line::ActiveModel = ol.clone().into();
+                        am.quantity_shipped = Set(ol.quantity_shipped);
+                        am.updated_at = Set(now);
+                        am.update(c).await?;
+                    }
+                }
+            }
+            let fully = lines.iter().all(|l| l.quantity_shipped >= l.quantity);
+            move_order(c, &o, if fully { "shipped" } else { "partially_shipped" }, at).await?;
+            let via = s.carrier.as_deref().map(|c| format!(" via {c}")).unwrap_or_default();
+            let track = s.tracking_number.as_deref().map(|t| format!(", tracking {t}")).unwrap_or_default();
+            Ok(Effect {
+                order_id: Some(o.id),
+                summary: format!("Shipment {} dispatched{via}{track}", s.number),
+                creates: vec![format!("shipment:{}", s.number)],
+                waiting_for: None,
+            })
+        }
+        "shipment.delivered" => {
+            let d: DeliveryIn = parse("payload", &ev.payload)?;
+            text_field("payload.shipment_number", &d.shipment_number, 64)?;
+            let Some(o) = find_order(c, &d.order_number).await? else { return parked(format!("order:{}", d.order_number)) };
+            let created = match find_shipment(c, &d.shipment_number).await? {
+                Some(s) => {
+                    if s.order_id != o.id {
+                        return Err(reject("payload.order_number", format!("shipment {} belongs to another order", d.shipment_number)));
+                    }
+                    let mut am: shipment::ActiveModel = s.into();
+                    am.status = Set("delivered".into());
+                    am.delivered_at = Set(Some(at));
+                    am.updated_at = Set(now);
+                    am.update(c).await?;
+                    false
+                }
+                None => {
+                    // Delivered before its dispatch arrived: record the shipment as delivered;
+                    // the dispatch fills in carrier and lines when it comes.
+                    shipment::ActiveModel {
+                        id: Set(Uuid::new_v4()),
+                        number: Set(d.shipment_number.clone()),
+                        order_id: Set(o.id),
+                        status: Set("delivered".into()),
+                        carrier: Set(None),
+                        service: Set(None),
+                        tracking_number: Set(None),
+                        tracking_url: Set(None),
+                        warehouse: Set(None),
+                        dispatched_at: Set(None),
+                        delivered_at: Set(Some(at)),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    }
+                    .insert(c)
+                    .await?;
+                    true
+                }
+            };
+            let shipments = shipment::Entity::find().filter(shipment::Column::OrderId.eq(o.id)).all(c).await?;
+            let all_delivered = shipments.iter().all(|s| s.status == "delivered");
+            let fully_shipped = lines_of(c, o.id).await?.iter().all(|l| l.quantity_shipped >= l.quantity);
+            if all_delivered && (fully_shipped || created) {
+                move_order(c, &o, "delivered", at).await?;
+            }
+            let by = d.signed_by.map(|s| format!(", signed by {s}")).unwrap_or_default();
+            Ok(Effect {
+                order_id: Some(o.id),
+                summary: format!("Shipment {} delivered{by}", d.shipment_number),
+                creates: if created { vec![format!("shipment:{}", d.shipment_number)] } else { vec![] },
+                waiting_for: None,
+            })
+        }
+        "invoice.posted" => {
+            let inv: InvoiceIn = parse("payload", &ev.payload)?;
+            text_field("payload.number", &inv.number, 64)?;
+            let currency = currency_field("payload.currency", &inv.currency)?;
+            if inv.lines.is_empty() {
+                return Err(reject("payload.lines", "an invoice needs at least one line"));
+            }
+            if inv.tax_minor < 0 {
+                return Err(reject("payload.tax_minor", "must not be negative"));
+            }
+            for (i, l) in inv.lines.iter().enumerate() {
+                if l.quantity <= 0 {
+                    return Err(reject(format!("payload.lines[{i}].quantity"), "must be greater than zero"));
+                }
+                if l.unit_price_minor < 0 {
+                    return Err(reject(format!("payload.lines[{i}].unit_price_minor"), "must not be negative"));
+                }
+            }
+            if find_invoice(c, &inv.number).await?.is_some() {
+                return Err(reject("payload.number", format!("invoice {} was already posted", inv.number)));
+            }
+            let Some(cust) = find_customer(c, &inv.customer).await? else { return parked(format!("customer:{}", inv.customer)) };
+            let ord = match &inv.order_number {
+                Some(n) => match find_order(c, n).await? {
+                    Some(o) => Some(o),
+                    None => return parked(format!("order:{n}")),
+                },
+                None => None,
+            };
+            if let Some(o) = &ord {
+                if o.customer_id != cust.id {
+                    return Err(reject("payload.customer", format!("order {} belongs to another customer", o.number)));
+                }
+            }
+            let subtotal = inv.lines.iter().try_fold(0i64, |acc, l| l.quantity.checked_mul(l.unit_price_minor).and_then(|v| acc.checked_add(v)));
+            let Some(subtotal) = subtotal.and_then(|s| s.checked_add(inv.tax_minor).map(|_| s)) else {
+                return Err(reject("payload.lines", "the invoice total is too large"));
+            };
+            let total = subtotal + inv.tax_minor;
+            let days = terms_days(&cust.payment_terms).unwrap_or(30);
+            let due_on = inv.issued_on + chrono::Duration::days(days);
+            let id = Uuid::new_v4();
+            invoice::ActiveModel {
+                id: Set(id),
+                number: Set(inv.number.clone()),
+                order_id: Set(ord.as_ref().map(|o| o.id)),
+                customer_id: Set(cust.id),
+                currency: Set(currency.clone()),
+                issued_on: Set(inv.issued_on),
+                due_on: Set(due_on),
+                subtotal_minor: Set(subtotal),
+                tax_minor: Set(inv.tax_minor),
+                total_minor: Set(total),
+                paid_minor: Set(0),
+                status: Set("open".into()),
+                status_at: Set(at),
+                delivered_at: Set(None),
+                viewed_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(c)
+            .await?;
+            let rows: Vec<invoice_line::ActiveModel> = inv
+                .lines
+                .iter()
+                .map(|l| invoice_line::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    invoice_id: Set(id),
+                    line_no: Set(l.line),
+                    order_line_no: Set(l.order_line),
+                    sku: Set(l.sku.clone()),
+                    description: Set(l.description.clone()),
+                    quantity: Set(l.quantity),
+                    unit_price_minor: Set(l.unit_price_minor),
+                    amount_minor: Set(l.quantity * l.unit_price_minor),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                })
+                .collect();
+            invoice_line::Entity::insert_many(rows).exec(c).await?;
+            if let Some(o) = &ord {
+                let mut lines = lines_of(c, o.id).await?;
+                for (i, l) in inv.lines.iter().enumerate() {
+                    let Some(no) = l.order_line else { continue };
+                    let Some(ol) = lines.iter_mut().find(|ol| ol.line_no == no) else {
+                        return Err(reject(format!("payload.lines[{i}].order_line"), format!("order {} has no line {no}", o.number)));
+                    };
+                    ol.quantity_invoiced += l.quantity;
+                    let mut am: order_line::ActiveModel = ol.clone().into();
+                    am.quantity_invoiced = Set(ol.quantity_invoiced);
+                    am.updated_at = Set(now);
+                    am.update(c).await?;
+                }
+                if lines.iter().all(|l| l.quantity_invoiced >= l.quantity) {
+                    move_order(c, o, "invoiced", at).await?;
+                }
+            }
+            Ok(Effect {
+                order_id: ord.map(|o| o.id),
+                summary: format!("Invoice {} posted: {}, due {due_on}", inv.number, money::format(total, &currency)),
+                creates: vec![format!("invoice:{}", inv.number)],
+                waiting_for: None,
+            })
+        }
+        "invoice.delivered" | "invoice.viewed" | "invoice.disputed" | "dispute.resolved" | "reminder.sent" => {
+            let r: InvoiceRef = parse("payload", &ev.payload)?;
+            text_field("payload.invoice_number", &r.invoice_number, 64)?;
+            if r.amount_minor.is_some_and(|a| a < 0) {
+                return Err(reject("payload.amount_minor", "must not be negative"));
+            }
+            let Some(inv) = find_invoice(c, &r.invoice_number).await? else { return parked(format!("invoice:{}", r.invoice_number)) };
+            let mut am: invoice::ActiveModel = inv.clone().into();
+            let summary = match ev.kind.as_str() {
+                "invoice.delivered" => {
+                    if inv.delivered_at.is_none_or(|d| at < d) {
+                        am.delivered_at = Set(Some(at));
+                    }
+                    let via = r.channel.map(|c| format!(" by {c}")).unwrap_or_default();
+                    format!("Invoice {} delivered{via}", inv.number)
+                }
+                "invoice.viewed" => {
+                    if inv.viewed_at.is_none_or(|d| at < d) {
+                        am.viewed_at = Set(Some(at));
+                    }
+                    format!("Invoice {} viewed", inv.number)
+                }
+                "invoice.disputed" => {
+                    if at >= inv.status_at && inv.status != "paid" {
+                        am.status = Set("disputed".into());
+                        am.status_at = Set(at);
+                    }
+                    let why = r.reason.map(|r| format!(": {r}")).unwrap_or_default();
+                    format!("Invoice {} disputed{why}", inv.number)
+                }
+                "dispute.resolved" => {
+                    if at >= inv.status_at && inv.status == "disputed" {
+                        am.status = Set(invoice_status(inv.paid_minor, inv.total_minor).into());
+                        am.status_at = Set(at);
+                    }
+                    let how = r.reason.map(|r| format!(": {r}")).unwrap_or_default();
+                    format!("Dispute on invoice {} resolved{how}", inv.number)
+                }
+                _ => format!("Reminder sent for invoice {}", inv.number),
+            };
+            am.updated_at = Set(now);
+            am.update(c).await?;
+            Ok(Effect { order_id: inv.order_id, summary, ..Default::default() })
+        }
+        "payment.received" => {
+            let p: PaymentIn = parse("payload", &ev.payload)?;
+            text_field("payload.number", &p.number, 64)?;
+            let currency = currency_field("payload.currency", &p.currency)?;
+            if p.amount_minor <= 0 {
+                return Err(reject("payload.amount_minor", "must be greater than zero"));
+            }
+            if find_payment(c, &p.number).await?.is_some() {
+                return Err(reject("payload.number", format!("payment {} was already received", p.number)));
+            }
+            let Some(cust) = find_customer(c, &p.customer).await? else { return parked(format!("customer:{}", p.customer)) };
+            payment::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                number: Set(p.number.clone()),
+                customer_id: Set(cust.id),
+                currency: Set(currency.clone()),
+                amount_minor: Set(p.amount_minor),
+                unapplied_minor: Set(p.amount_minor),
+                received_on: Set(p.received_on),
+                reference: Set(p.reference.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(c)
+            .await?;
+            Ok(Effect {
+                order_id: None,
+                summary: format!("Payment {} of {} received from {}", p.number, money::format(p.amount_minor, &currency), cust.name),
+                creates: vec![format!("payment:{}", p.number)],
+                waiting_for: None,
+            })
+        }
+        "payment.applied" => {
+            let a: PaymentApplied = parse("payload", &ev.payload)?;
+            if a.amount_minor <= 0 {
+                return Err(reject("payload.amount_minor", "must be greater than zero"));
+            }
+            let Some(p) = find_payment(c, &a.payment_number).await? else { return parked(format!("payment:{}", a.payment_number)) };
+            let Some(inv) = find_invoice(c, &a.invoice_number).await? else { return parked(format!("invoice:{}", a.invoice_number)) };
+            if p.currency != inv.currency {
+                return Err(reject("payload.invoice_number", format!("invoice is in {}, payment in {}", inv.currency, p.currency)));
+            }
+            if a.amount_minor > p.unapplied_minor {
+                return Err(reject("payload.amount_minor", format!("exceeds the unapplied {}", money::format(p.unapplied_minor, &p.currency))));
+            }
+            let open = inv.total_minor - inv.paid_minor;
+            if a.amount_minor > open {
+                return Err(reject("payload.amount_minor", format!("exceeds the open {} on invoice {}", money::format(open, &inv.currency), inv.number)));
+            }
+            payment_allocation::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                payment_id: Set(p.id),
+                invoice_id: Set(inv.id),
+                amount_minor: Set(a.amount_minor),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(c)
+            .await?;
+            let mut pm: payment::ActiveModel = p.clone().into();
+            pm.unapplied_minor = Set(p.unapplied_minor - a.amount_minor);
+            pm.updated_at = Set(now);
+            pm.update(c).await?;
+            let paid = inv.paid_minor + a.amount_minor;
+            let mut im: invoice::ActiveModel = inv.clone().into();
+            im.paid_minor = Set(paid);
+            if inv.status != "disputed" {
+                im.status = Set(invoice_status(paid, inv.total_minor).into());
+                im.status_at = Set(at.max(inv.status_at));
+            }
+            im.updated_at = Set(now);
+            im.update(c).await?;
+            if let Some(order_id) = inv.order_id {
+                let o = order::Entity::find_by_id(order_id).one(c).await?.ok_or(DbErr::RecordNotFound("order".into()))?;
+                let invoices = invoice::Entity::find().filter(invoice::Column::OrderId.eq(order_id)).all(c).await?;
+                let all_paid = invoices.iter().all(|i| if i.id == inv.id { paid >= i.total_minor } else { i.paid_minor >= i.total_minor });
+                let fully_invoiced = lines_of(c, order_id).await?.iter().all(|l| l.quantity_invoiced >= l.quantity);
+                if all_paid && fully_invoiced {
+                    move_order(c, &o, "paid", at).await?;
+                }
+            }
+            Ok(Effect {
+                order_id: inv.order_id,
+                summary: format!("{} of payment {} applied to invoice {}", money::format(a.amount_minor, &p.currency), p.number, inv.number),
+                ..Default::default()
+            })
+        }
+        "exception.opened" | "exception.resolved" | "exception.escalated" => {
+            let x: ExceptionIn = parse("payload", &ev.payload)?;
+            text_field("payload.reference", &x.reference, 128)?;
+            let order_id = match &x.order_number {
+                Some(n) => match find_order(c, n).await? {
+                    Some(o) => Some(o.id),
+                    None => return parked(format!("order:{n}")),
+                },
+                None => None,
+            };
+            let existing = exception::Entity::find().filter(exception::Column::Reference.eq(&x.reference)).one(c).await?;
+            match (ev.kind.as_str(), existing) {
+                ("exception.opened", None) => {
+                    let kind = x.kind.clone().ok_or_else(|| reject("payload.kind", "is required when an exception is opened"))?;
+                    text_field("payload.kind", &kind, 64)?;
+                    open_exception(c, &x.reference, &kind, x.detail.as_deref().unwrap_or(""), order_id, None, at).await?;
+                }
+                ("exception.opened", Some(_)) => {}
+                (_, None) => return parked(format!("exception:{}", x.reference)),
+                (kind, Some(e)) => {
+                    let mut am: exception::ActiveModel = e.into();
+                    if kind == "exception.resolved" {
+                        am.status = Set("resolved".into());
+                        am.resolved_at = Set(Some(at));
+                    } else {
+                        am.escalated = Set(true);
+                    }
+                    am.updated_at = Set(now);
+                    am.update(c).await?;
+                }
+            }
+            let verb = ev.kind.trim_start_matches("exception.");
+            Ok(Effect {
+                order_id,
+                summary: format!("Exception {} {verb}", x.reference),
+                creates: if ev.kind == "exception.opened" { vec![format!("exception:{}", x.reference)] } else { vec![] },
+                waiting_for: None,
+            })
+        }
+        other => Err(reject("type", format!("unknown event type {other:?}; expected one of {}", EVENT_TYPES.join(", ")))),
+    }
+}
+
+fn invoice_status(paid: i64, total: i64) -> &'static str {
+    if paid >= total {
+        "paid"
+    } else if paid > 0 {
+        "partially_paid"
+    } else {
+        "open"
+    }
+}
+
+async fn open_exception<C: ConnectionTrait>(
+    c: &C,
+    reference: &str,
+    kind: &str,
+    detail: &str,
+    order_id: Option<Uuid>,
+    event_id: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    exception::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        reference: Set(reference.into()),
+        kind: Set(kind.into()),
+        status: Set("open".into()),
+        detail: Set(detail.into()),
+        order_id: Set(order_id),
+        event_id: Set(event_id),
+        opened_at: Set(at),
+        resolved_at: Set(None),
+        escalated: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+// ---- ingesting ------------------------------------------------------------------------
+
+/// The answer for one inbound event.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EventResult {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// `accepted`, `duplicate` or `rejected`.
+    pub result: String,
+    /// For accepted events: `applied` or `parked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<FieldError>,
+}
+
+/// Reference of the integration exception raised for a parked event.
+fn parked_reference(source: &str, event_id: &str) -> String {
+    format!("parked:{source}:{event_id}")
+}
+
+/// Applies `items` (raw JSON events) in one transaction, each in its own savepoint, and
+/// commits before answering. Bad events are rejected without touching the good ones.
+pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<EventResult>, DbErr> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for (index, item) in items.iter().enumerate() {
+        let ev: EventIn = match parse("", item) {
+            Ok(ev) => ev,
+            Err(Fail::Reject(errors)) => {
+                let event_id = item.get("event_id").and_then(Value::as_str).map(str::to_owned);
+                out.push(EventResult { index, event_id, result: "rejected".into(), status: None, waiting_for: None, errors });
+                continue;
+            }
+            Err(Fail::Db(e)) => return Err(e),
+        };
+        let mut res = EventResult { index, event_id: Some(ev.event_id.clone()), result: String::new(), status: None, waiting_for: None, errors: vec![] };
+        let mut errs = Vec::new();
+        if ev.event_id.trim().is_empty() || ev.event_id.len() > 128 {
+            errs.push(FieldError::new("event_id", "must be 1 to 128 characters"));
+        }
+        if ev.source.trim().is_empty() || ev.source.len() > 64 {
+            errs.push(FieldError::new("source", "must be 1 to 64 characters"));
+        }
+        if !errs.is_empty() {
+            res.result = "rejected".into();
+            res.errors = errs;
+            out.push(res);
+            continue;
+        }
+        let key = (ev.source.clone(), ev.event_id.clone());
+        let dup = seen.contains(&key)
+            || event::Entity::find()
+                .filter(event::Column::Source.eq(&ev.source))
+                .filter(event::Column::EventId.eq(&ev.event_id))
+                .count(txn)
+                .await?
+                > 0;
+        if dup {
+            res.result = "duplicate".into();
+            out.push(res);
+            continue;
+        }
+        let sp = txn.begin().await?;
+        match apply_and_record(&sp, &ev).await {
+            Ok(effect) => {
+                sp.commit().await?;
+                seen.insert(key);
+                res.result = "accepted".into();
+                res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
+                res.waiting_for = effect.waiting_for;
+            }
+            Err(Fail::Reject(errors)) => {
+                sp.rollback().await?;
+                res.result = "rejected".into();
+                res.errors = errors;
+            }
+            Err(Fail::Db(e)) => return Err(e),
+        }
+        out.push(res);
+    }
+    Ok(out)
+}
+
+/// Applies one event, stores it on the event log, and applies whatever was parked waiting for
+/// the things it created.
+pub async fn apply_and_record<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fail> {
+    let effect = apply(c, ev).await?;
+    let now = Utc::now();
+    event::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        source: Set(ev.source.clone()),
+        event_id: Set(ev.event_id.clone()),
+        kind: Set(ev.kind.clone()),
+        occurred_at: Set(ev.occurred_at),
+        received_at: Set(now),
+        payload: Set(ev.payload.to_string()),
+        status: Set(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into()),
+        waiting_for: Set(effect.waiting_for.clone()),
+        order_id: Set(effect.order_id),
+        summary: Set(Some(effect.summary.clone())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    release_parked(c, effect.creates.clone()).await?;
+    Ok(effect)
+}
+
+/// Applies parked events waiting for any of `keys`, oldest first, and whatever those release.
+/// A parked event that no longer validates is marked `failed` and raised as an exception.
+pub async fn release_parked<C: ConnectionTrait>(c: &C, keys: Vec<String>) -> Result<(), DbErr> {
+    let mut queue: VecDeque<String> = keys.into();
+    while let Some(key) = queue.pop_front() {
+        let waiting = event::Entity::find()
+            .filter(event::Column::Status.eq("parked"))
+            .filter(event::Column::WaitingFor.eq(&key))
+            .order_by_asc(event::Column::OccurredAt)
+            .all(c)
+            .await?;
+        for row in waiting {
+            let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+            let ev = EventIn { event_id: row.event_id.clone(), kind: row.kind.clone(), occurred_at: row.occurred_at, source: row.source.clone(), payload };
+            let mut am: event::ActiveModel = row.clone().into();
+            am.updated_at = Set(Utc::now());
+            match apply(c, &ev).await {
+                Ok(effect) => {
+                    am.status = Set(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
+                    am.waiting_for = Set(effect.waiting_for.clone());
+                    am.order_id = Set(effect.order_id);
+                    am.summary = Set(Some(effect.summary.clone()));
+                    am.update(c).await?;
+                    if effect.waiting_for.is_none() {
+                        resolve_exception(c, &parked_reference(&row.source, &row.event_id)).await?;
+                    }
+                    queue.extend(effect.creates);
+                }
+                Err(Fail::Reject(errors)) => {
+                    let why = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
+                    am.status = Set("failed".into());
+                    am.waiting_for = Set(None);
+                    am.summary = Set(Some(format!("could not be applied: {why}")));
+                    am.update(c).await?;
+                    let reference = format!("failed:{}:{}", row.source, row.event_id);
+                    if exception::Entity::find().filter(exception::Column::Reference.eq(&reference)).count(c).await? == 0 {
+                        let detail = format!("{} event {} from {} could not be applied once {key} arrived: {why}", row.kind, row.event_id, row.source);
+                        open_exception(c, &reference, "integration", &detail, None, Some(row.id), Utc::now()).await?;
+                    }
+                }
+                Err(Fail::Db(e)) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn resolve_exception<C: ConnectionTrait>(c: &C, reference: &str) -> Result<(), DbErr> {
+    if let Some(e) = exception::Entity::find().filter(exception::Column::Reference.eq(reference)).one(c).await? {
+        if e.status == "open" {
+            let mut am: exception::ActiveModel = e.into();
+            am.status = Set("resolved".into());
+            am.resolved_at = Set(Some(Utc::now()));
+            am.updated_at = Set(Utc::now());
+            am.update(c).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Raises an open `integration` exception for every event parked since before `cutoff` that
+/// has none yet. Returns how many were raised.
+pub async fn escalate_parked<C: ConnectionTrait>(c: &C, cutoff: DateTime<Utc>) -> Result<usize, DbErr> {
+    let stale = event::Entity::find()
+        .filter(event::Column::Status.eq("parked"))
+        .filter(event::Column::ReceivedAt.lt(cutoff))
+        .all(c)
+        .await?;
+    let mut raised = 0;
+    for row in stale {
+        let reference = parked_reference(&row.source, &row.event_id);
+        if exception::Entity::find().filter(exception::Column::Reference.eq(&reference)).count(c).await? > 0 {
+            continue;
+        }
+        let waiting = row.waiting_for.clone().unwrap_or_default();
+        let detail = format!(
+            "{} event {} from {} has waited since {} for {waiting}",
+            row.kind,
+            row.event_id,
+            row.source,
+            row.received_at.format("%Y-%m-%d %H:%M UTC")
+        );
+        open_exception(c, &reference, "integration", &detail, None, Some(row.id), Utc::now()).await?;
+        raised += 1;
+    }
+    Ok(raised)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_terms_give_days_of_credit() {
+        assert_eq!(terms_days("NET30"), Some(30));
+        assert_eq!(terms_days("NET0"), Some(0));
+        assert_eq!(terms_days("DUE_ON_RECEIPT"), Some(0));
+        assert_eq!(terms_days("NET"), None);
+        assert_eq!(terms_days("NET999"), None);
+        assert_eq!(terms_days("30 days"), None);
+    }
+
+    #[test]
+    fn a_wrong_field_is_named_with_its_path() {
+        let v = serde_json::json!({"number":"SO-1","customer":"C1","currency":"USD","lines":[{"line":1,"sku":"A","quantity":"two","unit_price_minor":5}]});
+        match parse::<OrderIn>("payload", &v) {
+            Err(Fail::Reject(e)) => {
+                assert_eq!(e[0].field, "payload.lines[0].quantity");
+                assert!(e[0].reason.contains("invalid type"), "{}", e[0].reason);
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        let v = serde_json::json!({"order_number":"SO-1","colour":"red"});
+        match parse::<OrderRef>("payload", &v) {
+            Err(Fail::Reject(e)) => assert!(e[0].reason.contains("unknown field `colour`"), "{:?}", e),
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+}
