@@ -1052,6 +1052,30 @@ pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<Ev
 /// the things it created.
 pub async fn apply_and_record<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fail> {
     let effect = apply(c, ev).await?;
+    record(c, ev, &effect).await?;
+    Ok(effect)
+}
+
+/// Like [`apply_and_record`] but for a resource write (`POST /api/v1/orders`…): something the
+/// event refers to that is not known is an error for the caller instead of a reason to park.
+pub async fn apply_now<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fail> {
+    let effect = apply(c, ev).await?;
+    if let Some(key) = &effect.waiting_for {
+        let (what, id) = key.split_once(':').unwrap_or(("object", key));
+        let field = match what {
+            "order" => "order_number",
+            "invoice" => "invoice_number",
+            "payment" => "payment_number",
+            "shipment" => "shipment_number",
+            other => other,
+        };
+        return Err(reject(field, format!("{what} {id} is not known; create it first")));
+    }
+    record(c, ev, &effect).await?;
+    Ok(effect)
+}
+
+async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect) -> Result<(), DbErr> {
     let now = Utc::now();
     event::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -1070,8 +1094,7 @@ pub async fn apply_and_record<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result
     }
     .insert(c)
     .await?;
-    release_parked(c, effect.creates.clone()).await?;
-    Ok(effect)
+    release_parked(c, effect.creates.clone()).await
 }
 
 /// Applies parked events waiting for any of `keys`, oldest first, and whatever those release.

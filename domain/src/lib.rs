@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod entity;
 pub mod customers;
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod money;

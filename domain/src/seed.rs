@@ -6,7 +6,7 @@ use crate::password;
 use crate::tenancy::TenantInfo;
 use crate::types::{Email, HexColor, Role, TenantSlug};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 pub const DEMO_PASSWORD: &str = "throughline-demo";
@@ -65,13 +65,24 @@ pub async fn add_custom_domain(db: &Db, tenant_id: Uuid, domain: &str) -> Result
     Ok(())
 }
 
+/// Creates a customer with default terms through the customer service.
 pub async fn create_customer(db: &Db, t: &TenantInfo, external_id: &str, name: &str) -> Result<Uuid> {
     let txn = db.tenant_txn(&t.slug).await?;
-    let id = Uuid::new_v4();
-    let now = Utc::now();
-    customer::ActiveModel { id: Set(id), external_id: Set(external_id.into()), name: Set(name.into()), created_at: Set(now), updated_at: Set(now), ..Default::default() }
-        .insert(&txn)
-        .await?;
+    let input = crate::customers::CustomerIn {
+        external_id: external_id.into(),
+        name: name.into(),
+        bill_to: None,
+        ship_to: None,
+        payment_terms: None,
+        credit_limit_minor: None,
+        segment: None,
+        currency: None,
+    };
+    crate::customers::upsert(&txn, input).await.map_err(|f| match f {
+        crate::events::Fail::Reject(e) => Error::Invalid(format!("{e:?}")),
+        crate::events::Fail::Db(e) => Error::Db(e),
+    })?;
+    let id = customer::Entity::find().filter(customer::Column::ExternalId.eq(external_id)).one(&txn).await?.ok_or(Error::NotFound)?.id;
     txn.commit().await?;
     Ok(id)
 }
@@ -147,7 +158,10 @@ pub async fn migrate_all(db: &Db) -> Result<usize> {
 
 /// Seeds the demo partner, tenants and users unless a partner exists already.
 /// Returns whether it seeded. The demo password is for the demo only.
-pub async fn seed_demo(db: &Db) -> Result<bool> {
+/// Secret of the demo API clients `acme-erp` and `bluegrass-erp` (demo only).
+pub const DEMO_API_SECRET: &str = "throughline-demo-secret";
+
+pub async fn seed_demo(db: &Db, storage: &crate::storage::Storage, demo_orders: usize) -> Result<bool> {
     if partner::Entity::find().count(db.platform()).await? > 0 {
         return Ok(false);
     }
@@ -168,6 +182,9 @@ pub async fn seed_demo(db: &Db) -> Result<bool> {
     create_tenant_user(db, &acme, "service@acme.test", "Sam Service", Role::CustomerService, None, &hash).await?;
     let initech = create_customer(db, &acme, "C-1001", "Initech Manufacturing").await?;
     create_tenant_user(db, &acme, "buyer@initech.test", "Bill Buyer", Role::Customer, Some(initech), &hash).await?;
+    let rw = ["read".to_owned(), "write".to_owned()];
+    crate::api_clients::create_with_secret(db, &acme, "acme-erp", &rw, DEMO_API_SECRET).await?;
+    crate::demo::populate(db, storage, &acme, crate::demo::Profile::Industrial, ("C-1001", "Initech Manufacturing"), demo_orders).await?;
 
     let bg = create_tenant(db, p, NewTenant {
         slug: "bluegrass",
@@ -181,5 +198,7 @@ pub async fn seed_demo(db: &Db) -> Result<bool> {
     create_tenant_user(db, &bg, "clerk@bluegrass.test", "Cole Clerk", Role::ArClerk, None, &hash).await?;
     let globex = create_customer(db, &bg, "G-2001", "Globex Restaurants").await?;
     create_tenant_user(db, &bg, "buyer@globex.test", "Gina Buyer", Role::Customer, Some(globex), &hash).await?;
+    crate::api_clients::create_with_secret(db, &bg, "bluegrass-erp", &rw, DEMO_API_SECRET).await?;
+    crate::demo::populate(db, storage, &bg, crate::demo::Profile::Foodservice, ("G-2001", "Globex Restaurants"), demo_orders).await?;
     Ok(true)
 }

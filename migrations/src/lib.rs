@@ -152,8 +152,14 @@ impl MigrationTrait for TenantInit {
     }
 }
 
-#[derive(DeriveMigrationName)]
+// The first migration of each migrator is named "lib" (derived from this file's name when
+// each migrator had one migration); later ones carry explicit names.
 struct PlatformSettings;
+impl MigrationName for PlatformSettings {
+    fn name(&self) -> &str {
+        "m0002_platform_settings"
+    }
+}
 
 /// Platform-wide settings that every app instance must agree on (the API token key).
 #[async_trait::async_trait]
@@ -166,8 +172,12 @@ impl MigrationTrait for PlatformSettings {
     }
 }
 
-#[derive(DeriveMigrationName)]
 struct TenantOrderToCash;
+impl MigrationName for TenantOrderToCash {
+    fn name(&self) -> &str {
+        "m0002_order_to_cash"
+    }
+}
 
 async fn index(m: &SchemaManager<'_>, table: &str, name: &str, cols: &[&str], unique: bool) -> Result<(), DbErr> {
     let mut i = Index::create();

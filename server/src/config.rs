@@ -24,6 +24,8 @@ pub struct Config {
     pub https: bool,
     /// `THROUGHLINE_SEED_DEMO`: seed the demo data on first start (default `true`).
     pub seed_demo: bool,
+    /// `THROUGHLINE_DEMO_ORDERS`: orders per demo tenant (default 300).
+    pub demo_orders: usize,
     /// `THROUGHLINE_LOGIN_MAX_PER_ACCOUNT` / `_PER_IP` / `THROUGHLINE_LOGIN_WINDOW_MINUTES`.
     pub login_per_account: u64,
     pub login_per_ip: u64,
@@ -80,6 +82,7 @@ impl Config {
             base_domain: "localhost".into(),
             https: false,
             seed_demo: true,
+            demo_orders: 300,
             login_per_account: 5,
             login_per_ip: 50,
             login_window_minutes: 15,
@@ -130,6 +133,7 @@ impl Config {
             base_domain: var("THROUGHLINE_BASE_DOMAIN").unwrap_or_else(|| "localhost".into()).to_ascii_lowercase(),
             https: parse("THROUGHLINE_HTTPS", false)?,
             seed_demo: parse("THROUGHLINE_SEED_DEMO", true)?,
+            demo_orders: parse("THROUGHLINE_DEMO_ORDERS", 300)?,
             login_per_account: parse("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT", 5)?,
             login_per_ip: parse("THROUGHLINE_LOGIN_MAX_PER_IP", 50)?,
             login_window_minutes: parse("THROUGHLINE_LOGIN_WINDOW_MINUTES", 15)?,

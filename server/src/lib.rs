@@ -1,7 +1,9 @@
 //! The HTTP server: request pipeline (tenant from Host, sessions, CSRF, security headers),
 //! sign-in handlers, health checks and the Leptos pages. `main.rs` only parses the command
 //! line and calls [`serve`].
+pub mod api;
 pub mod config;
+pub mod workers;
 
 use app::{Brand, Flash, PageCtx, TenantSummary, Viewer};
 use axum::body::Body;
@@ -17,6 +19,7 @@ use domain::entity::tenant;
 use domain::session_store::SqlSessionStore;
 use domain::tenancy::{self, Scope};
 use domain::Db;
+use domain::api_clients::TokenKeys;
 use domain::storage::{S3Settings, Storage};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -34,6 +37,7 @@ pub const SESSION_COOKIE: &str = "tl_session";
 pub struct AppState {
     pub db: Db,
     pub storage: Storage,
+    pub tokens: TokenKeys,
     pub config: Config,
     pub store: SqlSessionStore,
     /// The Leptos page router, used to render the sign-in page again after a failed attempt.
@@ -70,14 +74,33 @@ pub async fn open_storage(config: &Config) -> domain::Result<Storage> {
     }
 }
 
+/// What the app runs on: the databases, the document store and the token keys.
+#[derive(Clone)]
+pub struct Backends {
+    pub db: Db,
+    pub storage: Storage,
+    pub tokens: TokenKeys,
+}
+
+/// Opens the database (migrating and seeding it as configured), the document store and the
+/// token signing key.
+pub async fn open(config: &Config) -> anyhow_lite::Result<(Backends, bool)> {
+    let db = open_db(config).await?;
+    let storage = open_storage(config).await?;
+    let seeded = prepare(&db, &storage, config).await?;
+    let secret = domain::api_clients::signing_secret(&db, config.jwt_secret.as_ref().map(|s| s.0.as_str())).await?;
+    Ok((Backends { db, storage, tokens: TokenKeys::new(&secret) }, seeded))
+}
+
 /// Migrates the platform and every tenant, then seeds the demo data if configured.
-pub async fn prepare(db: &Db, config: &Config) -> domain::Result<bool> {
+pub async fn prepare(db: &Db, storage: &Storage, config: &Config) -> domain::Result<bool> {
     domain::seed::migrate_all(db).await?;
-    if config.seed_demo { domain::seed::seed_demo(db).await } else { Ok(false) }
+    if config.seed_demo { domain::seed::seed_demo(db, storage, config.demo_orders).await } else { Ok(false) }
 }
 
 /// Builds the whole application router.
-pub fn router(db: Db, storage: Storage, config: Config, leptos_options: LeptosOptions) -> Router {
+pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions) -> Router {
+    let Backends { db, storage, tokens } = backends;
     let routes = generate_route_list(app::App);
     let opts = leptos_options.clone();
     let pages: Router = Router::new()
@@ -85,7 +108,7 @@ pub fn router(db: Db, storage: Storage, config: Config, leptos_options: LeptosOp
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options);
     let store = SqlSessionStore::new(db.clone());
-    let state = AppState { db, storage, config: config.clone(), store: store.clone(), pages: pages.clone() };
+    let state = AppState { db, storage, tokens, config: config.clone(), store: store.clone(), pages: pages.clone() };
 
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -107,9 +130,13 @@ pub fn router(db: Db, storage: Storage, config: Config, leptos_options: LeptosOp
         .layer(middleware::from_fn_with_state(state.clone(), resolve_tenant));
 
     let hsts = if config.https { Some(HeaderValue::from_static("max-age=31536000; includeSubDomains")) } else { None };
+    let api_routes = Router::new()
+        .nest("/api/v1", api::routes(state.clone()))
+        .layer(middleware::from_fn_with_state(state.clone(), resolve_tenant));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .merge(api_routes)
         .merge(tenant_routes)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -439,13 +466,12 @@ async fn logout_post(session: Session, form: Result<Form<CsrfForm>, axum::extrac
 
 /// Runs the server until Ctrl-C or SIGTERM, finishing requests in flight.
 pub async fn serve(config: Config, leptos_options: LeptosOptions) -> anyhow_lite::Result<()> {
-    let db = open_db(&config).await?;
-    let seeded = prepare(&db, &config).await?;
-    let storage = open_storage(&config).await?;
-    tracing::info!(?storage, "documents");
+    let (backends, seeded) = open(&config).await?;
+    tracing::info!(storage = ?backends.storage, "documents");
+    tokio::spawn(workers::run(backends.db.clone(), config.clone()));
     let addr = leptos_options.site_addr;
     let port = addr.port();
-    let app = router(db, storage, config.clone(), leptos_options);
+    let app = router(backends, config.clone(), leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, seeded, "Throughline is listening");
     let base = &config.base_domain;

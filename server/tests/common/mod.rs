@@ -26,6 +26,7 @@ pub struct TestApp {
 pub fn base_config(dir: &std::path::Path, db_url: Option<String>) -> Config {
     let mut c = Config::defaults(dir.join("data"), db_url.clone());
     c.db_pool = 5;
+    c.demo_orders = 24;
     // The PostgreSQL run also stores documents in the real S3-compatible server that
     // `make test` starts; the SQLite run keeps them in a local folder.
     if db_url.is_some() {
@@ -53,11 +54,10 @@ pub async fn fresh_database() -> Option<String> {
 }
 
 pub async fn start(config: Config, dir: tempfile::TempDir, db_url: Option<String>) -> TestApp {
-    let db = server::open_db(&config).await.expect("open db");
-    server::prepare(&db, &config).await.expect("migrate and seed");
-    let storage = server::open_storage(&config).await.expect("open storage");
+    let (backends, _) = server::open(&config).await.expect("open the database and the document store");
+    let (db, storage) = (backends.db.clone(), backends.storage.clone());
     let opts = LeptosOptions::builder().output_name("throughline").site_root(dir.path().join("site").display().to_string()).build();
-    let app = server::router(db.clone(), storage.clone(), config.clone(), opts);
+    let app = server::router(backends, config.clone(), opts);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {

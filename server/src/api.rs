@@ -1,0 +1,782 @@
+//! The integration API, `/api/v1` on each tenant's host.
+//!
+//! - `POST /oauth/token` (client credentials, HTTP Basic or form body) issues a short-lived JWT
+//!   bound to the tenant; everything else needs `Authorization: Bearer`.
+//! - `GET` needs the `read` scope, `POST` the `write` scope.
+//! - Every `POST` honours `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header).
+//! - Errors are `application/problem+json` (RFC 9457) with an `errors` list of fields.
+use crate::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use base64::Engine;
+use chrono::Utc;
+use domain::api_clients::{self, Claims};
+use domain::customers::{self, CustomerIn};
+use domain::entity::idempotency_key;
+use domain::events::{self, EventIn, Fail, FieldError};
+use domain::orders::{self, OrderFilter};
+use domain::tenancy::{Scope, TenantInfo};
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, DatabaseTransaction};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// Largest request body the API reads (a 1,000-event batch or a 10 MB document).
+pub const BODY_LIMIT: usize = 12 * 1024 * 1024;
+const DOCUMENT_LIMIT: usize = 10 * 1024 * 1024;
+
+// ---- problems -------------------------------------------------------------------------
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self {
+            kind: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: vec![],
+            extra: Default::default(),
+        }
+    }
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+    pub fn with(mut self, key: &str, v: Value) -> Self {
+        self.extra.insert(key.into(), v);
+        self
+    }
+    fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = errors.iter().map(|e| if e.field.is_empty() { e.reason.clone() } else { format!("{}: {}", e.field, e.reason) }).collect::<Vec<_>>().join("; ");
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail).with_errors(errors)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, Problem>;
+
+impl From<domain::Error> for Problem {
+    fn from(e: domain::Error) -> Self {
+        match e {
+            domain::Error::Invalid(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+            domain::Error::NotFound => Problem::new(StatusCode::NOT_FOUND, "no such object here"),
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the service is temporarily unavailable; retry later")
+            }
+        }
+    }
+}
+
+impl From<DbErr> for Problem {
+    fn from(e: DbErr) -> Self {
+        domain::Error::Db(e).into()
+    }
+}
+
+impl From<Fail> for Problem {
+    fn from(f: Fail) -> Self {
+        match f {
+            Fail::Reject(errors) => Problem::invalid(errors),
+            Fail::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Parses a JSON body strictly, naming the field that is wrong.
+fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiResult<T> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}")))?;
+    events::parse("", &value).map_err(Problem::from)
+}
+
+// ---- router ---------------------------------------------------------------------------
+
+/// The tenant's API client, as proven by its token.
+#[derive(Clone)]
+pub struct ApiClient(pub Claims);
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    let authed = Router::<AppState>::new()
+        .route("/events", post(post_events))
+        .route("/customers", post(post_customer))
+        .route("/customers/{external_id}", get(get_customer))
+        .route("/orders", get(list_orders).post(post_order))
+        .route("/orders/{number}", get(get_order))
+        .route("/shipments", post(post_shipment))
+        .route("/shipments/{number}", get(get_shipment))
+        .route("/shipments/{number}/delivery", post(post_delivery))
+        .route("/shipments/{number}/documents", post(post_document))
+        .route("/documents/{id}", get(get_document))
+        .route("/invoices", post(post_invoice))
+        .route("/invoices/{number}", get(get_invoice))
+        .route("/payments", post(post_payment))
+        .route("/payments/{number}", get(get_payment))
+        .route("/exceptions", get(list_exceptions))
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency))
+        .layer(middleware::from_fn_with_state(state.clone(), bearer));
+    Router::new()
+        .route("/oauth/token", post(token))
+        .merge(authed)
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such API endpoint; see /api/v1/openapi.json") })
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(tenant_only))
+}
+
+/// The API exists on tenant hosts only.
+async fn tenant_only(req: Request, next: Next) -> Response {
+    match req.extensions().get::<Scope>() {
+        Some(Scope::Tenant(_)) => next.run(req).await,
+        _ => Problem::new(StatusCode::NOT_FOUND, "the API is served on a tenant's host").into_response(),
+    }
+}
+
+fn tenant_of(req: &Request) -> Option<TenantInfo> {
+    match req.extensions().get::<Scope>() {
+        Some(Scope::Tenant(t)) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn unauthorized(reason: &str, error: &str) -> Response {
+    let mut r = Problem::new(StatusCode::UNAUTHORIZED, reason).into_response();
+    let v = format!("Bearer error=\"{error}\", error_description=\"{reason}\"");
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    r
+}
+
+/// Checks the bearer token: signature, expiry, tenant, client still enabled, and scope.
+async fn bearer(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(tenant) = tenant_of(&req) else { return Problem::new(StatusCode::NOT_FOUND, "not a tenant host").into_response() };
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(token) = auth.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+        return unauthorized("send an access token as Authorization: Bearer <token>; get one from POST /api/v1/oauth/token", "invalid_request");
+    };
+    let claims = match st.tokens.verify(token, &tenant) {
+        Ok(c) => c,
+        Err(e) => return unauthorized(e.reason(), "invalid_token"),
+    };
+    let Some(client_id) = claims.client_id() else { return unauthorized("the access token names no client", "invalid_token") };
+    match st.db.tenant_txn(&tenant.slug).await {
+        Ok(txn) => {
+            let active = api_clients::is_active(&txn, client_id).await;
+            let _ = txn.commit().await;
+            match active {
+                Ok(true) => {}
+                Ok(false) => return unauthorized("the API client has been disabled or removed", "invalid_token"),
+                Err(e) => return Problem::from(e).into_response(),
+            }
+        }
+        Err(e) => return Problem::from(e).into_response(),
+    }
+    let need = if matches!(*req.method(), Method::GET | Method::HEAD) { "read" } else { "write" };
+    if !claims.has_scope(need) {
+        let mut r = Problem::new(StatusCode::FORBIDDEN, format!("this request needs the {need} scope; the token has: {}", claims.scope)).into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!("Bearer error=\"insufficient_scope\", scope=\"{need}\"")) {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        return r;
+    }
+    req.extensions_mut().insert(ApiClient(claims));
+    next.run(req).await
+}
+
+// ---- idempotency ----------------------------------------------------------------------
+
+/// `Idempotency-Key` on POST: the same key and body replay the first answer; the same key
+/// with another body is 422; a key whose first request is still running is 409. Keys are
+/// scoped to the API client and kept at least 24 hours.
+async fn idempotency(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req.headers().get("idempotency-key").map(|v| v.to_str().map(|s| s.trim().to_owned())) else {
+        return next.run(req).await;
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 255 => k,
+        _ => return Problem::new(StatusCode::BAD_REQUEST, "Idempotency-Key must be 1 to 255 visible ASCII characters").into_response(),
+    };
+    let (Some(tenant), Some(client)) = (tenant_of(&req), req.extensions().get::<ApiClient>().cloned()) else {
+        return next.run(req).await;
+    };
+    let Some(client_id) = client.0.client_id() else { return next.run(req).await };
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {BODY_LIMIT} bytes")).into_response(),
+    };
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str().as_bytes());
+    h.update(parts.uri.path().as_bytes());
+    h.update([0]);
+    h.update(&bytes);
+    let hash = hex::encode(h.finalize());
+
+    // Claim the key (or find who has it) in its own short transaction.
+    let claim = async {
+        let txn = st.db.tenant_txn(&tenant.slug).await?;
+        let found = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::ClientId.eq(client_id))
+            .filter(idempotency_key::Column::Key.eq(&key))
+            .one(&txn)
+            .await?;
+        if found.is_none() {
+            idempotency_key::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                client_id: Set(client_id),
+                key: Set(key.clone()),
+                request_hash: Set(hash.clone()),
+                state: Set("in_flight".into()),
+                response_status: Set(None),
+                response_body: Set(None),
+                created_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok::<_, DbErr>(found)
+    }
+    .await;
+    match claim {
+        Ok(None) => {}
+        Ok(Some(found)) => {
+            if found.request_hash != hash {
+                return Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "this Idempotency-Key was used with a different request body").into_response();
+            }
+            if found.state != "done" {
+                return Problem::new(StatusCode::CONFLICT, "a request with this Idempotency-Key is still being processed; retry later").into_response();
+            }
+            let status = StatusCode::from_u16(found.response_status.unwrap_or(200) as u16).unwrap_or(StatusCode::OK);
+            let stored: StoredResponse = serde_json::from_str(found.response_body.as_deref().unwrap_or("{}")).unwrap_or_default();
+            let mut r = (status, stored.body).into_response();
+            if let Ok(v) = HeaderValue::from_str(&stored.content_type) {
+                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return r;
+        }
+        // A concurrent first request won the insert: it is in flight.
+        Err(DbErr::Exec(_)) | Err(DbErr::Query(_)) | Err(DbErr::RecordNotInserted) => {
+            return Problem::new(StatusCode::CONFLICT, "a request with this Idempotency-Key is still being processed; retry later").into_response();
+        }
+        Err(e) => return Problem::from(e).into_response(),
+    }
+
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (rparts, rbody) = resp.into_parts();
+    let rbytes = axum::body::to_bytes(rbody, usize::MAX).await.unwrap_or_default();
+    let finish = async {
+        let txn = st.db.tenant_txn(&tenant.slug).await?;
+        let row = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::ClientId.eq(client_id))
+            .filter(idempotency_key::Column::Key.eq(&key))
+            .one(&txn)
+            .await?;
+        if let Some(row) = row {
+            if rparts.status.is_server_error() {
+                // Nothing was committed: let the client retry with the same key.
+                idempotency_key::Entity::delete_by_id(row.id).exec(&txn).await?;
+            } else {
+                let stored = StoredResponse {
+                    content_type: rparts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json").into(),
+                    body: String::from_utf8_lossy(&rbytes).into_owned(),
+                };
+                let mut am: idempotency_key::ActiveModel = row.into();
+                am.state = Set("done".into());
+                am.response_status = Set(Some(rparts.status.as_u16() as i32));
+                am.response_body = Set(Some(serde_json::to_string(&stored).unwrap_or_default()));
+                am.update(&txn).await?;
+            }
+        }
+        txn.commit().await
+    }
+    .await;
+    if let Err(e) = finish {
+        tracing::error!(error = %e, "storing an idempotent response failed");
+    }
+    Response::from_parts(rparts, Body::from(rbytes))
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct StoredResponse {
+    content_type: String,
+    body: String,
+}
+
+/// Deletes idempotency keys older than `hours` in one tenant.
+pub async fn purge_idempotency_keys(txn: &DatabaseTransaction, hours: i64) -> Result<u64, DbErr> {
+    let cutoff = Utc::now() - chrono::Duration::hours(hours);
+    Ok(idempotency_key::Entity::delete_many().filter(idempotency_key::Column::CreatedAt.lt(cutoff)).exec(txn).await?.rows_affected)
+}
+
+// ---- token ----------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+struct TokenForm {
+    #[serde(default)]
+    grant_type: String,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut r = Problem::new(status, description).with("error", json!(error)).with("error_description", json!(description)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"throughline-api\""));
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// `POST /api/v1/oauth/token`: the client-credentials grant (RFC 6749 §4.4).
+async fn token(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> Response {
+    let Scope::Tenant(tenant) = scope else { return oauth_error(StatusCode::NOT_FOUND, "invalid_request", "not a tenant host") };
+    let form: TokenForm = match serde_urlencoded::from_bytes(&body) {
+        Ok(f) => f,
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("the body must be application/x-www-form-urlencoded: {e}")),
+    };
+    if form.grant_type != "client_credentials" {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type must be client_credentials");
+    }
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(a, b)| (urlencoding_decode(a), urlencoding_decode(b))));
+    let (id, secret) = match (basic, form.client_id, form.client_secret) {
+        (Some(pair), None, None) => pair,
+        (None, Some(id), Some(secret)) => (id, secret),
+        (Some(_), _, _) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "send the client credentials either as HTTP Basic or in the body, not both"),
+        _ => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "send client_id and client_secret (HTTP Basic or form body)"),
+    };
+    match api_clients::authenticate(&st.db, &tenant, &id, &secret).await {
+        Ok(Some(client)) => match st.tokens.issue(&tenant, &client, st.config.token_minutes) {
+            Ok((token, ttl)) => {
+                let mut r = Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": client.scopes})).into_response();
+                r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                r
+            }
+            Err(e) => Problem::from(e).into_response(),
+        },
+        Ok(None) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret"),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+/// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64.
+fn urlencoding_decode(s: &str) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}")).ok().and_then(|mut v| v.pop()).map(|(_, v)| v).unwrap_or_else(|| s.to_owned())
+}
+
+// ---- handlers -------------------------------------------------------------------------
+
+async fn txn(st: &AppState, t: &TenantInfo) -> ApiResult<DatabaseTransaction> {
+    st.db.tenant_txn(&t.slug).await.map_err(Problem::from)
+}
+
+fn tenant(scope: &Scope) -> ApiResult<&TenantInfo> {
+    match scope {
+        Scope::Tenant(t) => Ok(t),
+        Scope::Platform => Err(Problem::new(StatusCode::NOT_FOUND, "not a tenant host")),
+    }
+}
+
+/// `POST /events`: one event object, an array of up to 1,000, or `{"events": [...]}`.
+async fn post_events(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let value: Value = json_body(&headers, &body)?;
+    let (items, single) = match value {
+        Value::Array(items) => (items, false),
+        Value::Object(mut o) if o.len() == 1 && o.contains_key("events") => match o.remove("events") {
+            Some(Value::Array(items)) => (items, false),
+            _ => return Err(Problem::invalid(vec![FieldError::new("events", "must be an array of events")])),
+        },
+        v @ Value::Object(_) => (vec![v], true),
+        _ => return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "send an event object or an array of events")),
+    };
+    if items.is_empty() {
+        return Err(Problem::invalid(vec![FieldError::new("events", "the batch is empty")]));
+    }
+    if items.len() > events::MAX_BATCH {
+        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch holds at most {} events; this one has {}", events::MAX_BATCH, items.len())));
+    }
+    let txn = txn(&st, t).await?;
+    let results = events::ingest(&txn, &items).await?;
+    txn.commit().await?;
+    let count = |r: &str| results.iter().filter(|x| x.result == r).count();
+    let summary = json!({
+        "accepted": count("accepted"),
+        "duplicates": count("duplicate"),
+        "rejected": count("rejected"),
+        "results": results,
+    });
+    if single && results[0].result == "rejected" {
+        let errors = results[0].errors.clone();
+        let p = Problem::invalid(errors).with("results", summary["results"].clone());
+        return Ok(p.into_response());
+    }
+    Ok(Json(summary).into_response())
+}
+
+fn api_event(claims: &Claims, kind: &str, payload: Value) -> EventIn {
+    EventIn {
+        event_id: format!("api-{}", Uuid::new_v4()),
+        kind: kind.into(),
+        occurred_at: Utc::now(),
+        source: format!("api:{}", claims.client),
+        payload,
+    }
+}
+
+async fn post_customer(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let input: CustomerIn = json_body(&headers, &body)?;
+    let txn = txn(&st, t).await?;
+    let (view, created) = customers::upsert(&txn, input).await?;
+    txn.commit().await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
+}
+
+async fn get_customer(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(id): Path<String>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let txn = txn(&st, t).await?;
+    let c = customers::find(&txn, &id).await?.ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, format!("no customer {id}")))?;
+    txn.commit().await?;
+    Ok(Json(c).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    customer: Option<String>,
+    po_number: Option<String>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    q: Option<String>,
+    limit: Option<u64>,
+    after: Option<String>,
+}
+
+async fn list_orders(State(st): State<AppState>, Extension(scope): Extension<Scope>, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
+    let f = OrderFilter { status: q.status, customer: q.customer, po_number: q.po_number, from: q.from, to: q.to, q: q.q };
+    let txn = txn(&st, t).await?;
+    let page = orders::list(&txn, &f, q.limit.unwrap_or(50), q.after.as_deref()).await?;
+    txn.commit().await?;
+    Ok(Json(page).into_response())
+}
+
+async fn get_order(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let txn = txn(&st, t).await?;
+    let d = orders::detail(&txn, &number).await.map_err(|e| not_found(e, "order", &number))?;
+    txn.commit().await?;
+    Ok(Json(d).into_response())
+}
+
+fn not_found(e: domain::Error, what: &str, id: &str) -> Problem {
+    match e {
+        domain::Error::NotFound => Problem::new(StatusCode::NOT_FOUND, format!("no {what} {id}")),
+        other => other.into(),
+    }
+}
+
+/// Runs one resource write as an event and answers with the resource read back.
+async fn write_event<F, Fut, T>(st: &AppState, t: &TenantInfo, ev: EventIn, read: F) -> ApiResult<Response>
+where
+    F: FnOnce(DatabaseTransaction) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(T, DatabaseTransaction)>>,
+    T: Serialize,
+{
+    let txn = txn(st, t).await?;
+    events::apply_now(&txn, &ev).await?;
+    let (view, txn) = read(txn).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn post_order(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let input: events::OrderIn = json_body(&headers, &body)?;
+    let number = input.number.clone();
+    {
+        let txn = txn(&st, t).await?;
+        let exists = events::find_order(&txn, &number).await?.is_some();
+        txn.commit().await?;
+        if exists {
+            return Err(Problem::new(StatusCode::CONFLICT, format!("order {number} already exists")));
+        }
+    }
+    let ev = api_event(&client.0, "order.accepted", serde_json::to_value(&input).expect("serialises"));
+    write_event(&st, t, ev, |txn| async move {
+        let d = orders::detail(&txn, &number).await?;
+        Ok((d, txn))
+    })
+    .await
+}
+
+async fn post_shipment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let input: events::ShipmentIn = json_body(&headers, &body)?;
+    let number = input.number.clone();
+    let ev = api_event(&client.0, "shipment.dispatched", serde_json::to_value(&input).expect("serialises"));
+    write_event(&st, t, ev, |txn| async move {
+        let s = orders::shipment(&txn, &number).await?;
+        Ok((s, txn))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryBody {
+    #[serde(default)]
+    signed_by: Option<String>,
+    #[serde(default)]
+    delivered_at: Option<chrono::DateTime<Utc>>,
+}
+
+async fn post_delivery(
+    State(st): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(client): Extension<ApiClient>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let input: DeliveryBody = if body.is_empty() { DeliveryBody { signed_by: None, delivered_at: None } } else { json_body(&headers, &body)? };
+    let order_number = {
+        let txn = txn(&st, t).await?;
+        let s = orders::shipment(&txn, &number).await.map_err(|e| not_found(e, "shipment", &number))?;
+        txn.commit().await?;
+        s.order_number
+    };
+    let mut ev = api_event(&client.0, "shipment.delivered", json!({"shipment_number": number, "order_number": order_number, "signed_by": input.signed_by}));
+    if let Some(at) = input.delivered_at {
+        ev.occurred_at = at;
+    }
+    let n = number.clone();
+    write_event(&st, t, ev, |txn| async move {
+        let s = orders::shipment(&txn, &n).await?;
+        Ok((s, txn))
+    })
+    .await
+}
+
+async fn get_shipment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let txn = txn(&st, t).await?;
+    let s = orders::shipment(&txn, &number).await.map_err(|e| not_found(e, "shipment", &number))?;
+    txn.commit().await?;
+    Ok(Json(s).into_response())
+}
+
+async fn post_invoice(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let input: events::InvoiceIn = json_body(&headers, &body)?;
+    let number = input.number.clone();
+    let ev = api_event(&client.0, "invoice.posted", serde_json::to_value(&input).expect("serialises"));
+    write_event(&st, t, ev, |txn| async move {
+        let i = orders::invoice(&txn, &number).await?;
+        Ok((i, txn))
+    })
+    .await
+}
+
+async fn get_invoice(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let txn = txn(&st, t).await?;
+    let i = orders::invoice(&txn, &number).await.map_err(|e| not_found(e, "invoice", &number))?;
+    txn.commit().await?;
+    Ok(Json(i).into_response())
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentBody {
+    number: String,
+    customer: String,
+    currency: String,
+    amount_minor: i64,
+    received_on: chrono::NaiveDate,
+    #[serde(default)]
+    reference: Option<String>,
+    #[serde(default)]
+    allocations: Vec<AllocationBody>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct AllocationBody {
+    invoice_number: String,
+    amount_minor: i64,
+}
+
+/// `POST /payments`: a payment received, optionally applied to invoices, in one transaction.
+async fn post_payment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let input: PaymentBody = json_body(&headers, &body)?;
+    let received = json!({
+        "number": input.number, "customer": input.customer, "currency": input.currency,
+        "amount_minor": input.amount_minor, "received_on": input.received_on, "reference": input.reference,
+    });
+    let txn = txn(&st, t).await?;
+    events::apply_now(&txn, &api_event(&client.0, "payment.received", received)).await?;
+    for (i, a) in input.allocations.iter().enumerate() {
+        let ev = api_event(&client.0, "payment.applied", json!({"payment_number": input.number, "invoice_number": a.invoice_number, "amount_minor": a.amount_minor}));
+        events::apply_now(&txn, &ev).await.map_err(|f| match f {
+            Fail::Reject(errs) => Fail::Reject(errs.into_iter().map(|e| FieldError::new(format!("allocations[{i}].{}", e.field.trim_start_matches("payload.")), e.reason)).collect()),
+            other => other,
+        })?;
+    }
+    let view = orders::payment(&txn, &input.number).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn get_payment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let txn = txn(&st, t).await?;
+    let p = orders::payment(&txn, &number).await.map_err(|e| not_found(e, "payment", &number))?;
+    txn.commit().await?;
+    Ok(Json(p).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExceptionQuery {
+    status: Option<String>,
+}
+
+async fn list_exceptions(State(st): State<AppState>, Extension(scope): Extension<Scope>, query: Result<Query<ExceptionQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
+    let txn = txn(&st, t).await?;
+    let list = orders::exceptions(&txn, q.status.as_deref()).await?;
+    txn.commit().await?;
+    Ok(Json(json!({ "items": list })).into_response())
+}
+
+const DOCUMENT_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg", "image/tiff", "image/gif"];
+
+/// `POST /shipments/{number}/documents`: multipart with a `file` part and an optional `kind`
+/// (`pod`, the default, or `packing_list`).
+async fn post_document(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let mut multipart = multipart.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("send the document as multipart/form-data: {}", e.body_text())))?;
+    let mut kind = "pod".to_owned();
+    let mut file: Option<(String, String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(Problem::new(StatusCode::BAD_REQUEST, format!("the multipart body is malformed: {}", e.body_text()))),
+        };
+        match field.name().unwrap_or("") {
+            "kind" => kind = field.text().await.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?,
+            "file" => {
+                let filename = field.file_name().unwrap_or("document").chars().filter(|c| !c.is_control() && *c != '"' && *c != '/' && *c != '\\').take(200).collect::<String>();
+                let ct = field.content_type().unwrap_or("application/octet-stream").to_owned();
+                let data = field.bytes().await.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+                file = Some((filename, ct, data.to_vec()));
+            }
+            other => return Err(Problem::invalid(vec![FieldError::new(other, "unknown part; send file and optionally kind")])),
+        }
+    }
+    if !["pod", "packing_list"].contains(&kind.as_str()) {
+        return Err(Problem::invalid(vec![FieldError::new("kind", "must be pod or packing_list")]));
+    }
+    let Some((filename, ct, data)) = file else { return Err(Problem::invalid(vec![FieldError::new("file", "is required")])) };
+    if data.is_empty() {
+        return Err(Problem::invalid(vec![FieldError::new("file", "is empty")]));
+    }
+    if data.len() > DOCUMENT_LIMIT {
+        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("documents are limited to {DOCUMENT_LIMIT} bytes")));
+    }
+    if !DOCUMENT_TYPES.contains(&ct.as_str()) {
+        return Err(Problem::invalid(vec![FieldError::new("file", format!("content type {ct} is not accepted; send one of {}", DOCUMENT_TYPES.join(", ")))]));
+    }
+    {
+        let txn = txn(&st, t).await?;
+        let exists = orders::shipment_exists(&txn, &number).await?;
+        txn.commit().await?;
+        if !exists {
+            return Err(Problem::new(StatusCode::NOT_FOUND, format!("no shipment {number}")));
+        }
+    }
+    let stored = st.storage.put(&t.slug, &kind, &ct, data).await?;
+    let saved = async {
+        let txn = st.db.tenant_txn(&t.slug).await?;
+        let d = orders::attach_to_shipment(&txn, &number, &kind, &filename, &ct, &stored).await?;
+        txn.commit().await?;
+        Ok::<_, domain::Error>(d)
+    }
+    .await;
+    match saved {
+        Ok(d) => Ok((StatusCode::CREATED, Json(d)).into_response()),
+        Err(e) => {
+            // Leave no orphan object behind when the record could not be written.
+            let _ = st.storage.delete(&t.slug, &stored.key).await;
+            Err(not_found(e, "shipment", &number))
+        }
+    }
+}
+
+async fn get_document(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(id): Path<String>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let id: Uuid = id.parse().map_err(|_| Problem::new(StatusCode::NOT_FOUND, format!("no document {id}")))?;
+    let txn = txn(&st, t).await?;
+    let (doc, key) = orders::document(&txn, id).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
+    txn.commit().await?;
+    let bytes = st.storage.get(&t.slug, &key).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
+    let disposition = format!("attachment; filename=\"{}\"", doc.filename);
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
+        ],
+        bytes,
+    )
+        .into_response())
+}
