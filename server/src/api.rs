@@ -240,7 +240,9 @@ async fn idempotency(State(st): State<AppState>, req: Request, next: Next) -> Re
     };
     let mut h = Sha256::new();
     h.update(parts.method.as_str().as_bytes());
-    h.update(parts.uri.path().as_bytes());
+    // The full path: inside the nested API router `uri` has lost its `/api/v1` prefix.
+    let path = parts.extensions.get::<axum::extract::OriginalUri>().map(|u| u.path().to_owned()).unwrap_or_else(|| parts.uri.path().to_owned());
+    h.update(path.as_bytes());
     h.update([0]);
     h.update(&bytes);
     let hash = hex::encode(h.finalize());
