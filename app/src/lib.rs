@@ -9,7 +9,13 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod orders;
 pub mod routes;
+
+/// Order statuses, in their usual sequence (mirrors `domain::events::ORDER_STATUSES`).
+pub fn orders_statuses() -> Vec<&'static str> {
+    vec!["accepted", "credit_hold", "released", "backordered", "allocated", "pick_released", "partially_shipped", "shipped", "delivered", "invoiced", "paid"]
+}
 
 /// Branding of the host a page is served on.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -61,7 +67,7 @@ pub struct TenantSummary {
 }
 
 /// Returns the request's page context.
-#[server]
+#[server(prefix = "/sfn")]
 pub async fn load_page() -> Result<PageCtx, ServerFnError> {
     let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
     parts.extensions.get::<PageCtx>().cloned().ok_or_else(|| ServerFnError::new("no page context"))
@@ -116,6 +122,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=routes::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/portal") view=routes::PortalHome ssr=SsrMode::Async/>
                 <Route path=path!("/workspace") view=routes::WorkspaceHome ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/orders") view=routes::orders::OrdersList ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/orders/:number") view=routes::orders::OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner") view=routes::PartnerHome ssr=SsrMode::Async/>
             </Routes>
         </Router>

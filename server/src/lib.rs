@@ -122,6 +122,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/login", post(login_post).fallback_service(pages.clone()))
         .route("/logout", post(logout_post))
         .route("/branding/logo.svg", get(logo))
+        .route("/sfn/{*fn_name}", get(leptos_axum::handle_server_fns).post(leptos_axum::handle_server_fns))
+        .route("/workspace/documents/{id}", get(staff_document))
         .fallback_service(pages)
         .layer(middleware::from_fn_with_state(state.clone(), page_context))
         .layer(sessions)
@@ -277,11 +279,13 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
             t
         }
     };
-    // Role home pages: anonymous users go to sign in, others to their own home.
-    if let Some(required) = ["/portal", "/workspace", "/partner"].iter().find(|p| path == **p) {
+    // Role home pages and the staff workspace: anonymous users go to sign in, others to
+    // their own home.
+    let area = ["/portal", "/workspace", "/partner"].into_iter().find(|p| path == *p || path.starts_with(&format!("{p}/")));
+    if let Some(required) = area {
         match &principal {
             None => return Redirect::to("/login").into_response(),
-            Some(p) if p.role.home() != *required => return Redirect::to(p.role.home()).into_response(),
+            Some(p) if p.role.home() != required => return Redirect::to(p.role.home()).into_response(),
             _ => {}
         }
     }
@@ -294,6 +298,10 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
     };
     let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants };
     req.extensions_mut().insert(ctx);
+    req.extensions_mut().insert(st.db.clone());
+    if let Some(p) = &principal {
+        req.extensions_mut().insert(p.clone());
+    }
     req.extensions_mut().insert(Auth(principal));
     next.run(req).await
 }
@@ -347,6 +355,44 @@ async fn root(Extension(auth): Extension<Auth>) -> Redirect {
     match auth.0 {
         Some(p) => Redirect::to(p.role.home()),
         None => Redirect::to("/login"),
+    }
+}
+
+/// A document for signed-in staff of the tenant that owns it (the workspace guard has
+/// already checked the role).
+async fn staff_document(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(auth): Extension<Auth>, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    let (Scope::Tenant(t), Some(_)) = (scope, auth.0) else { return Redirect::to("/login").into_response() };
+    let not_found = || neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such document.");
+    let Ok(id) = id.parse::<uuid::Uuid>() else { return not_found() };
+    let found = async {
+        let txn = st.db.tenant_txn(&t.slug).await?;
+        let d = domain::orders::document(&txn, id).await;
+        txn.commit().await?;
+        d
+    }
+    .await;
+    let (doc, key) = match found {
+        Ok(d) => d,
+        Err(domain::Error::NotFound) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "document lookup failed");
+            return neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.");
+        }
+    };
+    match st.storage.get(&t.slug, &key).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+                (header::CONTENT_DISPOSITION, HeaderValue::from_str(&format!("inline; filename=\"{}\"", doc.filename)).unwrap_or(HeaderValue::from_static("inline"))),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(domain::Error::NotFound) => not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "document read failed");
+            neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.")
+        }
     }
 }
 

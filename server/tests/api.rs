@@ -360,3 +360,33 @@ async fn documents_round_trip_in_the_configured_store_and_stay_with_their_tenant
     app.storage.delete(&acme, &stored.key).await.unwrap();
     assert!(matches!(app.storage.get(&acme, &stored.key).await, Err(domain::Error::NotFound)));
 }
+
+#[tokio::test]
+async fn staff_see_the_order_list_and_an_order_page_of_their_own_tenant_only() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.login(&b, "acme.localhost", "clerk@acme.test", PW).await;
+    let html = b.get(app.url("acme.localhost", "/workspace/orders")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-testid=\"orders-table\""), "{html}");
+    assert!(html.contains("SO-100001"), "the demo orders are listed");
+    let html = b.get(app.url("acme.localhost", "/workspace/orders?status=nonsense")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("unknown status"), "a bad filter is explained");
+    let r = b.get(app.url("acme.localhost", "/workspace/orders/SO-100001")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Order SO-100001") && html.contains("data-testid=\"timeline\"") && html.contains("order.accepted"), "{html}");
+    // The same order number does not exist at bluegrass.
+    let b2 = app.browser();
+    app.login(&b2, "bluegrass.localhost", "clerk@bluegrass.test", PW).await;
+    let r = b2.get(app.url("bluegrass.localhost", "/workspace/orders/SO-100001")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let html = b2.get(app.url("bluegrass.localhost", "/workspace/orders")).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("SO-1000") && html.contains("BG-1000"));
+    // Customers and anonymous visitors are sent away.
+    let c = app.browser();
+    app.login(&c, "acme.localhost", "buyer@initech.test", PW).await;
+    let r = c.get(app.url("acme.localhost", "/workspace/orders")).send().await.unwrap();
+    assert_eq!(location(&r), "/portal");
+    let r = app.browser().get(app.url("acme.localhost", "/workspace/orders/SO-100001")).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+}

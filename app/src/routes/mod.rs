@@ -2,9 +2,11 @@
 use crate::{PageCtx, load_page};
 use leptos::prelude::*;
 
+pub mod orders;
+
 /// Loads the page context and renders `body` with it, under the branded header.
 #[component]
-fn Frame<F, V>(body: F) -> impl IntoView
+pub(crate) fn Frame<F, V>(body: F) -> impl IntoView
 where
     F: Fn(PageCtx) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -36,6 +38,12 @@ fn Header(ctx: PageCtx) -> impl IntoView {
                 <span data-testid="product-name" class="text-lg font-semibold">{ctx.brand.product_name.clone()}</span>
                 <span class="text-sm opacity-80">{ctx.brand.org_name.clone()}</span>
                 <span class="flex-1"></span>
+                {viewer.clone().filter(|v| matches!(v.role.as_str(), "tenant_admin" | "ar_clerk" | "customer_service")).map(|_| view! {
+                    <nav class="flex gap-3 text-sm font-medium">
+                        <a href="/workspace" class="hover:underline">"Workspace"</a>
+                        <a href="/workspace/orders" class="hover:underline">"Orders"</a>
+                    </nav>
+                })}
                 {viewer.map(|v| view! {
                     <span class="text-sm">{v.name} " · " {v.role_label}</span>
                     <form method="post" action="/logout">

@@ -1,0 +1,252 @@
+//! What the staff Orders pages show, and the server functions that load it. Amounts arrive
+//! formatted (the server knows each currency's decimals); times arrive as UTC RFC 3339 and
+//! are shown in the viewer's local time once the page has hydrated.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The order list's filters, as they appear in the query string.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct OrdersQuery {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub customer: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub after: Option<String>,
+}
+
+impl OrdersQuery {
+    /// The query string for these filters, with `after` replaced.
+    pub fn href(&self, after: Option<&str>) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for (k, v) in [("q", &self.q), ("status", &self.status), ("customer", &self.customer), ("from", &self.from), ("to", &self.to)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        if let Some(a) = after {
+            parts.push(format!("after={}", urlencode(a)));
+        }
+        if parts.is_empty() { "/workspace/orders".into() } else { format!("/workspace/orders?{}", parts.join("&")) }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OrderRow {
+    pub number: String,
+    pub customer: String,
+    pub customer_name: String,
+    pub po_number: String,
+    pub channel: String,
+    pub status: String,
+    pub total: String,
+    pub ordered_at: String,
+    pub promised_date: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OrdersPage {
+    pub rows: Vec<OrderRow>,
+    pub next_cursor: Option<String>,
+    pub statuses: Vec<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LineRow {
+    pub line: i32,
+    pub sku: String,
+    pub description: String,
+    pub ordered: i64,
+    pub shipped: i64,
+    pub invoiced: i64,
+    pub unit_price: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DocRow {
+    pub id: String,
+    pub filename: String,
+    pub kind: String,
+    pub size: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ShipmentRow {
+    pub number: String,
+    pub status: String,
+    pub carrier: String,
+    pub tracking_number: String,
+    pub tracking_url: Option<String>,
+    pub dispatched_at: Option<String>,
+    pub delivered_at: Option<String>,
+    pub lines: String,
+    pub documents: Vec<DocRow>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct InvoiceRow {
+    pub number: String,
+    pub status: String,
+    pub issued_on: String,
+    pub due_on: String,
+    pub total: String,
+    pub paid: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PaymentRow {
+    pub payment: String,
+    pub invoice: String,
+    pub amount: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TimelineRow {
+    pub at: String,
+    pub kind: String,
+    pub source: String,
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OrderPageData {
+    pub head: OrderRow,
+    pub requested_date: String,
+    pub lines: Vec<LineRow>,
+    pub shipments: Vec<ShipmentRow>,
+    pub invoices: Vec<InvoiceRow>,
+    pub payments: Vec<PaymentRow>,
+    pub timeline: Vec<TimelineRow>,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use domain::auth::Principal;
+    use domain::tenancy::Scope;
+    use domain::types::Role;
+
+    /// The tenant and the signed-in staff member of this request, or an error.
+    pub fn staff() -> Result<(domain::Db, domain::tenancy::TenantInfo), ServerFnError> {
+        let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
+        let principal = parts.extensions.get::<Principal>().ok_or_else(|| ServerFnError::new("sign in first"))?;
+        if !matches!(principal.role, Role::TenantAdmin | Role::ArClerk | Role::CustomerService) {
+            return Err(ServerFnError::new("this page is for staff"));
+        }
+        let Some(Scope::Tenant(t)) = parts.extensions.get::<Scope>().cloned() else { return Err(ServerFnError::new("not a tenant host")) };
+        let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
+        Ok((db, t))
+    }
+
+    pub fn row(o: domain::orders::OrderSummary) -> OrderRow {
+        OrderRow {
+            total: domain::money::format(o.total_minor, &o.currency),
+            number: o.number,
+            customer: o.customer,
+            customer_name: o.customer_name,
+            po_number: o.po_number.unwrap_or_default(),
+            channel: o.channel,
+            status: o.status,
+            ordered_at: o.ordered_at.to_rfc3339(),
+            promised_date: o.promised_date.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
+    pub fn date(s: &Option<String>, field: &str) -> Result<Option<chrono::NaiveDate>, String> {
+        match s.as_deref().filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| format!("{field}: {v:?} is not a date (YYYY-MM-DD)")),
+        }
+    }
+}
+
+/// One page of the order list.
+#[server(prefix = "/sfn")]
+pub async fn list_orders(query: OrdersQuery) -> Result<OrdersPage, ServerFnError> {
+    let (db, t) = server::staff()?;
+    let statuses = domain::events::ORDER_STATUSES.iter().map(|s| s.to_string()).collect();
+    let dates = server::date(&query.from, "From").and_then(|f| server::date(&query.to, "To").map(|t| (f, t)));
+    let (from, to) = match dates {
+        Ok(d) => d,
+        Err(e) => return Ok(OrdersPage { rows: vec![], next_cursor: None, statuses, error: Some(e) }),
+    };
+    let filter = domain::orders::OrderFilter { status: query.status.clone(), customer: query.customer.clone(), po_number: None, from, to, q: query.q.clone() };
+    let txn = db.tenant_txn(&t.slug).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let page = domain::orders::list(&txn, &filter, 50, query.after.as_deref()).await;
+    let _ = txn.commit().await;
+    match page {
+        Ok(p) => Ok(OrdersPage { rows: p.items.into_iter().map(server::row).collect(), next_cursor: p.next_cursor, statuses, error: None }),
+        Err(domain::Error::Invalid(m)) => Ok(OrdersPage { rows: vec![], next_cursor: None, statuses, error: Some(m) }),
+        Err(e) => Err(ServerFnError::new(e.to_string())),
+    }
+}
+
+/// One order with everything that happened to it; `None` when there is no such order here.
+#[server(prefix = "/sfn")]
+pub async fn order_page(number: String) -> Result<Option<OrderPageData>, ServerFnError> {
+    let (db, t) = server::staff()?;
+    let txn = db.tenant_txn(&t.slug).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let d = domain::orders::detail(&txn, &number).await;
+    let _ = txn.commit().await;
+    let d = match d {
+        Ok(d) => d,
+        Err(domain::Error::NotFound) => return Ok(None),
+        Err(e) => return Err(ServerFnError::new(e.to_string())),
+    };
+    let cur = d.order.currency.clone();
+    let money = |m: i64| domain::money::format(m, &cur);
+    Ok(Some(OrderPageData {
+        requested_date: d.order.requested_date.map(|d| d.to_string()).unwrap_or_default(),
+        lines: d
+            .lines
+            .iter()
+            .map(|l| LineRow { line: l.line, sku: l.sku.clone(), description: l.description.clone(), ordered: l.quantity, shipped: l.quantity_shipped, invoiced: l.quantity_invoiced, unit_price: money(l.unit_price_minor) })
+            .collect(),
+        shipments: d
+            .shipments
+            .iter()
+            .map(|s| ShipmentRow {
+                number: s.number.clone(),
+                status: s.status.clone(),
+                carrier: [s.carrier.clone(), s.service.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "),
+                tracking_number: s.tracking_number.clone().unwrap_or_default(),
+                tracking_url: s.tracking_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+                dispatched_at: s.dispatched_at.map(|t| t.to_rfc3339()),
+                delivered_at: s.delivered_at.map(|t| t.to_rfc3339()),
+                lines: s.lines.iter().map(|l| format!("line {} × {}", l.line, l.quantity)).collect::<Vec<_>>().join(", "),
+                documents: s.documents.iter().map(|d| DocRow { id: d.id.to_string(), filename: d.filename.clone(), kind: d.kind.clone(), size: d.size }).collect(),
+            })
+            .collect(),
+        invoices: d
+            .invoices
+            .iter()
+            .map(|i| InvoiceRow { number: i.number.clone(), status: i.status.clone(), issued_on: i.issued_on.to_string(), due_on: i.due_on.to_string(), total: money(i.total_minor), paid: money(i.paid_minor) })
+            .collect(),
+        payments: d.payments.iter().map(|p| PaymentRow { payment: p.payment_number.clone(), invoice: p.invoice_number.clone(), amount: money(p.amount_minor) }).collect(),
+        timeline: d.timeline.iter().map(|e| TimelineRow { at: e.occurred_at.to_rfc3339(), kind: e.kind.clone(), source: e.source.clone(), summary: e.summary.clone() }).collect(),
+        head: server::row(d.order),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_links_keep_the_filters_and_encode_them() {
+        let q = OrdersQuery { q: Some("PO 7&x".into()), status: Some("shipped".into()), ..Default::default() };
+        assert_eq!(q.href(None), "/workspace/orders?q=PO%207%26x&status=shipped");
+        assert_eq!(q.href(Some("abc")), "/workspace/orders?q=PO%207%26x&status=shipped&after=abc");
+        assert_eq!(OrdersQuery::default().href(None), "/workspace/orders");
+    }
+}
