@@ -9,6 +9,7 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod admin;
 pub mod orders;
 pub mod routes;
 
@@ -55,6 +56,14 @@ pub struct PageCtx {
     pub flash: Option<Flash>,
     /// Tenants shown on the partner console (empty elsewhere).
     pub tenants: Vec<TenantSummary>,
+    /// A one-time message after an admin action (with a new API secret, shown once).
+    pub notice: Option<Notice>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Notice {
+    pub message: String,
+    pub secret: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -122,6 +131,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=routes::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/portal") view=routes::PortalHome ssr=SsrMode::Async/>
                 <Route path=path!("/workspace") view=routes::WorkspaceHome ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin") view=routes::admin::AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders") view=routes::orders::OrdersList ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders/:number") view=routes::orders::OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner") view=routes::PartnerHome ssr=SsrMode::Async/>

@@ -158,3 +158,24 @@ pub async fn set_tenant_user_disabled(db: &Db, scope: &Scope, email: &str, disab
     }
     Ok(())
 }
+
+/// A tenant user as the admin console lists them.
+#[derive(Clone, Debug)]
+pub struct UserSummary {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// Every user of a tenant, by e-mail.
+pub async fn list_tenant_users(db: &Db, t: &crate::tenancy::TenantInfo) -> Result<Vec<UserSummary>> {
+    use sea_orm::QueryOrder;
+    let txn = db.tenant_txn(&t.slug).await?;
+    let users = user::Entity::find().order_by_asc(user::Column::Email).all(&txn).await?;
+    txn.commit().await?;
+    Ok(users
+        .into_iter()
+        .filter_map(|u| Some(UserSummary { role: Role::parse(&u.role).ok()?, email: u.email, name: u.name, disabled: u.disabled }))
+        .collect())
+}

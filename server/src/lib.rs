@@ -1,6 +1,7 @@
 //! The HTTP server: request pipeline (tenant from Host, sessions, CSRF, security headers),
 //! sign-in handlers, health checks and the Leptos pages. `main.rs` only parses the command
 //! line and calls [`serve`].
+pub mod admin;
 pub mod api;
 pub mod config;
 pub mod workers;
@@ -124,6 +125,9 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/branding/logo.svg", get(logo))
         .route("/sfn/{*fn_name}", get(leptos_axum::handle_server_fns).post(leptos_axum::handle_server_fns))
         .route("/workspace/documents/{id}", get(staff_document))
+        .route("/workspace/admin/api-clients", post(admin::create_client))
+        .route("/workspace/admin/api-clients/{id}/{action}", post(admin::client_state))
+        .route("/workspace/admin/users/{action}", post(admin::user_state))
         .fallback_service(pages)
         .layer(middleware::from_fn_with_state(state.clone(), page_context))
         .layer(sessions)
@@ -296,14 +300,21 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
     } else {
         Vec::new()
     };
-    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants };
+    // A one-time notice is shown by the next page, not consumed by server-function calls.
+    let notice = if path.starts_with("/sfn/") { None } else { session.remove::<app::Notice>("notice").await.ok().flatten() };
+    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants, notice };
     req.extensions_mut().insert(ctx);
     req.extensions_mut().insert(st.db.clone());
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
     }
     req.extensions_mut().insert(Auth(principal));
-    next.run(req).await
+    let mut resp = next.run(req).await;
+    if path.starts_with("/workspace/admin") {
+        // Pages that may show a new secret are never cached.
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
 }
 
 /// The partner console's tenant table; `port` (`":3000"` or empty) is the request's own.
@@ -422,7 +433,7 @@ fn client_ip(st: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> St
     peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
-async fn csrf_ok(session: &Session, given: &str) -> bool {
+pub(crate) async fn csrf_ok(session: &Session, given: &str) -> bool {
     match session.get::<String>("csrf").await.ok().flatten() {
         Some(expected) => !given.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()),
         None => false,

@@ -390,3 +390,62 @@ async fn staff_see_the_order_list_and_an_order_page_of_their_own_tenant_only() {
     let r = app.browser().get(app.url("acme.localhost", "/workspace/orders/SO-100001")).send().await.unwrap();
     assert_eq!(location(&r), "/login");
 }
+
+fn extract_secret(html: &str) -> Option<String> {
+    let i = html.find("data-testid=\"new-secret\"")?;
+    let rest = &html[i..];
+    let start = rest.find('>')? + 1;
+    Some(rest[start..].split('<').next()?.to_owned())
+}
+
+#[tokio::test]
+async fn a_tenant_admin_creates_an_api_client_sees_its_secret_once_and_can_disable_it() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.login(&b, "acme.localhost", "admin@acme.test", PW).await;
+    let page = b.get(app.url("acme.localhost", "/workspace/admin")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("acme-erp") && html.contains("clerk@acme.test"), "{html}");
+    let csrf = extract_csrf(&html);
+    let r = b.post(app.url("acme.localhost", "/workspace/admin/api-clients")).form(&[("csrf", csrf.as_str()), ("name", "wms-east"), ("read", "on"), ("write", "on")]).send().await.unwrap();
+    assert_eq!(location(&r), "/workspace/admin");
+    let html = b.get(app.url("acme.localhost", "/workspace/admin")).send().await.unwrap().text().await.unwrap();
+    let secret = extract_secret(&html).expect("the new secret is shown");
+    assert!(secret.starts_with("tls_") && secret.len() > 30);
+    let again = b.get(app.url("acme.localhost", "/workspace/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(extract_secret(&again).is_none(), "shown once only");
+    // The secret works at the token endpoint.
+    let token = b.post(app.url("acme.localhost", "/api/v1/oauth/token")).basic_auth("wms-east", Some(&secret)).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    assert_eq!(token.status(), 200);
+    let token: serde_json::Value = token.json().await.unwrap();
+    assert_eq!(token["scope"], "read write");
+    // A bad name is refused with a message; nothing is created.
+    b.post(app.url("acme.localhost", "/workspace/admin/api-clients")).form(&[("csrf", csrf.as_str()), ("name", "has spaces"), ("read", "on")]).send().await.unwrap();
+    let html = b.get(app.url("acme.localhost", "/workspace/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Not created") && !html.contains("has spaces</td>"), "{html}");
+    // Disable it: its token stops working.
+    let i = again.find("wms-east").unwrap();
+    let _ = i;
+    let Scope::Tenant(acme) = app.scope("acme.localhost").await else { panic!() };
+    let id = domain::api_clients::list(&app.db, &acme).await.unwrap().into_iter().find(|c| c.name == "wms-east").unwrap().id;
+    let r = b.post(app.url("acme.localhost", &format!("/workspace/admin/api-clients/{id}/disable"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/workspace/admin");
+    let r = b.get(app.url("acme.localhost", "/api/v1/orders")).bearer_auth(token["access_token"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // Without the CSRF token, or as a clerk, nothing happens.
+    let r = b.post(app.url("acme.localhost", &format!("/workspace/admin/api-clients/{id}/enable"))).form(&[("csrf", "nope")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let clerk = app.browser();
+    app.login(&clerk, "acme.localhost", "clerk@acme.test", PW).await;
+    let ccsrf = extract_csrf(&clerk.get(app.url("acme.localhost", "/workspace/orders")).send().await.unwrap().text().await.unwrap());
+    let r = clerk.post(app.url("acme.localhost", "/workspace/admin/users/disable")).form(&[("csrf", ccsrf.as_str()), ("email", "service@acme.test")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    // The admin disables the clerk: the clerk's session ends.
+    let r = b.post(app.url("acme.localhost", "/workspace/admin/users/disable")).form(&[("csrf", csrf.as_str()), ("email", "clerk@acme.test")]).send().await.unwrap();
+    assert_eq!(location(&r), "/workspace/admin");
+    let r = clerk.get(app.url("acme.localhost", "/workspace")).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+    let html = b.get(app.url("acme.localhost", "/workspace/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("clerk@acme.test is disabled"), "{html}");
+}

@@ -2,6 +2,7 @@
 use crate::{PageCtx, load_page};
 use leptos::prelude::*;
 
+pub mod admin;
 pub mod orders;
 
 /// Loads the page context and renders `body` with it, under the branded header.
@@ -43,6 +44,9 @@ fn Header(ctx: PageCtx) -> impl IntoView {
                         <a href="/workspace" class="hover:underline">"Workspace"</a>
                         <a href="/workspace/orders" class="hover:underline">"Orders"</a>
                     </nav>
+                })}
+                {viewer.clone().filter(|v| v.role == "tenant_admin").map(|_| view! {
+                    <a href="/workspace/admin" class="text-sm font-medium hover:underline">"Admin"</a>
                 })}
                 {viewer.map(|v| view! {
                     <span class="text-sm">{v.name} " · " {v.role_label}</span>
