@@ -216,8 +216,10 @@ pub async fn populate(db: &Db, storage: &Storage, t: &TenantInfo, profile: Profi
             }
             if stage >= 6 {
                 let signer = ["J. Ortiz", "M. Chen", "R. Patel", "K. Novak"][i % 4];
-                ev("shipment.delivered", step(&mut rng), "tms", json!({"shipment_number": format!("{number}-S1"), "order_number": number, "signed_by": signer}));
-                if i % 3 != 0 {
+                let delivered_at = step(&mut rng);
+                ev("shipment.delivered", delivered_at, "tms", json!({"shipment_number": format!("{number}-S1"), "order_number": number, "signed_by": signer}));
+                // Only deliveries that have happened by now get a POD.
+                if i % 3 != 0 && delivered_at <= now {
                     pods.push((format!("{number}-S1"), signer.to_owned()));
                 }
             }

@@ -6,6 +6,7 @@ pub mod db;
 pub mod entity;
 pub mod customers;
 pub mod demo;
+pub mod edi;
 pub mod error;
 pub mod events;
 pub mod money;

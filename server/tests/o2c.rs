@@ -587,3 +587,40 @@ async fn the_cross_tenant_matrix_answers_401_or_404_never_data() {
     // The API is not served on the partner console host.
     problem(app.get("localhost", &acme, "/api/v1/orders").await, 404).await;
 }
+
+#[tokio::test]
+async fn the_demo_data_shows_every_order_state_with_pods_and_open_paid_and_overdue_invoices() {
+    let app = spawn_app_with(|c| c.demo_orders = 300).await;
+    let t = app.acme_token().await;
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(c) => format!("/api/v1/orders?limit=200&after={c}"),
+            None => "/api/v1/orders?limit=200".into(),
+        };
+        let v: Value = app.get(ACME, &t, &path).await.json().await.unwrap();
+        all.extend(v["items"].as_array().unwrap().iter().cloned());
+        match v["next_cursor"].as_str() {
+            Some(c) => after = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(all.len(), 300);
+    for s in ["accepted", "credit_hold", "backordered", "pick_released", "partially_shipped", "shipped", "delivered", "invoiced", "paid"] {
+        assert!(all.iter().any(|o| o["status"] == s), "no demo order is {s}");
+    }
+    let customers: std::collections::HashSet<&str> = all.iter().map(|o| o["customer"].as_str().unwrap()).collect();
+    assert!(customers.len() >= 24, "a few dozen customers: {}", customers.len());
+    let mut invoice_states = std::collections::HashSet::new();
+    let mut pods = 0;
+    for o in all.iter().filter(|o| matches!(o["status"].as_str(), Some("invoiced" | "paid" | "delivered"))).take(60) {
+        let d = order(&app, &t, o["number"].as_str().unwrap()).await;
+        for i in d["invoices"].as_array().unwrap() {
+            invoice_states.insert(i["status"].as_str().unwrap().to_owned());
+        }
+        pods += d["documents"].as_array().unwrap().len();
+    }
+    assert!(invoice_states.contains("paid") && invoice_states.contains("overdue"), "{invoice_states:?}");
+    assert!(pods > 0, "some deliveries have a POD");
+}
