@@ -92,3 +92,8 @@ mod tests {
         assert_eq!(host_name("portal.example.com"), "portal.example.com");
     }
 }
+
+/// A tenant by its slug (for command-line tools; requests resolve tenants by host).
+pub async fn tenant_by_slug(db: &Db, slug: &TenantSlug) -> Result<Option<TenantInfo>> {
+    Ok(tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(db.platform()).await?.map(Into::into))
+}

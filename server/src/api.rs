@@ -140,6 +140,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/documents/{id}", get(get_document))
         .route("/invoices", post(post_invoice))
         .route("/invoices/{number}", get(get_invoice))
+        .route("/invoices/{number}/edi810", get(get_invoice_810))
+        .route("/edi", post(post_edi))
         .route("/payments", post(post_payment))
         .route("/payments/{number}", get(get_payment))
         .route("/exceptions", get(list_exceptions))
@@ -781,4 +783,38 @@ async fn get_document(State(st): State<AppState>, Extension(scope): Extension<Sc
         bytes,
     )
         .into_response())
+}
+
+/// `POST /edi`: a raw X12 interchange (850s and 856s). Answers with each transaction set's
+/// result and the 997 acknowledgement; an envelope error is a 422 naming the segment.
+async fn post_edi(State(st): State<AppState>, Extension(scope): Extension<Scope>, body: Bytes) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let text = std::str::from_utf8(&body).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "the interchange must be ASCII or UTF-8 text"))?;
+    let txn = txn(&st, t).await?;
+    match domain::edi::import(&txn, text).await? {
+        Ok(result) => {
+            txn.commit().await?;
+            Ok(Json(result).into_response())
+        }
+        Err(e) => {
+            let field = format!("segment {} ({})", e.position, e.segment);
+            Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).with_errors(vec![FieldError::new(field, e.message.clone())]).with("position", json!(e.position)))
+        }
+    }
+}
+
+/// `GET /invoices/{number}/edi810`: the invoice as an outbound X12 810.
+async fn get_invoice_810(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
+    let t = tenant(&scope)?;
+    let txn = txn(&st, t).await?;
+    let inv = orders::invoice(&txn, &number).await.map_err(|e| not_found(e, "invoice", &number))?;
+    let po = match &inv.order_number {
+        Some(n) => events::find_order(&txn, n).await?.and_then(|o| o.po_number),
+        None => None,
+    };
+    let customer = customers::find(&txn, &inv.customer).await?.map(|c| c.name).unwrap_or_default();
+    txn.commit().await?;
+    let sender_id = t.slug.as_str().to_ascii_uppercase();
+    let x12 = domain::edi::render_810(&inv, po.as_deref(), &customer, ("ZZ", &sender_id));
+    Ok(([(header::CONTENT_TYPE, "application/edi-x12")], x12).into_response())
 }

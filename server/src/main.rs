@@ -20,6 +20,15 @@ enum Command {
     Serve,
     /// Migrate the platform schema and every tenant, then exit.
     Migrate,
+    /// Import an X12 interchange (850 purchase orders, 856 ship notices) for one tenant and
+    /// print the result and the 997 acknowledgement.
+    EdiImport {
+        /// The tenant's slug, e.g. `acme`.
+        #[arg(long)]
+        tenant: String,
+        /// The interchange file.
+        file: std::path::PathBuf,
+    },
 }
 
 fn leptos_options() -> Result<LeptosOptions, String> {
@@ -48,6 +57,27 @@ async fn main() -> std::process::ExitCode {
                 let n = domain::seed::migrate_all(&db).await?;
                 println!("migrated the platform and {n} tenants");
                 Ok(())
+            }
+            Command::EdiImport { tenant, file } => {
+                let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                let db = server::open_db(&config).await?;
+                domain::seed::migrate_all(&db).await?;
+                let slug = domain::types::TenantSlug::parse(&tenant)?;
+                let known = domain::tenancy::tenant_by_slug(&db, &slug).await?.ok_or_else(|| format!("there is no tenant {tenant}"))?;
+                let txn = db.tenant_txn(&known.slug).await?;
+                let result = domain::edi::import(&txn, &text).await?;
+                match result {
+                    Ok(r) => {
+                        txn.commit().await?;
+                        for s in &r.sets {
+                            println!("{} {} {}{}{}", s.set_id, s.control, s.result, s.reference.as_deref().map(|r| format!(" {r}")).unwrap_or_default(),
+                                if s.errors.is_empty() { String::new() } else { format!(": {}", s.errors.join("; ")) });
+                        }
+                        print!("{}", r.ack_997);
+                        Ok(())
+                    }
+                    Err(e) => Err(format!("{}: {e}", file.display()).into()),
+                }
             }
         }
     }
