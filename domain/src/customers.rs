@@ -7,7 +7,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     #[serde(default)]
@@ -24,7 +24,7 @@ pub struct Address {
     pub country: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerIn {
     pub external_id: String,
@@ -45,7 +45,7 @@ pub struct CustomerIn {
     pub currency: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CustomerView {
     pub external_id: String,
     pub name: String,

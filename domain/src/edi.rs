@@ -242,7 +242,7 @@ fn product_id(s: &Segment, first_qualifier: usize) -> Option<String> {
 }
 
 /// What importing one transaction set did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SetResult {
     pub set_id: String,
     pub control: String,
@@ -257,7 +257,7 @@ pub struct SetResult {
 }
 
 /// The result of importing an interchange: one entry per transaction set, and the 997s.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportResult {
     pub interchange_control: String,
     pub sets: Vec<SetResult>,

@@ -46,7 +46,7 @@ pub const EVENT_TYPES: &[&str] = &[
 ];
 
 /// What was wrong with one field of the input.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub reason: String,
@@ -92,7 +92,7 @@ pub fn parse<T: DeserializeOwned>(prefix: &str, v: &Value) -> Result<T, Fail> {
 }
 
 /// The envelope of one inbound event.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     pub event_id: String,
@@ -100,12 +100,14 @@ pub struct EventIn {
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     pub source: String,
+    /// The event's data; its shape depends on `type` (see the payload schemas).
+    #[schema(value_type = Object)]
     pub payload: Value,
 }
 
 // ---- payloads -------------------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Edi,
@@ -126,7 +128,7 @@ impl Channel {
 }
 
 /// `order.accepted`: the order as the ERP accepted it.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderIn {
     pub number: String,
@@ -144,7 +146,7 @@ pub struct OrderIn {
     pub lines: Vec<OrderLineIn>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineIn {
     pub line: i32,
@@ -156,7 +158,7 @@ pub struct OrderLineIn {
 }
 
 /// `order.credit_hold`, `order.released`, `order.backordered`, `order.allocated`, `pick.released`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderRef {
     pub order_number: String,
@@ -165,7 +167,7 @@ pub struct OrderRef {
 }
 
 /// `shipment.dispatched`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShipmentIn {
     pub number: String,
@@ -183,7 +185,7 @@ pub struct ShipmentIn {
     pub lines: Vec<ShipmentLineIn>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShipmentLineIn {
     /// The order line number.
@@ -192,7 +194,7 @@ pub struct ShipmentLineIn {
 }
 
 /// `shipment.delivered`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryIn {
     pub shipment_number: String,
@@ -202,7 +204,7 @@ pub struct DeliveryIn {
 }
 
 /// `invoice.posted`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceIn {
     pub number: String,
@@ -216,7 +218,7 @@ pub struct InvoiceIn {
     pub lines: Vec<InvoiceLineIn>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceLineIn {
     pub line: i32,
@@ -230,7 +232,7 @@ pub struct InvoiceLineIn {
 }
 
 /// `invoice.delivered`, `invoice.viewed`, `invoice.disputed`, `dispute.resolved`, `reminder.sent`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceRef {
     pub invoice_number: String,
@@ -243,7 +245,7 @@ pub struct InvoiceRef {
 }
 
 /// `payment.received`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentIn {
     pub number: String,
@@ -256,7 +258,7 @@ pub struct PaymentIn {
 }
 
 /// `payment.applied`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentApplied {
     pub payment_number: String,
@@ -265,7 +267,7 @@ pub struct PaymentApplied {
 }
 
 /// `exception.opened`, `exception.resolved`, `exception.escalated` from another system.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionIn {
     pub reference: String,
@@ -964,7 +966,7 @@ async fn open_exception<C: ConnectionTrait>(
 // ---- ingesting ------------------------------------------------------------------------
 
 /// The answer for one inbound event.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct EventResult {
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]

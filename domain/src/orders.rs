@@ -10,7 +10,7 @@ use sea_orm::{Condition, ConnectionTrait, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct OrderSummary {
     pub number: String,
     pub customer: String,
@@ -38,7 +38,7 @@ pub struct OrderFilter {
     pub q: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct OrderPage {
     pub items: Vec<OrderSummary>,
     /// Pass as `after` to get the next page; absent on the last page.
@@ -153,7 +153,7 @@ fn summary(o: order::Model, customers: &HashMap<Uuid, customer::Model>) -> Order
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct LineView {
     pub line: i32,
     pub sku: String,
@@ -164,7 +164,7 @@ pub struct LineView {
     pub quantity_invoiced: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DocumentView {
     pub id: Uuid,
     pub kind: String,
@@ -181,13 +181,13 @@ impl From<document::Model> for DocumentView {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ShipmentLineView {
     pub line: i32,
     pub quantity: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ShipmentView {
     pub number: String,
     pub order_number: String,
@@ -203,7 +203,7 @@ pub struct ShipmentView {
     pub documents: Vec<DocumentView>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct InvoiceLineView {
     pub line: i32,
     pub order_line: Option<i32>,
@@ -214,7 +214,7 @@ pub struct InvoiceLineView {
     pub amount_minor: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct InvoiceView {
     pub number: String,
     pub order_number: Option<String>,
@@ -233,14 +233,14 @@ pub struct InvoiceView {
     pub lines: Vec<InvoiceLineView>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AllocationView {
     pub invoice_number: String,
     pub payment_number: String,
     pub amount_minor: i64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PaymentView {
     pub number: String,
     pub customer: String,
@@ -252,7 +252,7 @@ pub struct PaymentView {
     pub allocations: Vec<AllocationView>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub occurred_at: DateTime<Utc>,
     #[serde(rename = "type")]
@@ -262,7 +262,7 @@ pub struct TimelineEntry {
     pub summary: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct OrderDetail {
     #[serde(flatten)]
     pub order: OrderSummary,
@@ -458,7 +458,7 @@ pub async fn shipment_exists<C: ConnectionTrait>(c: &C, number: &str) -> Result<
     Ok(shipment::Entity::find().filter(shipment::Column::Number.eq(number)).count(c).await? > 0)
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ExceptionView {
     pub reference: String,
     pub kind: String,

@@ -16,10 +16,10 @@ use axum::{Extension, Json, Router};
 use base64::Engine;
 use chrono::Utc;
 use domain::api_clients::{self, Claims};
-use domain::customers::{self, CustomerIn};
+use domain::customers::{self, CustomerIn, CustomerView};
 use domain::entity::idempotency_key;
-use domain::events::{self, EventIn, Fail, FieldError};
-use domain::orders::{self, OrderFilter};
+use domain::events::{self, EventIn, Fail, FieldError, InvoiceIn, OrderIn, ShipmentIn};
+use domain::orders::{self, DocumentView, InvoiceView, OrderDetail, OrderFilter, OrderPage, PaymentView, ShipmentView};
 use domain::tenancy::{Scope, TenantInfo};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction};
@@ -34,7 +34,7 @@ const DOCUMENT_LIMIT: usize = 10 * 1024 * 1024;
 // ---- problems -------------------------------------------------------------------------
 
 /// An RFC 9457 problem document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -44,6 +44,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub extra: serde_json::Map<String, Value>,
 }
 
@@ -149,6 +150,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state.clone(), bearer));
     Router::new()
         .route("/oauth/token", post(token))
+        .route("/openapi.json", get(crate::openapi::document))
+        .route("/reference", get(crate::openapi::reference))
         .merge(authed)
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such API endpoint; see /api/v1/openapi.json") })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -347,6 +350,49 @@ pub async fn purge_idempotency_keys(txn: &DatabaseTransaction, hours: i64) -> Re
     Ok(idempotency_key::Entity::delete_many().filter(idempotency_key::Column::CreatedAt.lt(cutoff)).exec(txn).await?.rows_affected)
 }
 
+/// Documentation types: what the token endpoint and a few list endpoints exchange.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenRequest {
+    /// Always `client_credentials`.
+    pub grant_type: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// `Bearer`.
+    pub token_type: String,
+    /// Seconds.
+    pub expires_in: i64,
+    /// Space-separated: `read`, `write`.
+    pub scope: String,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EventsAnswer {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub results: Vec<domain::events::EventResult>,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ExceptionList {
+    pub items: Vec<domain::orders::ExceptionView>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    /// The file (PDF, PNG, JPEG, TIFF or GIF; at most 10 MB).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `pod` (default) or `packing_list`.
+    kind: Option<String>,
+}
+
 // ---- token ----------------------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
@@ -369,6 +415,9 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// `POST /api/v1/oauth/token`: the client-credentials grant (RFC 6749 §4.4).
+#[utoipa::path(post, path = "/api/v1/oauth/token", tag = "auth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials; credentials as HTTP Basic or client_id/client_secret"),
+    responses((status = 200, body = TokenResponse), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn token(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> Response {
     let Scope::Tenant(tenant) = scope else { return oauth_error(StatusCode::NOT_FOUND, "invalid_request", "not a tenant host") };
     let form: TokenForm = match serde_urlencoded::from_bytes(&body) {
@@ -424,6 +473,9 @@ fn tenant(scope: &Scope) -> ApiResult<&TenantInfo> {
 }
 
 /// `POST /events`: one event object, an array of up to 1,000, or `{"events": [...]}`.
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body(content = Vec<EventIn>, description = "One event object, an array of up to 1,000, or {\"events\": [...]}"),
+    responses((status = 200, description = "Each event's result", body = EventsAnswer), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_events(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let value: Value = json_body(&headers, &body)?;
@@ -470,6 +522,8 @@ fn api_event(claims: &Claims, kind: &str, payload: Value) -> EventIn {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body = CustomerIn, responses((status = 201, description = "Created", body = CustomerView), (status = 200, description = "Updated", body = CustomerView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_customer(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let input: CustomerIn = json_body(&headers, &body)?;
@@ -479,6 +533,8 @@ async fn post_customer(State(st): State<AppState>, Extension(scope): Extension<S
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/customers/{external_id}", tag = "customers", security(("bearer" = ["read"])),
+    params(("external_id" = String, Path)), responses((status = 200, body = CustomerView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_customer(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(id): Path<String>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let txn = txn(&st, t).await?;
@@ -487,7 +543,8 @@ async fn get_customer(State(st): State<AppState>, Extension(scope): Extension<Sc
     Ok(Json(c).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     status: Option<String>,
@@ -500,6 +557,8 @@ struct ListQuery {
     after: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = ["read"])), params(ListQuery),
+    responses((status = 200, body = OrderPage), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn list_orders(State(st): State<AppState>, Extension(scope): Extension<Scope>, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
@@ -510,6 +569,8 @@ async fn list_orders(State(st): State<AppState>, Extension(scope): Extension<Sco
     Ok(Json(page).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/orders/{number}", tag = "orders", security(("bearer" = ["read"])),
+    params(("number" = String, Path)), responses((status = 200, body = OrderDetail), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_order(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let txn = txn(&st, t).await?;
@@ -539,6 +600,8 @@ where
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body = OrderIn, responses((status = 201, body = OrderDetail), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_order(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let input: events::OrderIn = json_body(&headers, &body)?;
@@ -559,6 +622,8 @@ async fn post_order(State(st): State<AppState>, Extension(scope): Extension<Scop
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body = ShipmentIn, responses((status = 201, body = ShipmentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_shipment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let input: events::ShipmentIn = json_body(&headers, &body)?;
@@ -571,15 +636,17 @@ async fn post_shipment(State(st): State<AppState>, Extension(scope): Extension<S
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DeliveryBody {
+pub struct DeliveryBody {
     #[serde(default)]
     signed_by: Option<String>,
     #[serde(default)]
     delivered_at: Option<chrono::DateTime<Utc>>,
 }
 
+#[utoipa::path(post, path = "/api/v1/shipments/{number}/delivery", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body = DeliveryBody, responses((status = 201, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_delivery(
     State(st): State<AppState>,
     Extension(scope): Extension<Scope>,
@@ -608,6 +675,8 @@ async fn post_delivery(
     .await
 }
 
+#[utoipa::path(get, path = "/api/v1/shipments/{number}", tag = "shipments", security(("bearer" = ["read"])),
+    params(("number" = String, Path)), responses((status = 200, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_shipment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let txn = txn(&st, t).await?;
@@ -616,6 +685,8 @@ async fn get_shipment(State(st): State<AppState>, Extension(scope): Extension<Sc
     Ok(Json(s).into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body = InvoiceIn, responses((status = 201, body = InvoiceView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_invoice(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let input: events::InvoiceIn = json_body(&headers, &body)?;
@@ -628,6 +699,8 @@ async fn post_invoice(State(st): State<AppState>, Extension(scope): Extension<Sc
     .await
 }
 
+#[utoipa::path(get, path = "/api/v1/invoices/{number}", tag = "invoices", security(("bearer" = ["read"])),
+    params(("number" = String, Path)), responses((status = 200, body = InvoiceView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_invoice(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let txn = txn(&st, t).await?;
@@ -636,9 +709,9 @@ async fn get_invoice(State(st): State<AppState>, Extension(scope): Extension<Sco
     Ok(Json(i).into_response())
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PaymentBody {
+pub struct PaymentBody {
     number: String,
     customer: String,
     currency: String,
@@ -650,14 +723,16 @@ struct PaymentBody {
     allocations: Vec<AllocationBody>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AllocationBody {
+pub struct AllocationBody {
     invoice_number: String,
     amount_minor: i64,
 }
 
 /// `POST /payments`: a payment received, optionally applied to invoices, in one transaction.
+#[utoipa::path(post, path = "/api/v1/payments", tag = "payments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_payment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let input: PaymentBody = json_body(&headers, &body)?;
@@ -679,6 +754,8 @@ async fn post_payment(State(st): State<AppState>, Extension(scope): Extension<Sc
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/payments/{number}", tag = "payments", security(("bearer" = ["read"])),
+    params(("number" = String, Path)), responses((status = 200, body = PaymentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_payment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let txn = txn(&st, t).await?;
@@ -687,12 +764,15 @@ async fn get_payment(State(st): State<AppState>, Extension(scope): Extension<Sco
     Ok(Json(p).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ExceptionQuery {
     status: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/exceptions", tag = "exceptions", security(("bearer" = ["read"])), params(ExceptionQuery),
+    responses((status = 200, body = ExceptionList), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn list_exceptions(State(st): State<AppState>, Extension(scope): Extension<Scope>, query: Result<Query<ExceptionQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
@@ -706,6 +786,8 @@ const DOCUMENT_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg", 
 
 /// `POST /shipments/{number}/documents`: multipart with a `file` part and an optional `kind`
 /// (`pod`, the default, or `packing_list`).
+#[utoipa::path(post, path = "/api/v1/shipments/{number}/documents", tag = "documents", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, body = DocumentView), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_document(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let mut multipart = multipart.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("send the document as multipart/form-data: {}", e.body_text())))?;
@@ -767,6 +849,8 @@ async fn post_document(State(st): State<AppState>, Extension(scope): Extension<S
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = ["read"])),
+    params(("id" = String, Path)), responses((status = 200, description = "The document's bytes", content_type = "application/octet-stream"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_document(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(id): Path<String>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let id: Uuid = id.parse().map_err(|_| Problem::new(StatusCode::NOT_FOUND, format!("no document {id}")))?;
@@ -787,6 +871,9 @@ async fn get_document(State(st): State<AppState>, Extension(scope): Extension<Sc
 
 /// `POST /edi`: a raw X12 interchange (850s and 856s). Answers with each transaction set's
 /// result and the 997 acknowledgement; an envelope error is a 422 naming the segment.
+#[utoipa::path(post, path = "/api/v1/edi", tag = "edi", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+    request_body(content = String, content_type = "application/edi-x12", description = "An X12 interchange of 850 and 856 transaction sets"),
+    responses((status = 200, body = domain::edi::ImportResult), (status = 422, description = "Envelope error naming the segment", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_edi(State(st): State<AppState>, Extension(scope): Extension<Scope>, body: Bytes) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let text = std::str::from_utf8(&body).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "the interchange must be ASCII or UTF-8 text"))?;
@@ -804,6 +891,8 @@ async fn post_edi(State(st): State<AppState>, Extension(scope): Extension<Scope>
 }
 
 /// `GET /invoices/{number}/edi810`: the invoice as an outbound X12 810.
+#[utoipa::path(get, path = "/api/v1/invoices/{number}/edi810", tag = "edi", security(("bearer" = ["read"])),
+    params(("number" = String, Path)), responses((status = 200, description = "An X12 810", body = String, content_type = "application/edi-x12"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_invoice_810(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
     let t = tenant(&scope)?;
     let txn = txn(&st, t).await?;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod config;
+pub mod openapi;
 pub mod workers;
 
 use app::{Brand, Flash, PageCtx, TenantSummary, Viewer};

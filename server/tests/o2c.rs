@@ -624,3 +624,22 @@ async fn the_demo_data_shows_every_order_state_with_pods_and_open_paid_and_overd
     assert!(invoice_states.contains("paid") && invoice_states.contains("overdue"), "{invoice_states:?}");
     assert!(pods > 0, "some deliveries have a POD");
 }
+
+#[tokio::test]
+async fn the_openapi_document_and_the_reference_page_describe_every_endpoint() {
+    let app = spawn_app().await;
+    let r = app.browser().get(app.url(ACME, "/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/api/v1/oauth/token", "/api/v1/events", "/api/v1/orders", "/api/v1/orders/{number}", "/api/v1/shipments/{number}/documents", "/api/v1/edi", "/api/v1/payments", "/api/v1/customers"] {
+        assert!(paths.contains_key(p), "{p} is documented");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    for s in ["EventIn", "OrderIn", "OrderDetail", "Problem", "FieldError", "ShipmentIn", "InvoiceIn"] {
+        assert!(doc["components"]["schemas"].get(s).is_some(), "schema {s}");
+    }
+    let html = app.browser().get(app.url(ACME, "/api/v1/reference")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("/api/v1/events") && html.contains("schema-OrderIn") && !html.contains("<script"), "no CDN, no script");
+}
