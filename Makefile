@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Each installs what it needs first.
-.PHONY: run test check
+.PHONY: run test check bench
 
 run:
 	scripts/ensure-tools.sh run
@@ -10,3 +10,7 @@ test:
 
 check:
 	cargo check --workspace
+
+# Ingestion and list benchmarks against PostgreSQL, with pgbench for comparison (README: Benchmark).
+bench:
+	scripts/bench.sh

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
-PGBIN="$(dirname "$(command -v initdb 2>/dev/null || echo /usr/lib/postgresql/15/bin/initdb)")"
+. scripts/pg.sh
 RUN="$(mktemp -d /tmp/throughline-test.XXXXXX)"
 chmod 755 "$RUN"
 PGPORT=$(( 20000 + RANDOM % 20000 ))
@@ -16,19 +16,13 @@ S3_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
   [ -n "$S3_PID" ] && kill "$S3_PID" 2>/dev/null || true
-  if [ -f "$RUN/pg/postmaster.pid" ]; then
-    if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $RUN/pg -m immediate stop" >/dev/null 2>&1 || true
-    else "$PGBIN/pg_ctl" -D "$RUN/pg" -m immediate stop >/dev/null 2>&1 || true; fi
-  fi
+  stop_pg "$RUN"
   rm -rf "$RUN"
 }
 trap cleanup EXIT
 
 echo "==> starting a throwaway PostgreSQL cluster on port $PGPORT"
-pgrun() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$RUN"
-pgrun "$PGBIN/initdb -D $RUN/pg -U postgres -A trust --no-sync -E UTF8" >/dev/null
-pgrun "$PGBIN/pg_ctl -D $RUN/pg -l $RUN/pg.log -w -o '-p $PGPORT -k $RUN -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300' start" >/dev/null
+start_pg "$RUN" "$PGPORT"
 export THROUGHLINE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 
 echo "==> starting an S3-compatible server (moto) on port $S3_PORT"

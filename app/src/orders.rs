@@ -170,9 +170,18 @@ mod server {
     }
 }
 
-/// One page of the order list.
+/// One page of the order list. The filters travel as separate optional fields, which the
+/// URL-encoded server-function call can carry.
 #[server(prefix = "/sfn")]
-pub async fn list_orders(query: OrdersQuery) -> Result<OrdersPage, ServerFnError> {
+pub async fn list_orders(
+    q: Option<String>,
+    status: Option<String>,
+    customer: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    after: Option<String>,
+) -> Result<OrdersPage, ServerFnError> {
+    let query = OrdersQuery { q, status, customer, from, to, after };
     let (db, t) = server::staff()?;
     let statuses = domain::events::ORDER_STATUSES.iter().map(|s| s.to_string()).collect();
     let dates = server::date(&query.from, "From").and_then(|f| server::date(&query.to, "To").map(|t| (f, t)));

@@ -48,7 +48,7 @@ pub fn OrdersList() -> impl IntoView {
         let get = |k: &str| m.get(k).filter(|v| !v.is_empty());
         OrdersQuery { q: get("q"), status: get("status"), customer: get("customer"), from: get("from"), to: get("to"), after: get("after") }
     };
-    let data = Resource::new(current, list_orders);
+    let data = Resource::new(current, |q| list_orders(q.q, q.status, q.customer, q.from, q.to, q.after));
     view! {
         <Frame body=move |_c: PageCtx| {
             let q = current();

@@ -1,0 +1,127 @@
+//! Load generator for `make bench`: ingests events through the HTTP API from concurrent
+//! clients and times the order list. Usage:
+//!   ingest_bench <base-url-with-port> <host> <clients> <seconds>
+//! Prints one `key=value` line per measurement for scripts/bench.sh.
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn order_event(run: &str, n: u64) -> Value {
+    json!({"event_id": format!("{run}-{n}"), "type": "order.accepted", "occurred_at": chrono::Utc::now().to_rfc3339(), "source": "bench",
+           "payload": {"number": format!("{run}-{n}"), "customer": "C-1001", "po_number": format!("BPO-{n}"), "currency": "USD",
+                       "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 3, "unit_price_minor": 745}]}})
+}
+
+async fn token(c: &reqwest::Client, base: &str, host: &str) -> String {
+    let r = c
+        .post(format!("{base}/api/v1/oauth/token"))
+        .header("host", host)
+        .basic_auth("acme-erp", Some("throughline-demo-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    r.json::<Value>().await.expect("token json")["access_token"].as_str().expect("token").to_owned()
+}
+
+/// Runs `clients` loops for `secs` seconds; each iteration posts what `body(n)` returns.
+/// Returns (requests, events, latencies in ms).
+async fn run(base: &str, host: &str, tok: &str, clients: usize, secs: u64, per_request: u64, body: Arc<dyn Fn(u64) -> Value + Send + Sync>) -> (u64, u64, Vec<f64>) {
+    let counter = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (base, host, tok, counter, body) = (base.to_owned(), host.to_owned(), tok.to_owned(), counter.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let c = reqwest::Client::new();
+            let mut lat = Vec::new();
+            let mut events = 0u64;
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t0 = Instant::now();
+                let r = c.post(format!("{base}/api/v1/events")).header("host", &host).bearer_auth(&tok).json(&body(n)).send().await.expect("post");
+                let ok = r.status().is_success();
+                let v: Value = r.json().await.unwrap_or_default();
+                lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                assert!(ok, "ingestion failed: {v}");
+                events += v["accepted"].as_u64().unwrap_or(0);
+            }
+            let _ = per_request;
+            (lat, events)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut events = 0;
+    for t in tasks {
+        let (l, e) = t.await.expect("client task");
+        all.extend(l);
+        events += e;
+    }
+    all.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    (all.len() as u64, events, all)
+}
+
+async fn time_gets(c: &reqwest::Client, base: &str, host: &str, auth: (&str, &str), paths: &[String], rounds: usize) -> Vec<f64> {
+    let mut lat = Vec::new();
+    for i in 0..rounds {
+        let p = &paths[i % paths.len()];
+        let t0 = Instant::now();
+        let r = c.get(format!("{base}{p}")).header("host", host).header(auth.0, auth.1).send().await.expect("get");
+        assert!(r.status().is_success(), "{p}: {}", r.status());
+        let _ = r.bytes().await;
+        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    lat
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let base = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    let host = args.get(2).cloned().unwrap_or_else(|| "acme.localhost".into());
+    let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
+    let secs: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let c = reqwest::Client::new();
+    let tok = token(&c, &base, &host).await;
+    let run_id = format!("B{}", chrono::Utc::now().timestamp());
+
+    let r1 = run_id.clone();
+    let (reqs, events, lat) = run(&base, &host, &tok, clients, secs, 1, Arc::new(move |n| order_event(&r1, n))).await;
+    println!("single_events_per_sec={:.0}", events as f64 / secs as f64);
+    println!("single_requests={reqs} single_p50_ms={:.2} single_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+
+    let r2 = format!("{run_id}X");
+    let (reqs, events, lat) = run(&base, &host, &tok, clients, secs, 1000, Arc::new(move |n| Value::Array((0..1000).map(|i| order_event(&r2, n * 1000 + i)).collect()))).await;
+    println!("batch_events_per_sec={:.0}", events as f64 / secs as f64);
+    println!("batch_requests={reqs} batch_p50_ms={:.2} batch_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+
+    // The order list (first pages, filters, and deep keyset pages), through the API.
+    let first: Value = c.get(format!("{base}/api/v1/orders?limit=50")).header("host", &host).bearer_auth(&tok).send().await.expect("list").json().await.expect("json");
+    let mut paths = vec!["/api/v1/orders?limit=50".to_owned(), "/api/v1/orders?limit=50&status=shipped".into(), "/api/v1/orders?limit=50&customer=C-1001".into()];
+    if let Some(cur) = first["next_cursor"].as_str() {
+        paths.push(format!("/api/v1/orders?limit=50&after={cur}"));
+    }
+    let bearer = format!("Bearer {tok}");
+    let lat = time_gets(&c, &base, &host, ("authorization", &bearer), &paths, 400).await;
+    println!("list_api_p50_ms={:.2} list_api_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+
+    // The staff page itself, signed in as the clerk.
+    let jar = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let login = jar.get(format!("{base}/login")).header("host", &host).send().await.expect("login page").text().await.expect("html");
+    let csrf = login.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_owned();
+    let r = jar.post(format!("{base}/login")).header("host", &host).form(&[("email", "clerk@acme.test"), ("password", "throughline-demo"), ("csrf", csrf.as_str())]).send().await.expect("login");
+    assert_eq!(r.status(), 303, "clerk sign-in");
+    let pages = vec!["/workspace/orders".to_owned(), "/workspace/orders?status=shipped".into()];
+    let lat = time_gets(&jar, &base, &host, ("x-bench", "1"), &pages, 200).await;
+    println!("list_page_p50_ms={:.2} list_page_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+}
