@@ -156,6 +156,33 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such API endpoint; see /api/v1/openapi.json") })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(tenant_only))
+        .layer(middleware::from_fn(problems_only))
+}
+
+/// Every API error is a problem document, including the ones axum answers by itself (wrong
+/// method, body too large, unreadable body).
+async fn problems_only(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_problem = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not take that method; see /api/v1/openapi.json".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => format!("the body is larger than {BODY_LIMIT} bytes"),
+        _ if !text.trim().is_empty() => text.trim().to_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let mut r = Problem::new(status, detail).into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            r.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    r
 }
 
 /// The API exists on tenant hosts only.

@@ -333,6 +333,10 @@ async fn bad_requests_get_a_problem_document_never_a_500() {
     problem(app.get(ACME, &t, "/api/v1/orders?from=2026-02-01&to=2026-01-01").await, 422).await;
     problem(app.get(ACME, &t, "/api/v1/orders/NOPE").await, 404).await;
     problem(app.get(ACME, &t, "/api/v1/no-such-thing").await, 404).await;
+    problem(app.get(ACME, &t, "/api/v1/events").await, 405).await;
+    let huge = "x".repeat(server::api::BODY_LIMIT + 10);
+    let r = c.post(&url).bearer_auth(&t).header("content-type", "application/json").body(huge).send().await.unwrap();
+    problem(r, 413).await;
     let r = c.post(app.url(ACME, "/api/v1/payments")).bearer_auth(&t).json(&json!({"number": "P-9", "customer": "C-1001", "currency": "USD", "amount_minor": 100, "received_on": "2026-03-01",
         "allocations": [{"invoice_number": "NOPE", "amount_minor": 100}]})).send().await.unwrap();
     let v = problem(r, 422).await;
