@@ -13,7 +13,7 @@ use crate::entity::{customer, event, exception, invoice, invoice_line, order, or
 use crate::money;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -992,6 +992,15 @@ fn parked_reference(source: &str, event_id: &str) -> String {
 pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<EventResult>, DbErr> {
     let mut out = Vec::with_capacity(items.len());
     let mut seen: HashSet<(String, String)> = HashSet::new();
+    // One query for the whole batch's duplicates instead of one per event.
+    let ids: Vec<&str> = items.iter().filter_map(|i| i.get("event_id").and_then(Value::as_str)).collect();
+    let mut known: HashSet<(String, String)> = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let rows = event::Entity::find().filter(event::Column::EventId.is_in(chunk.iter().copied())).all(txn).await?;
+        known.extend(rows.into_iter().map(|r| (r.source, r.event_id)));
+    }
+    // Releasing parked events costs a query per event; skip it while nothing is parked.
+    let mut any_parked = event::Entity::find().filter(event::Column::Status.eq("parked")).count(txn).await? > 0;
     for (index, item) in items.iter().enumerate() {
         let ev: EventIn = match parse("", item) {
             Ok(ev) => ev,
@@ -1017,22 +1026,17 @@ pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<Ev
             continue;
         }
         let key = (ev.source.clone(), ev.event_id.clone());
-        let dup = seen.contains(&key)
-            || event::Entity::find()
-                .filter(event::Column::Source.eq(&ev.source))
-                .filter(event::Column::EventId.eq(&ev.event_id))
-                .count(txn)
-                .await?
-                > 0;
+        let dup = seen.contains(&key) || known.contains(&key);
         if dup {
             res.result = "duplicate".into();
             out.push(res);
             continue;
         }
         let sp = txn.begin().await?;
-        match apply_and_record(&sp, &ev).await {
+        match apply_and_record_checked(&sp, &ev, any_parked).await {
             Ok(effect) => {
                 sp.commit().await?;
+                any_parked |= effect.waiting_for.is_some();
                 seen.insert(key);
                 res.result = "accepted".into();
                 res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
@@ -1053,8 +1057,13 @@ pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<Ev
 /// Applies one event, stores it on the event log, and applies whatever was parked waiting for
 /// the things it created.
 pub async fn apply_and_record<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fail> {
+    apply_and_record_checked(c, ev, true).await
+}
+
+/// [`apply_and_record`], looking for parked events to release only if `parked_exist`.
+async fn apply_and_record_checked<C: ConnectionTrait>(c: &C, ev: &EventIn, parked_exist: bool) -> Result<Effect, Fail> {
     let effect = apply(c, ev).await?;
-    record(c, ev, &effect).await?;
+    record(c, ev, &effect, parked_exist).await?;
     Ok(effect)
 }
 
@@ -1073,11 +1082,11 @@ pub async fn apply_now<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect
         };
         return Err(reject(field, format!("{what} {id} is not known; create it first")));
     }
-    record(c, ev, &effect).await?;
+    record(c, ev, &effect, true).await?;
     Ok(effect)
 }
 
-async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect) -> Result<(), DbErr> {
+async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect, parked_exist: bool) -> Result<(), DbErr> {
     let now = Utc::now();
     event::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -1096,7 +1105,7 @@ async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect) -> Res
     }
     .insert(c)
     .await?;
-    release_parked(c, effect.creates.clone()).await
+    if parked_exist { release_parked(c, effect.creates.clone()).await } else { Ok(()) }
 }
 
 /// Applies parked events waiting for any of `keys`, oldest first, and whatever those release.
@@ -1157,6 +1166,38 @@ async fn resolve_exception<C: ConnectionTrait>(c: &C, reference: &str) -> Result
         }
     }
     Ok(())
+}
+
+/// Applies parked events whose awaited object exists by now. Two transactions can cross: an
+/// event parked while another transaction was creating what it waits for is released here
+/// (the background sweep calls this every minute). Returns how many keys were released.
+pub async fn retry_parked<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr> {
+    let keys: Vec<Option<String>> = event::Entity::find()
+        .filter(event::Column::Status.eq("parked"))
+        .select_only()
+        .column(event::Column::WaitingFor)
+        .distinct()
+        .into_tuple()
+        .all(c)
+        .await?;
+    let mut released = 0;
+    for key in keys.into_iter().flatten() {
+        let Some((what, id)) = key.split_once(':') else { continue };
+        let exists = match what {
+            "order" => find_order(c, id).await?.is_some(),
+            "customer" => find_customer(c, id).await?.is_some(),
+            "invoice" => find_invoice(c, id).await?.is_some(),
+            "payment" => find_payment(c, id).await?.is_some(),
+            "shipment" => find_shipment(c, id).await?.is_some(),
+            "exception" => exception::Entity::find().filter(exception::Column::Reference.eq(id)).count(c).await? > 0,
+            _ => false,
+        };
+        if exists {
+            release_parked(c, vec![key.clone()]).await?;
+            released += 1;
+        }
+    }
+    Ok(released)
 }
 
 /// Raises an open `integration` exception for every event parked since before `cutoff` that

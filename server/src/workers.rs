@@ -27,6 +27,7 @@ pub async fn sweep(db: &Db, config: &Config) -> domain::Result<usize> {
     for t in tenant::Entity::find().all(db.platform()).await? {
         let t = TenantInfo::from(t);
         let txn = db.tenant_txn(&t.slug).await?;
+        domain::events::retry_parked(&txn).await?;
         let n = domain::events::escalate_parked(&txn, cutoff).await?;
         crate::api::purge_idempotency_keys(&txn, IDEMPOTENCY_HOURS).await?;
         txn.commit().await?;

@@ -538,6 +538,7 @@ async fn the_cross_tenant_matrix_answers_401_or_404_never_data() {
         "/api/v1/orders/XT-1".to_owned(),
         "/api/v1/shipments/XT-1-S1".into(),
         "/api/v1/invoices/XT-I-1".into(),
+        "/api/v1/invoices/XT-I-1/edi810".into(),
         "/api/v1/payments/XT-P-1".into(),
         "/api/v1/customers/C-1001".into(),
         format!("/api/v1/documents/{doc_id}"),
@@ -646,4 +647,24 @@ async fn the_openapi_document_and_the_reference_page_describe_every_endpoint() {
     }
     let html = app.browser().get(app.url(ACME, "/api/v1/reference")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("/api/v1/events") && html.contains("schema-OrderIn") && !html.contains("<script"), "no CDN, no script");
+}
+
+#[tokio::test]
+async fn a_parked_event_whose_object_arrived_in_a_crossing_transaction_is_released_by_the_sweep() {
+    let app = spawn_app().await;
+    let t = app.acme_token().await;
+    let v: Value = app.post(ACME, &t, "/api/v1/events", &ev("c1", "order.released", "2026-03-02T09:00:00Z", json!({"order_number": "CX-1"}))).await.json().await.unwrap();
+    assert_eq!(v["results"][0]["status"], "parked");
+    // The order is created by a transaction that did not see the parked event (apply without
+    // the release step stands in for that crossing).
+    let acme = app.tenant(ACME).await;
+    let txn = app.db.tenant_txn(&acme.slug).await.unwrap();
+    let accepted: domain::events::EventIn = serde_json::from_value(ev("c0", "order.accepted", "2026-03-01T09:00:00Z", order_payload("CX-1", "C-1001"))).unwrap();
+    domain::events::apply(&txn, &accepted).await.map_err(|e| format!("{e:?}")).unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(order(&app, &t, "CX-1").await["status"], "accepted");
+    server::workers::sweep(&app.db, &app.config).await.unwrap();
+    let o = order(&app, &t, "CX-1").await;
+    assert_eq!(o["status"], "released");
+    assert_eq!(timeline_types(&o), vec!["order.released"], "the released event is on the timeline");
 }
