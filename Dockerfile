@@ -5,8 +5,8 @@ RUN rustup target add wasm32-unknown-unknown \
  && cargo install wasm-bindgen-cli --version 0.2.130 \
  && cargo install cargo-leptos --version 0.3.8 --locked --features no_downloads
 WORKDIR /src
-COPY package.json ./
-RUN npm install --no-audit --no-fund
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
 COPY . .
 ENV PATH="/src/node_modules/.bin:${PATH}"
 RUN cargo leptos build --release

@@ -87,8 +87,29 @@ fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The Content-Security-Policy. Scripts run only from this origin or, on pages, when they
+/// carry the response's nonce (Leptos' inline hydration bootstrap and resource data), so an
+/// injected inline script never runs; `wasm-unsafe-eval` lets the app's wasm compile. Inline
+/// styles stay allowed for the brand colour variable.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
 /// The HTML document. Branding in `<head>` is rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // leptos_axum gives every page render its own nonce and puts it on the inline scripts;
+    // the page's CSP names that nonce.
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+        if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
+            resp.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     #[cfg(feature = "ssr")]
     let brand = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<PageCtx>().map(|c| c.brand.clone()));
     #[cfg(not(feature = "ssr"))]

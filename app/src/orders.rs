@@ -16,8 +16,17 @@ pub struct OrdersQuery {
 }
 
 impl OrdersQuery {
-    /// The query string for these filters, with `after` replaced.
+    /// The list's address with these filters, with `after` replaced.
     pub fn href(&self, after: Option<&str>) -> String {
+        self.link("/workspace/orders", after)
+    }
+
+    /// The CSV export of every order that these filters match.
+    pub fn csv_href(&self) -> String {
+        self.link("/workspace/orders.csv", None)
+    }
+
+    fn link(&self, base: &str, after: Option<&str>) -> String {
         let mut parts: Vec<String> = Vec::new();
         for (k, v) in [("q", &self.q), ("status", &self.status), ("customer", &self.customer), ("from", &self.from), ("to", &self.to)] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
@@ -27,7 +36,7 @@ impl OrdersQuery {
         if let Some(a) = after {
             parts.push(format!("after={}", urlencode(a)));
         }
-        if parts.is_empty() { "/workspace/orders".into() } else { format!("/workspace/orders?{}", parts.join("&")) }
+        if parts.is_empty() { base.into() } else { format!("{base}?{}", parts.join("&")) }
     }
 }
 
@@ -162,11 +171,10 @@ mod server {
         }
     }
 
-    pub fn date(s: &Option<String>, field: &str) -> Result<Option<chrono::NaiveDate>, String> {
-        match s.as_deref().filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| format!("{field}: {v:?} is not a date (YYYY-MM-DD)")),
-        }
+    /// Logs a failure in full and gives the page a short message (no internals).
+    pub fn internal(e: impl std::fmt::Display) -> ServerFnError {
+        tracing::error!(error = %e, "staff page failed");
+        ServerFnError::new("the service is temporarily unavailable; try again in a moment")
     }
 }
 
@@ -181,22 +189,19 @@ pub async fn list_orders(
     to: Option<String>,
     after: Option<String>,
 ) -> Result<OrdersPage, ServerFnError> {
-    let query = OrdersQuery { q, status, customer, from, to, after };
     let (db, t) = server::staff()?;
     let statuses = domain::events::ORDER_STATUSES.iter().map(|s| s.to_string()).collect();
-    let dates = server::date(&query.from, "From").and_then(|f| server::date(&query.to, "To").map(|t| (f, t)));
-    let (from, to) = match dates {
-        Ok(d) => d,
-        Err(e) => return Ok(OrdersPage { rows: vec![], next_cursor: None, statuses, error: Some(e) }),
+    let filter = match domain::orders::OrderFilter::from_form(q, status, customer, from.as_deref(), to.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return Ok(OrdersPage { rows: vec![], next_cursor: None, statuses, error: Some(e.to_string()) }),
     };
-    let filter = domain::orders::OrderFilter { status: query.status.clone(), customer: query.customer.clone(), po_number: None, from, to, q: query.q.clone() };
-    let txn = db.tenant_txn(&t.slug).await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    let page = domain::orders::list(&txn, &filter, 50, query.after.as_deref()).await;
+    let txn = db.tenant_txn(&t.slug).await.map_err(server::internal)?;
+    let page = domain::orders::list(&txn, &filter, 50, after.as_deref()).await;
     let _ = txn.commit().await;
     match page {
         Ok(p) => Ok(OrdersPage { rows: p.items.into_iter().map(server::row).collect(), next_cursor: p.next_cursor, statuses, error: None }),
         Err(domain::Error::Invalid(m)) => Ok(OrdersPage { rows: vec![], next_cursor: None, statuses, error: Some(m) }),
-        Err(e) => Err(ServerFnError::new(e.to_string())),
+        Err(e) => Err(server::internal(e)),
     }
 }
 
@@ -204,13 +209,13 @@ pub async fn list_orders(
 #[server(prefix = "/sfn")]
 pub async fn order_page(number: String) -> Result<Option<OrderPageData>, ServerFnError> {
     let (db, t) = server::staff()?;
-    let txn = db.tenant_txn(&t.slug).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let txn = db.tenant_txn(&t.slug).await.map_err(server::internal)?;
     let d = domain::orders::detail(&txn, &number).await;
     let _ = txn.commit().await;
     let d = match d {
         Ok(d) => d,
         Err(domain::Error::NotFound) => return Ok(None),
-        Err(e) => return Err(ServerFnError::new(e.to_string())),
+        Err(e) => return Err(server::internal(e)),
     };
     let cur = d.order.currency.clone();
     let money = |m: i64| domain::money::format(m, &cur);
@@ -257,5 +262,7 @@ mod tests {
         assert_eq!(q.href(None), "/workspace/orders?q=PO%207%26x&status=shipped");
         assert_eq!(q.href(Some("abc")), "/workspace/orders?q=PO%207%26x&status=shipped&after=abc");
         assert_eq!(OrdersQuery::default().href(None), "/workspace/orders");
+        let paged = OrdersQuery { status: Some("paid".into()), after: Some("abc".into()), ..Default::default() };
+        assert_eq!(paged.csv_href(), "/workspace/orders.csv?status=paid");
     }
 }

@@ -179,3 +179,9 @@ pub async fn list_tenant_users(db: &Db, t: &crate::tenancy::TenantInfo) -> Resul
         .filter_map(|u| Some(UserSummary { role: Role::parse(&u.role).ok()?, email: u.email, name: u.name, disabled: u.disabled }))
         .collect())
 }
+
+/// Forgets failed sign-ins older than the rate-limit window: they no longer count.
+pub async fn prune_login_failures(db: &Db, window_minutes: i64) -> Result<u64> {
+    let before = Utc::now() - chrono::Duration::minutes(window_minutes);
+    Ok(login_failure::Entity::delete_many().filter(login_failure::Column::At.lt(before)).exec(db.platform()).await?.rows_affected)
+}

@@ -9,6 +9,8 @@ pub enum Error {
     NotFound,
     #[error("storage error: {0}")]
     Storage(String),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
 }

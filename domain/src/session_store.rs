@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{Error, Result, SessionStore};
+use tower_sessions::session_store::{Error, ExpiredDeletion, Result, SessionStore};
 
 #[derive(Clone, Debug)]
 pub struct SqlSessionStore {
@@ -70,6 +70,15 @@ impl SessionStore for SqlSessionStore {
 
     async fn delete(&self, id: &Id) -> Result<()> {
         session::Entity::delete_by_id(id.to_string()).exec(self.db.platform()).await.map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ExpiredDeletion for SqlSessionStore {
+    /// Drops expired sessions (loads already ignore them; this keeps the table small).
+    async fn delete_expired(&self) -> Result<()> {
+        session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(Utc::now())).exec(self.db.platform()).await.map_err(backend)?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import fs from 'node:fs';
 
 const port = process.env.BASE_PORT || '3000';
 let browser;
@@ -16,9 +17,13 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
+// Content-Security-Policy violations seen by any page (none may happen).
+const violations = [];
+
 async function signIn(host, email) {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
   await page.goto(`http://${host}:${port}/login`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('throughline-demo');
@@ -43,6 +48,16 @@ test('a clerk filters the order list, opens an order and sees its timeline in or
     await page.waitForSelector('[data-testid="order-row"]');
     const statuses = await page.getByTestId('order-row').getByTestId('status').allTextContents();
     assert.ok(statuses.length > 0 && statuses.every((s) => s === 'paid'), statuses.join(','));
+    // Export the filtered list: a CSV download of paid orders only.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Export CSV/ }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^orders-acme-\d{8}\.csv$/);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+    assert.equal(csv[0].split(',')[5], 'status');
+    assert.ok(csv.length > statuses.length, `the export holds every paid order (${csv.length - 1})`);
+    assert.ok(csv.slice(1).every((l) => l.split(',')[5] === 'paid'), 'only paid orders');
     // Open the first order.
     const link = page.getByTestId('order-row').first().getByRole('link');
     const number = (await link.textContent()).trim();
@@ -69,4 +84,8 @@ test('a customer user cannot open the staff order list', async () => {
   } finally {
     await context.close();
   }
+});
+
+test('no page broke its Content-Security-Policy', () => {
+  assert.deepEqual(violations, []);
 });

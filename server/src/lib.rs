@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod config;
+pub mod exports;
 pub mod openapi;
 pub mod workers;
 
@@ -126,6 +127,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/branding/logo.svg", get(logo))
         .route("/sfn/{*fn_name}", get(leptos_axum::handle_server_fns).post(leptos_axum::handle_server_fns))
         .route("/workspace/documents/{id}", get(staff_document))
+        .route("/workspace/orders.csv", get(exports::orders_csv))
         .route("/workspace/admin/api-clients", post(admin::create_client))
         .route("/workspace/admin/api-clients/{id}/{action}", post(admin::client_state))
         .route("/workspace/admin/users/{action}", post(admin::user_state))
@@ -151,15 +153,15 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            // Leptos' hydration bootstrap is an inline module script, hence 'unsafe-inline'.
-            HeaderValue::from_static("default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws:; frame-ancestors 'none'; form-action 'self'"),
+            // Pages set their own, with the nonce of their inline scripts; this is the rest's.
+            HeaderValue::from_str(&app::content_security_policy(None)).unwrap_or(HeaderValue::from_static("default-src 'self'")),
         ))
         .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, host = %host, method = %req.method(), path = %req.uri().path())
+            tracing::info_span!("request", request_id = %id, host = %host, tenant = tracing::field::Empty, method = %req.method(), path = %req.uri().path())
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
@@ -168,7 +170,11 @@ async fn readyz(State(st): State<AppState>) -> Response {
     if st.db.ping().await { "ready".into_response() } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response() }
 }
 
-fn neutral_page(status: StatusCode, title: &str, text: &str) -> Response {
+/// A plain page for errors outside the Leptos app. Title and text are escaped: the text may
+/// repeat what the request sent.
+pub(crate) fn neutral_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let (title, text) = (escape(title), escape(text));
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body style=\"font-family:sans-serif;max-width:40rem;margin:4rem auto\"><h1>{title}</h1><p>{text}</p></body></html>"
@@ -184,7 +190,8 @@ async fn resolve_tenant(State(st): State<AppState>, mut req: Request, next: Next
     };
     match tenancy::resolve_host(&st.db, &host, &st.config.base_domain).await {
         Ok(Some(scope)) => {
-            tracing::Span::current().record("host", tracing::field::display(scope.key()));
+            let tenant = match &scope { Scope::Platform => "platform", Scope::Tenant(t) => t.slug.as_str() };
+            tracing::Span::current().record("tenant", tenant);
             req.extensions_mut().insert(scope);
             next.run(req).await
         }

@@ -176,6 +176,31 @@ async fn disabling_a_user_ends_their_sessions_and_blocks_sign_in() {
 }
 
 #[tokio::test]
+async fn the_sweep_forgets_expired_sessions_and_stale_failed_sign_ins_only() {
+    use domain::entity::{login_failure, session};
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let cookie = app.signed_in_cookie("acme.localhost", "clerk@acme.test").await;
+    let live = cookie.split_once('=').unwrap().1.to_owned();
+    let old = chrono::Utc::now() - chrono::Duration::hours(2);
+    session::ActiveModel { id: Set("expired-one".into()), scope: Set("platform".into()), user_key: Set(None), data: Set("{}".into()), expires_at: Set(old) }
+        .insert(app.db.platform())
+        .await
+        .unwrap();
+    login_failure::ActiveModel { key: Set("acct:stale".into()), at: Set(old), ..Default::default() }.insert(app.db.platform()).await.unwrap();
+    login_failure::ActiveModel { key: Set("acct:fresh".into()), at: Set(chrono::Utc::now()), ..Default::default() }.insert(app.db.platform()).await.unwrap();
+
+    server::workers::sweep(&app.db, &app.config).await.unwrap();
+
+    assert!(session::Entity::find_by_id("expired-one".to_owned()).one(app.db.platform()).await.unwrap().is_none());
+    assert!(session::Entity::find_by_id(live).one(app.db.platform()).await.unwrap().is_some(), "a live session stays");
+    let keys: Vec<String> = login_failure::Entity::find().all(app.db.platform()).await.unwrap().into_iter().map(|f| f.key).collect();
+    assert_eq!(keys, ["acct:fresh"]);
+    let r = app.raw_client().get(app.url("acme.localhost", "/workspace")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the signed-in user is still signed in");
+}
+
+#[tokio::test]
 async fn a_session_survives_a_server_restart() {
     let app = spawn_app().await;
     let cookie = app.signed_in_cookie("acme.localhost", "admin@acme.test").await;
@@ -238,6 +263,36 @@ async fn health_and_readiness_answer_and_security_headers_are_set() {
     for h in ["x-content-type-options", "x-frame-options", "content-security-policy", "referrer-policy", "x-request-id"] {
         assert!(r.headers().contains_key(h), "{h}");
     }
+}
+
+/// The `script-src` directive of a CSP header.
+fn script_src(r: &reqwest::Response) -> String {
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    csp.split(';').map(str::trim).find(|d| d.starts_with("script-src")).expect("a script-src directive").to_owned()
+}
+
+#[tokio::test]
+async fn pages_allow_only_scripts_that_carry_the_nonce_of_their_own_response() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let r = b.get(app.url("acme.localhost", "/login")).send().await.unwrap();
+        let policy = script_src(&r);
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        let nonce = policy.split("'nonce-").nth(1).and_then(|n| n.split('\'').next()).expect("a nonce in the policy").to_owned();
+        let html = r.text().await.unwrap();
+        let scripts: Vec<&str> = html.split("<script").skip(1).map(|s| s.split('>').next().unwrap()).collect();
+        assert!(!scripts.is_empty(), "the hydration bootstrap is inline");
+        for attrs in scripts {
+            assert!(attrs.contains(&format!("nonce=\"{nonce}\"")), "every inline script carries the nonce: <script{attrs}>");
+        }
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a fresh nonce for every response");
+    // Responses that are not pages get the policy without any nonce.
+    let r = b.get(app.url("acme.localhost", "/api/v1/orders")).send().await.unwrap();
+    assert_eq!(script_src(&r), "script-src 'self' 'wasm-unsafe-eval'");
 }
 
 #[tokio::test]
@@ -389,6 +444,67 @@ async fn staff_see_the_order_list_and_an_order_page_of_their_own_tenant_only() {
     assert_eq!(location(&r), "/portal");
     let r = app.browser().get(app.url("acme.localhost", "/workspace/orders/SO-100001")).send().await.unwrap();
     assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn staff_export_every_matching_order_as_csv_across_pages_and_only_their_own() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    // More orders than one export page, through the integration API.
+    let token: serde_json::Value = b
+        .post(app.url("acme.localhost", "/api/v1/oauth/token"))
+        .basic_auth("acme-erp", Some("throughline-demo-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events: Vec<serde_json::Value> = (0..1000)
+        .map(|n| {
+            serde_json::json!({"event_id": format!("csv-{n}"), "type": "order.accepted", "occurred_at": "2026-01-05T10:00:00Z", "source": "test",
+                "payload": {"number": format!("CSV-{n:04}"), "customer": "C-1001", "po_number": format!("=1+{n}"), "currency": "USD",
+                            "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 2, "unit_price_minor": 745}]}})
+        })
+        .collect();
+    let r = b.post(app.url("acme.localhost", "/api/v1/events")).bearer_auth(token["access_token"].as_str().unwrap()).json(&events).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let txn = app.db.tenant_txn(&TenantSlug::parse("acme").unwrap()).await.unwrap();
+    let total = domain::entity::order::Entity::find().count(&txn).await.unwrap();
+    txn.commit().await.unwrap();
+    assert!(total > 1000);
+
+    app.login(&b, "acme.localhost", "clerk@acme.test", PW).await;
+    let r = b.get(app.url("acme.localhost", "/workspace/orders.csv")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"orders-acme-"));
+    let text = r.text().await.unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(domain::orders::CSV_HEADER.join(",").as_str()));
+    let numbers: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(numbers.len() as u64, total, "every order once");
+    let unique: std::collections::HashSet<&&str> = numbers.iter().collect();
+    assert_eq!(unique.len(), numbers.len(), "no order twice across pages");
+    assert!(text.contains("CSV-0000,C-1001,") && text.contains(",'=1+999,api,accepted,USD,14.90,2026-01-05T10:00:00Z,"), "formulas are defused");
+    // Filters apply as on the page; a bad one is a clear 400.
+    let text = b.get(app.url("acme.localhost", "/workspace/orders.csv?q=CSV-00&from=2026-01-05&to=2026-01-05")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(text.lines().count(), 1 + 100, "header and CSV-0000..CSV-0099");
+    let r = b.get(app.url("acme.localhost", "/workspace/orders.csv?to=yesterday")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("To: &quot;yesterday&quot; is not a date"), "the message names the field and is escaped");
+    let r = b.get(app.url("acme.localhost", "/workspace/orders.csv?status=lost")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    // Another tenant's staff export their own orders only; customers and strangers get none.
+    let g = app.browser();
+    app.login(&g, "bluegrass.localhost", "clerk@bluegrass.test", PW).await;
+    let text = g.get(app.url("bluegrass.localhost", "/workspace/orders.csv")).send().await.unwrap().text().await.unwrap();
+    assert!(text.lines().count() > 1 && !text.contains("CSV-0") && !text.contains("SO-1000"));
+    let c = app.browser();
+    app.login(&c, "acme.localhost", "buyer@initech.test", PW).await;
+    assert_eq!(location(&c.get(app.url("acme.localhost", "/workspace/orders.csv")).send().await.unwrap()), "/portal");
+    assert_eq!(location(&app.browser().get(app.url("acme.localhost", "/workspace/orders.csv")).send().await.unwrap()), "/login");
 }
 
 fn extract_secret(html: &str) -> Option<String> {

@@ -91,6 +91,7 @@ pub fn OrdersList() -> impl IntoView {
 fn orders_table(page: OrdersPage, q: OrdersQuery) -> impl IntoView {
     let next = page.next_cursor.clone().map(|c| q.href(Some(&c)));
     let first = q.after.is_some().then(|| q.href(None));
+    let csv = q.csv_href();
     let empty = page.rows.is_empty();
     view! {
         {page.error.map(|e| view! { <p role="alert" class="mt-4 rounded bg-red-50 p-3 text-sm text-red-800">{e}</p> })}
@@ -117,6 +118,7 @@ fn orders_table(page: OrdersPage, q: OrdersQuery) -> impl IntoView {
         <nav class="mt-4 flex gap-4 text-sm">
             {first.map(|h| view! { <a class="underline" href=h>"First page"</a> })}
             {next.map(|h| view! { <a class="underline" href=h rel="next">"Next page"</a> })}
+            <a class="ml-auto underline" href=csv download="orders.csv">"Export CSV (all matching orders)"</a>
         </nav>
     }
 }
@@ -190,7 +192,7 @@ fn order_view(o: OrderPageData) -> impl IntoView {
                         {s.delivered_at.map(|t| view! { "Delivered " <LocalTime iso=t/> })}
                     </span>
                     {s.documents.into_iter().map(|d| view! {
-                        <a class="mr-3 text-blue-700 underline" data-testid="document" href=format!("/workspace/documents/{}", d.id)>{d.kind.to_uppercase()} ": " {d.filename} " (" {d.size} " bytes)"</a>
+                        <a class="mr-3 text-blue-700 underline" data-testid="document" rel="external" href=format!("/workspace/documents/{}", d.id)>{d.kind.to_uppercase()} ": " {d.filename} " (" {d.size} " bytes)"</a>
                     }).collect_view()}
                 </li>
             }).collect_view()}</ul>
