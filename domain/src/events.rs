@@ -17,7 +17,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, QueryOrder
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Most events one request may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -987,20 +987,42 @@ fn parked_reference(source: &str, event_id: &str) -> String {
     format!("parked:{source}:{event_id}")
 }
 
-/// Applies `items` (raw JSON events) in one transaction, each in its own savepoint, and
-/// commits before answering. Bad events are rejected without touching the good ones.
-pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<EventResult>, DbErr> {
+/// Events still parked. Only parked events wait for something, so the `waiting_for` index
+/// finds them without reading the whole event log.
+fn parked_events() -> sea_orm::Condition {
+    sea_orm::Condition::all().add(event::Column::WaitingFor.is_not_null()).add(event::Column::Status.eq("parked"))
+}
+
+/// Applies `items` (raw JSON events) in one transaction and commits it before answering. In a
+/// batch each event has its own savepoint, so a bad event is rejected without touching the
+/// good ones; a single event needs none: if it is rejected the transaction is rolled back.
+pub async fn ingest(txn: DatabaseTransaction, items: &[Value]) -> Result<Vec<EventResult>, DbErr> {
     let mut out = Vec::with_capacity(items.len());
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    // One query for the whole batch's duplicates instead of one per event.
-    let ids: Vec<&str> = items.iter().filter_map(|i| i.get("event_id").and_then(Value::as_str)).collect();
+    // One query per source for the whole batch's duplicates, on the (source, event_id) index.
+    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+    for i in items {
+        if let (Some(source), Some(id)) = (i.get("source").and_then(Value::as_str), i.get("event_id").and_then(Value::as_str)) {
+            by_source.entry(source).or_default().push(id);
+        }
+    }
     let mut known: HashSet<(String, String)> = HashSet::new();
-    for chunk in ids.chunks(500) {
-        let rows = event::Entity::find().filter(event::Column::EventId.is_in(chunk.iter().copied())).all(txn).await?;
-        known.extend(rows.into_iter().map(|r| (r.source, r.event_id)));
+    for (source, ids) in by_source {
+        for chunk in ids.chunks(500) {
+            let rows: Vec<String> = event::Entity::find()
+                .select_only()
+                .column(event::Column::EventId)
+                .filter(event::Column::Source.eq(source))
+                .filter(event::Column::EventId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            known.extend(rows.into_iter().map(|id| (source.to_owned(), id)));
+        }
     }
     // Releasing parked events costs a query per event; skip it while nothing is parked.
-    let mut any_parked = event::Entity::find().filter(event::Column::Status.eq("parked")).count(txn).await? > 0;
+    let mut any_parked = event::Entity::find().select_only().column(event::Column::Id).filter(parked_events()).into_tuple::<Uuid>().one(&txn).await?.is_some();
+    let single = items.len() == 1;
     for (index, item) in items.iter().enumerate() {
         let ev: EventIn = match parse("", item) {
             Ok(ev) => ev,
@@ -1032,6 +1054,24 @@ pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<Ev
             out.push(res);
             continue;
         }
+        if single {
+            match apply_and_record_checked(&txn, &ev, any_parked).await {
+                Ok(effect) => {
+                    txn.commit().await?;
+                    res.result = "accepted".into();
+                    res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
+                    res.waiting_for = effect.waiting_for;
+                }
+                Err(Fail::Reject(errors)) => {
+                    txn.rollback().await?;
+                    res.result = "rejected".into();
+                    res.errors = errors;
+                }
+                Err(Fail::Db(e)) => return Err(e),
+            }
+            out.push(res);
+            return Ok(out);
+        }
         let sp = txn.begin().await?;
         match apply_and_record_checked(&sp, &ev, any_parked).await {
             Ok(effect) => {
@@ -1051,6 +1091,7 @@ pub async fn ingest(txn: &DatabaseTransaction, items: &[Value]) -> Result<Vec<Ev
         }
         out.push(res);
     }
+    txn.commit().await?;
     Ok(out)
 }
 
@@ -1173,7 +1214,7 @@ async fn resolve_exception<C: ConnectionTrait>(c: &C, reference: &str) -> Result
 /// (the background sweep calls this every minute). Returns how many keys were released.
 pub async fn retry_parked<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr> {
     let keys: Vec<Option<String>> = event::Entity::find()
-        .filter(event::Column::Status.eq("parked"))
+        .filter(parked_events())
         .select_only()
         .column(event::Column::WaitingFor)
         .distinct()
@@ -1204,7 +1245,7 @@ pub async fn retry_parked<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr> {
 /// has none yet. Returns how many were raised.
 pub async fn escalate_parked<C: ConnectionTrait>(c: &C, cutoff: DateTime<Utc>) -> Result<usize, DbErr> {
     let stale = event::Entity::find()
-        .filter(event::Column::Status.eq("parked"))
+        .filter(parked_events())
         .filter(event::Column::ReceivedAt.lt(cutoff))
         .all(c)
         .await?;

@@ -7,7 +7,7 @@
 //! - Errors are `application/problem+json` (RFC 9457) with an `errors` list of fields.
 use crate::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -46,6 +46,10 @@ pub struct Problem {
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub extra: serde_json::Map<String, Value>,
+    /// The `error` of a `WWW-Authenticate: Bearer` challenge sent with a 401.
+    #[serde(skip)]
+    #[schema(ignore)]
+    challenge: Option<&'static str>,
 }
 
 impl Problem {
@@ -57,7 +61,12 @@ impl Problem {
             detail: detail.into(),
             errors: vec![],
             extra: Default::default(),
+            challenge: None,
         }
+    }
+    fn challenge(mut self, error: &'static str) -> Self {
+        self.challenge = Some(error);
+        self
     }
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
@@ -77,7 +86,13 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let mut r = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let Some(error) = self.challenge {
+            if let Ok(v) = HeaderValue::from_str(&format!("Bearer error=\"{error}\", error_description=\"{}\"", self.detail)) {
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        r
     }
 }
 
@@ -200,16 +215,11 @@ fn tenant_of(req: &Request) -> Option<TenantInfo> {
     }
 }
 
-fn unauthorized(reason: &str, error: &str) -> Response {
-    let mut r = Problem::new(StatusCode::UNAUTHORIZED, reason).into_response();
-    let v = format!("Bearer error=\"{error}\", error_description=\"{reason}\"");
-    if let Ok(v) = HeaderValue::from_str(&v) {
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    r
+fn unauthorized(reason: &str, error: &'static str) -> Response {
+    Problem::new(StatusCode::UNAUTHORIZED, reason).challenge(error).into_response()
 }
 
-/// Checks the bearer token: signature, expiry, tenant, client still enabled, and scope.
+/// Checks the bearer token: signature, expiry, tenant and scope.
 async fn bearer(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
     let Some(tenant) = tenant_of(&req) else { return Problem::new(StatusCode::NOT_FOUND, "not a tenant host").into_response() };
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -220,19 +230,11 @@ async fn bearer(State(st): State<AppState>, mut req: Request, next: Next) -> Res
         Ok(c) => c,
         Err(e) => return unauthorized(e.reason(), "invalid_token"),
     };
-    let Some(client_id) = claims.client_id() else { return unauthorized("the access token names no client", "invalid_token") };
-    match st.db.tenant_txn(&tenant.slug).await {
-        Ok(txn) => {
-            let active = api_clients::is_active(&txn, client_id).await;
-            let _ = txn.commit().await;
-            match active {
-                Ok(true) => {}
-                Ok(false) => return unauthorized("the API client has been disabled or removed", "invalid_token"),
-                Err(e) => return Problem::from(e).into_response(),
-            }
-        }
-        Err(e) => return Problem::from(e).into_response(),
+    if claims.client_id().is_none() {
+        return unauthorized("the access token names no client", "invalid_token");
     }
+    // Whether the client is still enabled is checked by the request's own transaction
+    // (`Api::txn`), which every handler opens first.
     let need = if matches!(*req.method(), Method::GET | Method::HEAD) { "read" } else { "write" };
     if !claims.has_scope(need) {
         let mut r = Problem::new(StatusCode::FORBIDDEN, format!("this request needs the {need} scope; the token has: {}", claims.scope)).into_response();
@@ -341,7 +343,7 @@ async fn idempotency(State(st): State<AppState>, req: Request, next: Next) -> Re
             .one(&txn)
             .await?;
         if let Some(row) = row {
-            if rparts.status.is_server_error() {
+            if rparts.status.is_server_error() || rparts.status == StatusCode::UNAUTHORIZED {
                 // Nothing was committed: let the client retry with the same key.
                 idempotency_key::Entity::delete_by_id(row.id).exec(&txn).await?;
             } else {
@@ -488,23 +490,45 @@ fn urlencoding_decode(s: &str) -> String {
 
 // ---- handlers -------------------------------------------------------------------------
 
-async fn txn(st: &AppState, t: &TenantInfo) -> ApiResult<DatabaseTransaction> {
-    st.db.tenant_txn(&t.slug).await.map_err(Problem::from)
+/// The tenant and API client of a request that passed [`bearer`].
+pub struct Api {
+    pub tenant: TenantInfo,
+    client_id: Uuid,
 }
 
-fn tenant(scope: &Scope) -> ApiResult<&TenantInfo> {
-    match scope {
-        Scope::Tenant(t) => Ok(t),
-        Scope::Platform => Err(Problem::new(StatusCode::NOT_FOUND, "not a tenant host")),
+impl<S: Send + Sync> FromRequestParts<S> for Api {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Problem> {
+        let Some(Scope::Tenant(tenant)) = parts.extensions.get::<Scope>().cloned() else {
+            return Err(Problem::new(StatusCode::NOT_FOUND, "not a tenant host"));
+        };
+        let client_id = parts.extensions.get::<ApiClient>().and_then(|c| c.0.client_id());
+        let Some(client_id) = client_id else { return Err(Problem::new(StatusCode::UNAUTHORIZED, "send an access token")) };
+        Ok(Api { tenant, client_id })
     }
 }
+
+impl Api {
+    /// Opens the tenant's transaction. Its first statement checks that the API client is still
+    /// enabled, so a disabled client's tokens stop at once without a transaction of their own.
+    async fn txn(&self, st: &AppState) -> ApiResult<DatabaseTransaction> {
+        let txn = st.db.tenant_txn(&self.tenant.slug).await?;
+        if api_clients::is_active(&txn, self.client_id).await? {
+            Ok(txn)
+        } else {
+            Err(Problem::new(StatusCode::UNAUTHORIZED, CLIENT_DISABLED).challenge("invalid_token"))
+        }
+    }
+}
+
+const CLIENT_DISABLED: &str = "the API client has been disabled or removed";
 
 /// `POST /events`: one event object, an array of up to 1,000, or `{"events": [...]}`.
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body(content = Vec<EventIn>, description = "One event object, an array of up to 1,000, or {\"events\": [...]}"),
     responses((status = 200, description = "Each event's result", body = EventsAnswer), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_events(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_events(State(st): State<AppState>, api: Api, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let value: Value = json_body(&headers, &body)?;
     let (items, single) = match value {
         Value::Array(items) => (items, false),
@@ -521,9 +545,8 @@ async fn post_events(State(st): State<AppState>, Extension(scope): Extension<Sco
     if items.len() > events::MAX_BATCH {
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch holds at most {} events; this one has {}", events::MAX_BATCH, items.len())));
     }
-    let txn = txn(&st, t).await?;
-    let results = events::ingest(&txn, &items).await?;
-    txn.commit().await?;
+    let txn = api.txn(&st).await?;
+    let results = events::ingest(txn, &items).await?;
     let count = |r: &str| results.iter().filter(|x| x.result == r).count();
     let summary = json!({
         "accepted": count("accepted"),
@@ -551,10 +574,9 @@ fn api_event(claims: &Claims, kind: &str, payload: Value) -> EventIn {
 
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = CustomerIn, responses((status = 201, description = "Created", body = CustomerView), (status = 200, description = "Updated", body = CustomerView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_customer(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_customer(State(st): State<AppState>, api: Api, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: CustomerIn = json_body(&headers, &body)?;
-    let txn = txn(&st, t).await?;
+    let txn = api.txn(&st).await?;
     let (view, created) = customers::upsert(&txn, input).await?;
     txn.commit().await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
@@ -562,9 +584,8 @@ async fn post_customer(State(st): State<AppState>, Extension(scope): Extension<S
 
 #[utoipa::path(get, path = "/api/v1/customers/{external_id}", tag = "customers", security(("bearer" = ["read"])),
     params(("external_id" = String, Path)), responses((status = 200, body = CustomerView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_customer(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(id): Path<String>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
-    let txn = txn(&st, t).await?;
+async fn get_customer(State(st): State<AppState>, api: Api, Path(id): Path<String>) -> ApiResult<Response> {
+    let txn = api.txn(&st).await?;
     let c = customers::find(&txn, &id).await?.ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, format!("no customer {id}")))?;
     txn.commit().await?;
     Ok(Json(c).into_response())
@@ -586,11 +607,10 @@ struct ListQuery {
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = ["read"])), params(ListQuery),
     responses((status = 200, body = OrderPage), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn list_orders(State(st): State<AppState>, Extension(scope): Extension<Scope>, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn list_orders(State(st): State<AppState>, api: Api, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
     let f = OrderFilter { status: q.status, customer: q.customer, po_number: q.po_number, from: q.from, to: q.to, q: q.q };
-    let txn = txn(&st, t).await?;
+    let txn = api.txn(&st).await?;
     let page = orders::list(&txn, &f, q.limit.unwrap_or(50), q.after.as_deref()).await?;
     txn.commit().await?;
     Ok(Json(page).into_response())
@@ -598,9 +618,8 @@ async fn list_orders(State(st): State<AppState>, Extension(scope): Extension<Sco
 
 #[utoipa::path(get, path = "/api/v1/orders/{number}", tag = "orders", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = OrderDetail), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_order(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
-    let txn = txn(&st, t).await?;
+async fn get_order(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
+    let txn = api.txn(&st).await?;
     let d = orders::detail(&txn, &number).await.map_err(|e| not_found(e, "order", &number))?;
     txn.commit().await?;
     Ok(Json(d).into_response())
@@ -614,13 +633,13 @@ fn not_found(e: domain::Error, what: &str, id: &str) -> Problem {
 }
 
 /// Runs one resource write as an event and answers with the resource read back.
-async fn write_event<F, Fut, T>(st: &AppState, t: &TenantInfo, ev: EventIn, read: F) -> ApiResult<Response>
+async fn write_event<F, Fut, T>(st: &AppState, api: &Api, ev: EventIn, read: F) -> ApiResult<Response>
 where
     F: FnOnce(DatabaseTransaction) -> Fut,
     Fut: std::future::Future<Output = ApiResult<(T, DatabaseTransaction)>>,
     T: Serialize,
 {
-    let txn = txn(st, t).await?;
+    let txn = api.txn(st).await?;
     events::apply_now(&txn, &ev).await?;
     let (view, txn) = read(txn).await?;
     txn.commit().await?;
@@ -629,12 +648,11 @@ where
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = OrderIn, responses((status = 201, body = OrderDetail), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_order(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_order(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: events::OrderIn = json_body(&headers, &body)?;
     let number = input.number.clone();
     {
-        let txn = txn(&st, t).await?;
+        let txn = api.txn(&st).await?;
         let exists = events::find_order(&txn, &number).await?.is_some();
         txn.commit().await?;
         if exists {
@@ -642,7 +660,7 @@ async fn post_order(State(st): State<AppState>, Extension(scope): Extension<Scop
         }
     }
     let ev = api_event(&client.0, "order.accepted", serde_json::to_value(&input).expect("serialises"));
-    write_event(&st, t, ev, |txn| async move {
+    write_event(&st, &api, ev, |txn| async move {
         let d = orders::detail(&txn, &number).await?;
         Ok((d, txn))
     })
@@ -651,12 +669,11 @@ async fn post_order(State(st): State<AppState>, Extension(scope): Extension<Scop
 
 #[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = ShipmentIn, responses((status = 201, body = ShipmentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_shipment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_shipment(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: events::ShipmentIn = json_body(&headers, &body)?;
     let number = input.number.clone();
     let ev = api_event(&client.0, "shipment.dispatched", serde_json::to_value(&input).expect("serialises"));
-    write_event(&st, t, ev, |txn| async move {
+    write_event(&st, &api, ev, |txn| async move {
         let s = orders::shipment(&txn, &number).await?;
         Ok((s, txn))
     })
@@ -676,16 +693,15 @@ pub struct DeliveryBody {
     request_body = DeliveryBody, responses((status = 201, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_delivery(
     State(st): State<AppState>,
-    Extension(scope): Extension<Scope>,
+    api: Api,
     Extension(client): Extension<ApiClient>,
     Path(number): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
     let input: DeliveryBody = if body.is_empty() { DeliveryBody { signed_by: None, delivered_at: None } } else { json_body(&headers, &body)? };
     let order_number = {
-        let txn = txn(&st, t).await?;
+        let txn = api.txn(&st).await?;
         let s = orders::shipment(&txn, &number).await.map_err(|e| not_found(e, "shipment", &number))?;
         txn.commit().await?;
         s.order_number
@@ -695,7 +711,7 @@ async fn post_delivery(
         ev.occurred_at = at;
     }
     let n = number.clone();
-    write_event(&st, t, ev, |txn| async move {
+    write_event(&st, &api, ev, |txn| async move {
         let s = orders::shipment(&txn, &n).await?;
         Ok((s, txn))
     })
@@ -704,9 +720,8 @@ async fn post_delivery(
 
 #[utoipa::path(get, path = "/api/v1/shipments/{number}", tag = "shipments", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_shipment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
-    let txn = txn(&st, t).await?;
+async fn get_shipment(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
+    let txn = api.txn(&st).await?;
     let s = orders::shipment(&txn, &number).await.map_err(|e| not_found(e, "shipment", &number))?;
     txn.commit().await?;
     Ok(Json(s).into_response())
@@ -714,12 +729,11 @@ async fn get_shipment(State(st): State<AppState>, Extension(scope): Extension<Sc
 
 #[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = InvoiceIn, responses((status = 201, body = InvoiceView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_invoice(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_invoice(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: events::InvoiceIn = json_body(&headers, &body)?;
     let number = input.number.clone();
     let ev = api_event(&client.0, "invoice.posted", serde_json::to_value(&input).expect("serialises"));
-    write_event(&st, t, ev, |txn| async move {
+    write_event(&st, &api, ev, |txn| async move {
         let i = orders::invoice(&txn, &number).await?;
         Ok((i, txn))
     })
@@ -728,9 +742,8 @@ async fn post_invoice(State(st): State<AppState>, Extension(scope): Extension<Sc
 
 #[utoipa::path(get, path = "/api/v1/invoices/{number}", tag = "invoices", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = InvoiceView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_invoice(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
-    let txn = txn(&st, t).await?;
+async fn get_invoice(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
+    let txn = api.txn(&st).await?;
     let i = orders::invoice(&txn, &number).await.map_err(|e| not_found(e, "invoice", &number))?;
     txn.commit().await?;
     Ok(Json(i).into_response())
@@ -760,14 +773,13 @@ pub struct AllocationBody {
 /// `POST /payments`: a payment received, optionally applied to invoices, in one transaction.
 #[utoipa::path(post, path = "/api/v1/payments", tag = "payments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_payment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_payment(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: PaymentBody = json_body(&headers, &body)?;
     let received = json!({
         "number": input.number, "customer": input.customer, "currency": input.currency,
         "amount_minor": input.amount_minor, "received_on": input.received_on, "reference": input.reference,
     });
-    let txn = txn(&st, t).await?;
+    let txn = api.txn(&st).await?;
     events::apply_now(&txn, &api_event(&client.0, "payment.received", received)).await?;
     for (i, a) in input.allocations.iter().enumerate() {
         let ev = api_event(&client.0, "payment.applied", json!({"payment_number": input.number, "invoice_number": a.invoice_number, "amount_minor": a.amount_minor}));
@@ -783,9 +795,8 @@ async fn post_payment(State(st): State<AppState>, Extension(scope): Extension<Sc
 
 #[utoipa::path(get, path = "/api/v1/payments/{number}", tag = "payments", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = PaymentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_payment(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
-    let txn = txn(&st, t).await?;
+async fn get_payment(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
+    let txn = api.txn(&st).await?;
     let p = orders::payment(&txn, &number).await.map_err(|e| not_found(e, "payment", &number))?;
     txn.commit().await?;
     Ok(Json(p).into_response())
@@ -800,10 +811,9 @@ struct ExceptionQuery {
 
 #[utoipa::path(get, path = "/api/v1/exceptions", tag = "exceptions", security(("bearer" = ["read"])), params(ExceptionQuery),
     responses((status = 200, body = ExceptionList), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn list_exceptions(State(st): State<AppState>, Extension(scope): Extension<Scope>, query: Result<Query<ExceptionQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn list_exceptions(State(st): State<AppState>, api: Api, query: Result<Query<ExceptionQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
-    let txn = txn(&st, t).await?;
+    let txn = api.txn(&st).await?;
     let list = orders::exceptions(&txn, q.status.as_deref()).await?;
     txn.commit().await?;
     Ok(Json(json!({ "items": list })).into_response())
@@ -815,8 +825,8 @@ const DOCUMENT_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg", 
 /// (`pod`, the default, or `packing_list`).
 #[utoipa::path(post, path = "/api/v1/shipments/{number}/documents", tag = "documents", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, body = DocumentView), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_document(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<String>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
+    let t = &api.tenant;
     let mut multipart = multipart.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("send the document as multipart/form-data: {}", e.body_text())))?;
     let mut kind = "pod".to_owned();
     let mut file: Option<(String, String, Vec<u8>)> = None;
@@ -851,7 +861,7 @@ async fn post_document(State(st): State<AppState>, Extension(scope): Extension<S
         return Err(Problem::invalid(vec![FieldError::new("file", format!("content type {ct} is not accepted; send one of {}", DOCUMENT_TYPES.join(", ")))]));
     }
     {
-        let txn = txn(&st, t).await?;
+        let txn = api.txn(&st).await?;
         let exists = orders::shipment_exists(&txn, &number).await?;
         txn.commit().await?;
         if !exists {
@@ -860,28 +870,28 @@ async fn post_document(State(st): State<AppState>, Extension(scope): Extension<S
     }
     let stored = st.storage.put(&t.slug, &kind, &ct, data).await?;
     let saved = async {
-        let txn = st.db.tenant_txn(&t.slug).await?;
-        let d = orders::attach_to_shipment(&txn, &number, &kind, &filename, &ct, &stored).await?;
+        let txn = api.txn(&st).await?;
+        let d = orders::attach_to_shipment(&txn, &number, &kind, &filename, &ct, &stored).await.map_err(|e| not_found(e, "shipment", &number))?;
         txn.commit().await?;
-        Ok::<_, domain::Error>(d)
+        Ok::<_, Problem>(d)
     }
     .await;
     match saved {
         Ok(d) => Ok((StatusCode::CREATED, Json(d)).into_response()),
-        Err(e) => {
+        Err(p) => {
             // Leave no orphan object behind when the record could not be written.
             let _ = st.storage.delete(&t.slug, &stored.key).await;
-            Err(not_found(e, "shipment", &number))
+            Err(p)
         }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = ["read"])),
     params(("id" = String, Path)), responses((status = 200, description = "The document's bytes", content_type = "application/octet-stream"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_document(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(id): Path<String>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn get_document(State(st): State<AppState>, api: Api, Path(id): Path<String>) -> ApiResult<Response> {
+    let t = &api.tenant;
     let id: Uuid = id.parse().map_err(|_| Problem::new(StatusCode::NOT_FOUND, format!("no document {id}")))?;
-    let txn = txn(&st, t).await?;
+    let txn = api.txn(&st).await?;
     let (doc, key) = orders::document(&txn, id).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
     txn.commit().await?;
     let bytes = st.storage.get(&t.slug, &key).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
@@ -901,10 +911,9 @@ async fn get_document(State(st): State<AppState>, Extension(scope): Extension<Sc
 #[utoipa::path(post, path = "/api/v1/edi", tag = "edi", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body(content = String, content_type = "application/edi-x12", description = "An X12 interchange of 850 and 856 transaction sets"),
     responses((status = 200, body = domain::edi::ImportResult), (status = 422, description = "Envelope error naming the segment", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_edi(State(st): State<AppState>, Extension(scope): Extension<Scope>, body: Bytes) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
+async fn post_edi(State(st): State<AppState>, api: Api, body: Bytes) -> ApiResult<Response> {
     let text = std::str::from_utf8(&body).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "the interchange must be ASCII or UTF-8 text"))?;
-    let txn = txn(&st, t).await?;
+    let txn = api.txn(&st).await?;
     match domain::edi::import(&txn, text).await? {
         Ok(result) => {
             txn.commit().await?;
@@ -920,9 +929,9 @@ async fn post_edi(State(st): State<AppState>, Extension(scope): Extension<Scope>
 /// `GET /invoices/{number}/edi810`: the invoice as an outbound X12 810.
 #[utoipa::path(get, path = "/api/v1/invoices/{number}/edi810", tag = "edi", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, description = "An X12 810", body = String, content_type = "application/edi-x12"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_invoice_810(State(st): State<AppState>, Extension(scope): Extension<Scope>, Path(number): Path<String>) -> ApiResult<Response> {
-    let t = tenant(&scope)?;
-    let txn = txn(&st, t).await?;
+async fn get_invoice_810(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
+    let t = &api.tenant;
+    let txn = api.txn(&st).await?;
     let inv = orders::invoice(&txn, &number).await.map_err(|e| not_found(e, "invoice", &number))?;
     let po = match &inv.order_number {
         Some(n) => events::find_order(&txn, n).await?.and_then(|o| o.po_number),

@@ -128,6 +128,11 @@ async fn tokens_of_another_tenant_expired_tampered_missing_or_short_of_scope_are
     domain::api_clients::set_disabled(&app.db, &acme, client.id, true).await.unwrap();
     let v = problem(app.get(ACME, &good, "/api/v1/orders").await, 401).await;
     assert!(v["detail"].as_str().unwrap().contains("disabled"), "{v}");
+    let r = app.post(ACME, &good, "/api/v1/events", &ev("while-disabled", "order.accepted", "2026-01-01T00:00:00Z", order_payload("SO-DISABLED", "C-1001"))).await;
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer error=\"invalid_token\""));
+    problem(r, 401).await;
+    domain::api_clients::set_disabled(&app.db, &acme, client.id, false).await.unwrap();
+    assert_eq!(app.get(ACME, &good, "/api/v1/orders/SO-DISABLED").await.status(), 404, "nothing was written while disabled");
 }
 
 #[tokio::test]
