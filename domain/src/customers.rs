@@ -148,7 +148,7 @@ pub async fn upsert<C: ConnectionTrait>(c: &C, input: CustomerIn) -> Result<(Cus
         }
         None => {
             let m = customer::ActiveModel {
-                id: Set(Uuid::new_v4()),
+                id: Set(crate::new_id()),
                 external_id: Set(input.external_id.trim().into()),
                 name: Set(input.name.trim().into()),
                 bill_to: Set(addr(&input.bill_to)),

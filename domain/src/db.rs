@@ -3,7 +3,7 @@
 //! [`Db::tenant_txn`] is the only place that knows how to open it.
 use crate::types::TenantSlug;
 use migrations::{MigratorTrait, PlatformMigrator, TenantMigrator};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,7 +95,13 @@ impl Db {
                 txn.execute_unprepared(&format!("SET LOCAL search_path TO \"{}\"", slug.schema_name())).await?;
                 Ok(txn)
             }
-            Kind::Sqlite { .. } => self.sqlite_tenant(slug).await?.begin().await,
+            // IMMEDIATE takes the file's write lock at the start, so concurrent writers wait
+            // their turn (busy timeout) instead of failing with SQLITE_BUSY when a read lock
+            // would have to become a write lock halfway through.
+            Kind::Sqlite { .. } => {
+                let options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+                self.sqlite_tenant(slug).await?.begin_with_options(options).await
+            }
         }
     }
 

@@ -13,11 +13,11 @@ use crate::entity::{customer, event, exception, invoice, invoice_line, order, or
 use crate::money;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, QueryOrder, QuerySelect, Statement, TransactionTrait};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 /// Most events one request may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -409,18 +409,11 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
             if cust.currency != currency {
                 return Err(reject("payload.currency", format!("customer {} is billed in {}", o.customer, cust.currency)));
             }
-            if let Some(existing) = find_order(c, &o.number).await? {
-                // A repeat of the acceptance (an amendment) updates the header only.
-                let mut am: order::ActiveModel = existing.clone().into();
-                am.po_number = Set(o.po_number.clone());
-                am.requested_date = Set(o.requested_date);
-                am.promised_date = Set(o.promised_date);
-                am.updated_at = Set(now);
-                am.update(c).await?;
-                return Ok(Effect { order_id: Some(existing.id), summary: format!("Order {} re-accepted", o.number), ..Default::default() });
-            }
-            let id = Uuid::new_v4();
-            order::ActiveModel {
+            // Insert first: a new order (the usual case) costs no lookup. If the number exists,
+            // nothing is inserted and this is a repeat of the acceptance (an amendment), which
+            // updates the header only.
+            let id = crate::new_id();
+            let new_order = order::ActiveModel {
                 id: Set(id),
                 number: Set(o.number.clone()),
                 customer_id: Set(cust.id),
@@ -435,14 +428,23 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
                 ordered_at: Set(at),
                 created_at: Set(now),
                 updated_at: Set(now),
+            };
+            let inserted = order::Entity::insert(new_order).on_conflict_do_nothing_on([order::Column::Number]).exec_without_returning(c).await?;
+            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                let Some(existing) = find_order(c, &o.number).await? else { return Err(reject("payload.number", "the order could not be stored")) };
+                let mut am: order::ActiveModel = existing.clone().into();
+                am.po_number = Set(o.po_number.clone());
+                am.requested_date = Set(o.requested_date);
+                am.promised_date = Set(o.promised_date);
+                am.updated_at = Set(now);
+                am.update(c).await?;
+                return Ok(Effect { order_id: Some(existing.id), summary: format!("Order {} re-accepted", o.number), ..Default::default() });
             }
-            .insert(c)
-            .await?;
             let lines: Vec<order_line::ActiveModel> = o
                 .lines
                 .iter()
                 .map(|l| order_line::ActiveModel {
-                    id: Set(Uuid::new_v4()),
+                    id: Set(crate::new_id()),
                     order_id: Set(id),
                     line_no: Set(l.line),
                     sku: Set(l.sku.clone()),
@@ -537,7 +539,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
                     e.id
                 }
                 None => {
-                    let id = Uuid::new_v4();
+                    let id = crate::new_id();
                     shipment::ActiveModel {
                         id: Set(id),
                         number: Set(s.number.clone()),
@@ -563,7 +565,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
                     .lines
                     .iter()
                     .map(|l| shipment_line::ActiveModel {
-                        id: Set(Uuid::new_v4()),
+                        id: Set(crate::new_id()),
                         shipment_id: Set(shipment_id),
                         line_no: Set(l.line),
                         quantity: Set(l.quantity),
@@ -612,7 +614,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
                     // Delivered before its dispatch arrived: record the shipment as delivered;
                     // the dispatch fills in carrier and lines when it comes.
                     shipment::ActiveModel {
-                        id: Set(Uuid::new_v4()),
+                        id: Set(crate::new_id()),
                         number: Set(d.shipment_number.clone()),
                         order_id: Set(o.id),
                         status: Set("delivered".into()),
@@ -686,7 +688,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
             let total = subtotal + inv.tax_minor;
             let days = terms_days(&cust.payment_terms).unwrap_or(30);
             let due_on = inv.issued_on + chrono::Duration::days(days);
-            let id = Uuid::new_v4();
+            let id = crate::new_id();
             invoice::ActiveModel {
                 id: Set(id),
                 number: Set(inv.number.clone()),
@@ -712,7 +714,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
                 .lines
                 .iter()
                 .map(|l| invoice_line::ActiveModel {
-                    id: Set(Uuid::new_v4()),
+                    id: Set(crate::new_id()),
                     invoice_id: Set(id),
                     line_no: Set(l.line),
                     order_line_no: Set(l.order_line),
@@ -806,7 +808,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
             }
             let Some(cust) = find_customer(c, &p.customer).await? else { return parked(format!("customer:{}", p.customer)) };
             payment::ActiveModel {
-                id: Set(Uuid::new_v4()),
+                id: Set(crate::new_id()),
                 number: Set(p.number.clone()),
                 customer_id: Set(cust.id),
                 currency: Set(currency.clone()),
@@ -844,7 +846,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
                 return Err(reject("payload.amount_minor", format!("exceeds the open {} on invoice {}", money::format(open, &inv.currency), inv.number)));
             }
             payment_allocation::ActiveModel {
-                id: Set(Uuid::new_v4()),
+                id: Set(crate::new_id()),
                 payment_id: Set(p.id),
                 invoice_id: Set(inv.id),
                 amount_minor: Set(a.amount_minor),
@@ -945,7 +947,7 @@ async fn open_exception<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     exception::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(crate::new_id()),
         reference: Set(reference.into()),
         kind: Set(kind.into()),
         status: Set("open".into()),
@@ -993,35 +995,57 @@ fn parked_events() -> sea_orm::Condition {
     sea_orm::Condition::all().add(event::Column::WaitingFor.is_not_null()).add(event::Column::Status.eq("parked"))
 }
 
+/// Whether any event is parked at all: if none is, applying an event need not look for parked
+/// events it releases. Only parked events wait for something, so the first non-null
+/// `waiting_for` in index order answers from the index alone (a plain filter on the status
+/// let the planner scan the whole event log).
+async fn any_parked<C: ConnectionTrait>(c: &C) -> Result<bool, DbErr> {
+    Ok(event::Entity::find()
+        .select_only()
+        .column(event::Column::WaitingFor)
+        .filter(event::Column::WaitingFor.is_not_null())
+        .order_by_asc(event::Column::WaitingFor)
+        .limit(1)
+        .into_tuple::<Option<String>>()
+        .one(c)
+        .await?
+        .is_some())
+}
+
+/// What an API ingestion request asks before applying anything, answered in one round trip:
+/// whether its API client is still enabled, and whether any event is parked (see
+/// [`any_parked`]; the index answers it).
+pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result<(bool, bool), DbErr> {
+    let backend = c.get_database_backend();
+    let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS active, \
+         (SELECT waiting_for FROM events WHERE waiting_for IS NOT NULL ORDER BY waiting_for LIMIT 1) AS parked"
+    );
+    let row = c.query_one_raw(Statement::from_sql_and_values(backend, sql, [client_id.into()])).await?;
+    Ok(match row {
+        Some(r) => (r.try_get::<i64>("", "active")? > 0, r.try_get::<Option<String>>("", "parked")?.is_some()),
+        None => (false, true),
+    })
+}
+
 /// Applies `items` (raw JSON events) in one transaction and commits it before answering. In a
 /// batch each event has its own savepoint, so a bad event is rejected without touching the
 /// good ones; a single event needs none: if it is rejected the transaction is rolled back.
-pub async fn ingest(txn: DatabaseTransaction, items: &[Value]) -> Result<Vec<EventResult>, DbErr> {
+///
+/// Duplicates are found by the event log's unique (source, event_id) index when the event is
+/// recorded, after it was applied: the rare duplicate's effect is rolled back, and the usual
+/// new event costs no lookup. Two requests racing with the same event also end as one
+/// `accepted` and one `duplicate`.
+///
+/// `parked`: whether any event is parked (from [`api_preflight`]); `None` asks the log.
+pub async fn ingest(txn: DatabaseTransaction, items: &[Value], parked: Option<bool>) -> Result<Vec<EventResult>, DbErr> {
     let mut out = Vec::with_capacity(items.len());
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    // One query per source for the whole batch's duplicates, on the (source, event_id) index.
-    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
-    for i in items {
-        if let (Some(source), Some(id)) = (i.get("source").and_then(Value::as_str), i.get("event_id").and_then(Value::as_str)) {
-            by_source.entry(source).or_default().push(id);
-        }
-    }
-    let mut known: HashSet<(String, String)> = HashSet::new();
-    for (source, ids) in by_source {
-        for chunk in ids.chunks(500) {
-            let rows: Vec<String> = event::Entity::find()
-                .select_only()
-                .column(event::Column::EventId)
-                .filter(event::Column::Source.eq(source))
-                .filter(event::Column::EventId.is_in(chunk.iter().copied()))
-                .into_tuple()
-                .all(&txn)
-                .await?;
-            known.extend(rows.into_iter().map(|id| (source.to_owned(), id)));
-        }
-    }
-    // Releasing parked events costs a query per event; skip it while nothing is parked.
-    let mut any_parked = event::Entity::find().select_only().column(event::Column::Id).filter(parked_events()).into_tuple::<Uuid>().one(&txn).await?.is_some();
+    let mut any_parked = match parked {
+        Some(p) => p,
+        None => any_parked(&txn).await?,
+    };
     let single = items.len() == 1;
     for (index, item) in items.iter().enumerate() {
         let ev: EventIn = match parse("", item) {
@@ -1048,19 +1072,22 @@ pub async fn ingest(txn: DatabaseTransaction, items: &[Value]) -> Result<Vec<Eve
             continue;
         }
         let key = (ev.source.clone(), ev.event_id.clone());
-        let dup = seen.contains(&key) || known.contains(&key);
-        if dup {
+        if seen.contains(&key) {
             res.result = "duplicate".into();
             out.push(res);
             continue;
         }
         if single {
             match apply_and_record_checked(&txn, &ev, any_parked).await {
-                Ok(effect) => {
+                Ok(Some(effect)) => {
                     txn.commit().await?;
                     res.result = "accepted".into();
                     res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
                     res.waiting_for = effect.waiting_for;
+                }
+                Ok(None) => {
+                    txn.rollback().await?;
+                    res.result = "duplicate".into();
                 }
                 Err(Fail::Reject(errors)) => {
                     txn.rollback().await?;
@@ -1074,13 +1101,18 @@ pub async fn ingest(txn: DatabaseTransaction, items: &[Value]) -> Result<Vec<Eve
         }
         let sp = txn.begin().await?;
         match apply_and_record_checked(&sp, &ev, any_parked).await {
-            Ok(effect) => {
+            Ok(Some(effect)) => {
                 sp.commit().await?;
                 any_parked |= effect.waiting_for.is_some();
                 seen.insert(key);
                 res.result = "accepted".into();
                 res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
                 res.waiting_for = effect.waiting_for;
+            }
+            Ok(None) => {
+                sp.rollback().await?;
+                seen.insert(key);
+                res.result = "duplicate".into();
             }
             Err(Fail::Reject(errors)) => {
                 sp.rollback().await?;
@@ -1097,15 +1129,29 @@ pub async fn ingest(txn: DatabaseTransaction, items: &[Value]) -> Result<Vec<Eve
 
 /// Applies one event, stores it on the event log, and applies whatever was parked waiting for
 /// the things it created.
+/// An event seen before (same source and id) is rejected; its effect must be rolled back.
 pub async fn apply_and_record<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fail> {
-    apply_and_record_checked(c, ev, true).await
+    apply_and_record_checked(c, ev, true).await?.ok_or_else(|| already_received(ev))
+}
+
+fn already_received(ev: &EventIn) -> Fail {
+    reject("event_id", format!("event {} from {} was already received; it has no second effect", ev.event_id, ev.source))
 }
 
 /// [`apply_and_record`], looking for parked events to release only if `parked_exist`.
-async fn apply_and_record_checked<C: ConnectionTrait>(c: &C, ev: &EventIn, parked_exist: bool) -> Result<Effect, Fail> {
-    let effect = apply(c, ev).await?;
-    record(c, ev, &effect, parked_exist).await?;
-    Ok(effect)
+/// `None`: the event log already has this event, so the caller rolls the effect back.
+async fn apply_and_record_checked<C: ConnectionTrait>(c: &C, ev: &EventIn, parked_exist: bool) -> Result<Option<Effect>, Fail> {
+    let effect = match apply(c, ev).await {
+        Ok(effect) => effect,
+        // A repeat can fail where the first succeeded ("payment P-1 was already received"):
+        // if the log has this event, it is a duplicate, not a mistake.
+        Err(Fail::Reject(errors)) => {
+            let seen = event::Entity::find().filter(event::Column::Source.eq(&ev.source)).filter(event::Column::EventId.eq(&ev.event_id)).count(c).await?;
+            return if seen > 0 { Ok(None) } else { Err(Fail::Reject(errors)) };
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(record(c, ev, &effect, parked_exist).await?.then_some(effect))
 }
 
 /// Like [`apply_and_record`] but for a resource write (`POST /api/v1/orders`…): something the
@@ -1123,14 +1169,15 @@ pub async fn apply_now<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect
         };
         return Err(reject(field, format!("{what} {id} is not known; create it first")));
     }
-    record(c, ev, &effect, true).await?;
-    Ok(effect)
+    if record(c, ev, &effect, true).await? { Ok(effect) } else { Err(already_received(ev)) }
 }
 
-async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect, parked_exist: bool) -> Result<(), DbErr> {
+/// Writes the event to the log, unless the log has it already (then `false`), and applies
+/// what was parked waiting for what it created.
+async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect, parked_exist: bool) -> Result<bool, DbErr> {
     let now = Utc::now();
-    event::ActiveModel {
-        id: Set(Uuid::new_v4()),
+    let row = event::ActiveModel {
+        id: Set(crate::new_id()),
         source: Set(ev.source.clone()),
         event_id: Set(ev.event_id.clone()),
         kind: Set(ev.kind.clone()),
@@ -1143,10 +1190,15 @@ async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect, parked
         summary: Set(Some(effect.summary.clone())),
         created_at: Set(now),
         updated_at: Set(now),
+    };
+    let inserted = event::Entity::insert(row).on_conflict_do_nothing_on([event::Column::Source, event::Column::EventId]).exec_without_returning(c).await?;
+    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(false);
     }
-    .insert(c)
-    .await?;
-    if parked_exist { release_parked(c, effect.creates.clone()).await } else { Ok(()) }
+    if parked_exist {
+        release_parked(c, effect.creates.clone()).await?;
+    }
+    Ok(true)
 }
 
 /// Applies parked events waiting for any of `keys`, oldest first, and whatever those release.

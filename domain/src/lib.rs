@@ -1,4 +1,4 @@
-//! Throughline's services: tenancy, authentication, storage and (later) the O2C rules.
+//! Throughline's services: tenancy, authentication, storage and the O2C rules.
 //! No UI code lives here; the Leptos app, the REST API and the CLI all call these.
 pub mod api_clients;
 pub mod auth;
@@ -20,3 +20,11 @@ pub mod types;
 
 pub use db::Db;
 pub use error::{Error, Result};
+
+/// A new primary key for a business row. UUIDv7 keys are time-ordered, so inserts land at the
+/// right edge of each primary-key index instead of on a random page: far fewer pages touched
+/// and written to the WAL per insert than with random v4 keys. Secrets and tokens keep
+/// using v4.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -485,7 +485,7 @@ pub async fn attach_to_shipment<C: ConnectionTrait>(
     let s = shipment::Entity::find().filter(shipment::Column::Number.eq(shipment_number)).one(c).await?.ok_or(Error::NotFound)?;
     let now = Utc::now();
     let m = document::ActiveModel {
-        id: sea_orm::ActiveValue::Set(Uuid::new_v4()),
+        id: sea_orm::ActiveValue::Set(crate::new_id()),
         kind: sea_orm::ActiveValue::Set(kind.into()),
         object_key: sea_orm::ActiveValue::Set(stored.key.clone()),
         content_type: sea_orm::ActiveValue::Set(content_type.into()),

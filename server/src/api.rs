@@ -291,7 +291,7 @@ async fn idempotency(State(st): State<AppState>, req: Request, next: Next) -> Re
             .await?;
         if found.is_none() {
             idempotency_key::ActiveModel {
-                id: Set(Uuid::new_v4()),
+                id: Set(domain::new_id()),
                 client_id: Set(client_id),
                 key: Set(key.clone()),
                 request_hash: Set(hash.clone()),
@@ -514,12 +514,22 @@ impl Api {
     /// enabled, so a disabled client's tokens stop at once without a transaction of their own.
     async fn txn(&self, st: &AppState) -> ApiResult<DatabaseTransaction> {
         let txn = st.db.tenant_txn(&self.tenant.slug).await?;
-        if api_clients::is_active(&txn, self.client_id).await? {
-            Ok(txn)
-        } else {
-            Err(Problem::new(StatusCode::UNAUTHORIZED, CLIENT_DISABLED).challenge("invalid_token"))
+        if api_clients::is_active(&txn, self.client_id).await? { Ok(txn) } else { Err(client_disabled()) }
+    }
+
+    /// [`Api::txn`] for event ingestion: the client check also tells whether any event is
+    /// parked, in the same round trip.
+    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(DatabaseTransaction, bool)> {
+        let txn = st.db.tenant_txn(&self.tenant.slug).await?;
+        match events::api_preflight(&txn, self.client_id).await? {
+            (true, parked) => Ok((txn, parked)),
+            (false, _) => Err(client_disabled()),
         }
     }
+}
+
+fn client_disabled() -> Problem {
+    Problem::new(StatusCode::UNAUTHORIZED, CLIENT_DISABLED).challenge("invalid_token")
 }
 
 const CLIENT_DISABLED: &str = "the API client has been disabled or removed";
@@ -545,8 +555,8 @@ async fn post_events(State(st): State<AppState>, api: Api, headers: HeaderMap, b
     if items.len() > events::MAX_BATCH {
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch holds at most {} events; this one has {}", events::MAX_BATCH, items.len())));
     }
-    let txn = api.txn(&st).await?;
-    let results = events::ingest(txn, &items).await?;
+    let (txn, parked) = api.ingest_txn(&st).await?;
+    let results = events::ingest(txn, &items, Some(parked)).await?;
     let count = |r: &str| results.iter().filter(|x| x.result == r).count();
     let summary = json!({
         "accepted": count("accepted"),

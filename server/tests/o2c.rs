@@ -208,6 +208,28 @@ async fn a_duplicate_event_has_no_second_effect() {
     assert_eq!(timeline_types(&o), vec!["order.accepted"]);
     let p: Value = app.get(ACME, &t, "/api/v1/payments/DP-1").await.json().await.unwrap();
     assert_eq!(p["amount_minor"], 500);
+    // Alone again: a duplicate too (the single-event path rolls the repeat back whole).
+    for repeat in [&e, &pay] {
+        let v: Value = app.post(ACME, &t, "/api/v1/events", repeat).await.json().await.unwrap();
+        assert_eq!(v["results"][0]["result"], "duplicate", "{v}");
+    }
+    assert_eq!(timeline_types(&order(&app, &t, "D-1").await), vec!["order.accepted"]);
+}
+
+#[tokio::test]
+async fn the_same_new_event_sent_twice_at_once_is_accepted_once() {
+    let app = spawn_app().await;
+    let t = app.acme_token().await;
+    for round in 0..5 {
+        let e = ev(&format!("race-{round}"), "order.accepted", "2026-03-01T09:00:00Z", order_payload(&format!("RACE-{round}"), "C-1001"));
+        let (a, b) = tokio::join!(app.post(ACME, &t, "/api/v1/events", &e), app.post(ACME, &t, "/api/v1/events", &e));
+        assert_eq!((a.status(), b.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+        let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+        let mut results = [a["results"][0]["result"].as_str().unwrap().to_owned(), b["results"][0]["result"].as_str().unwrap().to_owned()];
+        results.sort();
+        assert_eq!(results, ["accepted", "duplicate"], "{a} {b}");
+        assert_eq!(timeline_types(&order(&app, &t, &format!("RACE-{round}")).await), vec!["order.accepted"]);
+    }
 }
 
 #[tokio::test]
