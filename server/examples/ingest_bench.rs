@@ -48,7 +48,14 @@ async fn run(base: &str, host: &str, tok: &str, clients: usize, secs: u64, per_r
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let t0 = Instant::now();
-                let r = c.post(format!("{base}/api/v1/events")).header("host", &host).bearer_auth(&tok).json(&body(n)).send().await.expect("post");
+                let r = c
+                    .post(format!("{base}/api/v1/events"))
+                    .header("host", &host)
+                    .bearer_auth(&tok)
+                    .json(&body(n))
+                    .send()
+                    .await
+                    .expect("post");
                 let ok = r.status().is_success();
                 let v: Value = r.json().await.unwrap_or_default();
                 lat.push(t0.elapsed().as_secs_f64() * 1000.0);
@@ -91,23 +98,55 @@ async fn main() {
     let host = args.get(2).cloned().unwrap_or_else(|| "acme.localhost".into());
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
     let secs: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
+    // Which measurements to run (comma-separated: single, batch, list); all by default.
+    let only = args.get(5).cloned().unwrap_or_else(|| "single,batch,list".into());
+    let wants = |what: &str| only.split(',').any(|w| w == what);
     let c = reqwest::Client::new();
     let tok = token(&c, &base, &host).await;
     let run_id = format!("B{}", chrono::Utc::now().timestamp());
 
-    let r1 = run_id.clone();
-    let (reqs, events, lat) = run(&base, &host, &tok, clients, secs, 1, Arc::new(move |n| order_event(&r1, n))).await;
-    println!("single_events_per_sec={:.0}", events as f64 / secs as f64);
-    println!("single_requests={reqs} single_p50_ms={:.2} single_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    if wants("single") {
+        let r1 = run_id.clone();
+        let (reqs, events, lat) = run(&base, &host, &tok, clients, secs, 1, Arc::new(move |n| order_event(&r1, n))).await;
+        println!("single_events_per_sec={:.0}", events as f64 / secs as f64);
+        println!("single_requests={reqs} single_p50_ms={:.2} single_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    }
 
-    let r2 = format!("{run_id}X");
-    let (reqs, events, lat) = run(&base, &host, &tok, clients, secs, 1000, Arc::new(move |n| Value::Array((0..1000).map(|i| order_event(&r2, n * 1000 + i)).collect()))).await;
-    println!("batch_events_per_sec={:.0}", events as f64 / secs as f64);
-    println!("batch_requests={reqs} batch_p50_ms={:.2} batch_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    if wants("batch") {
+        let r2 = format!("{run_id}X");
+        let (reqs, events, lat) = run(
+            &base,
+            &host,
+            &tok,
+            clients,
+            secs,
+            1000,
+            Arc::new(move |n| Value::Array((0..1000).map(|i| order_event(&r2, n * 1000 + i)).collect())),
+        )
+        .await;
+        println!("batch_events_per_sec={:.0}", events as f64 / secs as f64);
+        println!("batch_requests={reqs} batch_p50_ms={:.2} batch_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    }
 
+    if !wants("list") {
+        return;
+    }
     // The order list (first pages, filters, and deep keyset pages), through the API.
-    let first: Value = c.get(format!("{base}/api/v1/orders?limit=50")).header("host", &host).bearer_auth(&tok).send().await.expect("list").json().await.expect("json");
-    let mut paths = vec!["/api/v1/orders?limit=50".to_owned(), "/api/v1/orders?limit=50&status=shipped".into(), "/api/v1/orders?limit=50&customer=C-1001".into()];
+    let first: Value = c
+        .get(format!("{base}/api/v1/orders?limit=50"))
+        .header("host", &host)
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let mut paths = vec![
+        "/api/v1/orders?limit=50".to_owned(),
+        "/api/v1/orders?limit=50&status=shipped".into(),
+        "/api/v1/orders?limit=50&customer=C-1001".into(),
+    ];
     if let Some(cur) = first["next_cursor"].as_str() {
         paths.push(format!("/api/v1/orders?limit=50&after={cur}"));
     }
@@ -119,7 +158,13 @@ async fn main() {
     let jar = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let login = jar.get(format!("{base}/login")).header("host", &host).send().await.expect("login page").text().await.expect("html");
     let csrf = login.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_owned();
-    let r = jar.post(format!("{base}/login")).header("host", &host).form(&[("email", "clerk@acme.test"), ("password", "throughline-demo"), ("csrf", csrf.as_str())]).send().await.expect("login");
+    let r = jar
+        .post(format!("{base}/login"))
+        .header("host", &host)
+        .form(&[("email", "clerk@acme.test"), ("password", "throughline-demo"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("login");
     assert_eq!(r.status(), 303, "clerk sign-in");
     let pages = vec!["/workspace/orders".to_owned(), "/workspace/orders?status=shipped".into()];
     let lat = time_gets(&jar, &base, &host, ("x-bench", "1"), &pages, 200).await;

@@ -36,8 +36,19 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
 
 pub const SESSION_COOKIE: &str = "tl_session";
 
+/// What every handler shares. Cloning it is one reference-count increment: axum clones the
+/// state for each middleware layer and extractor of every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub db: Db,
     pub storage: Storage,
     pub tokens: TokenKeys,
@@ -45,6 +56,36 @@ pub struct AppState {
     pub store: SqlSessionStore,
     /// The Leptos page router, used to render the sign-in page again after a failed attempt.
     pages: Router,
+    hosts: HostCache,
+}
+
+/// How long a resolved host is trusted before its tenant row is read again: a tenant that is
+/// deactivated, or changes its branding, shows it within this time on every instance.
+pub const HOST_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Host name → scope, for hosts that resolved to a site (unknown hosts are asked again each
+/// time), so that a burst of API calls does not read the tenant row for every request.
+#[derive(Clone, Default)]
+struct HostCache(std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Scope)>>>);
+
+impl HostCache {
+    async fn resolve(&self, db: &Db, host: &str, base_domain: &str) -> domain::Result<Option<Scope>> {
+        let name = tenancy::host_name(host);
+        if let Some((at, scope)) = self.0.read().ok().and_then(|m| m.get(&name).cloned()) {
+            if at.elapsed() < HOST_CACHE_TTL {
+                return Ok(Some(scope));
+            }
+        }
+        let found = tenancy::resolve_host(db, &name, base_domain).await?;
+        if let (Some(scope), Ok(mut m)) = (&found, self.0.write()) {
+            // Bounded: a flood of distinct host names cannot grow it without limit.
+            if m.len() >= 10_000 {
+                m.clear();
+            }
+            m.insert(name, (std::time::Instant::now(), scope.clone()));
+        }
+        Ok(found)
+    }
 }
 
 /// Opens the configured database: PostgreSQL when `DATABASE_URL` says so, else SQLite files.
@@ -111,7 +152,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options);
     let store = SqlSessionStore::new(db.clone());
-    let state = AppState { db, storage, tokens, config: config.clone(), store: store.clone(), pages: pages.clone() };
+    let state = AppState(std::sync::Arc::new(Shared { db, storage, tokens, config: config.clone(), store: store.clone(), pages: pages.clone(), hosts: HostCache::default() }));
 
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -188,7 +229,7 @@ async fn resolve_tenant(State(st): State<AppState>, mut req: Request, next: Next
     let Some(host) = host else {
         return neutral_page(StatusCode::BAD_REQUEST, "Bad request", "The request has no Host header.");
     };
-    match tenancy::resolve_host(&st.db, &host, &st.config.base_domain).await {
+    match st.hosts.resolve(&st.db, &host, &st.config.base_domain).await {
         Ok(Some(scope)) => {
             let tenant = match &scope { Scope::Platform => "platform", Scope::Tenant(t) => t.slug.as_str() };
             tracing::Span::current().record("tenant", tenant);

@@ -4,6 +4,9 @@ use leptos::prelude::LeptosOptions;
 use server::config::Config;
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Throughline: one governed view of order-to-cash for distributors and their customers.
 ///
 /// Configuration comes from the environment; see the README ("Configuration").
