@@ -1078,53 +1078,52 @@ pub async fn ingest(txn: DatabaseTransaction, items: &[Value], parked: Option<bo
             continue;
         }
         if single {
-            match apply_and_record_checked(&txn, &ev, any_parked).await {
-                Ok(Some(effect)) => {
-                    txn.commit().await?;
-                    res.result = "accepted".into();
-                    res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
-                    res.waiting_for = effect.waiting_for;
-                }
-                Ok(None) => {
-                    txn.rollback().await?;
-                    res.result = "duplicate".into();
-                }
-                Err(Fail::Reject(errors)) => {
-                    txn.rollback().await?;
-                    res.result = "rejected".into();
-                    res.errors = errors;
-                }
-                Err(Fail::Db(e)) => return Err(e),
+            let outcome = apply_and_record_checked(&txn, &ev, any_parked).await;
+            match &outcome {
+                Ok(Some(_)) => txn.commit().await?,
+                Err(Fail::Db(_)) => {}
+                _ => txn.rollback().await?,
             }
+            describe(&mut res, outcome)?;
             out.push(res);
             return Ok(out);
         }
         let sp = txn.begin().await?;
-        match apply_and_record_checked(&sp, &ev, any_parked).await {
+        let outcome = apply_and_record_checked(&sp, &ev, any_parked).await;
+        match &outcome {
             Ok(Some(effect)) => {
                 sp.commit().await?;
                 any_parked |= effect.waiting_for.is_some();
-                seen.insert(key);
-                res.result = "accepted".into();
-                res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
-                res.waiting_for = effect.waiting_for;
             }
-            Ok(None) => {
-                sp.rollback().await?;
-                seen.insert(key);
-                res.result = "duplicate".into();
-            }
-            Err(Fail::Reject(errors)) => {
-                sp.rollback().await?;
-                res.result = "rejected".into();
-                res.errors = errors;
-            }
-            Err(Fail::Db(e)) => return Err(e),
+            Err(Fail::Db(_)) => {}
+            _ => sp.rollback().await?,
         }
+        if outcome.is_ok() {
+            seen.insert(key);
+        }
+        describe(&mut res, outcome)?;
         out.push(res);
     }
     txn.commit().await?;
     Ok(out)
+}
+
+/// Fills in an event's result from what applying it did.
+fn describe(res: &mut EventResult, outcome: Result<Option<Effect>, Fail>) -> Result<(), DbErr> {
+    match outcome {
+        Ok(Some(effect)) => {
+            res.result = "accepted".into();
+            res.status = Some(if effect.waiting_for.is_some() { "parked" } else { "applied" }.into());
+            res.waiting_for = effect.waiting_for;
+        }
+        Ok(None) => res.result = "duplicate".into(),
+        Err(Fail::Reject(errors)) => {
+            res.result = "rejected".into();
+            res.errors = errors;
+        }
+        Err(Fail::Db(e)) => return Err(e),
+    }
+    Ok(())
 }
 
 /// Applies one event, stores it on the event log, and applies whatever was parked waiting for
