@@ -53,7 +53,10 @@ pub fn OrdersList() -> impl IntoView {
         <Frame body=move |_c: PageCtx| {
             let q = current();
             view! {
-                <h1 class="text-2xl font-semibold">"Orders"</h1>
+                <div class="flex items-baseline justify-between">
+                    <h1 class="text-2xl font-semibold">"Orders"</h1>
+                    <a class="text-sm underline" href=q.csv_href() download="orders.csv">"Export CSV (all matching orders)"</a>
+                </div>
                 <form method="get" action="/workspace/orders" class="mt-4 flex flex-wrap items-end gap-3 rounded bg-white p-3 shadow-sm" role="search">
                     <label class="text-sm">"Search"<br/>
                         <input name="q" type="search" value=q.q.clone().unwrap_or_default() placeholder="Order, PO or customer" class="rounded border border-slate-300 p-1.5"/>
@@ -91,7 +94,6 @@ pub fn OrdersList() -> impl IntoView {
 fn orders_table(page: OrdersPage, q: OrdersQuery) -> impl IntoView {
     let next = page.next_cursor.clone().map(|c| q.href(Some(&c)));
     let first = q.after.is_some().then(|| q.href(None));
-    let csv = q.csv_href();
     let empty = page.rows.is_empty();
     view! {
         {page.error.map(|e| view! { <p role="alert" class="mt-4 rounded bg-red-50 p-3 text-sm text-red-800">{e}</p> })}
@@ -118,7 +120,6 @@ fn orders_table(page: OrdersPage, q: OrdersQuery) -> impl IntoView {
         <nav class="mt-4 flex gap-4 text-sm">
             {first.map(|h| view! { <a class="underline" href=h>"First page"</a> })}
             {next.map(|h| view! { <a class="underline" href=h rel="next">"Next page"</a> })}
-            <a class="ml-auto underline" href=csv download="orders.csv">"Export CSV (all matching orders)"</a>
         </nav>
     }
 }
