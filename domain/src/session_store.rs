@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::entity::session;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, ExpiredDeletion, Result, SessionStore};
 
@@ -35,19 +35,39 @@ fn backend(e: impl std::fmt::Display) -> Error {
     Error::Backend(e.to_string())
 }
 
+/// The row that stores a session record.
+fn row_of(r: &Record) -> Result<session::ActiveModel> {
+    let expires: DateTime<Utc> = DateTime::from_timestamp(r.expiry_date.unix_timestamp(), 0).unwrap_or_else(Utc::now);
+    let str_of = |k: &str| r.data.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    Ok(session::ActiveModel {
+        id: Set(r.id.to_string()),
+        scope: Set(str_of("scope").unwrap_or_default()),
+        user_key: Set(str_of("user_key")),
+        data: Set(serde_json::to_string(r).map_err(|e| Error::Encode(e.to_string()))?),
+        expires_at: Set(expires),
+    })
+}
+
 #[async_trait::async_trait]
 impl SessionStore for SqlSessionStore {
+    /// Stores a new session under an id nobody has: should the random id be taken already,
+    /// another is drawn, so a new session can never overwrite someone else's.
+    async fn create(&self, r: &mut Record) -> Result<()> {
+        loop {
+            let inserted = session::Entity::insert(row_of(r)?)
+                .on_conflict_do_nothing_on([session::Column::Id])
+                .exec_without_returning(self.db.platform())
+                .await
+                .map_err(backend)?;
+            if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+                return Ok(());
+            }
+            r.id = Id::default();
+        }
+    }
+
     async fn save(&self, r: &Record) -> Result<()> {
-        let expires: DateTime<Utc> = DateTime::from_timestamp(r.expiry_date.unix_timestamp(), 0).unwrap_or_else(Utc::now);
-        let str_of = |k: &str| r.data.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        let row = session::ActiveModel {
-            id: Set(r.id.to_string()),
-            scope: Set(str_of("scope").unwrap_or_default()),
-            user_key: Set(str_of("user_key")),
-            data: Set(serde_json::to_string(r).map_err(|e| Error::Encode(e.to_string()))?),
-            expires_at: Set(expires),
-        };
-        session::Entity::insert(row)
+        session::Entity::insert(row_of(r)?)
             .on_conflict(
                 OnConflict::column(session::Column::Id)
                     .update_columns([session::Column::Scope, session::Column::UserKey, session::Column::Data, session::Column::ExpiresAt])

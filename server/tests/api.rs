@@ -201,6 +201,22 @@ async fn the_sweep_forgets_expired_sessions_and_stale_failed_sign_ins_only() {
 }
 
 #[tokio::test]
+async fn a_new_session_never_takes_an_existing_sessions_id() {
+    use tower_sessions::SessionStore;
+    use tower_sessions::session::{Id, Record};
+    let app = spawn_app().await;
+    let store = domain::session_store::SqlSessionStore::new(app.db.clone());
+    let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let mut first = Record { id: Id::default(), data: [("scope".to_owned(), serde_json::json!("platform"))].into(), expiry_date };
+    store.create(&mut first).await.unwrap();
+    let mut second = Record { id: first.id, data: Default::default(), expiry_date };
+    store.create(&mut second).await.unwrap();
+    assert_ne!(second.id, first.id, "a colliding id is replaced");
+    assert_eq!(store.load(&first.id).await.unwrap().unwrap().data, first.data, "the first session is untouched");
+    assert!(store.load(&second.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
 async fn a_session_survives_a_server_restart() {
     let app = spawn_app().await;
     let cookie = app.signed_in_cookie("acme.localhost", "admin@acme.test").await;
