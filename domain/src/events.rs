@@ -430,7 +430,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
                 updated_at: Set(now),
             };
             let inserted = order::Entity::insert(new_order).on_conflict_do_nothing_on([order::Column::Number]).exec_without_returning(c).await?;
-            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+            if !crate::inserted(&inserted) {
                 let Some(existing) = find_order(c, &o.number).await? else { return Err(reject("payload.number", "the order could not be stored")) };
                 let mut am: order::ActiveModel = existing.clone().into();
                 am.po_number = Set(o.po_number.clone());
@@ -995,26 +995,11 @@ fn parked_events() -> sea_orm::Condition {
     sea_orm::Condition::all().add(event::Column::WaitingFor.is_not_null()).add(event::Column::Status.eq("parked"))
 }
 
-/// Whether any event is parked at all: if none is, applying an event need not look for parked
-/// events it releases. Only parked events wait for something, so the first non-null
-/// `waiting_for` in index order answers from the index alone (a plain filter on the status
-/// let the planner scan the whole event log).
-async fn any_parked<C: ConnectionTrait>(c: &C) -> Result<bool, DbErr> {
-    Ok(event::Entity::find()
-        .select_only()
-        .column(event::Column::WaitingFor)
-        .filter(event::Column::WaitingFor.is_not_null())
-        .order_by_asc(event::Column::WaitingFor)
-        .limit(1)
-        .into_tuple::<Option<String>>()
-        .one(c)
-        .await?
-        .is_some())
-}
-
 /// What an API ingestion request asks before applying anything, answered in one round trip:
-/// whether its API client is still enabled, and whether any event is parked (see
-/// [`any_parked`]; the index answers it).
+/// whether its API client is still enabled, and whether any event is parked at all (if none
+/// is, applying an event need not look for parked events it releases). Only parked events
+/// wait for something, so the first non-null `waiting_for` in index order answers from the
+/// index alone; a filter on the status let the planner scan the whole event log.
 pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result<(bool, bool), DbErr> {
     let backend = c.get_database_backend();
     let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
@@ -1038,14 +1023,10 @@ pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result
 /// new event costs no lookup. Two requests racing with the same event also end as one
 /// `accepted` and one `duplicate`.
 ///
-/// `parked`: whether any event is parked (from [`api_preflight`]); `None` asks the log.
-pub async fn ingest(txn: DatabaseTransaction, items: &[Value], parked: Option<bool>) -> Result<Vec<EventResult>, DbErr> {
+/// `any_parked`: whether any event is parked (from [`api_preflight`]).
+pub async fn ingest(txn: DatabaseTransaction, items: &[Value], mut any_parked: bool) -> Result<Vec<EventResult>, DbErr> {
     let mut out = Vec::with_capacity(items.len());
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut any_parked = match parked {
-        Some(p) => p,
-        None => any_parked(&txn).await?,
-    };
     let single = items.len() == 1;
     for (index, item) in items.iter().enumerate() {
         let ev: EventIn = match parse("", item) {
@@ -1127,8 +1108,7 @@ fn describe(res: &mut EventResult, outcome: Result<Option<Effect>, Fail>) -> Res
 }
 
 /// Applies one event, stores it on the event log, and applies whatever was parked waiting for
-/// the things it created.
-/// An event seen before (same source and id) is rejected; its effect must be rolled back.
+/// the things it created. An event seen before (same source and id) is rejected; its effect must be rolled back.
 pub async fn apply_and_record<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fail> {
     apply_and_record_checked(c, ev, true).await?.ok_or_else(|| already_received(ev))
 }
@@ -1191,7 +1171,7 @@ async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect, parked
         updated_at: Set(now),
     };
     let inserted = event::Entity::insert(row).on_conflict_do_nothing_on([event::Column::Source, event::Column::EventId]).exec_without_returning(c).await?;
-    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+    if !crate::inserted(&inserted) {
         return Ok(false);
     }
     if parked_exist {

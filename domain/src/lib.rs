@@ -28,3 +28,8 @@ pub use error::{Error, Result};
 pub fn new_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
 }
+
+/// Whether an insert that may stop at a conflict (`ON CONFLICT DO NOTHING`) wrote its row.
+pub fn inserted(result: &sea_orm::TryInsertResult<u64>) -> bool {
+    matches!(result, sea_orm::TryInsertResult::Inserted(n) if *n > 0)
+}

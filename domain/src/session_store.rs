@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::entity::session;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, ExpiredDeletion, Result, SessionStore};
 
@@ -59,7 +59,7 @@ impl SessionStore for SqlSessionStore {
                 .exec_without_returning(self.db.platform())
                 .await
                 .map_err(backend)?;
-            if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+            if crate::inserted(&inserted) {
                 return Ok(());
             }
             r.id = Id::default();

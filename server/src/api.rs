@@ -556,7 +556,7 @@ async fn post_events(State(st): State<AppState>, api: Api, headers: HeaderMap, b
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch holds at most {} events; this one has {}", events::MAX_BATCH, items.len())));
     }
     let (txn, parked) = api.ingest_txn(&st).await?;
-    let results = events::ingest(txn, &items, Some(parked)).await?;
+    let results = events::ingest(txn, &items, parked).await?;
     let count = |r: &str| results.iter().filter(|x| x.result == r).count();
     let summary = json!({
         "accepted": count("accepted"),

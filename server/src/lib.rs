@@ -65,8 +65,8 @@ pub const HOST_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5
 
 /// Host name → scope, for hosts that resolved to a site (unknown hosts are asked again each
 /// time), so that a burst of API calls does not read the tenant row for every request.
-#[derive(Clone, Default)]
-struct HostCache(std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Scope)>>>);
+#[derive(Default)]
+struct HostCache(std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Scope)>>);
 
 impl HostCache {
     async fn resolve(&self, db: &Db, host: &str, base_domain: &str) -> domain::Result<Option<Scope>> {
