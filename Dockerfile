@@ -17,7 +17,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 WORKDIR /app
 COPY --from=build /src/target/release/throughline /app/throughline
 COPY --from=build /src/target/site /app/site
-ENV LEPTOS_SITE_ROOT=/app/site LEPTOS_SITE_ADDR=0.0.0.0:3000 THROUGHLINE_DATA_DIR=/app/data
+# Meant to sit behind a TLS-terminating proxy: Secure __Host- cookies and HSTS are on. No demo data.
+ENV LEPTOS_SITE_ROOT=/app/site LEPTOS_SITE_ADDR=0.0.0.0:3000 THROUGHLINE_DATA_DIR=/app/data THROUGHLINE_HTTPS=true THROUGHLINE_DEMO=false
 USER throughline
 EXPOSE 3000
 CMD ["/app/throughline", "serve"]

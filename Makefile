@@ -3,7 +3,7 @@
 
 run:
 	scripts/ensure-tools.sh run
-	PATH="$$HOME/.cargo/bin:$$PWD/node_modules/.bin:$$PATH" cargo leptos serve
+	PATH="$$HOME/.cargo/bin:$$PWD/node_modules/.bin:$$PATH" THROUGHLINE_DEMO=true cargo leptos serve
 
 test:
 	scripts/test.sh

@@ -7,6 +7,8 @@ pub struct ClientRow {
     pub id: String,
     pub name: String,
     pub scopes: String,
+    /// The event sources it may write under (its own name when none are registered).
+    pub sources: String,
     pub disabled: bool,
 }
 
@@ -40,7 +42,7 @@ pub async fn admin_data() -> Result<AdminView, ServerFnError> {
     let clients = domain::api_clients::list(&db, &t).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     let users = domain::auth::list_tenant_users(&db, &t).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(AdminView {
-        clients: clients.into_iter().map(|c| ClientRow { id: c.id.to_string(), name: c.name, scopes: c.scopes, disabled: c.disabled }).collect(),
+        clients: clients.into_iter().map(|c| ClientRow { id: c.id.to_string(), sources: if c.sources.is_empty() { c.name.clone() } else { c.sources }, name: c.name, scopes: c.scopes, disabled: c.disabled }).collect(),
         users: users
             .into_iter()
             .map(|u| UserRow { is_me: u.email == me.email, email: u.email, name: u.name, role: u.role.label().into(), disabled: u.disabled })

@@ -175,15 +175,17 @@ fn validate(name: &str, scopes: &[String]) -> Result<String> {
 }
 
 /// Creates an API client and returns it with its secret (shown once, stored hashed).
-pub async fn create(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String]) -> Result<(api_client::Model, String)> {
+/// `sources`: the event sources it may write under (see [`parse_sources`]; empty: its name).
+pub async fn create(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String], sources: &str) -> Result<(api_client::Model, String)> {
     let secret = format!("tls_{}", random_secret(40));
-    let model = create_with_secret(db, tenant, name, scopes, &secret).await?;
+    let model = create_with_secret(db, tenant, name, scopes, sources, &secret).await?;
     Ok((model, secret))
 }
 
 /// Creates an API client with a given secret (the demo clients).
-pub async fn create_with_secret(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String], secret: &str) -> Result<api_client::Model> {
+pub async fn create_with_secret(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String], sources: &str, secret: &str) -> Result<api_client::Model> {
     let scopes = validate(name, scopes)?;
+    let sources = parse_sources(sources)?;
     let hash = password::hash(secret.to_owned()).await;
     let txn = db.tenant_txn(&tenant.slug).await?;
     if api_client::Entity::find().filter(api_client::Column::Name.eq(name.trim())).count(&txn).await? > 0 {
@@ -195,6 +197,7 @@ pub async fn create_with_secret(db: &Db, tenant: &TenantInfo, name: &str, scopes
         name: Set(name.trim().into()),
         secret_hash: Set(hash),
         scopes: Set(scopes),
+        sources: Set(sources),
         disabled: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
@@ -210,7 +213,7 @@ pub async fn authenticate(db: &Db, tenant: &TenantInfo, name: &str, secret: &str
     let txn = db.tenant_txn(&tenant.slug).await?;
     let client = api_client::Entity::find().filter(api_client::Column::Name.eq(name)).one(&txn).await?;
     txn.commit().await?;
-    let ok = password::verify(secret.to_owned(), client.as_ref().map(|c| c.secret_hash.clone())).await;
+    let ok = password::verify(secret.to_owned(), client.as_ref().map(|c| c.secret_hash.clone())).await?;
     Ok(client.filter(|c| ok && !c.disabled))
 }
 
@@ -227,6 +230,34 @@ pub async fn set_disabled(db: &Db, tenant: &TenantInfo, id: Uuid, disabled: bool
     let c = api_client::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound)?;
     let mut am: api_client::ActiveModel = c.into();
     am.disabled = Set(disabled);
+    am.updated_at = Set(Utc::now());
+    am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Checks a list of event sources (space- or comma-separated names of 1 to 64 letters,
+/// digits, '-', '_', '.' or ':'); returns it as stored. Empty means the client's own name.
+pub fn parse_sources(text: &str) -> Result<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for s in text.split([' ', ',', '\n', '\t']).map(str::trim).filter(|s| !s.is_empty()) {
+        if s.len() > 64 || !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) {
+            return Err(Error::Invalid(format!("event source {s:?} must be 1 to 64 letters, digits, '-', '_', '.' or ':'")));
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// Sets the event sources a client may write under (empty: its own name).
+pub async fn set_sources(db: &Db, tenant: &TenantInfo, id: Uuid, sources: &str) -> Result<()> {
+    let sources = parse_sources(sources)?;
+    let txn = db.tenant_txn(&tenant.slug).await?;
+    let c = api_client::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound)?;
+    let mut am: api_client::ActiveModel = c.into();
+    am.sources = Set(sources);
     am.updated_at = Set(Utc::now());
     am.update(&txn).await?;
     txn.commit().await?;
@@ -256,7 +287,7 @@ mod tests {
 
     fn client() -> api_client::Model {
         let now = Utc::now();
-        api_client::Model { id: Uuid::new_v4(), name: "erp".into(), secret_hash: String::new(), scopes: "read".into(), disabled: false, created_at: now, updated_at: now }
+        api_client::Model { id: Uuid::new_v4(), name: "erp".into(), secret_hash: String::new(), scopes: "read".into(), sources: String::new(), disabled: false, created_at: now, updated_at: now }
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Sign-in, the signed-in principal, and disabling users.
 use crate::db::Db;
-use crate::entity::{customer, login_failure, platform_user, session, user};
+use crate::entity::{customer, platform_user, session, user};
+use crate::rate_limit;
 use crate::error::Result;
 use crate::password;
 use crate::tenancy::Scope;
 use crate::types::{Email, Role};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 /// Who is signed in.
@@ -17,11 +18,18 @@ pub struct Principal {
     pub email: String,
     pub role: Role,
     pub customer_name: Option<String>,
+    /// The partner a platform user belongs to; `None` for tenant users and for the platform
+    /// operator (`platform_admin`).
+    pub partner_id: Option<Uuid>,
 }
 
-/// Limits on failed sign-ins within a window.
+/// Limits on sign-in attempts within a window. An attempt counts before the password is
+/// checked (so parallel attempts cannot race past a limit) and a success clears the account's
+/// counts. Tight per account and address, loose per account: a flood of wrong passwords from
+/// one address locks that address out of the account, not the real user elsewhere.
 #[derive(Clone, Debug)]
 pub struct LoginLimits {
+    pub per_account_address: u64,
     pub per_account: u64,
     pub per_ip: u64,
     pub window_minutes: i64,
@@ -29,7 +37,7 @@ pub struct LoginLimits {
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        Self { per_account: 5, per_ip: 50, window_minutes: 15 }
+        Self { per_account_address: 5, per_account: 50, per_ip: 100, window_minutes: 15 }
     }
 }
 
@@ -39,7 +47,8 @@ pub enum LoginOutcome {
     /// Unknown e-mail or wrong password: deliberately the same answer.
     Invalid,
     Disabled,
-    RateLimited { window_minutes: i64 },
+    /// Too many attempts: try again after this many seconds.
+    RateLimited { retry_after_secs: i64 },
 }
 
 struct Account {
@@ -50,6 +59,7 @@ struct Account {
     role: String,
     disabled: bool,
     customer_name: Option<String>,
+    partner_id: Option<Uuid>,
 }
 
 /// Finds an account by e-mail or by id, with its customer's name, in one transaction.
@@ -61,6 +71,7 @@ async fn find_account(db: &Db, scope: &Scope, email: Option<&str>, id: Option<Uu
             if let Some(i) = id { q = q.filter(platform_user::Column::Id.eq(i)); }
             q.one(db.platform()).await?.map(|u| Account {
                 id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name: None,
+                partner_id: u.partner_id,
             })
         }
         Scope::Tenant(t) => {
@@ -74,7 +85,7 @@ async fn find_account(db: &Db, scope: &Scope, email: Option<&str>, id: Option<Uu
                         Some(cid) => customer::Entity::find_by_id(cid).one(&txn).await?.map(|c| c.name),
                         None => None,
                     };
-                    Some(Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name })
+                    Some(Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name, partner_id: None })
                 }
                 None => None,
             };
@@ -84,40 +95,37 @@ async fn find_account(db: &Db, scope: &Scope, email: Option<&str>, id: Option<Uu
     })
 }
 
-async fn failures_since(db: &Db, key: &str, minutes: i64) -> Result<u64> {
-    let since = Utc::now() - chrono::Duration::minutes(minutes);
-    Ok(login_failure::Entity::find()
-        .filter(login_failure::Column::Key.eq(key))
-        .filter(login_failure::Column::At.gt(since))
-        .count(db.platform())
-        .await?)
+/// Counts one attempt against each limit in turn, stopping at the first one exceeded, so that
+/// attempts refused by the tight per-address limit do not use up the account's loose one.
+async fn count_attempt(db: &Db, keys: &[(String, u64)], window_minutes: i64) -> Result<Option<i64>> {
+    for (key, max) in keys {
+        let limit = rate_limit::Limit { max: *max, window_secs: window_minutes * 60 };
+        let hit = rate_limit::hit(db.platform(), key, limit).await?;
+        if !hit.allowed() {
+            return Ok(Some(hit.reset_secs));
+        }
+    }
+    Ok(None)
 }
 
-/// Checks the password of `email` in `scope`, applying the rate limits per account and per
-/// client address. Failures are counted; a success clears the account's count.
+/// Checks the password of `email` in `scope`, applying the rate limits per address, per
+/// account and address, and per account. A success clears the account's counts.
 #[tracing::instrument(skip_all, fields(scope = %scope.key()))]
 pub async fn login(db: &Db, scope: &Scope, email: &str, password: &str, ip: &str, limits: &LoginLimits) -> Result<LoginOutcome> {
     let email_norm = Email::parse(email).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| email.trim().to_lowercase());
-    let acct_key = format!("acct:{}:{}", scope.key(), email_norm);
-    let ip_key = format!("ip:{ip}");
-    if failures_since(db, &acct_key, limits.window_minutes).await? >= limits.per_account
-        || failures_since(db, &ip_key, limits.window_minutes).await? >= limits.per_ip
-    {
-        return Ok(LoginOutcome::RateLimited { window_minutes: limits.window_minutes });
+    let acct_key = format!("login:acct:{}:{}", scope.key(), email_norm);
+    let acct_ip_key = format!("login:acct-ip:{}:{}:{ip}", scope.key(), email_norm);
+    let keys = [(format!("login:ip:{ip}"), limits.per_ip), (acct_ip_key.clone(), limits.per_account_address), (acct_key.clone(), limits.per_account)];
+    if let Some(retry_after_secs) = count_attempt(db, &keys, limits.window_minutes).await? {
+        return Ok(LoginOutcome::RateLimited { retry_after_secs });
     }
     let account = find_account(db, scope, Some(&email_norm), None).await?;
-    let ok = password::verify(password.to_owned(), account.as_ref().map(|a| a.hash.clone())).await;
+    let ok = password::verify(password.to_owned(), account.as_ref().map(|a| a.hash.clone())).await?;
+    let Some(a) = account.filter(|_| ok) else { return Ok(LoginOutcome::Invalid) };
     let txn = db.platform().begin().await?;
-    if !ok {
-        for key in [&acct_key, &ip_key] {
-            login_failure::ActiveModel { key: Set(key.clone()), at: Set(Utc::now()), ..Default::default() }.insert(&txn).await?;
-        }
-        txn.commit().await?;
-        return Ok(LoginOutcome::Invalid);
-    }
-    login_failure::Entity::delete_many().filter(login_failure::Column::Key.eq(&acct_key)).exec(&txn).await?;
+    rate_limit::clear(&txn, &acct_key).await?;
+    rate_limit::clear(&txn, &acct_ip_key).await?;
     txn.commit().await?;
-    let a = account.expect("verified implies found");
     if a.disabled {
         return Ok(LoginOutcome::Disabled);
     }
@@ -126,7 +134,7 @@ pub async fn login(db: &Db, scope: &Scope, email: &str, password: &str, ip: &str
 
 fn principal_of(a: Account) -> Result<Principal> {
     let role = Role::parse(&a.role).map_err(crate::error::Error::Invalid)?;
-    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name: a.customer_name })
+    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name: a.customer_name, partner_id: a.partner_id })
 }
 
 /// Loads the signed-in user of a session; `None` when the user is gone or disabled.
@@ -180,8 +188,7 @@ pub async fn list_tenant_users(db: &Db, t: &crate::tenancy::TenantInfo) -> Resul
         .collect())
 }
 
-/// Forgets failed sign-ins older than the rate-limit window: they no longer count.
-pub async fn prune_login_failures(db: &Db, window_minutes: i64) -> Result<u64> {
-    let before = Utc::now() - chrono::Duration::minutes(window_minutes);
-    Ok(login_failure::Entity::delete_many().filter(login_failure::Column::At.lt(before)).exec(db.platform()).await?.rows_affected)
+/// Forgets rate-limit counters whose window is long over: they no longer count.
+pub async fn prune_rate_limits(db: &Db, window_minutes: i64) -> Result<u64> {
+    rate_limit::prune(db.platform(), window_minutes.max(60) * 60).await
 }

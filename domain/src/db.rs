@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+/// The advisory-lock key under which migrations run on PostgreSQL ("TLMG").
+const MIGRATION_LOCK: i32 = 0x544c_4d47;
+
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
@@ -69,8 +72,17 @@ impl Db {
         &self.inner.platform
     }
 
+    /// Migrates the platform schema. On PostgreSQL under a transaction-scoped advisory lock,
+    /// so that N instances starting together migrate once: the others wait, then find
+    /// nothing left to do.
     pub async fn migrate_platform(&self) -> Result<(), DbErr> {
-        PlatformMigrator::up(self.platform(), None).await
+        if !self.is_postgres() {
+            return PlatformMigrator::up(self.platform(), None).await;
+        }
+        let txn = self.inner.platform.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+        PlatformMigrator::up(&txn, None).await?;
+        txn.commit().await
     }
 
     async fn sqlite_tenant(&self, slug: &TenantSlug) -> Result<DatabaseConnection, DbErr> {
@@ -109,6 +121,8 @@ impl Db {
     pub async fn provision_tenant(&self, slug: &TenantSlug) -> Result<(), DbErr> {
         if self.is_postgres() {
             let txn = self.inner.platform.begin().await?;
+            // One instance at a time per tenant (see `migrate_platform`).
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK}, hashtext('{}'))", slug.as_str())).await?;
             txn.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", slug.schema_name())).await?;
             txn.execute_unprepared(&format!("SET LOCAL search_path TO \"{}\"", slug.schema_name())).await?;
             TenantMigrator::up(&txn, None).await?;

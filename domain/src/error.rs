@@ -9,6 +9,10 @@ pub enum Error {
     NotFound,
     #[error("storage error: {0}")]
     Storage(String),
+    /// Too much work of this kind is running (password checks): answer 503 with
+    /// `Retry-After`.
+    #[error("busy; retry in a moment")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
     #[error("database error: {0}")]
@@ -16,3 +20,9 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<crate::password::Busy> for Error {
+    fn from(_: crate::password::Busy) -> Self {
+        Error::Busy
+    }
+}

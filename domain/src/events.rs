@@ -363,6 +363,18 @@ async fn lines_of<C: ConnectionTrait>(c: &C, order_id: Uuid) -> Result<Vec<order
 }
 
 /// Days of credit in payment terms: `NET30` → 30, `DUE_ON_RECEIPT` → 0.
+/// The earliest and latest business dates accepted (order, invoice and payment dates).
+pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date");
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+
+/// An invoice's due date: `issued_on` plus the terms' days, or `None` when either date falls
+/// outside [`FIRST_DATE`]..=[`LAST_DATE`] (checked: a far-future date must not overflow).
+pub fn due_date(issued_on: NaiveDate, days: i64) -> Option<NaiveDate> {
+    let due = issued_on.checked_add_signed(chrono::Duration::try_days(days)?)?;
+    let ok = |d: NaiveDate| (FIRST_DATE..=LAST_DATE).contains(&d);
+    (ok(issued_on) && ok(due)).then_some(due)
+}
+
 pub fn terms_days(terms: &str) -> Option<i64> {
     if terms == "DUE_ON_RECEIPT" {
         return Some(0);
@@ -687,7 +699,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect, Fa
             };
             let total = subtotal + inv.tax_minor;
             let days = terms_days(&cust.payment_terms).unwrap_or(30);
-            let due_on = inv.issued_on + chrono::Duration::days(days);
+            let due_on = due_date(inv.issued_on, days).ok_or_else(|| reject("payload.issued_on", format!("{} is out of range: dates run from {} to {}", inv.issued_on, FIRST_DATE, LAST_DATE)))?;
             let id = crate::new_id();
             invoice::ActiveModel {
                 id: Set(id),
@@ -1000,21 +1012,46 @@ fn parked_events() -> sea_orm::Condition {
 /// is, applying an event need not look for parked events it releases). Only parked events
 /// wait for something, so the first non-null `waiting_for` in index order answers from the
 /// index alone; a filter on the status let the planner scan the whole event log.
-pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result<(bool, bool), DbErr> {
+///
+/// Answers `None` for a disabled or removed client, else the sources it may write under and
+/// whether anything is parked.
+pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result<Option<(Sources, bool)>, DbErr> {
     let backend = c.get_database_backend();
     let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
     let sql = format!(
-        "SELECT (SELECT COUNT(*) FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS active, \
+        "SELECT (SELECT name FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS name, \
+         (SELECT sources FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS sources, \
          (SELECT waiting_for FROM events WHERE waiting_for IS NOT NULL ORDER BY waiting_for LIMIT 1) AS parked"
     );
-    let row = c.query_one_raw(Statement::from_sql_and_values(backend, sql, [client_id.into()])).await?;
-    Ok(match row {
-        Some(r) => (r.try_get::<i64>("", "active")? > 0, r.try_get::<Option<String>>("", "parked")?.is_some()),
-        None => (false, true),
-    })
+    let values: Vec<sea_orm::Value> = if backend == DbBackend::Postgres { vec![client_id.into()] } else { vec![client_id.into(), client_id.into()] };
+    let row = c.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let Some(r) = row else { return Ok(None) };
+    let Some(name) = r.try_get::<Option<String>>("", "name")? else { return Ok(None) };
+    let sources = r.try_get::<Option<String>>("", "sources")?.unwrap_or_default();
+    Ok(Some((Sources::of(&name, &sources), r.try_get::<Option<String>>("", "parked")?.is_some())))
 }
 
-/// Applies `items` (raw JSON events) in one transaction and commits it before answering. In a
+/// The event sources an API client may write under: its registered list, or its own name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sources(Vec<String>);
+
+impl Sources {
+    /// From a client's name and its stored, space-separated list (empty: the name alone).
+    pub fn of(name: &str, registered: &str) -> Self {
+        let list: Vec<String> = registered.split_whitespace().map(str::to_owned).collect();
+        Sources(if list.is_empty() { vec![name.to_owned()] } else { list })
+    }
+
+    pub fn allows(&self, source: &str) -> bool {
+        self.0.iter().any(|s| s == source)
+    }
+
+    pub fn list(&self) -> String {
+        self.0.join(", ")
+    }
+}
+
+/// Applies `items` (raw JSON events) in one transaction (the caller commits it). In a
 /// batch each event has its own savepoint, so a bad event is rejected without touching the
 /// good ones; a single event needs none: if it is rejected the transaction is rolled back.
 ///
@@ -1023,8 +1060,11 @@ pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result
 /// new event costs no lookup. Two requests racing with the same event also end as one
 /// `accepted` and one `duplicate`.
 ///
-/// `any_parked`: whether any event is parked (from [`api_preflight`]).
-pub async fn ingest(txn: DatabaseTransaction, items: &[Value], mut any_parked: bool) -> Result<Vec<EventResult>, DbErr> {
+/// `any_parked`: whether any event is parked (from [`api_preflight`]); `sources`: what the
+/// sending client may write under. Returns each event's result and the transaction to commit
+/// (`None` when a single event was refused and its transaction rolled back): the caller
+/// commits, so that what it records with the events (an idempotency key) commits with them.
+pub async fn ingest(txn: DatabaseTransaction, items: &[Value], mut any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<DatabaseTransaction>), DbErr> {
     let mut out = Vec::with_capacity(items.len());
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let single = items.len() == 1;
@@ -1045,6 +1085,8 @@ pub async fn ingest(txn: DatabaseTransaction, items: &[Value], mut any_parked: b
         }
         if ev.source.trim().is_empty() || ev.source.len() > 64 {
             errs.push(FieldError::new("source", "must be 1 to 64 characters"));
+        } else if !sources.allows(&ev.source) {
+            errs.push(FieldError::new("source", format!("this API client may write events under: {}", sources.list())));
         }
         if !errs.is_empty() {
             res.result = "rejected".into();
@@ -1060,14 +1102,15 @@ pub async fn ingest(txn: DatabaseTransaction, items: &[Value], mut any_parked: b
         }
         if single {
             let outcome = apply_and_record_checked(&txn, &ev, any_parked).await;
-            match &outcome {
-                Ok(Some(_)) => txn.commit().await?,
-                Err(Fail::Db(_)) => {}
-                _ => txn.rollback().await?,
-            }
+            let applied = matches!(outcome, Ok(Some(_)));
+            // A database error returns here and drops (rolls back) the transaction.
             describe(&mut res, outcome)?;
             out.push(res);
-            return Ok(out);
+            if applied {
+                return Ok((out, Some(txn)));
+            }
+            txn.rollback().await?;
+            return Ok((out, None));
         }
         let sp = txn.begin().await?;
         let outcome = apply_and_record_checked(&sp, &ev, any_parked).await;
@@ -1085,8 +1128,7 @@ pub async fn ingest(txn: DatabaseTransaction, items: &[Value], mut any_parked: b
         describe(&mut res, outcome)?;
         out.push(res);
     }
-    txn.commit().await?;
-    Ok(out)
+    Ok((out, Some(txn)))
 }
 
 /// Fills in an event's result from what applying it did.
@@ -1243,7 +1285,10 @@ async fn resolve_exception<C: ConnectionTrait>(c: &C, reference: &str) -> Result
 /// Applies parked events whose awaited object exists by now. Two transactions can cross: an
 /// event parked while another transaction was creating what it waits for is released here
 /// (the background sweep calls this every minute). Returns how many keys were released.
-pub async fn retry_parked<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr> {
+///
+/// Each key is released in its own savepoint: one that fails (a bad row, an event that no
+/// longer applies) is logged and skipped, and the others are still released.
+pub async fn retry_parked(c: &DatabaseTransaction) -> Result<usize, DbErr> {
     let keys: Vec<Option<String>> = event::Entity::find()
         .filter(parked_events())
         .select_only()
@@ -1254,22 +1299,37 @@ pub async fn retry_parked<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr> {
         .await?;
     let mut released = 0;
     for key in keys.into_iter().flatten() {
-        let Some((what, id)) = key.split_once(':') else { continue };
-        let exists = match what {
-            "order" => find_order(c, id).await?.is_some(),
-            "customer" => find_customer(c, id).await?.is_some(),
-            "invoice" => find_invoice(c, id).await?.is_some(),
-            "payment" => find_payment(c, id).await?.is_some(),
-            "shipment" => find_shipment(c, id).await?.is_some(),
-            "exception" => exception::Entity::find().filter(exception::Column::Reference.eq(id)).count(c).await? > 0,
-            _ => false,
-        };
-        if exists {
-            release_parked(c, vec![key.clone()]).await?;
-            released += 1;
+        let sp = c.begin().await?;
+        match release_if_arrived(&sp, &key).await {
+            Ok(done) => {
+                sp.commit().await?;
+                released += usize::from(done);
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                tracing::warn!(waiting_for = %key, error = %e, "releasing parked events failed; skipped until the next sweep");
+            }
         }
     }
     Ok(released)
+}
+
+/// Releases the events parked for `key` if what they wait for exists now.
+async fn release_if_arrived<C: ConnectionTrait>(c: &C, key: &str) -> Result<bool, DbErr> {
+    let Some((what, id)) = key.split_once(':') else { return Ok(false) };
+    let exists = match what {
+        "order" => find_order(c, id).await?.is_some(),
+        "customer" => find_customer(c, id).await?.is_some(),
+        "invoice" => find_invoice(c, id).await?.is_some(),
+        "payment" => find_payment(c, id).await?.is_some(),
+        "shipment" => find_shipment(c, id).await?.is_some(),
+        "exception" => exception::Entity::find().filter(exception::Column::Reference.eq(id)).count(c).await? > 0,
+        _ => false,
+    };
+    if exists {
+        release_parked(c, vec![key.to_owned()]).await?;
+    }
+    Ok(exists)
 }
 
 /// Raises an open `integration` exception for every event parked since before `cutoff` that
@@ -1303,6 +1363,24 @@ pub async fn escalate_parked<C: ConnectionTrait>(c: &C, cutoff: DateTime<Utc>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_due_date_is_checked_arithmetic_within_the_accepted_range() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let cases = [
+            (d(2026, 11, 1), 30, Some(d(2026, 12, 1))),
+            (d(2026, 11, 1), 0, Some(d(2026, 11, 1))),
+            (d(9999, 12, 1), 30, Some(d(9999, 12, 31))),
+            (d(9999, 12, 1), 31, None),
+            (NaiveDate::MAX, 30, None),
+            (d(262142, 12, 31), 1, None),
+            (d(1899, 12, 31), 30, None),
+            (d(2026, 1, 1), i64::MAX, None),
+        ];
+        for (issued, days, want) in cases {
+            assert_eq!(due_date(issued, days), want, "{issued} + {days}");
+        }
+    }
 
     #[test]
     fn payment_terms_give_days_of_credit() {

@@ -6,15 +6,46 @@ use crate::password;
 use crate::tenancy::TenantInfo;
 use crate::types::{Email, HexColor, Role, TenantSlug};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 pub const DEMO_PASSWORD: &str = "throughline-demo";
 
-pub async fn create_partner(db: &Db, name: &str) -> Result<Uuid> {
+pub async fn create_partner<C: ConnectionTrait>(c: &C, name: &str) -> Result<Uuid> {
     let id = Uuid::new_v4();
     let now = Utc::now();
-    partner::ActiveModel { id: Set(id), name: Set(name.into()), created_at: Set(now), updated_at: Set(now) }.insert(db.platform()).await?;
+    partner::ActiveModel { id: Set(id), name: Set(name.into()), created_at: Set(now), updated_at: Set(now) }.insert(c).await?;
+    Ok(id)
+}
+
+/// Whether no partner exists yet (a fresh platform outside demo mode).
+pub async fn platform_is_empty(db: &Db) -> Result<bool> {
+    Ok(partner::Entity::find().count(db.platform()).await? == 0)
+}
+
+/// The shortest password a partner admin may be given.
+pub const MIN_PASSWORD_LEN: usize = 12;
+
+/// Creates a partner and its first partner admin (`throughline create-partner`). The e-mail
+/// must be new on the platform and the password at least [`MIN_PASSWORD_LEN`] characters.
+pub async fn create_partner_with_admin(db: &Db, name: &str, admin_email: &str, admin_name: &str, password: &str) -> Result<Uuid> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::Invalid("--name: the partner needs a name".into()));
+    }
+    let email = Email::parse(admin_email).map_err(|e| Error::Invalid(format!("--admin-email: {e}")))?;
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(Error::Invalid(format!("the password must have at least {MIN_PASSWORD_LEN} characters")));
+    }
+    let taken = platform_user::Entity::find().filter(platform_user::Column::Email.eq(email.as_str())).count(db.platform()).await? > 0;
+    if taken {
+        return Err(Error::Invalid(format!("--admin-email: {} already has a platform account", email.as_str())));
+    }
+    let hash = password::hash(password.to_owned()).await;
+    let txn = db.platform().begin().await?;
+    let id = create_partner(&txn, name).await?;
+    create_platform_user(&txn, Some(id), email.as_str(), admin_name.trim(), Role::PartnerAdmin, &hash).await?;
+    txn.commit().await?;
     Ok(id)
 }
 
@@ -116,7 +147,7 @@ pub async fn create_tenant_user(db: &Db, t: &TenantInfo, email: &str, name: &str
     Ok(id)
 }
 
-pub async fn create_platform_user(db: &Db, partner_id: Option<Uuid>, email: &str, name: &str, role: Role, hash: &str) -> Result<Uuid> {
+pub async fn create_platform_user<C: ConnectionTrait>(c: &C, partner_id: Option<Uuid>, email: &str, name: &str, role: Role, hash: &str) -> Result<Uuid> {
     let email = Email::parse(email).map_err(Error::Invalid)?;
     let id = Uuid::new_v4();
     let now = Utc::now();
@@ -131,7 +162,7 @@ pub async fn create_platform_user(db: &Db, partner_id: Option<Uuid>, email: &str
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db.platform())
+    .insert(c)
     .await?;
     Ok(id)
 }
@@ -160,14 +191,16 @@ pub async fn migrate_all(db: &Db) -> Result<usize> {
 /// Returns whether it seeded. The demo password is for the demo only.
 /// Secret of the demo API clients `acme-erp` and `bluegrass-erp` (demo only).
 pub const DEMO_API_SECRET: &str = "throughline-demo-secret";
+/// The event sources the demo ERP clients write under: the ERP and the systems it relays.
+pub const DEMO_SOURCES: &str = "erp wms tms carrier";
 
 pub async fn seed_demo(db: &Db, storage: &crate::storage::Storage, demo_orders: usize) -> Result<bool> {
     if partner::Entity::find().count(db.platform()).await? > 0 {
         return Ok(false);
     }
     let hash = password::hash(DEMO_PASSWORD.into()).await;
-    let p = create_partner(db, "Northwind Partners").await?;
-    create_platform_user(db, Some(p), "partner@northwind.test", "Nora Partner", Role::PartnerAdmin, &hash).await?;
+    let p = create_partner(db.platform(), "Northwind Partners").await?;
+    create_platform_user(db.platform(), Some(p), "partner@northwind.test", "Nora Partner", Role::PartnerAdmin, &hash).await?;
 
     let acme = create_tenant(db, p, NewTenant {
         slug: "acme",
@@ -183,7 +216,7 @@ pub async fn seed_demo(db: &Db, storage: &crate::storage::Storage, demo_orders: 
     let initech = create_customer(db, &acme, "C-1001", "Initech Manufacturing").await?;
     create_tenant_user(db, &acme, "buyer@initech.test", "Bill Buyer", Role::Customer, Some(initech), &hash).await?;
     let rw = ["read".to_owned(), "write".to_owned()];
-    crate::api_clients::create_with_secret(db, &acme, "acme-erp", &rw, DEMO_API_SECRET).await?;
+    crate::api_clients::create_with_secret(db, &acme, "acme-erp", &rw, DEMO_SOURCES, DEMO_API_SECRET).await?;
     crate::demo::populate(db, storage, &acme, crate::demo::Profile::Industrial, ("C-1001", "Initech Manufacturing"), demo_orders).await?;
 
     let bg = create_tenant(db, p, NewTenant {
@@ -198,7 +231,7 @@ pub async fn seed_demo(db: &Db, storage: &crate::storage::Storage, demo_orders: 
     create_tenant_user(db, &bg, "clerk@bluegrass.test", "Cole Clerk", Role::ArClerk, None, &hash).await?;
     let globex = create_customer(db, &bg, "G-2001", "Globex Restaurants").await?;
     create_tenant_user(db, &bg, "buyer@globex.test", "Gina Buyer", Role::Customer, Some(globex), &hash).await?;
-    crate::api_clients::create_with_secret(db, &bg, "bluegrass-erp", &rw, DEMO_API_SECRET).await?;
+    crate::api_clients::create_with_secret(db, &bg, "bluegrass-erp", &rw, DEMO_SOURCES, DEMO_API_SECRET).await?;
     crate::demo::populate(db, storage, &bg, crate::demo::Profile::Foodservice, ("G-2001", "Globex Restaurants"), demo_orders).await?;
     Ok(true)
 }

@@ -97,3 +97,17 @@ mod tests {
 pub async fn tenant_by_slug(db: &Db, slug: &TenantSlug) -> Result<Option<TenantInfo>> {
     Ok(tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(db.platform()).await?.map(Into::into))
 }
+
+/// The tenants a platform user may see: a partner user only their own partner's, the platform
+/// operator all of them, anyone else none. Ordered by name.
+pub async fn visible_tenants(db: &Db, who: &crate::auth::Principal) -> Result<Vec<tenant::Model>> {
+    use crate::types::Role;
+    use sea_orm::QueryOrder;
+    let q = tenant::Entity::find().order_by_asc(tenant::Column::Name);
+    let q = match (who.role, who.partner_id) {
+        (Role::PlatformAdmin, _) => q,
+        (Role::PartnerAdmin, Some(partner)) => q.filter(tenant::Column::PartnerId.eq(partner)),
+        _ => return Ok(Vec::new()),
+    };
+    Ok(q.all(db.platform()).await?)
+}

@@ -76,19 +76,21 @@ test('a clerk filters the order list, opens an order and sees its timeline in or
   }
 });
 
-test('after hydration a POD link opens the document itself, not a page of the app', async () => {
+test('after hydration a POD link downloads the document itself, not a page of the app', async () => {
   const { context, page } = await signIn('acme.localhost', 'clerk@acme.test');
   try {
     await page.goto(`http://acme.localhost:${port}/workspace/orders?status=delivered`);
     await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
     await page.getByTestId('order-row').first().getByRole('link').click();
     await page.waitForSelector('[data-testid="timeline-entry"]');
-    const [response] = await Promise.all([
-      page.waitForEvent('response', (r) => r.url().includes('/workspace/documents/')),
+    // Documents are always downloads (Content-Disposition: attachment), never shown in the app.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
       page.getByTestId('document').first().click(),
     ]);
-    assert.equal(response.status(), 200);
-    assert.equal(response.headers()['content-type'], 'application/pdf');
+    assert.match(download.suggestedFilename(), /\.pdf$/);
+    const bytes = fs.readFileSync(await download.path());
+    assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   } finally {
     await context.close();
   }

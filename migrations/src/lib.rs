@@ -4,20 +4,23 @@
 pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+mod m0003_rate_limits;
+mod t0003_api_client_sources;
+
 pub struct PlatformMigrator;
 pub struct TenantMigrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for PlatformMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(PlatformInit), Box::new(PlatformSettings)]
+        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration)]
     }
 }
 
 #[async_trait::async_trait]
 impl MigratorTrait for TenantMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(TenantInit), Box::new(TenantOrderToCash)]
+        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration)]
     }
 }
 

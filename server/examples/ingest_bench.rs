@@ -16,16 +16,20 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn order_event(run: &str, n: u64) -> Value {
-    json!({"event_id": format!("{run}-{n}"), "type": "order.accepted", "occurred_at": chrono::Utc::now().to_rfc3339(), "source": "bench",
+    json!({"event_id": format!("{run}-{n}"), "type": "order.accepted", "occurred_at": chrono::Utc::now().to_rfc3339(), "source": "erp",
            "payload": {"number": format!("{run}-{n}"), "customer": "C-1001", "po_number": format!("BPO-{n}"), "currency": "USD",
                        "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 3, "unit_price_minor": 745}]}})
 }
 
 async fn token(c: &reqwest::Client, base: &str, host: &str) -> String {
+    token_of(c, base, host, "acme-erp").await
+}
+
+async fn token_of(c: &reqwest::Client, base: &str, host: &str, client: &str) -> String {
     let r = c
         .post(format!("{base}/api/v1/oauth/token"))
         .header("host", host)
-        .basic_auth("acme-erp", Some("throughline-demo-secret"))
+        .basic_auth(client, Some("throughline-demo-secret"))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await
@@ -98,8 +102,8 @@ async fn main() {
     let host = args.get(2).cloned().unwrap_or_else(|| "acme.localhost".into());
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
     let secs: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
-    // Which measurements to run (comma-separated: single, batch, list); all by default.
-    let only = args.get(5).cloned().unwrap_or_else(|| "single,batch,list".into());
+    // Which measurements to run (comma-separated: single, batch, fair, list); all by default.
+    let only = args.get(5).cloned().unwrap_or_else(|| "single,batch,fair,list".into());
     let wants = |what: &str| only.split(',').any(|w| w == what);
     let c = reqwest::Client::new();
     let tok = token(&c, &base, &host).await;
@@ -126,6 +130,25 @@ async fn main() {
         .await;
         println!("batch_events_per_sec={:.0}", events as f64 / secs as f64);
         println!("batch_requests={reqs} batch_p50_ms={:.2} batch_p99_ms={:.2}", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    }
+
+    if wants("fair") {
+        // Fair share: acme ingests flat out while bluegrass, another tenant on the same
+        // server and database, lists its orders.
+        let (b2, h2, t2, r3) = (base.clone(), host.clone(), tok.clone(), format!("{run_id}F"));
+        let load = tokio::spawn(async move { run(&b2, &h2, &t2, clients, secs, 1, Arc::new(move |n| order_event(&r3, n))).await });
+        let bg_host = "bluegrass.localhost";
+        let bg = token_of(&c, &base, bg_host, "bluegrass-erp").await;
+        let bearer = format!("Bearer {bg}");
+        let deadline = Instant::now() + Duration::from_secs(secs.saturating_sub(1).max(1));
+        let mut lat = Vec::new();
+        while Instant::now() < deadline {
+            lat.extend(time_gets(&c, &base, bg_host, ("authorization", &bearer), &["/api/v1/orders?limit=50".to_owned()], 1).await);
+        }
+        let (_, events, _) = load.await.expect("load");
+        lat.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+        println!("fair_ingest_events_per_sec={:.0}", events as f64 / secs as f64);
+        println!("fair_other_tenant_list_requests={} fair_other_tenant_list_p50_ms={:.2} fair_other_tenant_list_p99_ms={:.2}", lat.len(), percentile(&lat, 0.5), percentile(&lat, 0.99));
     }
 
     if !wants("list") {

@@ -1,7 +1,8 @@
 //! Form posts of the tenant admin console: create, disable and enable API clients; disable
 //! and enable users. Each checks the CSRF token and that the signer-in is a tenant admin of
 //! this host's tenant, then redirects back with a one-time notice.
-use crate::{Auth, csrf_ok};
+use crate::Auth;
+use crate::session::session_csrf_ok;
 use crate::AppState;
 use app::Notice;
 use axum::extract::{Path, State};
@@ -23,6 +24,17 @@ pub struct ClientForm {
     read: Option<String>,
     #[serde(default)]
     write: Option<String>,
+    /// Event sources, space- or comma-separated; empty: the client's own name.
+    #[serde(default)]
+    sources: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct SourcesForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sources: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -39,7 +51,7 @@ async fn admin_of(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> 
     if p.role != Role::TenantAdmin {
         return Err((axum::http::StatusCode::FORBIDDEN, "Only tenant admins may do this.").into_response());
     }
-    if !csrf_ok(session, csrf).await {
+    if !session_csrf_ok(session, csrf).await {
         return Err((axum::http::StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response());
     }
     Ok((t.clone(), p.email.clone()))
@@ -62,7 +74,7 @@ pub async fn create_client(State(st): State<AppState>, Extension(scope): Extensi
     if f.write.is_some() {
         scopes.push("write".to_owned());
     }
-    match domain::api_clients::create(&st.db, &t, &f.name, &scopes).await {
+    match domain::api_clients::create(&st.db, &t, &f.name, &scopes, &f.sources).await {
         Ok((c, secret)) => {
             tracing::info!(client = %c.name, "API client created");
             back(&session, format!("API client {} created with scopes \"{}\". Copy its secret now: it is not shown again.", c.name, c.scopes), Some(secret)).await
@@ -96,6 +108,31 @@ pub async fn client_state(
     match domain::api_clients::set_disabled(&st.db, &t, id, disabled).await {
         Ok(()) => back(&session, format!("API client {}.", if disabled { "disabled; its tokens no longer work" } else { "enabled" }), None).await,
         Err(domain::Error::NotFound) => back(&session, "No such API client.".into(), None).await,
+        Err(e) => {
+            tracing::error!(error = %e, "changing an API client failed");
+            back(&session, "Not changed: the service is temporarily unavailable.".into(), None).await
+        }
+    }
+}
+
+/// Sets the event sources an API client may write under.
+pub async fn client_sources(
+    State(st): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(auth): Extension<Auth>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(f): Form<SourcesForm>,
+) -> Response {
+    let t = match admin_of(&scope, &auth, &session, &f.csrf).await {
+        Ok((t, _)) => t,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse() else { return back(&session, "No such API client.".into(), None).await };
+    match domain::api_clients::set_sources(&st.db, &t, id, &f.sources).await {
+        Ok(()) => back(&session, "Event sources saved.".into(), None).await,
+        Err(domain::Error::NotFound) => back(&session, "No such API client.".into(), None).await,
+        Err(domain::Error::Invalid(m)) => back(&session, format!("Not saved: {m}"), None).await,
         Err(e) => {
             tracing::error!(error = %e, "changing an API client failed");
             back(&session, "Not changed: the service is temporarily unavailable.".into(), None).await

@@ -22,16 +22,41 @@ pub struct Config {
     pub base_domain: String,
     /// `THROUGHLINE_HTTPS`: `true` when served over https (Secure cookies, HSTS).
     pub https: bool,
-    /// `THROUGHLINE_SEED_DEMO`: seed the demo data on first start (default `true`).
-    pub seed_demo: bool,
+    /// `THROUGHLINE_DEMO`: demo mode — seed the demo partner, tenants, users and API clients
+    /// on first start and print their sign-ins (default `false`: an empty platform).
+    pub demo: bool,
     /// `THROUGHLINE_DEMO_ORDERS`: orders per demo tenant (default 300).
     pub demo_orders: usize,
-    /// `THROUGHLINE_LOGIN_MAX_PER_ACCOUNT` / `_PER_IP` / `THROUGHLINE_LOGIN_WINDOW_MINUTES`.
+    /// `THROUGHLINE_LOGIN_MAX_PER_ACCOUNT_ADDRESS` (default 5): sign-in attempts per account
+    /// from one address in a window.
+    pub login_per_account_address: u64,
+    /// `THROUGHLINE_LOGIN_MAX_PER_ACCOUNT` (default 50): per account from all addresses.
     pub login_per_account: u64,
+    /// `THROUGHLINE_LOGIN_MAX_PER_IP` (default 100): per address across accounts.
     pub login_per_ip: u64,
+    /// `THROUGHLINE_LOGIN_WINDOW_MINUTES` (default 15).
     pub login_window_minutes: i64,
+    /// `THROUGHLINE_TOKEN_MAX_PER_CLIENT` / `THROUGHLINE_TOKEN_MAX_PER_IP` (defaults 30 and
+    /// 120): `POST /api/v1/oauth/token` calls per minute per client id and per address.
+    pub token_per_client: u64,
+    pub token_per_ip: u64,
+    /// `THROUGHLINE_SESSION_IDLE_MINUTES` (default 60): a session ends after this long
+    /// without a request.
+    pub session_idle_minutes: i64,
+    /// `THROUGHLINE_SESSION_ABSOLUTE_HOURS` (default 12): a session ends this long after
+    /// sign-in, however active.
+    pub session_absolute_hours: i64,
+    /// `THROUGHLINE_API_RATE_PER_CLIENT` (default 1000): API requests per second per client
+    /// on each instance (bursts of as many); past it 429.
+    pub api_rate_per_client: u32,
+    /// `THROUGHLINE_TENANT_DB_SHARE` (default 75): the percentage of the database pool that
+    /// one tenant's concurrent API requests may use, so others always find a connection.
+    pub tenant_db_share: u32,
     /// `THROUGHLINE_TRUST_PROXY`: take the client address from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// `THROUGHLINE_PROXY_HOPS` (default 1): how many trusted proxies append to
+    /// `X-Forwarded-For`; the client address is that many entries from the right.
+    pub proxy_hops: usize,
     /// `THROUGHLINE_DB_POOL`: PostgreSQL pool size (default 10).
     pub db_pool: u32,
     /// `THROUGHLINE_DOCUMENTS_DIR`: where documents go when no S3 server is configured
@@ -81,10 +106,18 @@ impl Config {
             data_dir,
             base_domain: "localhost".into(),
             https: false,
-            seed_demo: true,
+            demo: false,
             demo_orders: 300,
-            login_per_account: 5,
-            login_per_ip: 50,
+            login_per_account_address: 5,
+            login_per_account: 50,
+            login_per_ip: 100,
+            token_per_client: 30,
+            token_per_ip: 120,
+            proxy_hops: 1,
+            api_rate_per_client: 1000,
+            tenant_db_share: 75,
+            session_idle_minutes: 60,
+            session_absolute_hours: 12,
             login_window_minutes: 15,
             trust_proxy: false,
             db_pool: 10,
@@ -132,10 +165,18 @@ impl Config {
             data_dir: var("THROUGHLINE_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
             base_domain: var("THROUGHLINE_BASE_DOMAIN").unwrap_or_else(|| "localhost".into()).to_ascii_lowercase(),
             https: parse("THROUGHLINE_HTTPS", false)?,
-            seed_demo: parse("THROUGHLINE_SEED_DEMO", true)?,
+            demo: parse("THROUGHLINE_DEMO", false)?,
             demo_orders: parse("THROUGHLINE_DEMO_ORDERS", 300)?,
-            login_per_account: parse("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT", 5)?,
-            login_per_ip: parse("THROUGHLINE_LOGIN_MAX_PER_IP", 50)?,
+            login_per_account_address: parse("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT_ADDRESS", 5)?,
+            login_per_account: parse("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT", 50)?,
+            login_per_ip: parse("THROUGHLINE_LOGIN_MAX_PER_IP", 100)?,
+            token_per_client: parse("THROUGHLINE_TOKEN_MAX_PER_CLIENT", 30)?,
+            token_per_ip: parse("THROUGHLINE_TOKEN_MAX_PER_IP", 120)?,
+            proxy_hops: parse("THROUGHLINE_PROXY_HOPS", 1)?,
+            api_rate_per_client: parse("THROUGHLINE_API_RATE_PER_CLIENT", 1000)?,
+            tenant_db_share: parse("THROUGHLINE_TENANT_DB_SHARE", 75)?,
+            session_idle_minutes: parse("THROUGHLINE_SESSION_IDLE_MINUTES", 60)?,
+            session_absolute_hours: parse("THROUGHLINE_SESSION_ABSOLUTE_HOURS", 12)?,
             login_window_minutes: parse("THROUGHLINE_LOGIN_WINDOW_MINUTES", 15)?,
             trust_proxy: parse("THROUGHLINE_TRUST_PROXY", false)?,
             db_pool: parse("THROUGHLINE_DB_POOL", 10)?,

@@ -5,20 +5,21 @@ pub mod admin;
 pub mod api;
 pub mod config;
 pub mod exports;
+pub mod middleware;
 pub mod openapi;
+pub mod session;
 pub mod workers;
 
 use app::{Brand, Flash, PageCtx, TenantSummary, Viewer};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::{self as mw, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use config::Config;
 use domain::auth::{self, LoginLimits, LoginOutcome, Principal};
-use domain::entity::tenant;
 use domain::session_store::SqlSessionStore;
 use domain::tenancy::{self, Scope};
 use domain::Db;
@@ -26,15 +27,12 @@ use domain::api_clients::TokenKeys;
 use domain::storage::{S3Settings, Storage};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sea_orm::EntityTrait;
 use std::net::SocketAddr;
 use tower::ServiceExt;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
-
-pub const SESSION_COOKIE: &str = "tl_session";
+use tower_sessions::Session;
 
 /// What every handler shares. Cloning it is one reference-count increment: axum clones the
 /// state for each middleware layer and extractor of every request.
@@ -54,6 +52,10 @@ pub struct Shared {
     pub tokens: TokenKeys,
     pub config: Config,
     pub store: SqlSessionStore,
+    /// Signs anonymous CSRF tokens (see [`session`]).
+    pub csrf_key: Vec<u8>,
+    /// Per-client request rates and per-tenant concurrency of the API.
+    pub fair: api::fair_share::FairShare,
     /// The Leptos page router, used to render the sign-in page again after a failed attempt.
     pages: Router,
     hosts: HostCache,
@@ -124,6 +126,8 @@ pub struct Backends {
     pub db: Db,
     pub storage: Storage,
     pub tokens: TokenKeys,
+    /// Derived from the platform secret: signs anonymous CSRF tokens.
+    pub csrf_key: Vec<u8>,
 }
 
 /// Opens the database (migrating and seeding it as configured), the document store and the
@@ -133,18 +137,18 @@ pub async fn open(config: &Config) -> anyhow_lite::Result<(Backends, bool)> {
     let storage = open_storage(config).await?;
     let seeded = prepare(&db, &storage, config).await?;
     let secret = domain::api_clients::signing_secret(&db, config.jwt_secret.as_ref().map(|s| s.0.as_str())).await?;
-    Ok((Backends { db, storage, tokens: TokenKeys::new(&secret) }, seeded))
+    Ok((Backends { db, storage, tokens: TokenKeys::new(&secret), csrf_key: session::csrf_key(&secret) }, seeded))
 }
 
 /// Migrates the platform and every tenant, then seeds the demo data if configured.
 pub async fn prepare(db: &Db, storage: &Storage, config: &Config) -> domain::Result<bool> {
     domain::seed::migrate_all(db).await?;
-    if config.seed_demo { domain::seed::seed_demo(db, storage, config.demo_orders).await } else { Ok(false) }
+    if config.demo { domain::seed::seed_demo(db, storage, config.demo_orders).await } else { Ok(false) }
 }
 
 /// Builds the whole application router.
 pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions) -> Router {
-    let Backends { db, storage, tokens } = backends;
+    let Backends { db, storage, tokens, csrf_key } = backends;
     let routes = generate_route_list(app::App);
     let opts = leptos_options.clone();
     let pages: Router = Router::new()
@@ -152,14 +156,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options);
     let store = SqlSessionStore::new(db.clone());
-    let state = AppState(std::sync::Arc::new(Shared { db, storage, tokens, config: config.clone(), store: store.clone(), pages: pages.clone(), hosts: HostCache::default() }));
-
-    let sessions = SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
-        .with_secure(config.https)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+    let fair = api::fair_share::FairShare::new(config.api_rate_per_client, api::fair_share::FairShare::tenant_share(config.db_pool, config.tenant_db_share));
+    let state = AppState(std::sync::Arc::new(Shared { db, storage, tokens, config: config.clone(), store, csrf_key, fair, pages: pages.clone(), hosts: HostCache::default() }));
 
     let tenant_routes = Router::<AppState>::new()
         .route("/", get(root))
@@ -170,19 +168,19 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/documents/{id}", get(staff_document))
         .route("/workspace/orders.csv", get(exports::orders_csv))
         .route("/workspace/admin/api-clients", post(admin::create_client))
+        .route("/workspace/admin/api-clients/{id}/sources", post(admin::client_sources))
         .route("/workspace/admin/api-clients/{id}/{action}", post(admin::client_state))
         .route("/workspace/admin/users/{action}", post(admin::user_state))
         .fallback_service(pages)
-        .layer(middleware::from_fn_with_state(state.clone(), page_context))
-        .layer(sessions)
-        .layer(middleware::from_fn_with_state(state.clone(), refuse_foreign_session))
-        .layer(middleware::from_fn(same_origin_writes))
-        .layer(middleware::from_fn_with_state(state.clone(), resolve_tenant));
+        .layer(mw::from_fn_with_state(state.clone(), page_context))
+        .layer(mw::from_fn_with_state(state.clone(), session::layer))
+        .layer(mw::from_fn(same_origin_writes))
+        .layer(mw::from_fn_with_state(state.clone(), resolve_tenant));
 
     let hsts = if config.https { Some(HeaderValue::from_static("max-age=31536000; includeSubDomains")) } else { None };
     let api_routes = Router::new()
         .nest("/api/v1", api::routes(state.clone()))
-        .layer(middleware::from_fn_with_state(state.clone(), resolve_tenant));
+        .layer(mw::from_fn_with_state(state.clone(), resolve_tenant));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -197,6 +195,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
             // Pages set their own, with the nonce of their inline scripts; this is the rest's.
             HeaderValue::from_str(&app::content_security_policy(None)).unwrap_or(HeaderValue::from_static("default-src 'self'")),
         ))
+        .layer(middleware::panic::layer())
         .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -259,41 +258,6 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Removes a session cookie that belongs to another tenant (or the platform) before the
-/// session layer sees it, so such a cookie is simply no session here and is never touched.
-async fn refuse_foreign_session(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
-    let scope_key = req.extensions().get::<Scope>().map(Scope::key).unwrap_or_default();
-    let mut kept: Vec<String> = Vec::new();
-    let mut changed = false;
-    for value in req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()) {
-        for c in value.split(';').map(str::trim).filter(|c| !c.is_empty()) {
-            if let Some(id) = c.strip_prefix(&format!("{SESSION_COOKIE}=")) {
-                if let Some(owner) = st.store.scope_of(id).await {
-                    if owner != scope_key {
-                        changed = true;
-                        continue;
-                    }
-                }
-            }
-            kept.push(c.to_owned());
-        }
-    }
-    if changed {
-        req.headers_mut().remove(header::COOKIE);
-        if !kept.is_empty() {
-            if let Ok(v) = HeaderValue::from_str(&kept.join("; ")) {
-                req.headers_mut().insert(header::COOKIE, v);
-            }
-        }
-    }
-    next.run(req).await
-}
-
-/// A CSRF token: 244 random bits as hex, from the OS generator behind uuid v4.
-fn random_token() -> String {
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-}
-
 /// The signed-in user, if any, as resolved for this request.
 #[derive(Clone)]
 pub struct Auth(pub Option<Principal>);
@@ -307,8 +271,13 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
     if is_asset {
         return next.run(req).await;
     }
-    let uid = session.get::<String>("uid").await.ok().flatten().and_then(|u| u.parse().ok());
-    let principal = match uid {
+    let uid = session.get::<String>(session::keys::USER).await.ok().flatten().and_then(|u| u.parse().ok());
+    let expired = uid.is_some() && !session::still_valid(&session, st.config.session_absolute_hours).await;
+    if expired {
+        // Past the absolute lifetime: sign in again.
+        let _ = session.flush().await;
+    }
+    let principal = match uid.filter(|_| !expired) {
         Some(id) => match auth::load_principal(&st.db, &scope, id).await {
             Ok(Some(p)) => Some(p),
             Ok(None) => {
@@ -323,14 +292,20 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
         },
         None => None,
     };
-    let csrf = match session.get::<String>("csrf").await.ok().flatten() {
+    // Signed in: the session's token. Anonymous: a signed double-submit cookie, so that no
+    // session row is written for a visitor who only looks at the sign-in page.
+    let mut new_csrf_cookie = None;
+    let session_csrf = if principal.is_some() { session.get::<String>(session::keys::CSRF).await.ok().flatten() } else { None };
+    let csrf = match session_csrf {
         Some(t) => t,
-        None => {
-            let t = random_token();
-            let _ = session.insert("scope", scope.key()).await;
-            let _ = session.insert("csrf", &t).await;
-            t
-        }
+        None => match session::cookie_value(req.headers(), session::csrf_cookie(st.config.https)) {
+            Some(t) if session::anonymous_valid(&st.csrf_key, &scope.key(), &t) => t,
+            _ => {
+                let t = session::mint_anonymous(&st.csrf_key, &scope.key());
+                new_csrf_cookie = session::csrf_set_cookie(st.config.https, &t);
+                t
+            }
+        },
     };
     // Role home pages and the staff workspace: anonymous users go to sign in, others to
     // their own home.
@@ -342,12 +317,13 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
             _ => {}
         }
     }
-    let tenants = if path == "/partner" {
-        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-        let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
-        partner_tenants(&st, &port).await
-    } else {
-        Vec::new()
+    let tenants = match (&principal, path.as_str()) {
+        (Some(p), "/partner") => {
+            let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+            let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
+            partner_tenants(&st, p, &port).await
+        }
+        _ => Vec::new(),
     };
     // A one-time notice is shown by the next page, not consumed by server-function calls.
     let notice = if path.starts_with("/sfn/") { None } else { session.remove::<app::Notice>("notice").await.ok().flatten() };
@@ -357,19 +333,24 @@ async fn page_context(State(st): State<AppState>, session: Session, mut req: Req
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
     }
+    let signed_in = principal.is_some();
     req.extensions_mut().insert(Auth(principal));
     let mut resp = next.run(req).await;
-    if path.starts_with("/workspace/admin") {
-        // Pages that may show a new secret are never cached.
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(c) = new_csrf_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    if signed_in || path.starts_with("/sfn/") {
+        // Signed-in pages and server-function answers are for this user only: never stored
+        // by a shared or a browser cache.
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
     resp
 }
 
-/// The partner console's tenant table; `port` (`":3000"` or empty) is the request's own.
-async fn partner_tenants(st: &AppState, port: &str) -> Vec<TenantSummary> {
-    tenant::Entity::find()
-        .all(st.db.platform())
+/// The partner console's tenant table: the signed-in partner's own tenants only. `port`
+/// (`":3000"` or empty) is the request's own.
+async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<TenantSummary> {
+    tenancy::visible_tenants(&st.db, who)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -440,14 +421,7 @@ async fn staff_document(State(st): State<AppState>, Extension(scope): Extension<
         }
     };
     match st.storage.get(&t.slug, &key).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
-                (header::CONTENT_DISPOSITION, HeaderValue::from_str(&format!("inline; filename=\"{}\"", doc.filename)).unwrap_or(HeaderValue::from_static("inline"))),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => api::document_response(&doc, bytes),
         Err(domain::Error::NotFound) => not_found(),
         Err(e) => {
             tracing::error!(error = %e, "document read failed");
@@ -473,24 +447,8 @@ pub struct LoginForm {
     csrf: String,
 }
 
-fn client_ip(st: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if st.config.trust_proxy {
-        if let Some(first) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
-            return first.trim().to_owned();
-        }
-    }
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
-}
-
-pub(crate) async fn csrf_ok(session: &Session, given: &str) -> bool {
-    match session.get::<String>("csrf").await.ok().flatten() {
-        Some(expected) => !given.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()),
-        None => false,
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+pub(crate) fn client_ip(st: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+    crate::middleware::client_address(headers, peer, st.config.trust_proxy, st.config.proxy_hops)
 }
 
 /// Renders the sign-in page again with a message and the given status.
@@ -518,14 +476,19 @@ async fn login_post(
     let Ok(Form(form)) = form else {
         return login_again(&st, &parts, StatusCode::BAD_REQUEST, "The sign-in form was incomplete. Enter your e-mail and password.", "").await;
     };
-    if !csrf_ok(&session, &form.csrf).await {
+    if !session::csrf_ok(&st, &session, &parts.headers, &scope, &form.csrf).await {
         return login_again(&st, &parts, StatusCode::FORBIDDEN, "Your sign-in form has expired. Please try again.", &form.email).await;
     }
     if form.email.trim().is_empty() || form.password.is_empty() {
         return login_again(&st, &parts, StatusCode::UNPROCESSABLE_ENTITY, "Enter your e-mail and your password.", &form.email).await;
     }
     let ip = client_ip(&st, &parts.headers, Some(peer));
-    let limits = LoginLimits { per_account: st.config.login_per_account, per_ip: st.config.login_per_ip, window_minutes: st.config.login_window_minutes };
+    let limits = LoginLimits {
+        per_account_address: st.config.login_per_account_address,
+        per_account: st.config.login_per_account,
+        per_ip: st.config.login_per_ip,
+        window_minutes: st.config.login_window_minutes,
+    };
     match auth::login(&st.db, &scope, &form.email, &form.password, &ip, &limits).await {
         Ok(LoginOutcome::Success(p)) => {
             // A new session id at sign-in defeats session fixation.
@@ -533,19 +496,27 @@ async fn login_post(
                 tracing::error!(error = %e, "session rotation failed");
                 return neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.");
             }
-            let _ = session.insert("uid", p.user_id.to_string()).await;
-            let _ = session.insert("user_key", auth::user_key(&scope, p.user_id)).await;
-            let _ = session.insert("scope", scope.key()).await;
-            let _ = session.insert("csrf", random_token()).await;
+            let now = chrono::Utc::now().timestamp();
+            let _ = session.insert(session::keys::USER, p.user_id.to_string()).await;
+            let _ = session.insert(session::keys::USER_KEY, auth::user_key(&scope, p.user_id)).await;
+            let _ = session.insert(session::keys::CSRF, session::random_token()).await;
+            let _ = session.insert(session::keys::SINCE, now).await;
+            let _ = session.insert(session::keys::SEEN, now).await;
             tracing::info!(user = %p.user_id, "signed in");
             Redirect::to(p.role.home()).into_response()
         }
         Ok(LoginOutcome::Invalid) => login_again(&st, &parts, StatusCode::UNAUTHORIZED, "The e-mail or password is not correct.", &form.email).await,
         Ok(LoginOutcome::Disabled) => login_again(&st, &parts, StatusCode::FORBIDDEN, "This account has been disabled. Ask your administrator.", &form.email).await,
-        Ok(LoginOutcome::RateLimited { window_minutes }) => {
-            let msg = format!("Too many sign-in attempts. Wait {window_minutes} minutes and try again.");
+        Ok(LoginOutcome::RateLimited { retry_after_secs }) => {
+            let minutes = (retry_after_secs + 59) / 60;
+            let msg = format!("Too many sign-in attempts. Wait {minutes} minute{} and try again.", if minutes == 1 { "" } else { "s" });
             let mut r = login_again(&st, &parts, StatusCode::TOO_MANY_REQUESTS, &msg, &form.email).await;
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(window_minutes * 60));
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            r
+        }
+        Err(domain::Error::Busy) => {
+            let mut r = login_again(&st, &parts, StatusCode::SERVICE_UNAVAILABLE, "Sign-in is very busy right now. Please try again in a moment.", &form.email).await;
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
             r
         }
         Err(e) => {
@@ -561,9 +532,15 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-async fn logout_post(session: Session, form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>) -> Response {
+async fn logout_post(
+    State(st): State<AppState>,
+    session: Session,
+    Extension(scope): Extension<Scope>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
     let token = form.map(|f| f.0.csrf).unwrap_or_default();
-    if !csrf_ok(&session, &token).await {
+    if !session::csrf_ok(&st, &session, &headers, &scope, &token).await {
         return neutral_page(StatusCode::FORBIDDEN, "Forbidden", "The sign-out form has expired. Reload the page and try again.");
     }
     let _ = session.flush().await;
@@ -574,22 +551,38 @@ async fn logout_post(session: Session, form: Result<Form<CsrfForm>, axum::extrac
 pub async fn serve(config: Config, leptos_options: LeptosOptions) -> anyhow_lite::Result<()> {
     let (backends, seeded) = open(&config).await?;
     tracing::info!(storage = ?backends.storage, "documents");
+    let backends_db = backends.db.clone();
     tokio::spawn(workers::run(backends.db.clone(), config.clone()));
     let addr = leptos_options.site_addr;
     let port = addr.port();
     let app = router(backends, config.clone(), leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, seeded, "Throughline is listening");
-    let base = &config.base_domain;
-    println!("Throughline is running.");
-    println!("  Partner console:  http://{base}:{port}   partner@northwind.test");
-    println!("  Acme Order Hub:    http://acme.{base}:{port}   admin@acme.test, clerk@acme.test, service@acme.test, buyer@initech.test");
-    println!("  Bluegrass Connect: http://bluegrass.{base}:{port}   admin@bluegrass.test, clerk@bluegrass.test, buyer@globex.test");
-    println!("  Demo password (demo only): {}", domain::seed::DEMO_PASSWORD);
+    print_welcome(&backends_db, &config, port).await;
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Tells the operator where to go: the demo sign-ins in demo mode, or how to create the first
+/// partner admin on an empty platform. The demo password is printed in demo mode only.
+async fn print_welcome(db: &Db, config: &Config, port: u16) {
+    let base = &config.base_domain;
+    println!("Throughline is running.");
+    if config.demo {
+        println!("  Partner console:  http://{base}:{port}   partner@northwind.test");
+        println!("  Acme Order Hub:    http://acme.{base}:{port}   admin@acme.test, clerk@acme.test, service@acme.test, buyer@initech.test");
+        println!("  Bluegrass Connect: http://bluegrass.{base}:{port}   admin@bluegrass.test, clerk@bluegrass.test, buyer@globex.test");
+        println!("  Demo password (demo mode only): {}", domain::seed::DEMO_PASSWORD);
+    } else if domain::seed::platform_is_empty(db).await.unwrap_or(false) {
+        println!("  The platform is empty. Create the first partner and its admin:");
+        println!("    throughline create-partner --name \"Your MSP\" --admin-email you@example.com");
+        println!("  (the password is read from standard input, or generated and printed once)");
+        println!("  Then sign in at http://{base}:{port}");
+    } else {
+        println!("  Partner console: http://{base}:{port}");
+    }
 }
 
 async fn shutdown_signal() {

@@ -19,8 +19,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Migrate, seed the demo data on first start, and serve HTTP (the default).
+    /// Migrate and serve HTTP (the default). With `THROUGHLINE_DEMO=true`, seed the demo
+    /// partner, tenants, users and API clients on first start.
     Serve,
+    /// Create a partner (MSP) and its first partner admin, e.g. on a fresh platform. The
+    /// password is read from standard input when it is not a terminal, else generated and
+    /// printed once.
+    CreatePartner {
+        /// The partner's name, e.g. "Northwind Partners".
+        #[arg(long)]
+        name: String,
+        /// The partner admin's e-mail (their sign-in).
+        #[arg(long)]
+        admin_email: String,
+        /// The partner admin's display name (default: the e-mail).
+        #[arg(long)]
+        admin_name: Option<String>,
+    },
     /// Migrate the platform schema and every tenant, then exit.
     Migrate,
     /// Import an X12 interchange (850 purchase orders, 856 ship notices) for one tenant and
@@ -44,6 +59,34 @@ fn leptos_options() -> Result<LeptosOptions, String> {
         .build())
 }
 
+/// The password for `create-partner`: the first line of standard input when it is piped, else
+/// a new random one (returned with `true` so that it is printed once).
+fn partner_password() -> Result<(String, bool), String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        if !line.is_empty() {
+            return Ok((line, false));
+        }
+    }
+    Ok((domain::password::generate(), true))
+}
+
+async fn create_partner(config: &Config, name: &str, email: &str, admin_name: Option<&str>) -> server::anyhow_lite::Result<()> {
+    let (password, generated) = partner_password()?;
+    let db = server::open_db(config).await?;
+    domain::seed::migrate_all(&db).await?;
+    domain::seed::create_partner_with_admin(&db, name, email, admin_name.unwrap_or(email), &password).await?;
+    println!("created partner {name:?} with partner admin {email}");
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -61,6 +104,7 @@ async fn main() -> std::process::ExitCode {
                 println!("migrated the platform and {n} tenants");
                 Ok(())
             }
+            Command::CreatePartner { name, admin_email, admin_name } => create_partner(&config, &name, &admin_email, admin_name.as_deref()).await,
             Command::EdiImport { tenant, file } => {
                 let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
                 let db = server::open_db(&config).await?;
@@ -68,7 +112,7 @@ async fn main() -> std::process::ExitCode {
                 let slug = domain::types::TenantSlug::parse(&tenant)?;
                 let known = domain::tenancy::tenant_by_slug(&db, &slug).await?.ok_or_else(|| format!("there is no tenant {tenant}"))?;
                 let txn = db.tenant_txn(&known.slug).await?;
-                let result = domain::edi::import(&txn, &text).await?;
+                let result = domain::edi::import(&txn, &text, &domain::edi::EdiLimits::default()).await?;
                 match result {
                     Ok(r) => {
                         txn.commit().await?;

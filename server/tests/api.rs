@@ -176,8 +176,8 @@ async fn disabling_a_user_ends_their_sessions_and_blocks_sign_in() {
 }
 
 #[tokio::test]
-async fn the_sweep_forgets_expired_sessions_and_stale_failed_sign_ins_only() {
-    use domain::entity::{login_failure, session};
+async fn the_sweep_forgets_expired_sessions_and_stale_rate_limit_counters_only() {
+    use domain::entity::{rate_limit, session};
     use sea_orm::{ActiveModelTrait, Set};
     let app = spawn_app().await;
     let cookie = app.signed_in_cookie("acme.localhost", "clerk@acme.test").await;
@@ -187,14 +187,14 @@ async fn the_sweep_forgets_expired_sessions_and_stale_failed_sign_ins_only() {
         .insert(app.db.platform())
         .await
         .unwrap();
-    login_failure::ActiveModel { key: Set("acct:stale".into()), at: Set(old), ..Default::default() }.insert(app.db.platform()).await.unwrap();
-    login_failure::ActiveModel { key: Set("acct:fresh".into()), at: Set(chrono::Utc::now()), ..Default::default() }.insert(app.db.platform()).await.unwrap();
+    rate_limit::ActiveModel { key: Set("acct:stale".into()), window_start: Set(old.timestamp()), count: Set(3) }.insert(app.db.platform()).await.unwrap();
+    rate_limit::ActiveModel { key: Set("acct:fresh".into()), window_start: Set(chrono::Utc::now().timestamp()), count: Set(3) }.insert(app.db.platform()).await.unwrap();
 
     server::workers::sweep(&app.db, &app.config).await.unwrap();
 
     assert!(session::Entity::find_by_id("expired-one".to_owned()).one(app.db.platform()).await.unwrap().is_none());
     assert!(session::Entity::find_by_id(live).one(app.db.platform()).await.unwrap().is_some(), "a live session stays");
-    let keys: Vec<String> = login_failure::Entity::find().all(app.db.platform()).await.unwrap().into_iter().map(|f| f.key).collect();
+    let keys: Vec<String> = rate_limit::Entity::find().all(app.db.platform()).await.unwrap().into_iter().map(|f| f.key).filter(|k| k.starts_with("acct:")).collect();
     assert_eq!(keys, ["acct:fresh"]);
     let r = app.raw_client().get(app.url("acme.localhost", "/workspace")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(r.status(), 200, "the signed-in user is still signed in");
@@ -205,7 +205,7 @@ async fn a_new_session_never_takes_an_existing_sessions_id() {
     use tower_sessions::SessionStore;
     use tower_sessions::session::{Id, Record};
     let app = spawn_app().await;
-    let store = domain::session_store::SqlSessionStore::new(app.db.clone());
+    let store = domain::session_store::SqlSessionStore::new(app.db.clone()).scoped("platform".into());
     let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
     let mut first = Record { id: Id::default(), data: [("scope".to_owned(), serde_json::json!("platform"))].into(), expiry_date };
     store.create(&mut first).await.unwrap();
@@ -384,7 +384,7 @@ async fn provisioning_tenant_b_does_not_touch_tenant_a() {
         n
     };
     let before = count_a(app.db.clone(), acme.slug.clone()).await;
-    let partner = seed::create_partner(&app.db, "Other Partner").await.unwrap();
+    let partner = seed::create_partner(app.db.platform(), "Other Partner").await.unwrap();
     let carbon = seed::create_tenant(&app.db, partner, seed::NewTenant {
         slug: "carbon", name: "Carbon Co", product_name: "Carbon Hub", primary_color: "#111111", logo_svg: "<svg/>".into(),
     })
@@ -401,7 +401,7 @@ async fn provisioning_tenant_b_does_not_touch_tenant_a() {
 #[tokio::test]
 async fn a_bad_tenant_slug_is_refused_before_anything_is_written() {
     let app = spawn_app().await;
-    let partner = seed::create_partner(&app.db, "P").await.unwrap();
+    let partner = seed::create_partner(app.db.platform(), "P").await.unwrap();
     let err = seed::create_tenant(&app.db, partner, seed::NewTenant {
         slug: "Bad\"Slug", name: "x", product_name: "x", primary_color: "#111111", logo_svg: String::new(),
     })
@@ -479,7 +479,7 @@ async fn staff_export_every_matching_order_as_csv_across_pages_and_only_their_ow
         .unwrap();
     let events: Vec<serde_json::Value> = (0..1000)
         .map(|n| {
-            serde_json::json!({"event_id": format!("csv-{n}"), "type": "order.accepted", "occurred_at": "2026-01-05T10:00:00Z", "source": "test",
+            serde_json::json!({"event_id": format!("csv-{n}"), "type": "order.accepted", "occurred_at": "2026-01-05T10:00:00Z", "source": "erp",
                 "payload": {"number": format!("CSV-{n:04}"), "customer": "C-1001", "po_number": format!("=1+{n}"), "currency": "USD",
                             "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 2, "unit_price_minor": 745}]}})
         })
@@ -536,7 +536,7 @@ async fn a_tenant_admin_creates_an_api_client_sees_its_secret_once_and_can_disab
     let b = app.browser();
     app.login(&b, "acme.localhost", "admin@acme.test", PW).await;
     let page = b.get(app.url("acme.localhost", "/workspace/admin")).send().await.unwrap();
-    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["cache-control"], "private, no-store");
     let html = page.text().await.unwrap();
     assert!(html.contains("acme-erp") && html.contains("clerk@acme.test"), "{html}");
     let csrf = extract_csrf(&html);

@@ -1,7 +1,9 @@
 //! EDI X12 through the API and the command line: 850 → order, 856 → shipment, 997 per group,
-//! 810 for an invoice, malformed interchanges, and tenant isolation.
+//! 810 for an invoice, malformed and oversized interchanges, separators inside outbound data,
+//! and tenant isolation.
 mod common;
 use common::*;
+use domain::edi::EdiLimits;
 use domain::seed::DEMO_API_SECRET;
 use serde_json::{Value, json};
 
@@ -57,7 +59,7 @@ async fn an_850_becomes_an_order_an_856_its_shipment_each_group_gets_a_997_and_a
     assert!(v["sets"][1]["errors"][0].as_str().unwrap().contains("(N1): expected a known customer"), "{v}");
     // The 997 is itself a valid interchange acknowledging one set and rejecting the other.
     let ack = v["ack_997"].as_str().unwrap();
-    let parsed = domain::edi::parse(ack).expect("the 997 parses");
+    let parsed = domain::edi::parse(ack, &EdiLimits::default()).expect("the 997 parses");
     assert_eq!(parsed.groups[0].functional_id, "FA");
     assert_eq!(parsed.sender, "DISTRIBUTOR");
     assert_eq!(parsed.receiver, "INITECH");
@@ -88,7 +90,7 @@ async fn an_850_becomes_an_order_an_856_its_shipment_each_group_gets_a_997_and_a
     let r = app.browser().get(app.url(ACME, "/api/v1/invoices/INV-EDI-1/edi810")).bearer_auth(&t).send().await.unwrap();
     assert_eq!(r.headers()["content-type"], "application/edi-x12");
     let x810 = r.text().await.unwrap();
-    let ix = domain::edi::parse(&x810).expect("the 810 parses");
+    let ix = domain::edi::parse(&x810, &EdiLimits::default()).expect("the 810 parses");
     let set = &ix.groups[0].transactions[0];
     assert_eq!((ix.groups[0].functional_id.as_str(), set.set_id.as_str()), ("IN", "810"));
     let seg = |id: &str| set.segments.iter().find(|s| s.id() == id).unwrap().clone();
@@ -123,6 +125,67 @@ async fn malformed_interchanges_are_refused_with_the_segment_position_and_nothin
         let r = app.browser().get(app.url(ACME, &format!("/api/v1/orders/EDI-{po}"))).bearer_auth(&t).send().await.unwrap();
         assert_eq!(r.status(), 404, "{po}");
     }
+}
+
+async fn post_json(app: &TestApp, host: &str, token: &str, path: &str, body: &Value) -> reqwest::Response {
+    app.browser().post(app.url(host, path)).bearer_auth(token).json(body).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn interchanges_beyond_the_limits_are_refused_naming_the_limit_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let t = token(&app, ACME, "acme-erp").await;
+    let limits = EdiLimits::default();
+    // An element longer than max_element_len: 422 at the PID segment (position 9).
+    let long = po_850("PO-LIM-1", "C-1001").replace("Deep groove ball bearing", &"B".repeat(limits.max_element_len + 1));
+    let r = post_edi(&app, ACME, &t, &interchange("INITECH", 501, &[long], "PO")).await;
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["limit"]["name"].as_str(), v["limit"]["value"].as_u64(), v["position"].as_u64()), (Some("max_element_len"), Some(4096), Some(9)), "{v}");
+    assert_eq!(v["detail"], "segment 9 (PID): exceeds max_element_len: element 05 is longer than 4096 characters");
+    // More data elements in a segment than max_elements: 422.
+    let wide = po_850("PO-LIM-2", "C-1001").replace("CUR*BY*USD", &format!("CUR*BY*USD{}", "*".repeat(limits.max_elements)));
+    let v: Value = post_edi(&app, ACME, &t, &interchange("INITECH", 502, &[wide], "PO")).await.json().await.unwrap();
+    assert_eq!((v["status"].as_u64(), v["limit"]["name"].as_str(), v["limit"]["value"].as_u64()), (Some(422), Some("max_elements"), Some(64)), "{v}");
+    assert!(v["detail"].as_str().unwrap().starts_with("segment 5 (CUR): exceeds max_elements"), "{v}");
+    // More segments than max_segments: the interchange is too large, 413.
+    let many = po_850("PO-LIM-3", "C-1001") + &"REF*ZZ*X~\n".repeat(limits.max_segments);
+    let r = post_edi(&app, ACME, &t, &interchange("INITECH", 503, &[many], "PO")).await;
+    assert_eq!(r.status(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["limit"]["name"].as_str(), v["limit"]["value"].as_u64(), v["position"].as_u64()), (Some("max_segments"), Some(100_000), Some(100_001)), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("exceeds max_segments: an interchange holds at most 100000 segments"), "{v}");
+    for po in ["PO-LIM-1", "PO-LIM-2", "PO-LIM-3"] {
+        let r = app.browser().get(app.url(ACME, &format!("/api/v1/orders/EDI-{po}"))).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{po}");
+    }
+}
+
+#[tokio::test]
+async fn an_810_for_an_invoice_whose_data_holds_separators_keeps_every_element_in_place() {
+    let app = spawn_app().await;
+    let t = token(&app, ACME, "acme-erp").await;
+    let r = post_json(&app, ACME, &t, "/api/v1/customers", &json!({"external_id": "SEP-1", "name": "Smith*Sons~Ltd>^\nCo"})).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let order = json!({"number": "SEP-SO-1", "customer": "SEP-1", "po_number": "PO*7~8>9^\n0", "channel": "api", "currency": "USD",
+        "lines": [{"line": 1, "sku": "BRG-1", "description": "Bolt", "quantity": 4, "unit_price_minor": 250}]});
+    let r = post_json(&app, ACME, &t, "/api/v1/orders", &order).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let inv = json!({"number": "SEP-I-1", "order_number": "SEP-SO-1", "customer": "SEP-1", "currency": "USD", "issued_on": "2026-11-26",
+        "lines": [{"line": 1, "order_line": 1, "sku": "BRG-1", "description": "M8*1.25~x>y^z\nw", "quantity": 4, "unit_price_minor": 250}]});
+    let r = post_json(&app, ACME, &t, "/api/v1/invoices", &inv).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let x810 = app.browser().get(app.url(ACME, "/api/v1/invoices/SEP-I-1/edi810")).bearer_auth(&t).send().await.unwrap().text().await.unwrap();
+    assert!(x810.lines().all(|l| l.ends_with('~') && l.matches('~').count() == 1), "one segment per line:\n{x810}");
+    let ix = domain::edi::parse(&x810, &EdiLimits::default()).expect("the 810 parses");
+    let set = &ix.groups[0].transactions[0];
+    let seg = |id: &str| set.segments.iter().find(|s| s.id() == id).unwrap_or_else(|| panic!("{id} in\n{x810}")).clone();
+    let counts: Vec<usize> = ["BIG", "N1", "IT1", "PID"].iter().map(|id| seg(id).elements.len()).collect();
+    assert_eq!(counts, vec![5, 5, 8, 6], "{x810}");
+    assert_eq!(seg("BIG").el(4), "PO 7 8 9  0");
+    assert_eq!(seg("N1").el(2), "Smith Sons Ltd   Co");
+    assert_eq!(seg("PID").el(5), "M8 1.25 x y z w");
+    assert_eq!(seg("N1").el(4), "SEP-1");
 }
 
 #[tokio::test]

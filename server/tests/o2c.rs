@@ -3,61 +3,8 @@
 mod common;
 use common::*;
 use domain::seed::DEMO_API_SECRET;
-use domain::tenancy::Scope;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-
-const ACME: &str = "acme.localhost";
-const BG: &str = "bluegrass.localhost";
-
-impl TestApp {
-    async fn token_for(&self, host: &str, client: &str, secret: &str) -> String {
-        let r = self.browser().post(self.url(host, "/api/v1/oauth/token")).basic_auth(client, Some(secret)).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
-        assert_eq!(r.status(), 200, "token for {client} at {host}");
-        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
-    }
-    async fn acme_token(&self) -> String {
-        self.token_for(ACME, "acme-erp", DEMO_API_SECRET).await
-    }
-    async fn bg_token(&self) -> String {
-        self.token_for(BG, "bluegrass-erp", DEMO_API_SECRET).await
-    }
-    async fn get(&self, host: &str, token: &str, path: &str) -> reqwest::Response {
-        self.browser().get(self.url(host, path)).bearer_auth(token).send().await.unwrap()
-    }
-    async fn post(&self, host: &str, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.browser().post(self.url(host, path)).bearer_auth(token).json(body).send().await.unwrap()
-    }
-    async fn post_keyed(&self, host: &str, token: &str, path: &str, body: &Value, key: &str) -> reqwest::Response {
-        self.browser().post(self.url(host, path)).bearer_auth(token).header("idempotency-key", key).json(body).send().await.unwrap()
-    }
-    async fn tenant(&self, host: &str) -> domain::tenancy::TenantInfo {
-        match self.scope(host).await {
-            Scope::Tenant(t) => t,
-            Scope::Platform => panic!("{host} is not a tenant"),
-        }
-    }
-}
-
-async fn problem(r: reqwest::Response, status: u16) -> Value {
-    assert_eq!(r.status(), status, "expected {status}");
-    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
-    assert_eq!(ct, "application/problem+json");
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["status"], status);
-    assert!(!v["detail"].as_str().unwrap().is_empty());
-    v
-}
-
-fn ev(id: &str, kind: &str, at: &str, payload: Value) -> Value {
-    json!({"event_id": id, "type": kind, "occurred_at": at, "source": "test-erp", "payload": payload})
-}
-
-fn order_payload(number: &str, customer: &str) -> Value {
-    json!({"number": number, "customer": customer, "po_number": format!("PO-{number}"), "channel": "edi", "currency": "USD",
-           "lines": [{"line": 1, "sku": "BRG-1", "description": "Bearing", "quantity": 10, "unit_price_minor": 250},
-                     {"line": 2, "sku": "HOSE-2", "description": "Hose", "quantity": 4, "unit_price_minor": 1000}]})
-}
 
 async fn order(app: &TestApp, token: &str, number: &str) -> Value {
     let r = app.get(ACME, token, &format!("/api/v1/orders/{number}")).await;
@@ -119,7 +66,7 @@ async fn tokens_of_another_tenant_expired_tampered_missing_or_short_of_scope_are
     let v = problem(app.get(ACME, &expired, "/api/v1/orders").await, 401).await;
     assert!(v["detail"].as_str().unwrap().contains("expired"), "{v}");
     // A read-only client may read but not write.
-    let (_, ro_secret) = domain::api_clients::create(&app.db, &acme, "reporting", &["read".into()]).await.unwrap();
+    let (_, ro_secret) = domain::api_clients::create(&app.db, &acme, "reporting", &["read".into()], "").await.unwrap();
     let ro = app.token_for(ACME, "reporting", &ro_secret).await;
     assert_eq!(app.get(ACME, &ro, "/api/v1/orders").await.status(), 200);
     let v = problem(app.post(ACME, &ro, "/api/v1/events", &ev("x", "order.released", "2026-01-01T00:00:00Z", json!({"order_number": "SO-100001"}))).await, 403).await;
@@ -398,7 +345,7 @@ async fn idempotency_keys_replay_refuse_a_different_body_and_report_in_flight() 
     assert_eq!(c["name"], "Idem Co", "the refused request changed nothing");
     // Keys are per client: another client may use the same key.
     let acme = app.tenant(ACME).await;
-    let (_, s2) = domain::api_clients::create(&app.db, &acme, "wms", &["read".into(), "write".into()]).await.unwrap();
+    let (_, s2) = domain::api_clients::create(&app.db, &acme, "wms", &["read".into(), "write".into()], "").await.unwrap();
     let t2 = app.token_for(ACME, "wms", &s2).await;
     assert_eq!(app.post_keyed(ACME, &t2, "/api/v1/customers", &other, "key-1").await.status(), 200);
     // A first request still running: the same key answers 409.
@@ -537,7 +484,7 @@ async fn a_pod_is_uploaded_for_a_shipment_and_downloaded_only_by_its_tenant() {
     let bg = app.bg_token().await;
     problem(app.get(BG, &bg, &format!("/api/v1/documents/{id}")).await, 404).await;
     // Refused uploads: unknown shipment, wrong type, no file.
-    let form = || reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.pdf").mime_str("application/pdf").unwrap());
+    let form = || reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("a.pdf").mime_str("application/pdf").unwrap());
     problem(app.browser().post(app.url(ACME, "/api/v1/shipments/NOPE/documents")).bearer_auth(&t).multipart(form()).send().await.unwrap(), 404).await;
     let exe = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"MZ".to_vec()).file_name("a.exe").mime_str("application/x-msdownload").unwrap());
     problem(app.browser().post(app.url(ACME, "/api/v1/shipments/DOC-1-S1/documents")).bearer_auth(&t).multipart(exe).send().await.unwrap(), 422).await;

@@ -39,13 +39,20 @@ fn admin_view(d: AdminView, csrf: String) -> impl IntoView {
     let csrf3 = csrf.clone();
     view! {
         <h2 class="mt-6 text-lg font-semibold">"API clients"</h2>
-        <p class="text-sm text-slate-600">"Systems of record sign in with these to push events (OAuth 2 client credentials at /api/v1/oauth/token)."</p>
+        <p class="text-sm text-slate-600">"Systems of record sign in with these to push events (OAuth 2 client credentials at /api/v1/oauth/token). Each writes events only under its event sources (space-separated; by default its own name), so no integration can claim another's event ids."</p>
         <table class="mt-2 w-full bg-white text-left text-sm shadow-sm" data-testid="api-clients">
-            <thead class="bg-slate-100"><tr><th class="p-2">"Name"</th><th class="p-2">"Scopes"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
+            <thead class="bg-slate-100"><tr><th class="p-2">"Name"</th><th class="p-2">"Scopes"</th><th class="p-2">"Event sources"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
             <tbody>{d.clients.into_iter().map(|c| {
                 let action = format!("/workspace/admin/api-clients/{}/{}", c.id, if c.disabled { "enable" } else { "disable" });
+                let sources_action = format!("/workspace/admin/api-clients/{}/sources", c.id);
+                let sources_label = format!("Event sources of {}", c.name);
                 view! {
                     <tr class="border-t"><td class="p-2">{c.name.clone()}</td><td class="p-2">{c.scopes}</td>
+                        <td class="p-2"><form method="post" action=sources_action class="flex gap-1">
+                            <input type="hidden" name="csrf" value=csrf.clone()/>
+                            <input name="sources" value=c.sources aria-label=sources_label class="w-48 rounded border border-slate-300 p-1"/>
+                            <button type="submit" class="rounded border px-2 py-0.5">"Save"</button>
+                        </form></td>
                         <td class="p-2">{if c.disabled { "disabled" } else { "active" }}</td>
                         <td class="p-2"><form method="post" action=action>
                             <input type="hidden" name="csrf" value=csrf.clone()/>
@@ -59,6 +66,7 @@ fn admin_view(d: AdminView, csrf: String) -> impl IntoView {
             <label>"Client name"<br/><input name="name" required class="rounded border border-slate-300 p-1.5"/></label>
             <label><input type="checkbox" name="read" value="on" checked/> " read"</label>
             <label><input type="checkbox" name="write" value="on"/> " write"</label>
+            <label>"Event sources"<br/><input name="sources" placeholder="its own name" class="rounded border border-slate-300 p-1.5"/></label>
             <button type="submit" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Create API client"</button>
         </form>
         <h2 class="mt-8 text-lg font-semibold">"Users"</h2>

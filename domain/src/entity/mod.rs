@@ -97,15 +97,16 @@ pub mod session {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-pub mod login_failure {
+pub mod rate_limit {
     use sea_orm::entity::prelude::*;
+    /// A fixed-window counter (see `domain::rate_limit`).
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "login_failures")]
+    #[sea_orm(table_name = "rate_limits")]
     pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
         pub key: String,
-        pub at: ChronoDateTimeUtc,
+        pub window_start: i64,
+        pub count: i64,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

@@ -267,6 +267,8 @@ pub mod api_client {
         pub name: String,
         pub secret_hash: String,
         pub scopes: String,
+        /// Event sources this client may write under, space-separated; empty: its name.
+        pub sources: String,
         pub disabled: bool,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,

@@ -12,6 +12,11 @@ use leptos::prelude::LeptosOptions;
 use sea_orm::ConnectionTrait;
 use server::config::Config;
 use std::net::SocketAddr;
+use serde_json::{Value, json};
+use domain::seed::DEMO_API_SECRET;
+
+pub const ACME: &str = "acme.localhost";
+pub const BG: &str = "bluegrass.localhost";
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -27,6 +32,8 @@ pub fn base_config(dir: &std::path::Path, db_url: Option<String>) -> Config {
     let mut c = Config::defaults(dir.join("data"), db_url.clone());
     c.db_pool = 5;
     c.demo_orders = 24;
+    // The suites exercise the demo partner, tenants and users.
+    c.demo = true;
     // The PostgreSQL run also stores documents in the real S3-compatible server that
     // `make test` starts; the SQLite run keeps them in a local folder.
     if db_url.is_some() {
@@ -154,3 +161,54 @@ pub fn location(r: &reqwest::Response) -> String {
 }
 
 pub const PW: &str = seed::DEMO_PASSWORD;
+
+// ---- API helpers ------------------------------------------------------------------------
+
+impl TestApp {
+    pub async fn token_for(&self, host: &str, client: &str, secret: &str) -> String {
+        let r = self.browser().post(self.url(host, "/api/v1/oauth/token")).basic_auth(client, Some(secret)).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+        assert_eq!(r.status(), 200, "token for {client} at {host}");
+        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+    pub async fn acme_token(&self) -> String {
+        self.token_for(ACME, "acme-erp", DEMO_API_SECRET).await
+    }
+    pub async fn bg_token(&self) -> String {
+        self.token_for(BG, "bluegrass-erp", DEMO_API_SECRET).await
+    }
+    pub async fn get(&self, host: &str, token: &str, path: &str) -> reqwest::Response {
+        self.browser().get(self.url(host, path)).bearer_auth(token).send().await.unwrap()
+    }
+    pub async fn post(&self, host: &str, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.browser().post(self.url(host, path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+    pub async fn post_keyed(&self, host: &str, token: &str, path: &str, body: &Value, key: &str) -> reqwest::Response {
+        self.browser().post(self.url(host, path)).bearer_auth(token).header("idempotency-key", key).json(body).send().await.unwrap()
+    }
+    pub async fn tenant(&self, host: &str) -> domain::tenancy::TenantInfo {
+        match self.scope(host).await {
+            Scope::Tenant(t) => t,
+            Scope::Platform => panic!("{host} is not a tenant"),
+        }
+    }
+}
+
+pub async fn problem(r: reqwest::Response, status: u16) -> Value {
+    assert_eq!(r.status(), status, "expected {status}");
+    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], status);
+    assert!(!v["detail"].as_str().unwrap().is_empty());
+    v
+}
+
+pub fn ev(id: &str, kind: &str, at: &str, payload: Value) -> Value {
+    json!({"event_id": id, "type": kind, "occurred_at": at, "source": "erp", "payload": payload})
+}
+
+pub fn order_payload(number: &str, customer: &str) -> Value {
+    json!({"number": number, "customer": customer, "po_number": format!("PO-{number}"), "channel": "edi", "currency": "USD",
+           "lines": [{"line": 1, "sku": "BRG-1", "description": "Bearing", "quantity": 10, "unit_price_minor": 250},
+                     {"line": 2, "sku": "HOSE-2", "description": "Hose", "quantity": 4, "unit_price_minor": 1000}]})
+}

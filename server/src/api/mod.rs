@@ -6,7 +6,7 @@
 //! - Every `POST` honours `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header).
 //! - Errors are `application/problem+json` (RFC 9457) with an `errors` list of fields.
 use crate::AppState;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -17,15 +17,13 @@ use base64::Engine;
 use chrono::Utc;
 use domain::api_clients::{self, Claims};
 use domain::customers::{self, CustomerIn, CustomerView};
-use domain::entity::idempotency_key;
 use domain::events::{self, EventIn, Fail, FieldError, InvoiceIn, OrderIn, ShipmentIn};
 use domain::orders::{self, DocumentView, InvoiceView, OrderDetail, OrderFilter, OrderPage, PaymentView, ShipmentView};
 use domain::tenancy::{Scope, TenantInfo};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction};
+use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 /// Largest request body the API reads (a 1,000-event batch or a 10 MB document).
 pub const BODY_LIMIT: usize = 12 * 1024 * 1024;
@@ -50,6 +48,10 @@ pub struct Problem {
     #[serde(skip)]
     #[schema(ignore)]
     challenge: Option<&'static str>,
+    /// Seconds for a `Retry-After` header (429, 503).
+    #[serde(skip)]
+    #[schema(ignore)]
+    retry_after: Option<i64>,
 }
 
 impl Problem {
@@ -62,7 +64,12 @@ impl Problem {
             errors: vec![],
             extra: Default::default(),
             challenge: None,
+            retry_after: None,
         }
+    }
+    pub fn retry_after(mut self, secs: i64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
     fn challenge(mut self, error: &'static str) -> Self {
         self.challenge = Some(error);
@@ -87,6 +94,9 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut r = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if let Some(error) = self.challenge {
             if let Ok(v) = HeaderValue::from_str(&format!("Bearer error=\"{error}\", error_description=\"{}\"", self.detail)) {
                 r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
@@ -103,12 +113,33 @@ impl From<domain::Error> for Problem {
         match e {
             domain::Error::Invalid(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, m),
             domain::Error::NotFound => Problem::new(StatusCode::NOT_FOUND, "no such object here"),
+            domain::Error::Busy => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "too many credential checks are running; retry in a moment").retry_after(2),
+            domain::Error::Storage(m) => {
+                tracing::error!(error = %m, "the document store failed");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the document store is temporarily unavailable; retry later").retry_after(5)
+            }
+            // Two requests wrote the same thing at once: the retry finds it written.
+            domain::Error::Db(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+                Problem::new(StatusCode::CONFLICT, "a concurrent request wrote the same object; retry to see its result")
+            }
+            // Only an unreachable database is worth retrying as it is.
+            domain::Error::Db(e) if unreachable(&e) => {
+                tracing::error!(error = %e, "the database is unreachable");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the service is temporarily unavailable; retry later").retry_after(5)
+            }
             other => {
-                tracing::error!(error = %other, "API request failed");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the service is temporarily unavailable; retry later")
+                let id = Uuid::new_v4();
+                tracing::error!(error_id = %id, error = %other, "API request failed");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("something went wrong on our side; it has been logged as {id}")).with("error_id", json!(id.to_string()))
             }
         }
     }
+}
+
+/// Whether a database error means the database could not be reached (connection refused,
+/// pool exhausted), as opposed to a statement that failed.
+pub fn unreachable(e: &DbErr) -> bool {
+    matches!(e, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
 }
 
 impl From<DbErr> for Problem {
@@ -161,7 +192,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/payments", post(post_payment))
         .route("/payments/{number}", get(get_payment))
         .route("/exceptions", get(list_exceptions))
-        .layer(middleware::from_fn_with_state(state.clone(), idempotency))
+        // Inside the idempotency layer: a panic becomes a 500 that releases the key.
+        .layer(crate::middleware::panic::layer())
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(middleware::from_fn_with_state(state.clone(), fair_share::layer))
         .layer(middleware::from_fn_with_state(state.clone(), bearer));
     Router::new()
         .route("/oauth/token", post(token))
@@ -208,7 +242,7 @@ async fn tenant_only(req: Request, next: Next) -> Response {
     }
 }
 
-fn tenant_of(req: &Request) -> Option<TenantInfo> {
+pub(crate) fn tenant_of(req: &Request) -> Option<TenantInfo> {
     match req.extensions().get::<Scope>() {
         Some(Scope::Tenant(t)) => Some(t.clone()),
         _ => None,
@@ -247,137 +281,11 @@ async fn bearer(State(st): State<AppState>, mut req: Request, next: Next) -> Res
     next.run(req).await
 }
 
-// ---- idempotency ----------------------------------------------------------------------
-
-/// `Idempotency-Key` on POST: the same key and body replay the first answer; the same key
-/// with another body is 422; a key whose first request is still running is 409. Keys are
-/// scoped to the API client and kept at least 24 hours.
-async fn idempotency(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
-        return next.run(req).await;
-    }
-    let Some(key) = req.headers().get("idempotency-key").map(|v| v.to_str().map(|s| s.trim().to_owned())) else {
-        return next.run(req).await;
-    };
-    let key = match key {
-        Ok(k) if !k.is_empty() && k.len() <= 255 => k,
-        _ => return Problem::new(StatusCode::BAD_REQUEST, "Idempotency-Key must be 1 to 255 visible ASCII characters").into_response(),
-    };
-    let (Some(tenant), Some(client)) = (tenant_of(&req), req.extensions().get::<ApiClient>().cloned()) else {
-        return next.run(req).await;
-    };
-    let Some(client_id) = client.0.client_id() else { return next.run(req).await };
-    let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {BODY_LIMIT} bytes")).into_response(),
-    };
-    let mut h = Sha256::new();
-    h.update(parts.method.as_str().as_bytes());
-    // The full path: inside the nested API router `uri` has lost its `/api/v1` prefix.
-    let path = parts.extensions.get::<axum::extract::OriginalUri>().map(|u| u.path().to_owned()).unwrap_or_else(|| parts.uri.path().to_owned());
-    h.update(path.as_bytes());
-    h.update([0]);
-    h.update(&bytes);
-    let hash = hex::encode(h.finalize());
-
-    // Claim the key (or find who has it) in its own short transaction.
-    let claim = async {
-        let txn = st.db.tenant_txn(&tenant.slug).await?;
-        let found = idempotency_key::Entity::find()
-            .filter(idempotency_key::Column::ClientId.eq(client_id))
-            .filter(idempotency_key::Column::Key.eq(&key))
-            .one(&txn)
-            .await?;
-        if found.is_none() {
-            idempotency_key::ActiveModel {
-                id: Set(domain::new_id()),
-                client_id: Set(client_id),
-                key: Set(key.clone()),
-                request_hash: Set(hash.clone()),
-                state: Set("in_flight".into()),
-                response_status: Set(None),
-                response_body: Set(None),
-                created_at: Set(Utc::now()),
-            }
-            .insert(&txn)
-            .await?;
-        }
-        txn.commit().await?;
-        Ok::<_, DbErr>(found)
-    }
-    .await;
-    match claim {
-        Ok(None) => {}
-        Ok(Some(found)) => {
-            if found.request_hash != hash {
-                return Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "this Idempotency-Key was used with a different request body").into_response();
-            }
-            if found.state != "done" {
-                return Problem::new(StatusCode::CONFLICT, "a request with this Idempotency-Key is still being processed; retry later").into_response();
-            }
-            let status = StatusCode::from_u16(found.response_status.unwrap_or(200) as u16).unwrap_or(StatusCode::OK);
-            let stored: StoredResponse = serde_json::from_str(found.response_body.as_deref().unwrap_or("{}")).unwrap_or_default();
-            let mut r = (status, stored.body).into_response();
-            if let Ok(v) = HeaderValue::from_str(&stored.content_type) {
-                r.headers_mut().insert(header::CONTENT_TYPE, v);
-            }
-            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return r;
-        }
-        // A concurrent first request won the insert: it is in flight.
-        Err(DbErr::Exec(_)) | Err(DbErr::Query(_)) | Err(DbErr::RecordNotInserted) => {
-            return Problem::new(StatusCode::CONFLICT, "a request with this Idempotency-Key is still being processed; retry later").into_response();
-        }
-        Err(e) => return Problem::from(e).into_response(),
-    }
-
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    let (rparts, rbody) = resp.into_parts();
-    let rbytes = axum::body::to_bytes(rbody, usize::MAX).await.unwrap_or_default();
-    let finish = async {
-        let txn = st.db.tenant_txn(&tenant.slug).await?;
-        let row = idempotency_key::Entity::find()
-            .filter(idempotency_key::Column::ClientId.eq(client_id))
-            .filter(idempotency_key::Column::Key.eq(&key))
-            .one(&txn)
-            .await?;
-        if let Some(row) = row {
-            if rparts.status.is_server_error() || rparts.status == StatusCode::UNAUTHORIZED {
-                // Nothing was committed: let the client retry with the same key.
-                idempotency_key::Entity::delete_by_id(row.id).exec(&txn).await?;
-            } else {
-                let stored = StoredResponse {
-                    content_type: rparts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json").into(),
-                    body: String::from_utf8_lossy(&rbytes).into_owned(),
-                };
-                let mut am: idempotency_key::ActiveModel = row.into();
-                am.state = Set("done".into());
-                am.response_status = Set(Some(rparts.status.as_u16() as i32));
-                am.response_body = Set(Some(serde_json::to_string(&stored).unwrap_or_default()));
-                am.update(&txn).await?;
-            }
-        }
-        txn.commit().await
-    }
-    .await;
-    if let Err(e) = finish {
-        tracing::error!(error = %e, "storing an idempotent response failed");
-    }
-    Response::from_parts(rparts, Body::from(rbytes))
-}
-
-#[derive(Default, Serialize, Deserialize)]
-struct StoredResponse {
-    content_type: String,
-    body: String,
-}
+pub mod fair_share;
+pub mod idempotency;
 
 /// Deletes idempotency keys older than `hours` in one tenant.
-pub async fn purge_idempotency_keys(txn: &DatabaseTransaction, hours: i64) -> Result<u64, DbErr> {
-    let cutoff = Utc::now() - chrono::Duration::hours(hours);
-    Ok(idempotency_key::Entity::delete_many().filter(idempotency_key::Column::CreatedAt.lt(cutoff)).exec(txn).await?.rows_affected)
-}
+pub use idempotency::purge as purge_idempotency_keys;
 
 /// Documentation types: what the token endpoint and a few list endpoints exchange.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
@@ -447,7 +355,13 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 #[utoipa::path(post, path = "/api/v1/oauth/token", tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials; credentials as HTTP Basic or client_id/client_secret"),
     responses((status = 200, body = TokenResponse), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")))]
-async fn token(State(st): State<AppState>, Extension(scope): Extension<Scope>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(st): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Scope::Tenant(tenant) = scope else { return oauth_error(StatusCode::NOT_FOUND, "invalid_request", "not a tenant host") };
     let form: TokenForm = match serde_urlencoded::from_bytes(&body) {
         Ok(f) => f,
@@ -469,6 +383,10 @@ async fn token(State(st): State<AppState>, Extension(scope): Extension<Scope>, h
         (Some(_), _, _) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "send the client credentials either as HTTP Basic or in the body, not both"),
         _ => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "send client_id and client_secret (HTTP Basic or form body)"),
     };
+    let ip = crate::client_ip(&st, &headers, Some(peer));
+    if let Some(limited) = token_rate_limited(&st, &tenant, &id, &ip).await {
+        return limited;
+    }
     match api_clients::authenticate(&st.db, &tenant, &id, &secret).await {
         Ok(Some(client)) => match st.tokens.issue(&tenant, &client, st.config.token_minutes) {
             Ok((token, ttl)) => {
@@ -483,6 +401,28 @@ async fn token(State(st): State<AppState>, Extension(scope): Extension<Scope>, h
     }
 }
 
+/// Counts a token request per client id and per address; answers 429 past either limit. Each
+/// request costs a secret check (Argon2id), so guessing is slowed as well as bounded.
+async fn token_rate_limited(st: &AppState, tenant: &TenantInfo, client: &str, ip: &str) -> Option<Response> {
+    use domain::rate_limit::{Limit, hit};
+    let keys = [
+        (format!("token:ip:{ip}"), st.config.token_per_ip),
+        (format!("token:client:{}:{}", tenant.slug, client.trim()), st.config.token_per_client),
+    ];
+    for (key, max) in keys {
+        match hit(st.db.platform(), &key, Limit { max, window_secs: 60 }).await {
+            Ok(h) if h.allowed() => {}
+            Ok(h) => {
+                let mut r = oauth_error(StatusCode::TOO_MANY_REQUESTS, "slow_down", "too many token requests; retry after the Retry-After seconds");
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(h.reset_secs));
+                return Some(r);
+            }
+            Err(e) => return Some(Problem::from(e).into_response()),
+        }
+    }
+    None
+}
+
 /// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64.
 fn urlencoding_decode(s: &str) -> String {
     serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}")).ok().and_then(|mut v| v.pop()).map(|(_, v)| v).unwrap_or_else(|| s.to_owned())
@@ -494,6 +434,8 @@ fn urlencoding_decode(s: &str) -> String {
 pub struct Api {
     pub tenant: TenantInfo,
     client_id: Uuid,
+    /// Present under an `Idempotency-Key`: the final write's transaction goes there.
+    slot: Option<idempotency::Slot>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Api {
@@ -505,7 +447,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Api {
         };
         let client_id = parts.extensions.get::<ApiClient>().and_then(|c| c.0.client_id());
         let Some(client_id) = client_id else { return Err(Problem::new(StatusCode::UNAUTHORIZED, "send an access token")) };
-        Ok(Api { tenant, client_id })
+        Ok(Api { tenant, client_id, slot: parts.extensions.get::<idempotency::Slot>().cloned() })
     }
 }
 
@@ -517,22 +459,32 @@ impl Api {
         if api_clients::is_active(&txn, self.client_id).await? { Ok(txn) } else { Err(client_disabled()) }
     }
 
+    /// Commits a handler's one write transaction; under an `Idempotency-Key` the idempotency
+    /// layer commits it instead, together with the key and the answer.
+    async fn commit(&self, txn: DatabaseTransaction) -> ApiResult<()> {
+        match &self.slot {
+            Some(slot) => slot.park(txn).await,
+            None => txn.commit().await?,
+        }
+        Ok(())
+    }
+
     /// [`Api::txn`] for event ingestion: the client check also tells whether any event is
     /// parked, in the same round trip.
-    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(DatabaseTransaction, bool)> {
+    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(DatabaseTransaction, bool, events::Sources)> {
         let txn = st.db.tenant_txn(&self.tenant.slug).await?;
         match events::api_preflight(&txn, self.client_id).await? {
-            (true, parked) => Ok((txn, parked)),
-            (false, _) => Err(client_disabled()),
+            Some((sources, parked)) => Ok((txn, parked, sources)),
+            None => Err(client_disabled()),
         }
     }
 }
 
-fn client_disabled() -> Problem {
+pub(crate) fn client_disabled() -> Problem {
     Problem::new(StatusCode::UNAUTHORIZED, CLIENT_DISABLED).challenge("invalid_token")
 }
 
-const CLIENT_DISABLED: &str = "the API client has been disabled or removed";
+pub(crate) const CLIENT_DISABLED: &str = "the API client has been disabled or removed";
 
 /// `POST /events`: one event object, an array of up to 1,000, or `{"events": [...]}`.
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
@@ -555,8 +507,11 @@ async fn post_events(State(st): State<AppState>, api: Api, headers: HeaderMap, b
     if items.len() > events::MAX_BATCH {
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch holds at most {} events; this one has {}", events::MAX_BATCH, items.len())));
     }
-    let (txn, parked) = api.ingest_txn(&st).await?;
-    let results = events::ingest(txn, &items, parked).await?;
+    let (txn, parked, sources) = api.ingest_txn(&st).await?;
+    let (results, txn) = events::ingest(txn, &items, parked, &sources).await?;
+    if let Some(txn) = txn {
+        api.commit(txn).await?;
+    }
     let count = |r: &str| results.iter().filter(|x| x.result == r).count();
     let summary = json!({
         "accepted": count("accepted"),
@@ -588,7 +543,7 @@ async fn post_customer(State(st): State<AppState>, api: Api, headers: HeaderMap,
     let input: CustomerIn = json_body(&headers, &body)?;
     let txn = api.txn(&st).await?;
     let (view, created) = customers::upsert(&txn, input).await?;
-    txn.commit().await?;
+    api.commit(txn).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
 }
 
@@ -652,7 +607,7 @@ where
     let txn = api.txn(st).await?;
     events::apply_now(&txn, &ev).await?;
     let (view, txn) = read(txn).await?;
-    txn.commit().await?;
+    api.commit(txn).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -799,7 +754,7 @@ async fn post_payment(State(st): State<AppState>, api: Api, Extension(client): E
         })?;
     }
     let view = orders::payment(&txn, &input.number).await?;
-    txn.commit().await?;
+    api.commit(txn).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -829,7 +784,6 @@ async fn list_exceptions(State(st): State<AppState>, api: Api, query: Result<Que
     Ok(Json(json!({ "items": list })).into_response())
 }
 
-const DOCUMENT_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg", "image/tiff", "image/gif"];
 
 /// `POST /shipments/{number}/documents`: multipart with a `file` part and an optional `kind`
 /// (`pod`, the default, or `packing_list`).
@@ -839,7 +793,7 @@ async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<
     let t = &api.tenant;
     let mut multipart = multipart.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("send the document as multipart/form-data: {}", e.body_text())))?;
     let mut kind = "pod".to_owned();
-    let mut file: Option<(String, String, Vec<u8>)> = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -849,10 +803,9 @@ async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<
         match field.name().unwrap_or("") {
             "kind" => kind = field.text().await.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?,
             "file" => {
-                let filename = field.file_name().unwrap_or("document").chars().filter(|c| !c.is_control() && *c != '"' && *c != '/' && *c != '\\').take(200).collect::<String>();
-                let ct = field.content_type().unwrap_or("application/octet-stream").to_owned();
+                let filename = domain::documents::sanitize_filename(field.file_name().unwrap_or("document"));
                 let data = field.bytes().await.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
-                file = Some((filename, ct, data.to_vec()));
+                file = Some((filename, data.to_vec()));
             }
             other => return Err(Problem::invalid(vec![FieldError::new(other, "unknown part; send file and optionally kind")])),
         }
@@ -860,16 +813,17 @@ async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<
     if !["pod", "packing_list"].contains(&kind.as_str()) {
         return Err(Problem::invalid(vec![FieldError::new("kind", "must be pod or packing_list")]));
     }
-    let Some((filename, ct, data)) = file else { return Err(Problem::invalid(vec![FieldError::new("file", "is required")])) };
+    let Some((filename, data)) = file else { return Err(Problem::invalid(vec![FieldError::new("file", "is required")])) };
     if data.is_empty() {
         return Err(Problem::invalid(vec![FieldError::new("file", "is empty")]));
     }
     if data.len() > DOCUMENT_LIMIT {
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("documents are limited to {DOCUMENT_LIMIT} bytes")));
     }
-    if !DOCUMENT_TYPES.contains(&ct.as_str()) {
-        return Err(Problem::invalid(vec![FieldError::new("file", format!("content type {ct} is not accepted; send one of {}", DOCUMENT_TYPES.join(", ")))]));
-    }
+    // The type is what the bytes are, not what the sender declared.
+    let Some(ct) = domain::documents::sniff(&data) else {
+        return Err(Problem::invalid(vec![FieldError::new("file", format!("is not a {} file (judged by its content)", domain::documents::ACCEPTED))]));
+    };
     {
         let txn = api.txn(&st).await?;
         let exists = orders::shipment_exists(&txn, &number).await?;
@@ -878,10 +832,10 @@ async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<
             return Err(Problem::new(StatusCode::NOT_FOUND, format!("no shipment {number}")));
         }
     }
-    let stored = st.storage.put(&t.slug, &kind, &ct, data).await?;
+    let stored = st.storage.put(&t.slug, &kind, ct, data).await?;
     let saved = async {
         let txn = api.txn(&st).await?;
-        let d = orders::attach_to_shipment(&txn, &number, &kind, &filename, &ct, &stored).await.map_err(|e| not_found(e, "shipment", &number))?;
+        let d = orders::attach_to_shipment(&txn, &number, &kind, &filename, ct, &stored).await.map_err(|e| not_found(e, "shipment", &number))?;
         txn.commit().await?;
         Ok::<_, Problem>(d)
     }
@@ -905,33 +859,49 @@ async fn get_document(State(st): State<AppState>, api: Api, Path(id): Path<Strin
     let (doc, key) = orders::document(&txn, id).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
     txn.commit().await?;
     let bytes = st.storage.get(&t.slug, &key).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
-    let disposition = format!("attachment; filename=\"{}\"", doc.filename);
-    Ok((
+    Ok(document_response(&doc, bytes))
+}
+
+/// A stored document as a download: always an attachment (never rendered in our origin),
+/// its stored type, sandboxed should a browser render it anyway, and never cached.
+pub fn document_response(doc: &DocumentView, bytes: Vec<u8>) -> Response {
+    let disposition = domain::documents::attachment_disposition(&doc.filename);
+    (
         [
             (header::CONTENT_TYPE, HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
             (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `POST /edi`: a raw X12 interchange (850s and 856s). Answers with each transaction set's
-/// result and the 997 acknowledgement; an envelope error is a 422 naming the segment.
+/// result and the 997 acknowledgement; an envelope error is a 422 naming the segment. The
+/// interchange is read within `EdiLimits`: more segments than allowed is a 413, a segment with
+/// too many elements or an over-long element a 422; both name the limit and its value.
 #[utoipa::path(post, path = "/api/v1/edi", tag = "edi", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body(content = String, content_type = "application/edi-x12", description = "An X12 interchange of 850 and 856 transaction sets"),
-    responses((status = 200, body = domain::edi::ImportResult), (status = 422, description = "Envelope error naming the segment", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = domain::edi::ImportResult), (status = 413, description = "More segments than `max_segments`; `limit` names it and its value", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Envelope error naming the segment, or an element limit (`max_elements`, `max_element_len`) named in `limit`", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_edi(State(st): State<AppState>, api: Api, body: Bytes) -> ApiResult<Response> {
     let text = std::str::from_utf8(&body).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "the interchange must be ASCII or UTF-8 text"))?;
+    let limits = domain::edi::EdiLimits::default();
     let txn = api.txn(&st).await?;
-    match domain::edi::import(&txn, text).await? {
+    match domain::edi::import(&txn, text, &limits).await? {
         Ok(result) => {
             txn.commit().await?;
             Ok(Json(result).into_response())
         }
         Err(e) => {
             let field = format!("segment {} ({})", e.position, e.segment);
-            Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).with_errors(vec![FieldError::new(field, e.message.clone())]).with("position", json!(e.position)))
+            let status = if e.limit.is_some_and(|l| l.is_size()) { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let mut p = Problem::new(status, e.to_string()).with_errors(vec![FieldError::new(field, e.message.clone())]).with("position", json!(e.position));
+            if let Some(l) = e.limit {
+                p = p.with("limit", json!({"name": l.name(), "value": limits.value(l)}));
+            }
+            Err(p)
         }
     }
 }
