@@ -139,7 +139,7 @@ pub struct OrderPageData {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::*;
     use domain::auth::Principal;
     use domain::tenancy::Scope;
@@ -171,10 +171,12 @@ mod server {
         }
     }
 
-    /// Logs a failure in full and gives the page a short message (no internals).
-    pub fn internal(e: impl std::fmt::Display) -> ServerFnError {
-        tracing::error!(error = %e, "staff page failed");
-        ServerFnError::new("the service is temporarily unavailable; try again in a moment")
+    /// The one conversion of a service error for a page: logged in full, shown as the
+    /// error's public message (no database text reaches a browser).
+    pub fn internal(e: impl Into<domain::AppError>) -> ServerFnError {
+        let e: domain::AppError = e.into();
+        tracing::error!(error = %e, status = e.status(), "page data failed");
+        ServerFnError::new(e.public_message())
     }
 }
 

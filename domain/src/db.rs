@@ -9,6 +9,56 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+/// A transaction in one tenant's data: the only way to reach it. Services that read or write
+/// tenant data take a `&TenantTxn`, so they cannot be handed the platform connection or a
+/// connection with no tenant chosen; everything a change causes (jobs, audit, events out)
+/// is written through the same transaction and commits with it.
+pub struct TenantTxn(DatabaseTransaction);
+
+impl TenantTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.0.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.0.rollback().await
+    }
+
+    /// A savepoint inside this transaction, still in the same tenant.
+    pub async fn savepoint(&self) -> Result<TenantTxn, DbErr> {
+        Ok(TenantTxn(self.0.begin().await?))
+    }
+}
+
+impl std::ops::Deref for TenantTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.0
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for TenantTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.0.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.0.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.0.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.0.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.0.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.0.support_returning()
+    }
+}
+
 /// The advisory-lock key under which migrations run on PostgreSQL ("TLMG").
 const MIGRATION_LOCK: i32 = 0x544c_4d47;
 

@@ -11,6 +11,7 @@ pub mod edi;
 pub mod error;
 pub mod events;
 pub mod money;
+pub mod o2c;
 pub mod orders;
 pub mod password;
 pub mod rate_limit;
@@ -21,7 +22,7 @@ pub mod tenancy;
 pub mod types;
 
 pub use db::Db;
-pub use error::{Error, Result};
+pub use error::{AppError, Error, Result};
 
 /// A new primary key for a business row. UUIDv7 keys are time-ordered, so inserts land at the
 /// right edge of each primary-key index instead of on a random page: far fewer pages touched

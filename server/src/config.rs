@@ -52,6 +52,10 @@ pub struct Config {
     /// `THROUGHLINE_TENANT_DB_SHARE` (default 75): the percentage of the database pool that
     /// one tenant's concurrent API requests may use, so others always find a connection.
     pub tenant_db_share: u32,
+    /// `THROUGHLINE_EDI_MAX_SEGMENTS` / `_MAX_ELEMENTS` / `_MAX_ELEMENT_LEN`: bounds on an
+    /// inbound X12 interchange (defaults 100,000 segments, 64 elements per segment, 4,096
+    /// characters per element).
+    pub edi_limits: domain::edi::EdiLimits,
     /// `THROUGHLINE_TRUST_PROXY`: take the client address from `X-Forwarded-For`.
     pub trust_proxy: bool,
     /// `THROUGHLINE_PROXY_HOPS` (default 1): how many trusted proxies append to
@@ -114,6 +118,7 @@ impl Config {
             token_per_client: 30,
             token_per_ip: 120,
             proxy_hops: 1,
+            edi_limits: domain::edi::EdiLimits::default(),
             api_rate_per_client: 1000,
             tenant_db_share: 75,
             session_idle_minutes: 60,
@@ -151,6 +156,9 @@ impl Config {
                 ),
             }),
         };
+        if parse("THROUGHLINE_EDI_MAX_ELEMENTS", 64usize)? < 16 {
+            return Err("THROUGHLINE_EDI_MAX_ELEMENTS must be at least 16 (an ISA segment has 16 elements)".into());
+        }
         let token_minutes: i64 = parse("THROUGHLINE_TOKEN_MINUTES", 15)?;
         if !(1..=1440).contains(&token_minutes) {
             return Err("THROUGHLINE_TOKEN_MINUTES must be between 1 and 1440".into());
@@ -173,6 +181,14 @@ impl Config {
             token_per_client: parse("THROUGHLINE_TOKEN_MAX_PER_CLIENT", 30)?,
             token_per_ip: parse("THROUGHLINE_TOKEN_MAX_PER_IP", 120)?,
             proxy_hops: parse("THROUGHLINE_PROXY_HOPS", 1)?,
+            edi_limits: {
+                let d = domain::edi::EdiLimits::default();
+                domain::edi::EdiLimits {
+                    max_segments: parse("THROUGHLINE_EDI_MAX_SEGMENTS", d.max_segments)?,
+                    max_elements: parse("THROUGHLINE_EDI_MAX_ELEMENTS", d.max_elements)?,
+                    max_element_len: parse("THROUGHLINE_EDI_MAX_ELEMENT_LEN", d.max_element_len)?,
+                }
+            },
             api_rate_per_client: parse("THROUGHLINE_API_RATE_PER_CLIENT", 1000)?,
             tenant_db_share: parse("THROUGHLINE_TENANT_DB_SHARE", 75)?,
             session_idle_minutes: parse("THROUGHLINE_SESSION_IDLE_MINUTES", 60)?,

@@ -52,10 +52,7 @@ pub async fn orders_csv(
     let (first, cursor) = match csv_page(&st.db, &t.slug, &filter, None).await {
         Ok(p) => p,
         Err(domain::Error::Invalid(m)) => return neutral_page(StatusCode::BAD_REQUEST, "Bad request", &m),
-        Err(e) => {
-            tracing::error!(error = %e, "order export failed");
-            return neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.");
-        }
+        Err(e) => return crate::error_page(e, "order export"),
     };
     let (db, slug) = (st.db.clone(), t.slug.clone());
     let rest = futures_util::stream::try_unfold(cursor, move |cursor| {

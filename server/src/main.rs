@@ -112,7 +112,7 @@ async fn main() -> std::process::ExitCode {
                 let slug = domain::types::TenantSlug::parse(&tenant)?;
                 let known = domain::tenancy::tenant_by_slug(&db, &slug).await?.ok_or_else(|| format!("there is no tenant {tenant}"))?;
                 let txn = db.tenant_txn(&known.slug).await?;
-                let result = domain::edi::import(&txn, &text, &domain::edi::EdiLimits::default()).await?;
+                let result = domain::edi::import(&txn, &text, &config.edi_limits).await?;
                 match result {
                     Ok(r) => {
                         txn.commit().await?;

@@ -231,3 +231,23 @@ async fn the_edi_import_command_imports_a_file_for_a_tenant_and_prints_the_997()
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("there is no tenant nosuch"));
 }
+
+#[tokio::test]
+async fn the_configured_segment_limit_applies_and_control_numbers_come_from_the_tenants_counter() {
+    let app = spawn_app_with(|c| c.edi_limits.max_segments = 20).await;
+    let t = token(&app, ACME, "acme-erp").await;
+    let pos: Vec<String> = (0..3).map(|i| po_850(&format!("PO-LIM-{i}"), "C-1001")).collect();
+    let r = post_edi(&app, ACME, &t, &interchange("INITECH", 601, &pos, "PO")).await;
+    assert_eq!(r.status(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["limit"], json!({"name": "max_segments", "value": 20}), "{v}");
+    // Each 997 and 810 we send is numbered by the tenant's counter: distinct and rising.
+    let control = |x12: &str| x12.split('~').next().unwrap().split('*').nth(13).unwrap().trim().to_owned();
+    let one = interchange("INITECH", 602, &[po_850("PO-CN-1", "C-1001")], "PO");
+    let a: Value = post_edi(&app, ACME, &t, &one).await.json().await.unwrap();
+    let two = interchange("INITECH", 603, &[po_850("PO-CN-2", "C-1001")], "PO");
+    let b: Value = post_edi(&app, ACME, &t, &two).await.json().await.unwrap();
+    let (ca, cb) = (control(a["ack_997"].as_str().unwrap()), control(b["ack_997"].as_str().unwrap()));
+    assert_eq!(ca.len(), 9);
+    assert!(cb.parse::<u64>().unwrap() == ca.parse::<u64>().unwrap() + 1, "{ca} then {cb}");
+}

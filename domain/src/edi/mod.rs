@@ -200,8 +200,19 @@ pub async fn import(c: &sea_orm::DatabaseTransaction, input: &str, limits: &EdiL
         }
         acks.push((g.clone(), group_acks));
     }
-    let ack_997 = render::render_997(&ix, &acks);
+    let ack_997 = render::render_997(&ix, &acks, next_control_number(c).await?);
     Ok(Ok(ImportResult { interchange_control: ix.control.clone(), sets, ack_997 }))
+}
+
+/// The next interchange control number of this tenant, from its `counters` row, in the
+/// caller's transaction: one atomic upsert, so concurrent renders on any number of instances
+/// never share a number.
+pub async fn next_control_number<C: sea_orm::ConnectionTrait>(c: &C) -> Result<u64, DbErr> {
+    let backend = c.get_database_backend();
+    let sql = "INSERT INTO counters (name, value) VALUES ('edi_interchange', 1) \
+               ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
+    let row = c.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await?.ok_or_else(|| DbErr::Custom("the counter upsert returned no row".into()))?;
+    Ok(row.try_get::<i64>("", "value")?.max(1) as u64)
 }
 
 /// One transaction set: its event, unless already recorded, applied in a savepoint.

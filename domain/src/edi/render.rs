@@ -66,17 +66,18 @@ impl Writer {
     }
 }
 
-/// Our own interchange control number: 9 digits from the clock.
-fn control_number() -> String {
-    format!("{:09}", Utc::now().timestamp_micros().rem_euclid(1_000_000_000))
+/// An interchange control number (ISA13, 9 digits) from a value of the tenant's counter
+/// (see [`super::next_control_number`]); the group control number (GS06) is the same value.
+fn control_numbers(n: u64) -> (String, String) {
+    let n = (n.saturating_sub(1) % 999_999_999) + 1;
+    (format!("{n:09}"), n.to_string())
 }
 
-/// Wraps transaction sets (each a list of segments without ST/SE) in ISA/GS/ST…SE/GE/IEA.
-fn envelope(sender: (&str, &str), receiver: (&str, &str), functional_id: &str, sets: &[(&str, Vec<Vec<String>>)]) -> String {
+/// Wraps transaction sets (each a list of segments without ST/SE) in ISA/GS/ST…SE/GE/IEA,
+/// numbered `control`.
+fn envelope(sender: (&str, &str), receiver: (&str, &str), functional_id: &str, sets: &[(&str, Vec<Vec<String>>)], control: u64) -> String {
     let now = Utc::now();
-    let icn = control_number();
-    let gcn = icn.trim_start_matches('0').to_owned();
-    let gcn = if gcn.is_empty() { "1".to_owned() } else { gcn };
+    let (icn, gcn) = control_numbers(control);
     let mut w = Writer::default();
     w.isa(sender, receiver, now, &icn);
     let (date, time) = (now.format("%Y%m%d").to_string(), now.format("%H%M").to_string());
@@ -95,7 +96,7 @@ fn envelope(sender: (&str, &str), receiver: (&str, &str), functional_id: &str, s
 }
 
 /// A 997 for each functional group received (one interchange holding them all).
-pub(super) fn render_997(ix: &Interchange, groups: &[(Group, Vec<(String, String, bool)>)]) -> String {
+pub(super) fn render_997(ix: &Interchange, groups: &[(Group, Vec<(String, String, bool)>)], control: u64) -> String {
     let sets: Vec<(&str, Vec<Vec<String>>)> = groups
         .iter()
         .map(|(g, ts)| {
@@ -110,7 +111,7 @@ pub(super) fn render_997(ix: &Interchange, groups: &[(Group, Vec<(String, String
             ("997", body)
         })
         .collect();
-    envelope((&ix.receiver_qualifier, &ix.receiver), (&ix.sender_qualifier, &ix.sender), "FA", &sets)
+    envelope((&ix.receiver_qualifier, &ix.receiver), (&ix.sender_qualifier, &ix.sender), "FA", &sets, control)
 }
 
 fn minor_to_decimal(m: i64, exp: u32) -> String {
@@ -123,7 +124,8 @@ fn minor_to_decimal(m: i64, exp: u32) -> String {
 }
 
 /// Renders an outbound 810 (invoice) for `inv`, from `(qualifier, id)` to the customer.
-pub fn render_810(inv: &InvoiceView, po_number: Option<&str>, customer_name: &str, sender: (&str, &str)) -> String {
+/// `control`: the interchange control number (from [`super::next_control_number`]).
+pub fn render_810(inv: &InvoiceView, po_number: Option<&str>, customer_name: &str, sender: (&str, &str), control: u64) -> String {
     let exp = money::exponent(&inv.currency);
     let mut body: Vec<Vec<String>> = vec![vec![
         "BIG".into(),
@@ -148,7 +150,7 @@ pub fn render_810(inv: &InvoiceView, po_number: Option<&str>, customer_name: &st
         body.push(vec!["TXI".into(), "TX".into(), minor_to_decimal(inv.tax_minor, exp)]);
     }
     body.push(vec!["CTT".into(), inv.lines.len().to_string()]);
-    envelope(sender, ("ZZ", &inv.customer), "IN", &[("810", body)])
+    envelope(sender, ("ZZ", &inv.customer), "IN", &[("810", body)], control)
 }
 
 #[cfg(test)]
@@ -176,9 +178,16 @@ mod tests {
     }
 
     #[test]
+    fn control_numbers_are_nine_digits_from_the_counter_and_wrap_after_999999999() {
+        for (n, icn, gcn) in [(1, "000000001", "1"), (42, "000000042", "42"), (999_999_999, "999999999", "999999999"), (1_000_000_000, "000000001", "1"), (0, "000000001", "1")] {
+            assert_eq!(control_numbers(n), (icn.to_owned(), gcn.to_owned()), "{n}");
+        }
+    }
+
+    #[test]
     fn an_810_whose_data_holds_separators_parses_back_into_the_same_elements() {
-        let plain = render_810(&invoice("INV-1", "C-1", "Bolt", "SKU-1"), Some("PO-1"), "Smith", ("ZZ", "ACME"));
-        let nasty = render_810(&invoice(&format!("INV{NASTY}"), &format!("C{NASTY}"), &format!("Bolt{NASTY}"), &format!("SKU{NASTY}")), Some(&format!("PO{NASTY}")), &format!("Smith{NASTY}"), ("ZZ", "ACME"));
+        let plain = render_810(&invoice("INV-1", "C-1", "Bolt", "SKU-1"), Some("PO-1"), "Smith", ("ZZ", "ACME"), 7);
+        let nasty = render_810(&invoice(&format!("INV{NASTY}"), &format!("C{NASTY}"), &format!("Bolt{NASTY}"), &format!("SKU{NASTY}")), Some(&format!("PO{NASTY}")), &format!("Smith{NASTY}"), ("ZZ", "ACME"), 8);
         assert_eq!(shape(&nasty), shape(&plain));
         for line in nasty.lines() {
             assert!(line.ends_with(SEGMENT) && line.matches(SEGMENT).count() == 1, "one segment per line: {line:?}");
@@ -195,7 +204,7 @@ mod tests {
 
     #[test]
     fn isa_fields_stay_fixed_width_printable_ascii() {
-        let x = render_810(&invoice("INV-1", "CLIENTÉ-1*2", "Bolt", "SKU-1"), None, "Smith", ("ZZ", "ACME~"));
+        let x = render_810(&invoice("INV-1", "CLIENTÉ-1*2", "Bolt", "SKU-1"), None, "Smith", ("ZZ", "ACME~"), 9);
         let isa = x.lines().next().unwrap();
         assert_eq!((isa.chars().count(), isa.len()), (106, 106));
         let ix = parse(&x, &EdiLimits::default()).unwrap();
@@ -209,7 +218,7 @@ mod tests {
         let ix = parse(&inbound, &EdiLimits::default()).unwrap();
         assert_eq!(ix.groups[0].transactions[0].control, "00*1");
         let acks = [(ix.groups[0].clone(), vec![("850".to_owned(), "00*1".to_owned(), true)])];
-        let ack = render_997(&ix, &acks);
+        let ack = render_997(&ix, &acks, 10);
         let back = parse(&ack, &EdiLimits::default()).unwrap_or_else(|e| panic!("{e}\n{ack}"));
         assert_eq!(back.receiver, "INI TECH");
         let ak2 = back.groups[0].transactions[0].segments.iter().find(|s| s.id() == "AK2").unwrap();

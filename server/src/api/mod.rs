@@ -108,24 +108,21 @@ impl IntoResponse for Problem {
 
 type ApiResult<T> = Result<T, Problem>;
 
-impl From<domain::Error> for Problem {
-    fn from(e: domain::Error) -> Self {
+/// The one conversion of a service error to a problem document: the status the error
+/// documents; internals logged with an id, never shown.
+impl From<domain::AppError> for Problem {
+    fn from(e: domain::AppError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         match e {
-            domain::Error::Invalid(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, m),
-            domain::Error::NotFound => Problem::new(StatusCode::NOT_FOUND, "no such object here"),
-            domain::Error::Busy => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "too many credential checks are running; retry in a moment").retry_after(2),
-            domain::Error::Storage(m) => {
-                tracing::error!(error = %m, "the document store failed");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the document store is temporarily unavailable; retry later").retry_after(5)
-            }
+            domain::AppError::Invalid(m) => Problem::new(status, m),
+            domain::AppError::NotFound => Problem::new(status, "no such object here"),
+            domain::AppError::Conflict(m) => Problem::new(status, m),
+            domain::AppError::Busy => Problem::new(status, "too many credential checks are running; retry in a moment").retry_after(2),
             // Two requests wrote the same thing at once: the retry finds it written.
-            domain::Error::Db(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-                Problem::new(StatusCode::CONFLICT, "a concurrent request wrote the same object; retry to see its result")
-            }
-            // Only an unreachable database is worth retrying as it is.
-            domain::Error::Db(e) if unreachable(&e) => {
-                tracing::error!(error = %e, "the database is unreachable");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the service is temporarily unavailable; retry later").retry_after(5)
+            domain::AppError::Db(_) if status == StatusCode::CONFLICT => Problem::new(status, "a concurrent request wrote the same object; retry to see its result"),
+            other if status == StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::error!(error = %other, "a backing service is unreachable");
+                Problem::new(status, "the service is temporarily unavailable; retry later").retry_after(5)
             }
             other => {
                 let id = Uuid::new_v4();
@@ -134,12 +131,6 @@ impl From<domain::Error> for Problem {
             }
         }
     }
-}
-
-/// Whether a database error means the database could not be reached (connection refused,
-/// pool exhausted), as opposed to a statement that failed.
-pub fn unreachable(e: &DbErr) -> bool {
-    matches!(e, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
 }
 
 impl From<DbErr> for Problem {
@@ -887,11 +878,11 @@ pub fn document_response(doc: &DocumentView, bytes: Vec<u8>) -> Response {
     responses((status = 200, body = domain::edi::ImportResult), (status = 413, description = "More segments than `max_segments`; `limit` names it and its value", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Envelope error naming the segment, or an element limit (`max_elements`, `max_element_len`) named in `limit`", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_edi(State(st): State<AppState>, api: Api, body: Bytes) -> ApiResult<Response> {
     let text = std::str::from_utf8(&body).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "the interchange must be ASCII or UTF-8 text"))?;
-    let limits = domain::edi::EdiLimits::default();
+    let limits = &st.config.edi_limits;
     let txn = api.txn(&st).await?;
-    match domain::edi::import(&txn, text, &limits).await? {
+    match domain::edi::import(&txn, text, limits).await? {
         Ok(result) => {
-            txn.commit().await?;
+            api.commit(txn).await?;
             Ok(Json(result).into_response())
         }
         Err(e) => {
@@ -918,8 +909,9 @@ async fn get_invoice_810(State(st): State<AppState>, api: Api, Path(number): Pat
         None => None,
     };
     let customer = customers::find(&txn, &inv.customer).await?.map(|c| c.name).unwrap_or_default();
+    let control = domain::edi::next_control_number(&txn).await?;
     txn.commit().await?;
     let sender_id = t.slug.as_str().to_ascii_uppercase();
-    let x12 = domain::edi::render_810(&inv, po.as_deref(), &customer, ("ZZ", &sender_id));
+    let x12 = domain::edi::render_810(&inv, po.as_deref(), &customer, ("ZZ", &sender_id), control);
     Ok(([(header::CONTENT_TYPE, "application/edi-x12")], x12).into_response())
 }

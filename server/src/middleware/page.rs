@@ -1,0 +1,153 @@
+//! The page context: the signed-in user (session lifetimes applied), the CSRF token, the
+//! role guards of the home areas, and the branding the Leptos pages render with.
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use crate::session;
+use app::{Brand, PageCtx, TenantSummary, Viewer};
+use axum::Extension;
+use axum::response::Redirect;
+use domain::auth::{self, Principal};
+use domain::tenancy::{self, Scope};
+use tower_sessions::Session;
+
+/// The signed-in user, if any, as resolved for this request.
+#[derive(Clone)]
+pub struct Auth(pub Option<Principal>);
+
+/// Loads the session's user, makes sure the session has a CSRF token, guards the role home
+/// pages, and records the [`PageCtx`] for the Leptos pages.
+pub(crate) async fn page_context(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    let Some(scope) = req.extensions().get::<Scope>().cloned() else { return next.run(req).await };
+    let path = req.uri().path().to_owned();
+    let is_asset = path.starts_with("/pkg/") || path.starts_with("/branding/") || path.ends_with(".svg") || path.ends_with(".ico");
+    if is_asset {
+        return next.run(req).await;
+    }
+    let uid = session.get::<String>(session::keys::USER).await.ok().flatten().and_then(|u| u.parse().ok());
+    let expired = uid.is_some() && !session::still_valid(&session, st.config.session_absolute_hours).await;
+    if expired {
+        // Past the absolute lifetime: sign in again.
+        let _ = session.flush().await;
+    }
+    let principal = match uid.filter(|_| !expired) {
+        Some(id) => match auth::load_principal(&st.db, &scope, id).await {
+            Ok(Some(p)) => Some(p),
+            Ok(None) => {
+                // The user is gone or disabled: end this session.
+                let _ = session.flush().await;
+                None
+            }
+            Err(e) => return crate::error_page(e, "loading the signed-in user"),
+        },
+        None => None,
+    };
+    // Signed in: the session's token. Anonymous: a signed double-submit cookie, so that no
+    // session row is written for a visitor who only looks at the sign-in page.
+    let mut new_csrf_cookie = None;
+    let session_csrf = if principal.is_some() { session.get::<String>(session::keys::CSRF).await.ok().flatten() } else { None };
+    let csrf = match session_csrf {
+        Some(t) => t,
+        None => match session::cookie_value(req.headers(), session::csrf_cookie(st.config.https)) {
+            Some(t) if session::anonymous_valid(&st.csrf_key, &scope.key(), &t) => t,
+            _ => {
+                let t = session::mint_anonymous(&st.csrf_key, &scope.key());
+                new_csrf_cookie = session::csrf_set_cookie(st.config.https, &t);
+                t
+            }
+        },
+    };
+    // Role home pages and the staff workspace: anonymous users go to sign in, others to
+    // their own home.
+    let area = ["/portal", "/workspace", "/partner"].into_iter().find(|p| path == *p || path.starts_with(&format!("{p}/")));
+    if let Some(required) = area {
+        match &principal {
+            None => return Redirect::to("/login").into_response(),
+            Some(p) if p.role.home() != required => return Redirect::to(p.role.home()).into_response(),
+            _ => {}
+        }
+    }
+    let tenants = match (&principal, path.as_str()) {
+        (Some(p), "/partner") => {
+            let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+            let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
+            partner_tenants(&st, p, &port).await
+        }
+        _ => Vec::new(),
+    };
+    // A one-time notice is shown by the next page, not consumed by server-function calls.
+    let notice = if path.starts_with("/sfn/") { None } else { session.remove::<app::Notice>("notice").await.ok().flatten() };
+    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants, notice };
+    req.extensions_mut().insert(ctx);
+    req.extensions_mut().insert(st.db.clone());
+    if let Some(p) = &principal {
+        req.extensions_mut().insert(p.clone());
+    }
+    let signed_in = principal.is_some();
+    req.extensions_mut().insert(Auth(principal));
+    let mut resp = next.run(req).await;
+    if let Some(c) = new_csrf_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    if signed_in || path.starts_with("/sfn/") {
+        // Signed-in pages and server-function answers are for this user only: never stored
+        // by a shared or a browser cache.
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    resp
+}
+
+/// The partner console's tenant table: the signed-in partner's own tenants only. `port`
+/// (`":3000"` or empty) is the request's own.
+async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<TenantSummary> {
+    tenancy::visible_tenants(&st.db, who)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| TenantSummary {
+            url: format!("//{}.{}{port}", t.slug, st.config.base_domain),
+            name: t.name,
+            product_name: t.product_name,
+            slug: t.slug,
+            primary_color: t.primary_color,
+        })
+        .collect()
+}
+
+fn brand_of(scope: &Scope) -> Brand {
+    match scope {
+        Scope::Platform => Brand {
+            product_name: "Throughline Partner Console".into(),
+            org_name: "Throughline".into(),
+            primary_color: "#334155".into(),
+            logo_url: "/logo.svg".into(),
+        },
+        Scope::Tenant(t) => Brand {
+            product_name: t.product_name.clone(),
+            org_name: t.name.clone(),
+            primary_color: t.primary_color.clone(),
+            logo_url: "/branding/logo.svg".into(),
+        },
+    }
+}
+
+fn viewer_of(p: &Principal) -> Viewer {
+    Viewer {
+        name: p.name.clone(),
+        email: p.email.clone(),
+        role: p.role.as_str().into(),
+        role_label: p.role.label().into(),
+        customer_name: p.customer_name.clone(),
+        home: p.role.home().into(),
+    }
+}
+
+pub(crate) async fn root(Extension(auth): Extension<Auth>) -> Redirect {
+    match auth.0 {
+        Some(p) => Redirect::to(p.role.home()),
+        None => Redirect::to("/login"),
+    }
+}
+
