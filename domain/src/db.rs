@@ -150,19 +150,19 @@ impl Db {
     /// Begins a transaction in the tenant's own data. On PostgreSQL this is `BEGIN` followed
     /// by `SET LOCAL search_path`, so the setting dies with the transaction and a pooled
     /// connection never carries one tenant's path into another tenant's request.
-    pub async fn tenant_txn(&self, slug: &TenantSlug) -> Result<DatabaseTransaction, DbErr> {
+    pub async fn tenant_txn(&self, slug: &TenantSlug) -> Result<TenantTxn, DbErr> {
         match &self.inner.kind {
             Kind::Postgres => {
                 let txn = self.inner.platform.begin().await?;
                 txn.execute_unprepared(&format!("SET LOCAL search_path TO \"{}\"", slug.schema_name())).await?;
-                Ok(txn)
+                Ok(TenantTxn(txn))
             }
             // IMMEDIATE takes the file's write lock at the start, so concurrent writers wait
             // their turn (busy timeout) instead of failing with SQLITE_BUSY when a read lock
             // would have to become a write lock halfway through.
             Kind::Sqlite { .. } => {
                 let options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-                self.sqlite_tenant(slug).await?.begin_with_options(options).await
+                Ok(TenantTxn(self.sqlite_tenant(slug).await?.begin_with_options(options).await?))
             }
         }
     }
@@ -179,7 +179,7 @@ impl Db {
             txn.commit().await
         } else {
             let txn = self.tenant_txn(slug).await?;
-            TenantMigrator::up(&txn, None).await?;
+            TenantMigrator::up(&*txn, None).await?;
             txn.commit().await
         }
     }

@@ -21,7 +21,7 @@ pub mod storage;
 pub mod tenancy;
 pub mod types;
 
-pub use db::Db;
+pub use db::{Db, TenantTxn};
 pub use error::{AppError, Error, Result};
 
 /// A new primary key for a business row. UUIDv7 keys are time-ordered, so inserts land at the

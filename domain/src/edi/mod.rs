@@ -183,7 +183,7 @@ pub struct ImportResult {
 /// in its own savepoint, and builds the 997s. A syntax error in the envelope, or an
 /// interchange beyond `limits`, rejects the whole interchange (`Err`). Each distinct party is
 /// looked up once per interchange, however many sets it sends.
-pub async fn import(c: &sea_orm::DatabaseTransaction, input: &str, limits: &EdiLimits) -> Result<Result<ImportResult, EdiError>, DbErr> {
+pub async fn import(c: &crate::TenantTxn, input: &str, limits: &EdiLimits) -> Result<Result<ImportResult, EdiError>, DbErr> {
     let ix = match parse(input, limits) {
         Ok(ix) => ix,
         Err(e) => return Ok(Err(e)),

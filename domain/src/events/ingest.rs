@@ -6,7 +6,7 @@ use crate::entity::event;
 use crate::o2c::{Effect, apply};
 use chrono::Utc;
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -87,7 +87,7 @@ impl Sources {
 /// sending client may write under. Returns each event's result and the transaction to commit
 /// (`None` when a single event was refused and its transaction rolled back): the caller
 /// commits, so that what it records with the events (an idempotency key) commits with them.
-pub async fn ingest(txn: DatabaseTransaction, items: &[Value], mut any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<DatabaseTransaction>), DbErr> {
+pub async fn ingest(txn: crate::TenantTxn, items: &[Value], mut any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {
     let mut out = Vec::with_capacity(items.len());
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let single = items.len() == 1;

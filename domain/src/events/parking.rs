@@ -6,7 +6,7 @@ use crate::entity::{event, exception};
 use crate::o2c::{self, apply};
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::Value;
 use std::collections::VecDeque;
 
@@ -130,7 +130,7 @@ async fn fail_parked<C: ConnectionTrait>(c: &C, row: event::Model, mut am: event
 ///
 /// Each key is released in its own savepoint: one that fails (a bad row, an event that no
 /// longer applies) is logged and skipped, and the others are still released.
-pub async fn retry_parked(c: &DatabaseTransaction) -> Result<usize, DbErr> {
+pub async fn retry_parked(c: &crate::TenantTxn) -> Result<usize, DbErr> {
     let keys: Vec<Option<String>> = event::Entity::find()
         .filter(parked_events())
         .select_only()

@@ -18,20 +18,21 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use domain::entity::idempotency_key;
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction};
+use domain::TenantTxn;
+use sea_orm::ActiveValue::Set;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// Where a handler leaves its uncommitted transaction for this layer to finish.
 #[derive(Clone, Default)]
-pub struct Slot(Arc<tokio::sync::Mutex<Option<DatabaseTransaction>>>);
+pub struct Slot(Arc<tokio::sync::Mutex<Option<TenantTxn>>>);
 
 impl Slot {
-    pub async fn park(&self, txn: DatabaseTransaction) {
+    pub async fn park(&self, txn: TenantTxn) {
         *self.0.lock().await = Some(txn);
     }
-    async fn take(&self) -> Option<DatabaseTransaction> {
+    async fn take(&self) -> Option<TenantTxn> {
         self.0.lock().await.take()
     }
 }
@@ -207,7 +208,7 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
 }
 
 /// Deletes idempotency keys older than `hours` in one tenant.
-pub async fn purge(txn: &DatabaseTransaction, hours: i64) -> Result<u64, DbErr> {
+pub async fn purge(txn: &TenantTxn, hours: i64) -> Result<u64, DbErr> {
     let cutoff = Utc::now() - chrono::Duration::hours(hours);
     Ok(idempotency_key::Entity::delete_many().filter(idempotency_key::Column::CreatedAt.lt(cutoff)).exec(txn).await?.rows_affected)
 }

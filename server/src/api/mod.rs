@@ -21,7 +21,7 @@ use domain::events::{self, EventIn, Fail, FieldError, InvoiceIn, OrderIn, Shipme
 use domain::orders::{self, DocumentView, InvoiceView, OrderDetail, OrderFilter, OrderPage, PaymentView, ShipmentView};
 use domain::tenancy::{Scope, TenantInfo};
 use sea_orm::prelude::*;
-use sea_orm::DatabaseTransaction;
+use domain::TenantTxn;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -445,14 +445,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Api {
 impl Api {
     /// Opens the tenant's transaction. Its first statement checks that the API client is still
     /// enabled, so a disabled client's tokens stop at once without a transaction of their own.
-    async fn txn(&self, st: &AppState) -> ApiResult<DatabaseTransaction> {
+    async fn txn(&self, st: &AppState) -> ApiResult<TenantTxn> {
         let txn = st.db.tenant_txn(&self.tenant.slug).await?;
         if api_clients::is_active(&txn, self.client_id).await? { Ok(txn) } else { Err(client_disabled()) }
     }
 
     /// Commits a handler's one write transaction; under an `Idempotency-Key` the idempotency
     /// layer commits it instead, together with the key and the answer.
-    async fn commit(&self, txn: DatabaseTransaction) -> ApiResult<()> {
+    async fn commit(&self, txn: TenantTxn) -> ApiResult<()> {
         match &self.slot {
             Some(slot) => slot.park(txn).await,
             None => txn.commit().await?,
@@ -462,7 +462,7 @@ impl Api {
 
     /// [`Api::txn`] for event ingestion: the client check also tells whether any event is
     /// parked, in the same round trip.
-    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(DatabaseTransaction, bool, events::Sources)> {
+    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(TenantTxn, bool, events::Sources)> {
         let txn = st.db.tenant_txn(&self.tenant.slug).await?;
         match events::api_preflight(&txn, self.client_id).await? {
             Some((sources, parked)) => Ok((txn, parked, sources)),
@@ -591,8 +591,8 @@ fn not_found(e: domain::Error, what: &str, id: &str) -> Problem {
 /// Runs one resource write as an event and answers with the resource read back.
 async fn write_event<F, Fut, T>(st: &AppState, api: &Api, ev: EventIn, read: F) -> ApiResult<Response>
 where
-    F: FnOnce(DatabaseTransaction) -> Fut,
-    Fut: std::future::Future<Output = ApiResult<(T, DatabaseTransaction)>>,
+    F: FnOnce(TenantTxn) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(T, TenantTxn)>>,
     T: Serialize,
 {
     let txn = api.txn(st).await?;
