@@ -39,8 +39,10 @@ pub async fn admin_data() -> Result<AdminView, ServerFnError> {
     }
     let Some(Scope::Tenant(t)) = parts.extensions.get::<Scope>().cloned() else { return Err(ServerFnError::new("not a tenant host")) };
     let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
-    let clients = domain::api_clients::list(&db, &t).await.map_err(crate::orders::server::internal)?;
-    let users = domain::auth::list_tenant_users(&db, &t).await.map_err(crate::orders::server::internal)?;
+    let txn = db.tenant_txn(&t.slug).await.map_err(crate::orders::server::internal)?;
+    let clients = domain::api_clients::list(&txn).await.map_err(crate::orders::server::internal)?;
+    let users = domain::auth::list_tenant_users(&txn).await.map_err(crate::orders::server::internal)?;
+    txn.commit().await.map_err(crate::orders::server::internal)?;
     Ok(AdminView {
         clients: clients.into_iter().map(|c| ClientRow { id: c.id.to_string(), sources: if c.sources.is_empty() { c.name.clone() } else { c.sources }, name: c.name, scopes: c.scopes, disabled: c.disabled }).collect(),
         users: users

@@ -6,7 +6,7 @@
 //! once and kept in the platform `settings` table so every app instance agrees on it.
 use crate::entity::{api_client, setting};
 use crate::tenancy::TenantInfo;
-use crate::{Db, Error, Result, password};
+use crate::{Db, Error, Result, TenantTxn, password};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use sea_orm::prelude::*;
@@ -182,13 +182,24 @@ pub async fn create(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String],
     Ok((model, secret))
 }
 
-/// Creates an API client with a given secret (the demo clients).
+/// Creates an API client with a given secret (the demo clients). The secret is hashed before
+/// the transaction opens, so no connection waits on Argon2.
 pub async fn create_with_secret(db: &Db, tenant: &TenantInfo, name: &str, scopes: &[String], sources: &str, secret: &str) -> Result<api_client::Model> {
-    let scopes = validate(name, scopes)?;
-    let sources = parse_sources(sources)?;
+    validate(name, scopes)?;
+    parse_sources(sources)?;
     let hash = password::hash(secret.to_owned()).await;
     let txn = db.tenant_txn(&tenant.slug).await?;
-    if api_client::Entity::find().filter(api_client::Column::Name.eq(name.trim())).count(&txn).await? > 0 {
+    let m = insert(&txn, name, scopes, sources, hash).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Records a new API client in the caller's transaction, with an already hashed secret.
+pub async fn insert(txn: &TenantTxn, name: &str, scopes: &[String], sources: &str, secret_hash: String) -> Result<api_client::Model> {
+    let scopes = validate(name, scopes)?;
+    let sources = parse_sources(sources)?;
+    let hash = secret_hash;
+    if api_client::Entity::find().filter(api_client::Column::Name.eq(name.trim())).count(txn).await? > 0 {
         return Err(Error::Invalid(format!("an API client named {:?} already exists", name.trim())));
     }
     let now = Utc::now();
@@ -202,9 +213,8 @@ pub async fn create_with_secret(db: &Db, tenant: &TenantInfo, name: &str, scopes
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
     Ok(m)
 }
 
@@ -217,21 +227,25 @@ pub async fn authenticate(db: &Db, tenant: &TenantInfo, name: &str, secret: &str
     Ok(client.filter(|c| ok && !c.disabled))
 }
 
-pub async fn list(db: &Db, tenant: &TenantInfo) -> Result<Vec<api_client::Model>> {
-    let txn = db.tenant_txn(&tenant.slug).await?;
-    let all = api_client::Entity::find().order_by_asc(api_client::Column::Name).all(&txn).await?;
-    txn.commit().await?;
-    Ok(all)
+/// Every API client of the tenant, by name.
+pub async fn list(txn: &TenantTxn) -> Result<Vec<api_client::Model>> {
+    Ok(api_client::Entity::find().order_by_asc(api_client::Column::Name).all(txn).await?)
 }
 
-/// Disables (or enables) a client; its tokens stop working at once.
-pub async fn set_disabled(db: &Db, tenant: &TenantInfo, id: Uuid, disabled: bool) -> Result<()> {
-    let txn = db.tenant_txn(&tenant.slug).await?;
-    let c = api_client::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound)?;
+/// Disables (or enables) a client in the caller's transaction; its tokens stop working once
+/// it commits.
+pub async fn update_disabled(txn: &TenantTxn, id: Uuid, disabled: bool) -> Result<api_client::Model> {
+    let c = api_client::Entity::find_by_id(id).one(txn).await?.ok_or(Error::NotFound)?;
     let mut am: api_client::ActiveModel = c.into();
     am.disabled = Set(disabled);
     am.updated_at = Set(Utc::now());
-    am.update(&txn).await?;
+    Ok(am.update(txn).await?)
+}
+
+/// [`update_disabled`] in a transaction of its own (for callers without one).
+pub async fn set_disabled(db: &Db, tenant: &TenantInfo, id: Uuid, disabled: bool) -> Result<()> {
+    let txn = db.tenant_txn(&tenant.slug).await?;
+    update_disabled(&txn, id, disabled).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -252,16 +266,13 @@ pub fn parse_sources(text: &str) -> Result<String> {
 }
 
 /// Sets the event sources a client may write under (empty: its own name).
-pub async fn set_sources(db: &Db, tenant: &TenantInfo, id: Uuid, sources: &str) -> Result<()> {
+pub async fn set_sources(txn: &TenantTxn, id: Uuid, sources: &str) -> Result<api_client::Model> {
     let sources = parse_sources(sources)?;
-    let txn = db.tenant_txn(&tenant.slug).await?;
-    let c = api_client::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound)?;
+    let c = api_client::Entity::find_by_id(id).one(txn).await?.ok_or(Error::NotFound)?;
     let mut am: api_client::ActiveModel = c.into();
     am.sources = Set(sources);
     am.updated_at = Set(Utc::now());
-    am.update(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+    Ok(am.update(txn).await?)
 }
 
 /// Answers whether the client behind a token still exists and is enabled.

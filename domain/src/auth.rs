@@ -150,16 +150,23 @@ pub fn user_key(scope: &Scope, user_id: Uuid) -> String {
     format!("{}:{}", scope.key(), user_id)
 }
 
-/// Disables (or re-enables) a tenant user and ends every session they have.
-pub async fn set_tenant_user_disabled(db: &Db, scope: &Scope, email: &str, disabled: bool) -> Result<()> {
-    let Scope::Tenant(t) = scope else { return Err(crate::error::Error::Invalid("not a tenant".into())) };
-    let txn = db.tenant_txn(&t.slug).await?;
-    let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(&txn).await?.ok_or(crate::error::Error::NotFound)?;
+/// Disables (or re-enables) a tenant user in the caller's transaction; returns their id.
+pub async fn update_user_disabled(txn: &crate::TenantTxn, email: &str, disabled: bool) -> Result<Uuid> {
+    let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(txn).await?.ok_or(crate::error::Error::NotFound)?;
     let id = u.id;
     let mut am: user::ActiveModel = u.into();
     am.disabled = Set(disabled);
     am.updated_at = Set(Utc::now());
-    am.update(&txn).await?;
+    am.update(txn).await?;
+    Ok(id)
+}
+
+/// Disables (or re-enables) a tenant user and ends every session they have: the tenant's
+/// change commits first, then the platform's sessions go (two databases on SQLite).
+pub async fn set_tenant_user_disabled(db: &Db, scope: &Scope, email: &str, disabled: bool) -> Result<()> {
+    let Scope::Tenant(t) = scope else { return Err(crate::error::Error::Invalid("not a tenant".into())) };
+    let txn = db.tenant_txn(&t.slug).await?;
+    let id = update_user_disabled(&txn, email, disabled).await?;
     txn.commit().await?;
     if disabled {
         session::Entity::delete_many().filter(session::Column::UserKey.eq(user_key(scope, id))).exec(db.platform()).await?;
@@ -177,11 +184,9 @@ pub struct UserSummary {
 }
 
 /// Every user of a tenant, by e-mail.
-pub async fn list_tenant_users(db: &Db, t: &crate::tenancy::TenantInfo) -> Result<Vec<UserSummary>> {
+pub async fn list_tenant_users(txn: &crate::TenantTxn) -> Result<Vec<UserSummary>> {
     use sea_orm::QueryOrder;
-    let txn = db.tenant_txn(&t.slug).await?;
-    let users = user::Entity::find().order_by_asc(user::Column::Email).all(&txn).await?;
-    txn.commit().await?;
+    let users = user::Entity::find().order_by_asc(user::Column::Email).all(txn).await?;
     Ok(users
         .into_iter()
         .filter_map(|u| Some(UserSummary { role: Role::parse(&u.role).ok()?, email: u.email, name: u.name, disabled: u.disabled }))

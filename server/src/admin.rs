@@ -105,7 +105,13 @@ pub async fn client_state(
         _ => return (axum::http::StatusCode::NOT_FOUND, "No such action.").into_response(),
     };
     let Ok(id) = id.parse() else { return back(&session, "No such API client.".into(), None).await };
-    match domain::api_clients::set_disabled(&st.db, &t, id, disabled).await {
+    let changed = async {
+        let txn = st.db.tenant_txn(&t.slug).await?;
+        domain::api_clients::update_disabled(&txn, id, disabled).await?;
+        txn.commit().await?;
+        Ok::<_, domain::AppError>(())
+    };
+    match changed.await {
         Ok(()) => back(&session, format!("API client {}.", if disabled { "disabled; its tokens no longer work" } else { "enabled" }), None).await,
         Err(domain::Error::NotFound) => back(&session, "No such API client.".into(), None).await,
         Err(e) => {
@@ -129,7 +135,13 @@ pub async fn client_sources(
         Err(r) => return r,
     };
     let Ok(id) = id.parse() else { return back(&session, "No such API client.".into(), None).await };
-    match domain::api_clients::set_sources(&st.db, &t, id, &f.sources).await {
+    let changed = async {
+        let txn = st.db.tenant_txn(&t.slug).await?;
+        domain::api_clients::set_sources(&txn, id, &f.sources).await?;
+        txn.commit().await?;
+        Ok::<_, domain::AppError>(())
+    };
+    match changed.await {
         Ok(()) => back(&session, "Event sources saved.".into(), None).await,
         Err(domain::Error::NotFound) => back(&session, "No such API client.".into(), None).await,
         Err(domain::Error::Invalid(m)) => back(&session, format!("Not saved: {m}"), None).await,

@@ -560,7 +560,9 @@ async fn a_tenant_admin_creates_an_api_client_sees_its_secret_once_and_can_disab
     let i = again.find("wms-east").unwrap();
     let _ = i;
     let Scope::Tenant(acme) = app.scope("acme.localhost").await else { panic!() };
-    let id = domain::api_clients::list(&app.db, &acme).await.unwrap().into_iter().find(|c| c.name == "wms-east").unwrap().id;
+    let txn = app.db.tenant_txn(&acme.slug).await.unwrap();
+    let id = domain::api_clients::list(&txn).await.unwrap().into_iter().find(|c| c.name == "wms-east").unwrap().id;
+    txn.commit().await.unwrap();
     let r = b.post(app.url("acme.localhost", &format!("/workspace/admin/api-clients/{id}/disable"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(location(&r), "/workspace/admin");
     let r = b.get(app.url("acme.localhost", "/api/v1/orders")).bearer_auth(token["access_token"].as_str().unwrap()).send().await.unwrap();

@@ -405,17 +405,24 @@ async fn a_tenant_admin_registers_the_event_sources_of_an_api_client() {
     let form = [("csrf", csrf.as_str()), ("name", "scan"), ("write", "on"), ("sources", "dock-1, dock-2 dock-1")];
     assert_eq!(location(&b.post(app.url(ACME, "/workspace/admin/api-clients")).form(&form).send().await.unwrap()), "/workspace/admin");
     let acme = app.tenant(ACME).await;
-    let scan = domain::api_clients::list(&app.db, &acme).await.unwrap().into_iter().find(|c| c.name == "scan").expect("created");
+    let scan = list_clients(&app, &acme).await.into_iter().find(|c| c.name == "scan").expect("created");
     assert_eq!(scan.sources, "dock-1 dock-2");
     let url = app.url(ACME, &format!("/workspace/admin/api-clients/{}/sources", scan.id));
     b.post(&url).form(&[("csrf", csrf.as_str()), ("sources", "bad source!")]).send().await.unwrap();
     let html = b.get(app.url(ACME, "/workspace/admin")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Not saved") && html.contains("source!"), "a clear refusal");
     b.post(&url).form(&[("csrf", csrf.as_str()), ("sources", "")]).send().await.unwrap();
-    let scan = domain::api_clients::list(&app.db, &acme).await.unwrap().into_iter().find(|c| c.name == "scan").unwrap();
+    let scan = list_clients(&app, &acme).await.into_iter().find(|c| c.name == "scan").unwrap();
     assert_eq!(scan.sources, "", "empty: its own name");
     // Without the CSRF token nothing changes.
     b.post(&url).form(&[("sources", "x")]).send().await.unwrap();
-    let scan = domain::api_clients::list(&app.db, &acme).await.unwrap().into_iter().find(|c| c.name == "scan").unwrap();
+    let scan = list_clients(&app, &acme).await.into_iter().find(|c| c.name == "scan").unwrap();
     assert_eq!(scan.sources, "");
+}
+
+async fn list_clients(app: &TestApp, t: &domain::tenancy::TenantInfo) -> Vec<domain::entity::api_client::Model> {
+    let txn = app.db.tenant_txn(&t.slug).await.unwrap();
+    let all = domain::api_clients::list(&txn).await.unwrap();
+    txn.commit().await.unwrap();
+    all
 }
