@@ -7,6 +7,7 @@ pub mod entity;
 pub mod customers;
 pub mod demo;
 pub mod documents;
+pub mod maintenance;
 pub mod edi;
 pub mod error;
 pub mod events;

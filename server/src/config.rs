@@ -91,47 +91,92 @@ pub struct S3Config {
     pub secret_access_key: Secret,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// One setting: its environment variable, its default (as text; empty: unset) and what it
+/// means. [`SETTINGS`] is the only place a setting is declared: [`Config::defaults`],
+/// [`Config::from_env`] and `throughline --help` all read it.
+pub struct Setting {
+    pub env: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
 }
 
-fn parse<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
-    match var(name) {
-        None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| format!("{name}={v:?} is not valid")),
+const fn s(env: &'static str, default: &'static str, help: &'static str) -> Setting {
+    Setting { env, default, help }
+}
+
+/// Every setting, in the order `--help` lists them.
+pub const SETTINGS: &[Setting] = &[
+    s("DATABASE_URL", "", "postgres://user:pass@host/db for PostgreSQL (schema per tenant); unset: SQLite files (secret)"),
+    s("THROUGHLINE_DATA_DIR", "data", "folder of the SQLite files"),
+    s("THROUGHLINE_BASE_DOMAIN", "localhost", "tenants are served at <slug>.<base domain>; the base domain is the partner console"),
+    s("THROUGHLINE_HTTPS", "false", "behind TLS: Secure __Host- cookies and HSTS"),
+    s("THROUGHLINE_DEMO", "false", "demo mode: seed the demo partner, tenants, users and API clients on an empty platform"),
+    s("THROUGHLINE_DEMO_ORDERS", "300", "orders per demo tenant"),
+    s("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT_ADDRESS", "5", "sign-in attempts per account from one address per window"),
+    s("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT", "50", "sign-in attempts per account from all addresses per window"),
+    s("THROUGHLINE_LOGIN_MAX_PER_IP", "100", "sign-in attempts per address per window"),
+    s("THROUGHLINE_LOGIN_WINDOW_MINUTES", "15", "the sign-in rate-limit window"),
+    s("THROUGHLINE_TOKEN_MAX_PER_CLIENT", "30", "POST /api/v1/oauth/token calls per minute per client id"),
+    s("THROUGHLINE_TOKEN_MAX_PER_IP", "120", "POST /api/v1/oauth/token calls per minute per address"),
+    s("THROUGHLINE_TOKEN_MINUTES", "15", "API access token lifetime in minutes (1-1440)"),
+    s("THROUGHLINE_API_RATE_PER_CLIENT", "1000", "API requests per second per client on each instance"),
+    s("THROUGHLINE_TENANT_DB_SHARE", "75", "percent of the database pool one tenant's API requests may hold"),
+    s("THROUGHLINE_SESSION_IDLE_MINUTES", "60", "a session ends after this long without a request"),
+    s("THROUGHLINE_SESSION_ABSOLUTE_HOURS", "12", "a session ends this long after sign-in"),
+    s("THROUGHLINE_TRUST_PROXY", "false", "take the client address from X-Forwarded-For"),
+    s("THROUGHLINE_PROXY_HOPS", "1", "trusted proxies that append to X-Forwarded-For"),
+    s("THROUGHLINE_DB_POOL", "10", "PostgreSQL connections per instance"),
+    s("THROUGHLINE_DOCUMENTS_DIR", "", "documents folder when no S3 server is set (default <data dir>/documents)"),
+    s("THROUGHLINE_S3_ENDPOINT", "", "an S3-compatible server for documents"),
+    s("THROUGHLINE_S3_BUCKET", "throughline", "the S3 bucket (created if missing)"),
+    s("THROUGHLINE_S3_REGION", "us-east-1", "the S3 region"),
+    s("THROUGHLINE_S3_ACCESS_KEY_ID", "", "the S3 access key (default AWS_ACCESS_KEY_ID)"),
+    s("THROUGHLINE_S3_SECRET_ACCESS_KEY", "", "the S3 secret key (default AWS_SECRET_ACCESS_KEY; secret)"),
+    s("THROUGHLINE_JWT_SECRET", "", "signs API tokens, 32+ characters (default: random, kept in the platform database; secret)"),
+    s("THROUGHLINE_PARKED_EVENT_MINUTES", "60", "an event parked this long becomes an integration exception"),
+    s("THROUGHLINE_EDI_MAX_SEGMENTS", "100000", "segments per inbound X12 interchange (more: 413)"),
+    s("THROUGHLINE_EDI_MAX_ELEMENTS", "64", "elements per X12 segment (at least 16)"),
+    s("THROUGHLINE_EDI_MAX_ELEMENT_LEN", "4096", "characters per X12 element"),
+];
+
+/// The settings as `--help` shows them.
+pub fn help_text() -> String {
+    let mut out = String::from("Settings (environment variables, with their defaults):\n");
+    for st in SETTINGS {
+        let default = if st.default.is_empty() { "unset".to_owned() } else { st.default.to_owned() };
+        out.push_str(&format!("  {} [{default}]\n      {}\n", st.env, st.help));
+    }
+    out
+}
+
+/// Reads settings by name: from a source (the environment, or nothing), else the declared
+/// default.
+struct Reader<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Reader<'_> {
+    fn text(&self, name: &str) -> Option<String> {
+        let declared = SETTINGS.iter().find(|st| st.env == name).map(|st| st.default).unwrap_or_else(|| panic!("{name} is not declared in SETTINGS"));
+        (self.0)(name).filter(|v| !v.trim().is_empty()).or_else(|| (!declared.is_empty()).then(|| declared.to_owned()))
+    }
+
+    fn get<T: std::str::FromStr>(&self, name: &str) -> Result<T, String> {
+        let v = self.text(name).ok_or_else(|| format!("{name} has no value"))?;
+        v.trim().parse().map_err(|_| format!("{name}={v:?} is not valid"))
     }
 }
 
 impl Config {
     /// The settings used when nothing is set, with the given data folder and database.
     pub fn defaults(data_dir: PathBuf, database_url: Option<String>) -> Self {
-        Self {
-            database_url: database_url.map(Secret),
-            data_dir,
-            base_domain: "localhost".into(),
-            https: false,
-            demo: false,
-            demo_orders: 300,
-            login_per_account_address: 5,
-            login_per_account: 50,
-            login_per_ip: 100,
-            token_per_client: 30,
-            token_per_ip: 120,
-            proxy_hops: 1,
-            edi_limits: domain::edi::EdiLimits::default(),
-            api_rate_per_client: 1000,
-            tenant_db_share: 75,
-            session_idle_minutes: 60,
-            session_absolute_hours: 12,
-            login_window_minutes: 15,
-            trust_proxy: false,
-            db_pool: 10,
-            documents_dir: None,
-            s3: None,
-            jwt_secret: None,
-            token_minutes: 15,
-            parked_event_minutes: 60,
-        }
+        let mut c = Self::read(&Reader(&|_| None)).expect("the declared defaults are valid");
+        c.data_dir = data_dir;
+        c.database_url = database_url.map(Secret);
+        c
+    }
+
+    /// The settings from the environment, defaults where unset.
+    pub fn from_env() -> Result<Self, String> {
+        Self::read(&Reader(&|name| std::env::var(name).ok()))
     }
 
     /// Where documents go on the local disk when no S3 server is configured.
@@ -139,63 +184,64 @@ impl Config {
         self.documents_dir.clone().unwrap_or_else(|| self.data_dir.join("documents"))
     }
 
-    pub fn from_env() -> Result<Self, String> {
-        let s3 = match var("THROUGHLINE_S3_ENDPOINT") {
-            None => None,
-            Some(endpoint) => Some(S3Config {
-                endpoint,
-                bucket: var("THROUGHLINE_S3_BUCKET").unwrap_or_else(|| "throughline".into()),
-                region: var("THROUGHLINE_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
-                access_key_id: var("THROUGHLINE_S3_ACCESS_KEY_ID")
-                    .or_else(|| var("AWS_ACCESS_KEY_ID"))
-                    .ok_or("THROUGHLINE_S3_ENDPOINT is set but THROUGHLINE_S3_ACCESS_KEY_ID is not")?,
-                secret_access_key: Secret(
-                    var("THROUGHLINE_S3_SECRET_ACCESS_KEY")
-                        .or_else(|| var("AWS_SECRET_ACCESS_KEY"))
-                        .ok_or("THROUGHLINE_S3_ENDPOINT is set but THROUGHLINE_S3_SECRET_ACCESS_KEY is not")?,
-                ),
-            }),
+    fn s3(r: &Reader) -> Result<Option<S3Config>, String> {
+        let Some(endpoint) = r.text("THROUGHLINE_S3_ENDPOINT") else { return Ok(None) };
+        let aws = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Ok(Some(S3Config {
+            endpoint,
+            bucket: r.get("THROUGHLINE_S3_BUCKET")?,
+            region: r.get("THROUGHLINE_S3_REGION")?,
+            access_key_id: r
+                .text("THROUGHLINE_S3_ACCESS_KEY_ID")
+                .or_else(|| aws("AWS_ACCESS_KEY_ID"))
+                .ok_or("THROUGHLINE_S3_ENDPOINT is set but THROUGHLINE_S3_ACCESS_KEY_ID is not")?,
+            secret_access_key: Secret(
+                r.text("THROUGHLINE_S3_SECRET_ACCESS_KEY")
+                    .or_else(|| aws("AWS_SECRET_ACCESS_KEY"))
+                    .ok_or("THROUGHLINE_S3_ENDPOINT is set but THROUGHLINE_S3_SECRET_ACCESS_KEY is not")?,
+            ),
+        }))
+    }
+
+    fn read(r: &Reader) -> Result<Self, String> {
+        let edi_limits = domain::edi::EdiLimits {
+            max_segments: r.get("THROUGHLINE_EDI_MAX_SEGMENTS")?,
+            max_elements: r.get("THROUGHLINE_EDI_MAX_ELEMENTS")?,
+            max_element_len: r.get("THROUGHLINE_EDI_MAX_ELEMENT_LEN")?,
         };
-        if parse("THROUGHLINE_EDI_MAX_ELEMENTS", 64usize)? < 16 {
+        if edi_limits.max_elements < 16 {
             return Err("THROUGHLINE_EDI_MAX_ELEMENTS must be at least 16 (an ISA segment has 16 elements)".into());
         }
-        let token_minutes: i64 = parse("THROUGHLINE_TOKEN_MINUTES", 15)?;
+        let token_minutes: i64 = r.get("THROUGHLINE_TOKEN_MINUTES")?;
         if !(1..=1440).contains(&token_minutes) {
             return Err("THROUGHLINE_TOKEN_MINUTES must be between 1 and 1440".into());
         }
         Ok(Self {
-            documents_dir: var("THROUGHLINE_DOCUMENTS_DIR").map(PathBuf::from),
-            s3,
-            jwt_secret: var("THROUGHLINE_JWT_SECRET").map(Secret),
+            database_url: r.text("DATABASE_URL").map(Secret),
+            data_dir: PathBuf::from(r.get::<String>("THROUGHLINE_DATA_DIR")?),
+            base_domain: r.get::<String>("THROUGHLINE_BASE_DOMAIN")?.to_ascii_lowercase(),
+            https: r.get("THROUGHLINE_HTTPS")?,
+            demo: r.get("THROUGHLINE_DEMO")?,
+            demo_orders: r.get("THROUGHLINE_DEMO_ORDERS")?,
+            login_per_account_address: r.get("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT_ADDRESS")?,
+            login_per_account: r.get("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT")?,
+            login_per_ip: r.get("THROUGHLINE_LOGIN_MAX_PER_IP")?,
+            login_window_minutes: r.get("THROUGHLINE_LOGIN_WINDOW_MINUTES")?,
+            token_per_client: r.get("THROUGHLINE_TOKEN_MAX_PER_CLIENT")?,
+            token_per_ip: r.get("THROUGHLINE_TOKEN_MAX_PER_IP")?,
             token_minutes,
-            parked_event_minutes: parse("THROUGHLINE_PARKED_EVENT_MINUTES", 60)?,
-            database_url: var("DATABASE_URL").map(Secret),
-            data_dir: var("THROUGHLINE_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
-            base_domain: var("THROUGHLINE_BASE_DOMAIN").unwrap_or_else(|| "localhost".into()).to_ascii_lowercase(),
-            https: parse("THROUGHLINE_HTTPS", false)?,
-            demo: parse("THROUGHLINE_DEMO", false)?,
-            demo_orders: parse("THROUGHLINE_DEMO_ORDERS", 300)?,
-            login_per_account_address: parse("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT_ADDRESS", 5)?,
-            login_per_account: parse("THROUGHLINE_LOGIN_MAX_PER_ACCOUNT", 50)?,
-            login_per_ip: parse("THROUGHLINE_LOGIN_MAX_PER_IP", 100)?,
-            token_per_client: parse("THROUGHLINE_TOKEN_MAX_PER_CLIENT", 30)?,
-            token_per_ip: parse("THROUGHLINE_TOKEN_MAX_PER_IP", 120)?,
-            proxy_hops: parse("THROUGHLINE_PROXY_HOPS", 1)?,
-            edi_limits: {
-                let d = domain::edi::EdiLimits::default();
-                domain::edi::EdiLimits {
-                    max_segments: parse("THROUGHLINE_EDI_MAX_SEGMENTS", d.max_segments)?,
-                    max_elements: parse("THROUGHLINE_EDI_MAX_ELEMENTS", d.max_elements)?,
-                    max_element_len: parse("THROUGHLINE_EDI_MAX_ELEMENT_LEN", d.max_element_len)?,
-                }
-            },
-            api_rate_per_client: parse("THROUGHLINE_API_RATE_PER_CLIENT", 1000)?,
-            tenant_db_share: parse("THROUGHLINE_TENANT_DB_SHARE", 75)?,
-            session_idle_minutes: parse("THROUGHLINE_SESSION_IDLE_MINUTES", 60)?,
-            session_absolute_hours: parse("THROUGHLINE_SESSION_ABSOLUTE_HOURS", 12)?,
-            login_window_minutes: parse("THROUGHLINE_LOGIN_WINDOW_MINUTES", 15)?,
-            trust_proxy: parse("THROUGHLINE_TRUST_PROXY", false)?,
-            db_pool: parse("THROUGHLINE_DB_POOL", 10)?,
+            api_rate_per_client: r.get("THROUGHLINE_API_RATE_PER_CLIENT")?,
+            tenant_db_share: r.get("THROUGHLINE_TENANT_DB_SHARE")?,
+            session_idle_minutes: r.get("THROUGHLINE_SESSION_IDLE_MINUTES")?,
+            session_absolute_hours: r.get("THROUGHLINE_SESSION_ABSOLUTE_HOURS")?,
+            trust_proxy: r.get("THROUGHLINE_TRUST_PROXY")?,
+            proxy_hops: r.get("THROUGHLINE_PROXY_HOPS")?,
+            db_pool: r.get("THROUGHLINE_DB_POOL")?,
+            documents_dir: r.text("THROUGHLINE_DOCUMENTS_DIR").map(PathBuf::from),
+            s3: Self::s3(r)?,
+            jwt_secret: r.text("THROUGHLINE_JWT_SECRET").map(Secret),
+            parked_event_minutes: r.get("THROUGHLINE_PARKED_EVENT_MINUTES")?,
+            edi_limits,
         })
     }
 }
@@ -203,6 +249,28 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn every_setting_is_declared_once_and_its_default_reads() {
+        let mut names: Vec<&str> = SETTINGS.iter().map(|s| s.env).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), SETTINGS.len(), "no setting is declared twice");
+        let c = Config::defaults(PathBuf::from("d"), None);
+        assert_eq!((c.login_per_account_address, c.session_idle_minutes, c.edi_limits.max_segments), (5, 60, 100_000));
+        assert!(!c.demo && c.s3.is_none() && c.database_url.is_none());
+        for st in SETTINGS {
+            assert!(help_text().contains(st.env));
+        }
+    }
+
+    #[test]
+    fn a_bad_value_is_refused_naming_the_setting() {
+        let r = Reader(&|name| (name == "THROUGHLINE_DB_POOL").then(|| "many".to_owned()));
+        assert_eq!(Config::read(&r).unwrap_err(), "THROUGHLINE_DB_POOL=\"many\" is not valid");
+        let r = Reader(&|name| (name == "THROUGHLINE_EDI_MAX_ELEMENTS").then(|| "8".to_owned()));
+        assert!(Config::read(&r).unwrap_err().contains("at least 16"));
+    }
+
     #[test]
     fn a_secret_is_redacted_in_debug_output() {
         let s = Secret("postgres://u:hunter2@h/db".into());

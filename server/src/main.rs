@@ -11,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///
 /// Configuration comes from the environment; see the README ("Configuration").
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, after_long_help = server::config::help_text())]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -206,9 +206,3 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     }
     Response::from_parts(rparts, Body::from(rbytes))
 }
-
-/// Deletes idempotency keys older than `hours` in one tenant.
-pub async fn purge(txn: &TenantTxn, hours: i64) -> Result<u64, DbErr> {
-    let cutoff = Utc::now() - chrono::Duration::hours(hours);
-    Ok(idempotency_key::Entity::delete_many().filter(idempotency_key::Column::CreatedAt.lt(cutoff)).exec(txn).await?.rows_affected)
-}

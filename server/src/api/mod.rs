@@ -276,7 +276,7 @@ pub mod fair_share;
 pub mod idempotency;
 
 /// Deletes idempotency keys older than `hours` in one tenant.
-pub use idempotency::purge as purge_idempotency_keys;
+pub use domain::maintenance::purge_idempotency_keys;
 
 /// Documentation types: what the token endpoint and a few list endpoints exchange.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
