@@ -11,7 +11,8 @@ use axum::extract::{FromRequestParts, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use axum::{Extension, Json, Router};
 use base64::Engine;
 use chrono::Utc;
@@ -164,35 +165,49 @@ fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) 
 #[derive(Clone)]
 pub struct ApiClient(pub Claims);
 
+/// The API's endpoints, each declared once: its path, method and OpenAPI entry all come from
+/// the handler's `#[utoipa::path]` (utoipa-axum). Returns the token endpoint and the
+/// authenticated endpoints, without layers.
+fn declared() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let public = OpenApiRouter::new().routes(routes!(token));
+    let authed = OpenApiRouter::new()
+        .routes(routes!(post_events))
+        .routes(routes!(post_customer))
+        .routes(routes!(get_customer))
+        .routes(routes!(list_orders, post_order))
+        .routes(routes!(get_order))
+        .routes(routes!(post_shipment))
+        .routes(routes!(get_shipment))
+        .routes(routes!(post_delivery))
+        .routes(routes!(post_document))
+        .routes(routes!(get_document))
+        .routes(routes!(post_invoice))
+        .routes(routes!(get_invoice))
+        .routes(routes!(get_invoice_810))
+        .routes(routes!(post_edi))
+        .routes(routes!(post_payment))
+        .routes(routes!(get_payment))
+        .routes(routes!(list_exceptions));
+    (public, authed)
+}
+
+/// The OpenAPI paths of `/api/v1`, from the same declarations as the router.
+pub fn openapi_paths() -> utoipa::openapi::OpenApi {
+    let (public, authed) = declared();
+    OpenApiRouter::new().nest("/api/v1", public.merge(authed)).into_openapi()
+}
+
 pub fn routes(state: AppState) -> Router<AppState> {
-    let authed = Router::<AppState>::new()
-        .route("/events", post(post_events))
-        .route("/customers", post(post_customer))
-        .route("/customers/{external_id}", get(get_customer))
-        .route("/orders", get(list_orders).post(post_order))
-        .route("/orders/{number}", get(get_order))
-        .route("/shipments", post(post_shipment))
-        .route("/shipments/{number}", get(get_shipment))
-        .route("/shipments/{number}/delivery", post(post_delivery))
-        .route("/shipments/{number}/documents", post(post_document))
-        .route("/documents/{id}", get(get_document))
-        .route("/invoices", post(post_invoice))
-        .route("/invoices/{number}", get(get_invoice))
-        .route("/invoices/{number}/edi810", get(get_invoice_810))
-        .route("/edi", post(post_edi))
-        .route("/payments", post(post_payment))
-        .route("/payments/{number}", get(get_payment))
-        .route("/exceptions", get(list_exceptions))
+    let (public, authed) = declared();
+    let authed = authed
         // Inside the idempotency layer: a panic becomes a 500 that releases the key.
         .layer(crate::middleware::panic::layer())
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(middleware::from_fn_with_state(state.clone(), fair_share::layer))
         .layer(middleware::from_fn_with_state(state.clone(), bearer));
-    Router::new()
-        .route("/oauth/token", post(token))
-        .route("/openapi.json", get(crate::openapi::document))
+    let (api, _) = public.merge(authed).split_for_parts();
+    api.route("/openapi.json", get(crate::openapi::document))
         .route("/reference", get(crate::openapi::reference))
-        .merge(authed)
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such API endpoint; see /api/v1/openapi.json") })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(tenant_only))
@@ -343,7 +358,7 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// `POST /api/v1/oauth/token`: the client-credentials grant (RFC 6749 §4.4).
-#[utoipa::path(post, path = "/api/v1/oauth/token", tag = "auth",
+#[utoipa::path(post, path = "/oauth/token", tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials; credentials as HTTP Basic or client_id/client_secret"),
     responses((status = 200, body = TokenResponse), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn token(
@@ -478,7 +493,7 @@ pub(crate) fn client_disabled() -> Problem {
 pub(crate) const CLIENT_DISABLED: &str = "the API client has been disabled or removed";
 
 /// `POST /events`: one event object, an array of up to 1,000, or `{"events": [...]}`.
-#[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/events", tag = "events", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body(content = Vec<EventIn>, description = "One event object, an array of up to 1,000, or {\"events\": [...]}"),
     responses((status = 200, description = "Each event's result", body = EventsAnswer), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_events(State(st): State<AppState>, api: Api, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
@@ -528,7 +543,7 @@ fn api_event(claims: &Claims, kind: &str, payload: Value) -> EventIn {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/customers", tag = "customers", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = CustomerIn, responses((status = 201, description = "Created", body = CustomerView), (status = 200, description = "Updated", body = CustomerView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_customer(State(st): State<AppState>, api: Api, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: CustomerIn = json_body(&headers, &body)?;
@@ -538,7 +553,7 @@ async fn post_customer(State(st): State<AppState>, api: Api, headers: HeaderMap,
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{external_id}", tag = "customers", security(("bearer" = ["read"])),
+#[utoipa::path(get, path = "/customers/{external_id}", tag = "customers", security(("bearer" = ["read"])),
     params(("external_id" = String, Path)), responses((status = 200, body = CustomerView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_customer(State(st): State<AppState>, api: Api, Path(id): Path<String>) -> ApiResult<Response> {
     let txn = api.txn(&st).await?;
@@ -561,7 +576,7 @@ struct ListQuery {
     after: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = ["read"])), params(ListQuery),
+#[utoipa::path(get, path = "/orders", tag = "orders", security(("bearer" = ["read"])), params(ListQuery),
     responses((status = 200, body = OrderPage), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn list_orders(State(st): State<AppState>, api: Api, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
@@ -572,7 +587,7 @@ async fn list_orders(State(st): State<AppState>, api: Api, query: Result<Query<L
     Ok(Json(page).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{number}", tag = "orders", security(("bearer" = ["read"])),
+#[utoipa::path(get, path = "/orders/{number}", tag = "orders", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = OrderDetail), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_order(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
     let txn = api.txn(&st).await?;
@@ -602,7 +617,7 @@ where
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/orders", tag = "orders", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = OrderIn, responses((status = 201, body = OrderDetail), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_order(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: events::OrderIn = json_body(&headers, &body)?;
@@ -623,7 +638,7 @@ async fn post_order(State(st): State<AppState>, api: Api, Extension(client): Ext
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/shipments", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = ShipmentIn, responses((status = 201, body = ShipmentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_shipment(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: events::ShipmentIn = json_body(&headers, &body)?;
@@ -645,7 +660,7 @@ pub struct DeliveryBody {
     delivered_at: Option<chrono::DateTime<Utc>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/shipments/{number}/delivery", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/shipments/{number}/delivery", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = DeliveryBody, responses((status = 201, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_delivery(
     State(st): State<AppState>,
@@ -674,7 +689,7 @@ async fn post_delivery(
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/shipments/{number}", tag = "shipments", security(("bearer" = ["read"])),
+#[utoipa::path(get, path = "/shipments/{number}", tag = "shipments", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_shipment(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
     let txn = api.txn(&st).await?;
@@ -683,7 +698,7 @@ async fn get_shipment(State(st): State<AppState>, api: Api, Path(number): Path<S
     Ok(Json(s).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/invoices", tag = "invoices", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = InvoiceIn, responses((status = 201, body = InvoiceView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_invoice(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: events::InvoiceIn = json_body(&headers, &body)?;
@@ -696,7 +711,7 @@ async fn post_invoice(State(st): State<AppState>, api: Api, Extension(client): E
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/invoices/{number}", tag = "invoices", security(("bearer" = ["read"])),
+#[utoipa::path(get, path = "/invoices/{number}", tag = "invoices", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = InvoiceView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_invoice(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
     let txn = api.txn(&st).await?;
@@ -727,7 +742,7 @@ pub struct AllocationBody {
 }
 
 /// `POST /payments`: a payment received, optionally applied to invoices, in one transaction.
-#[utoipa::path(post, path = "/api/v1/payments", tag = "payments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/payments", tag = "payments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_payment(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let input: PaymentBody = json_body(&headers, &body)?;
@@ -749,7 +764,7 @@ async fn post_payment(State(st): State<AppState>, api: Api, Extension(client): E
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/payments/{number}", tag = "payments", security(("bearer" = ["read"])),
+#[utoipa::path(get, path = "/payments/{number}", tag = "payments", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, body = PaymentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_payment(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
     let txn = api.txn(&st).await?;
@@ -765,7 +780,7 @@ struct ExceptionQuery {
     status: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/exceptions", tag = "exceptions", security(("bearer" = ["read"])), params(ExceptionQuery),
+#[utoipa::path(get, path = "/exceptions", tag = "exceptions", security(("bearer" = ["read"])), params(ExceptionQuery),
     responses((status = 200, body = ExceptionList), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn list_exceptions(State(st): State<AppState>, api: Api, query: Result<Query<ExceptionQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
@@ -778,7 +793,7 @@ async fn list_exceptions(State(st): State<AppState>, api: Api, query: Result<Que
 
 /// `POST /shipments/{number}/documents`: multipart with a `file` part and an optional `kind`
 /// (`pod`, the default, or `packing_list`).
-#[utoipa::path(post, path = "/api/v1/shipments/{number}/documents", tag = "documents", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/shipments/{number}/documents", tag = "documents", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, body = DocumentView), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<String>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
     let t = &api.tenant;
@@ -841,7 +856,7 @@ async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = ["read"])),
+#[utoipa::path(get, path = "/documents/{id}", tag = "documents", security(("bearer" = ["read"])),
     params(("id" = String, Path)), responses((status = 200, description = "The document's bytes", content_type = "application/octet-stream"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_document(State(st): State<AppState>, api: Api, Path(id): Path<String>) -> ApiResult<Response> {
     let t = &api.tenant;
@@ -873,7 +888,7 @@ pub fn document_response(doc: &DocumentView, bytes: Vec<u8>) -> Response {
 /// result and the 997 acknowledgement; an envelope error is a 422 naming the segment. The
 /// interchange is read within `EdiLimits`: more segments than allowed is a 413, a segment with
 /// too many elements or an over-long element a 422; both name the limit and its value.
-#[utoipa::path(post, path = "/api/v1/edi", tag = "edi", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
+#[utoipa::path(post, path = "/edi", tag = "edi", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
     request_body(content = String, content_type = "application/edi-x12", description = "An X12 interchange of 850 and 856 transaction sets"),
     responses((status = 200, body = domain::edi::ImportResult), (status = 413, description = "More segments than `max_segments`; `limit` names it and its value", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Envelope error naming the segment, or an element limit (`max_elements`, `max_element_len`) named in `limit`", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn post_edi(State(st): State<AppState>, api: Api, body: Bytes) -> ApiResult<Response> {
@@ -898,7 +913,7 @@ async fn post_edi(State(st): State<AppState>, api: Api, body: Bytes) -> ApiResul
 }
 
 /// `GET /invoices/{number}/edi810`: the invoice as an outbound X12 810.
-#[utoipa::path(get, path = "/api/v1/invoices/{number}/edi810", tag = "edi", security(("bearer" = ["read"])),
+#[utoipa::path(get, path = "/invoices/{number}/edi810", tag = "edi", security(("bearer" = ["read"])),
     params(("number" = String, Path)), responses((status = 200, description = "An X12 810", body = String, content_type = "application/edi-x12"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 async fn get_invoice_810(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
     let t = &api.tenant;
