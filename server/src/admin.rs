@@ -111,14 +111,23 @@ pub async fn client_state(
         txn.commit().await?;
         Ok::<_, domain::AppError>(())
     };
-    match changed.await {
-        Ok(()) => back(&session, format!("API client {}.", if disabled { "disabled; its tokens no longer work" } else { "enabled" }), None).await,
-        Err(domain::Error::NotFound) => back(&session, "No such API client.".into(), None).await,
+    let done = format!("API client {}.", if disabled { "disabled; its tokens no longer work" } else { "enabled" });
+    report(&session, changed.await, done).await
+}
+
+/// Redirects back with a notice saying how a change of an API client went: `done`, the reason
+/// it was refused, or a generic sentence (the error itself is logged).
+async fn report(session: &Session, result: domain::Result<()>, done: String) -> Response {
+    let message = match result {
+        Ok(()) => done,
+        Err(domain::Error::NotFound) => "No such API client.".into(),
+        Err(domain::Error::Invalid(m)) => format!("Not saved: {m}"),
         Err(e) => {
             tracing::error!(error = %e, "changing an API client failed");
-            back(&session, "Not changed: the service is temporarily unavailable.".into(), None).await
+            "Not changed: the service is temporarily unavailable.".into()
         }
-    }
+    };
+    back(session, message, None).await
 }
 
 /// Sets the event sources an API client may write under.
@@ -141,15 +150,7 @@ pub async fn client_sources(
         txn.commit().await?;
         Ok::<_, domain::AppError>(())
     };
-    match changed.await {
-        Ok(()) => back(&session, "Event sources saved.".into(), None).await,
-        Err(domain::Error::NotFound) => back(&session, "No such API client.".into(), None).await,
-        Err(domain::Error::Invalid(m)) => back(&session, format!("Not saved: {m}"), None).await,
-        Err(e) => {
-            tracing::error!(error = %e, "changing an API client failed");
-            back(&session, "Not changed: the service is temporarily unavailable.".into(), None).await
-        }
-    }
+    report(&session, changed.await, "Event sources saved.".into()).await
 }
 
 pub async fn user_state(
