@@ -40,6 +40,25 @@ impl OrdersQuery {
     }
 }
 
+/// `20.5 LB`; empty when the weight is unknown.
+pub fn weight_label(weight: Option<f64>, unit: Option<&str>) -> String {
+    match (weight, unit) {
+        (Some(w), Some(u)) => format!("{w} {u}"),
+        (Some(w), None) => w.to_string(),
+        (None, _) => String::new(),
+    }
+}
+
+/// `16 × 12 × 10 IN` (an unknown side as `?`); empty when no side is known.
+pub fn dimensions_label(sides: [Option<f64>; 3], unit: Option<&str>) -> String {
+    if sides.iter().all(Option::is_none) {
+        return String::new();
+    }
+    let text: Vec<String> = sides.iter().map(|v| v.map(|v| v.to_string()).unwrap_or_else(|| "?".into())).collect();
+    let unit = unit.map(|u| format!(" {u}")).unwrap_or_default();
+    format!("{}{unit}", text.join(" × "))
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -89,6 +108,20 @@ pub struct DocRow {
     pub size: i64,
 }
 
+/// A carton or pallet of a shipment, as the order page shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PackRow {
+    /// The SSCC-18 on its label; empty when none was sent.
+    pub sscc: String,
+    /// `20.5 LB`; empty when unknown.
+    pub weight: String,
+    /// `16 × 12 × 10 IN`; empty when unknown.
+    pub dimensions: String,
+    /// `line 1 × 6, line 2 × 3`.
+    pub contents: String,
+    pub serials: Vec<String>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ShipmentRow {
     pub number: String,
@@ -99,6 +132,9 @@ pub struct ShipmentRow {
     pub dispatched_at: Option<String>,
     pub delivered_at: Option<String>,
     pub lines: String,
+    /// Serial numbers of units not in a pack.
+    pub loose_serials: Vec<String>,
+    pub packs: Vec<PackRow>,
     pub documents: Vec<DocRow>,
 }
 
@@ -130,7 +166,12 @@ pub struct TimelineRow {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct OrderPageData {
     pub head: OrderRow,
+    /// Delivery requested; empty when none.
     pub requested_date: String,
+    /// Shipment requested; empty when none.
+    pub requested_ship_date: String,
+    /// Cancel if not shipped by; empty when none.
+    pub cancel_after: String,
     pub lines: Vec<LineRow>,
     pub shipments: Vec<ShipmentRow>,
     pub invoices: Vec<InvoiceRow>,
@@ -169,6 +210,23 @@ pub(crate) mod server {
             ordered_at: o.ordered_at.to_rfc3339(),
             promised_date: o.promised_date.map(|d| d.to_string()).unwrap_or_default(),
         }
+    }
+
+    /// A pack as the order page shows it.
+    pub fn pack_row(p: &domain::orders::PackView) -> PackRow {
+        PackRow {
+            sscc: p.sscc.clone().unwrap_or_default(),
+            weight: weight_label(p.weight, p.weight_unit.as_deref()),
+            dimensions: dimensions_label([p.length, p.width, p.height], p.dimension_unit.as_deref()),
+            contents: p.contents.iter().map(|c| format!("line {} × {}", c.line, c.quantity)).collect::<Vec<_>>().join(", "),
+            serials: p.contents.iter().flat_map(|c| c.serials.iter().cloned()).collect(),
+        }
+    }
+
+    /// Serial numbers of a shipment's lines that no pack of it holds.
+    pub fn loose_serials(s: &domain::orders::ShipmentView) -> Vec<String> {
+        let packed: std::collections::HashSet<&String> = s.packs.iter().flat_map(|p| &p.contents).flat_map(|c| &c.serials).collect();
+        s.lines.iter().flat_map(|l| &l.serials).filter(|x| !packed.contains(x)).cloned().collect()
     }
 
     /// The one conversion of a service error for a page: logged in full, shown as the
@@ -223,6 +281,8 @@ pub async fn order_page(number: String) -> Result<Option<OrderPageData>, ServerF
     let money = |m: i64| domain::money::format(m, &cur);
     Ok(Some(OrderPageData {
         requested_date: d.order.requested_date.map(|d| d.to_string()).unwrap_or_default(),
+        requested_ship_date: d.order.requested_ship_date.map(|d| d.to_string()).unwrap_or_default(),
+        cancel_after: d.order.cancel_after.map(|d| d.to_string()).unwrap_or_default(),
         lines: d
             .lines
             .iter()
@@ -240,6 +300,8 @@ pub async fn order_page(number: String) -> Result<Option<OrderPageData>, ServerF
                 dispatched_at: s.dispatched_at.map(|t| t.to_rfc3339()),
                 delivered_at: s.delivered_at.map(|t| t.to_rfc3339()),
                 lines: s.lines.iter().map(|l| format!("line {} × {}", l.line, l.quantity)).collect::<Vec<_>>().join(", "),
+                loose_serials: server::loose_serials(s),
+                packs: s.packs.iter().map(server::pack_row).collect(),
                 documents: s.documents.iter().map(|d| DocRow { id: d.id.to_string(), filename: d.filename.clone(), kind: d.kind.clone(), size: d.size }).collect(),
             })
             .collect(),
@@ -257,6 +319,22 @@ pub async fn order_page(number: String) -> Result<Option<OrderPageData>, ServerF
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weights_and_dimensions_read_as_numbers_with_their_units() {
+        let weights = [((Some(20.5), Some("LB")), "20.5 LB"), ((Some(12.0), Some("KG")), "12 KG"), ((Some(3.0), None), "3"), ((None, Some("LB")), "")];
+        for ((w, u), want) in weights {
+            assert_eq!(weight_label(w, u), want);
+        }
+        let dims = [
+            (([Some(16.0), Some(12.0), Some(10.5)], Some("IN")), "16 × 12 × 10.5 IN"),
+            (([Some(40.0), None, Some(30.0)], Some("CM")), "40 × ? × 30 CM"),
+            (([None, None, None], Some("IN")), ""),
+        ];
+        for ((sides, u), want) in dims {
+            assert_eq!(dimensions_label(sides, u), want);
+        }
+    }
 
     #[test]
     fn filter_links_keep_the_filters_and_encode_them() {

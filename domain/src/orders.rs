@@ -1,7 +1,13 @@
 //! Read models of the order-to-cash data: the order list (keyset-paginated), one order with
 //! everything that happened to it, and single shipments, invoices, payments and documents.
-//! The REST API and the staff pages both answer from these.
-use crate::entity::{customer, document, event, exception, invoice, invoice_line, order, order_line, payment, payment_allocation, shipment, shipment_line};
+//! The REST API and the staff pages both answer from these. Shipments (with their lines and
+//! packs) are read in `orders/shipments.rs`.
+mod shipments;
+
+pub use shipments::{PackItemView, PackView, ShipmentLineView, ShipmentView, shipment, shipment_exists};
+
+use crate::entity::{customer, document, event, exception, invoice, invoice_line, order, order_line, payment, payment_allocation, shipment};
+use shipments::shipment_views;
 use crate::{Error, Result};
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,8 +27,13 @@ pub struct OrderSummary {
     pub currency: String,
     pub total_minor: i64,
     pub ordered_at: DateTime<Utc>,
+    /// The delivery date the customer asked for.
     pub requested_date: Option<NaiveDate>,
     pub promised_date: Option<NaiveDate>,
+    /// The ship date the customer asked for.
+    pub requested_ship_date: Option<NaiveDate>,
+    /// Cancel the order if it has not shipped by this date.
+    pub cancel_after: Option<NaiveDate>,
 }
 
 /// Filters of the order list. Dates are inclusive and compare with the order date (UTC).
@@ -207,6 +218,8 @@ fn summary(o: order::Model, customers: &HashMap<Uuid, customer::Model>) -> Order
         ordered_at: o.ordered_at,
         requested_date: o.requested_date,
         promised_date: o.promised_date,
+        requested_ship_date: o.requested_ship_date,
+        cancel_after: o.cancel_after,
     }
 }
 
@@ -236,28 +249,6 @@ impl From<document::Model> for DocumentView {
     fn from(d: document::Model) -> Self {
         Self { id: d.id, kind: d.kind, filename: d.filename, content_type: d.content_type, size: d.size, sha256: d.sha256, created_at: d.created_at }
     }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct ShipmentLineView {
-    pub line: i32,
-    pub quantity: i64,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct ShipmentView {
-    pub number: String,
-    pub order_number: String,
-    pub status: String,
-    pub carrier: Option<String>,
-    pub service: Option<String>,
-    pub tracking_number: Option<String>,
-    pub tracking_url: Option<String>,
-    pub warehouse: Option<String>,
-    pub dispatched_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub lines: Vec<ShipmentLineView>,
-    pub documents: Vec<DocumentView>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -319,7 +310,8 @@ pub struct TimelineEntry {
     pub summary: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+/// One order with everything that happened to it. (`PartialEq` only: packs carry weights.)
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct OrderDetail {
     #[serde(flatten)]
     pub order: OrderSummary,
@@ -333,29 +325,6 @@ pub struct OrderDetail {
 
 fn shown_invoice_status(i: &invoice::Model, today: NaiveDate) -> String {
     if matches!(i.status.as_str(), "open" | "partially_paid") && i.due_on < today { "overdue".into() } else { i.status.clone() }
-}
-
-async fn shipment_views<C: ConnectionTrait>(c: &C, rows: Vec<shipment::Model>, order_number: &str) -> Result<Vec<ShipmentView>> {
-    let ids: Vec<Uuid> = rows.iter().map(|s| s.id).collect();
-    let lines = if ids.is_empty() { vec![] } else { shipment_line::Entity::find().filter(shipment_line::Column::ShipmentId.is_in(ids.clone())).order_by_asc(shipment_line::Column::LineNo).all(c).await? };
-    let docs = if ids.is_empty() { vec![] } else { document::Entity::find().filter(document::Column::ShipmentId.is_in(ids)).order_by_asc(document::Column::CreatedAt).all(c).await? };
-    Ok(rows
-        .into_iter()
-        .map(|s| ShipmentView {
-            lines: lines.iter().filter(|l| l.shipment_id == s.id).map(|l| ShipmentLineView { line: l.line_no, quantity: l.quantity }).collect(),
-            documents: docs.iter().filter(|d| d.shipment_id == Some(s.id)).cloned().map(Into::into).collect(),
-            number: s.number,
-            order_number: order_number.to_owned(),
-            status: s.status,
-            carrier: s.carrier,
-            service: s.service,
-            tracking_number: s.tracking_number,
-            tracking_url: s.tracking_url,
-            warehouse: s.warehouse,
-            dispatched_at: s.dispatched_at,
-            delivered_at: s.delivered_at,
-        })
-        .collect())
 }
 
 async fn invoice_views<C: ConnectionTrait>(c: &C, rows: Vec<invoice::Model>) -> Result<Vec<InvoiceView>> {
@@ -446,12 +415,6 @@ pub async fn detail<C: ConnectionTrait>(c: &C, number: &str) -> Result<OrderDeta
     })
 }
 
-pub async fn shipment<C: ConnectionTrait>(c: &C, number: &str) -> Result<ShipmentView> {
-    let s = shipment::Entity::find().filter(shipment::Column::Number.eq(number)).one(c).await?.ok_or(Error::NotFound)?;
-    let o = order::Entity::find_by_id(s.order_id).one(c).await?.ok_or(Error::NotFound)?;
-    shipment_views(c, vec![s], &o.number).await?.pop().ok_or(Error::NotFound)
-}
-
 pub async fn invoice<C: ConnectionTrait>(c: &C, number: &str) -> Result<InvoiceView> {
     let i = invoice::Entity::find().filter(invoice::Column::Number.eq(number)).one(c).await?.ok_or(Error::NotFound)?;
     invoice_views(c, vec![i]).await?.pop().ok_or(Error::NotFound)
@@ -510,11 +473,6 @@ pub async fn document<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<(DocumentVi
     Ok((d.into(), key))
 }
 
-/// Whether a shipment with this number exists.
-pub async fn shipment_exists<C: ConnectionTrait>(c: &C, number: &str) -> Result<bool> {
-    Ok(shipment::Entity::find().filter(shipment::Column::Number.eq(number)).count(c).await? > 0)
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ExceptionView {
     pub reference: String,
@@ -571,6 +529,8 @@ mod tests {
             ordered_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             requested_date: None,
             promised_date: NaiveDate::from_ymd_opt(2026, 3, 1),
+            requested_ship_date: None,
+            cancel_after: None,
         }
     }
 

@@ -1,6 +1,7 @@
-//! EDI X12 through the API and the command line: 850 → order, 856 → shipment, 997 per group,
-//! 810 for an invoice, malformed and oversized interchanges, separators inside outbound data,
-//! and tenant isolation.
+//! EDI X12 through the API and the command line: 850 → order (with its dates), 856 → shipment
+//! (flat or pick-pack, with packs and serial numbers; over-shipments kept as exceptions), 997
+//! per group, 810 for an invoice, malformed and oversized interchanges, separators inside
+//! outbound data, and tenant isolation.
 mod common;
 use common::*;
 use domain::edi::EdiLimits;
@@ -250,4 +251,106 @@ async fn the_configured_segment_limit_applies_and_control_numbers_come_from_the_
     let (ca, cb) = (control(a["ack_997"].as_str().unwrap()), control(b["ack_997"].as_str().unwrap()));
     assert_eq!(ca.len(), 9);
     assert!(cb.parse::<u64>().unwrap() == ca.parse::<u64>().unwrap() + 1, "{ca} then {cb}");
+}
+
+const SSCC_1: &str = "006141410000044719";
+const SSCC_2: &str = "006141410000044726";
+
+/// A ship notice in pick-pack form: two cartons, order line 1 split across both (6 + 4),
+/// line 2 in the second; the first label carries the `00` application identifier.
+fn pick_pack_856(shipment: &str, po: &str) -> String {
+    format!(
+        "BSN*00*{shipment}*20261125*1400*0001~\nHL*1**S~\nTD1*CTN25*2****G*32.5*LB~\nTD5*B*2*UPSN*M*UPS Ground~\nREF*BM*BOL-4471~\nN1*SF*Main DC~\n\
+         HL*2*1*O~\nPRF*{po}~\n\
+         HL*3*2*P~\nPO4*1*6*EA*CTN25*G*20.5*LB***16*12*10*IN~\nMAN*GM*00{SSCC_1}~\n\
+         HL*4*3*I~\nLIN*1*VP*BRG-6204~\nSN1*1*6*EA~\nREF*SE*BRG-SN-0001~\nREF*SE*BRG-SN-0002~\n\
+         HL*5*2*P~\nPO4*1*7*EA*CTN25*G*12*LB***12*10*8*IN~\nMAN*GM*{SSCC_2}~\n\
+         HL*6*5*I~\nLIN*1*VP*BRG-6204~\nSN1*1*4*EA~\nREF*SE*BRG-SN-0003~\n\
+         HL*7*5*I~\nLIN*2*VP*HYD-HOSE-12~\nSN1*2*3*EA~\nCTT*7~\n"
+    )
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
+    let r = app.browser().get(app.url(ACME, path)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_pick_pack_ship_notice_with_one_line_in_two_cartons_is_one_shipment_line_and_its_packs_show_on_the_order_page() {
+    let app = spawn_app().await;
+    let t = token(&app, ACME, "acme-erp").await;
+    let v: Value = post_edi(&app, ACME, &t, &interchange("INITECH", 701, &[po_850("PO-PP-1", "C-1001")], "PO")).await.json().await.unwrap();
+    assert_eq!(v["sets"][0]["result"], "accepted", "{v}");
+    let r = post_edi(&app, ACME, &t, &interchange("ACMEWMS", 702, &[pick_pack_856("ASN-PP-1", "PO-PP-1")], "SH")).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["sets"][0]["result"].as_str(), v["sets"][0]["status"].as_str()), (Some("accepted"), Some("applied")), "{v}");
+    assert!(v["ack_997"].as_str().unwrap().contains("AK5*A~"), "{v}");
+    let s = get_json(&app, &t, "/api/v1/shipments/ASN-PP-1").await;
+    assert_eq!(s["lines"], json!([
+        {"line": 1, "quantity": 10, "serials": ["BRG-SN-0001", "BRG-SN-0002", "BRG-SN-0003"]},
+        {"line": 2, "quantity": 3, "serials": []},
+    ]), "{s}");
+    let packs = s["packs"].as_array().unwrap();
+    assert_eq!(packs.len(), 2, "{s}");
+    assert_eq!(packs[0], json!({"sscc": SSCC_1, "weight": 20.5, "weight_unit": "LB", "length": 16.0, "width": 12.0, "height": 10.0, "dimension_unit": "IN",
+        "contents": [{"line": 1, "quantity": 6, "serials": ["BRG-SN-0001", "BRG-SN-0002"]}]}));
+    assert_eq!(packs[1]["sscc"], SSCC_2);
+    assert_eq!(packs[1]["contents"], json!([{"line": 1, "quantity": 4, "serials": ["BRG-SN-0003"]}, {"line": 2, "quantity": 3, "serials": []}]));
+    let o = get_json(&app, &t, "/api/v1/orders/EDI-PO-PP-1").await;
+    assert_eq!((o["status"].as_str(), o["lines"][0]["quantity_shipped"].as_i64(), o["lines"][1]["quantity_shipped"].as_i64()), (Some("shipped"), Some(10), Some(3)), "{o}");
+    assert_eq!(o["shipments"][0]["packs"], s["packs"]);
+    // Staff see the cartons under the shipment.
+    let b = app.browser();
+    app.login(&b, ACME, "clerk@acme.test", PW).await;
+    let r = b.get(app.url(ACME, "/workspace/orders/EDI-PO-PP-1")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("data-testid=\"packs\"") && html.contains(SSCC_1) && html.contains(SSCC_2), "{html}");
+    assert!(html.contains("20.5 LB") && html.contains("16 × 12 × 10 IN") && html.contains("BRG-SN-0003"), "{html}");
+}
+
+#[tokio::test]
+async fn a_ship_notice_or_api_shipment_that_ships_more_than_ordered_is_recorded_with_a_quantity_mismatch_exception() {
+    let app = spawn_app().await;
+    let t = token(&app, ACME, "acme-erp").await;
+    post_edi(&app, ACME, &t, &interchange("INITECH", 801, &[po_850("PO-OV-1", "C-1001")], "PO")).await;
+    // Line 1 was ordered 10 times; the warehouse shipped 12.
+    let over = asn_856("ASN-OV-1", "PO-OV-1").replace("SN1**10*EA", "SN1**12*EA");
+    let v: Value = post_edi(&app, ACME, &t, &interchange("ACMEWMS", 802, std::slice::from_ref(&over), "SH")).await.json().await.unwrap();
+    assert_eq!((v["sets"][0]["result"].as_str(), v["sets"][0]["status"].as_str()), (Some("accepted"), Some("applied")), "{v}");
+    assert!(v["ack_997"].as_str().unwrap().contains("AK5*A~"), "a 997 answers syntax: {v}");
+    let o = get_json(&app, &t, "/api/v1/orders/EDI-PO-OV-1").await;
+    assert_eq!(o["lines"][0]["quantity_shipped"], 12, "{o}");
+    assert_eq!(o["shipments"][0]["lines"][0]["quantity"], 12);
+    // The same notice again, in a new interchange: no second exception.
+    post_edi(&app, ACME, &t, &interchange("ACMEWMS", 803, &[over], "SH")).await;
+    // Through the API: line 2 was ordered 3 times, 5 are shipped, listed as 2 + 3.
+    let api = json!({"number": "API-OV-1", "order_number": "EDI-PO-OV-1", "lines": [{"line": 2, "quantity": 2}, {"line": 2, "quantity": 3}],
+        "packs": [{"sscc": SSCC_1, "weight": 7.25, "weight_unit": "KG", "contents": [{"line": 2, "quantity": 5, "serials": ["H-1"]}]}]});
+    let r = app.browser().post(app.url(ACME, "/api/v1/shipments")).bearer_auth(&t).json(&api).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(s["lines"], json!([{"line": 2, "quantity": 5, "serials": ["H-1"]}]), "{s}");
+    assert_eq!((s["packs"][0]["sscc"].as_str(), s["packs"][0]["weight"].as_f64()), (Some(SSCC_1), Some(7.25)), "{s}");
+    let x = get_json(&app, &t, "/api/v1/exceptions?status=open").await;
+    let mismatches: Vec<&Value> = x["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "quantity_mismatch").collect();
+    assert_eq!(mismatches.len(), 2, "{x}");
+    let detail = |reference: &str| mismatches.iter().find(|e| e["reference"] == reference).unwrap_or_else(|| panic!("{reference} in {x}"))["detail"].as_str().unwrap().to_owned();
+    assert_eq!(detail("quantity_mismatch:ASN-OV-1:1"), "Shipment ASN-OV-1 brings line 1 of order EDI-PO-OV-1 to 12 shipped of 10 ordered: 2 more than ordered");
+    assert_eq!(detail("quantity_mismatch:API-OV-1:2"), "Shipment API-OV-1 brings line 2 of order EDI-PO-OV-1 to 6 shipped of 3 ordered: 3 more than ordered");
+}
+
+#[tokio::test]
+async fn an_850_keeps_its_requested_ship_delivery_requested_and_cancel_after_dates() {
+    let app = spawn_app().await;
+    let t = token(&app, ACME, "acme-erp").await;
+    let po = po_850("PO-DT-1", "C-1001").replace("DTM*002*20261201~\n", "DTM*010*20261128~\nDTM*002*20261201~\nDTM*001*20261215~\n");
+    let v: Value = post_edi(&app, ACME, &t, &interchange("INITECH", 901, &[po], "PO")).await.json().await.unwrap();
+    assert_eq!(v["sets"][0]["result"], "accepted", "{v}");
+    let o = get_json(&app, &t, "/api/v1/orders/EDI-PO-DT-1").await;
+    assert_eq!((o["requested_ship_date"].as_str(), o["requested_date"].as_str(), o["cancel_after"].as_str()), (Some("2026-11-28"), Some("2026-12-01"), Some("2026-12-15")), "{o}");
+    let listed = get_json(&app, &t, "/api/v1/orders?po_number=PO-DT-1").await;
+    assert_eq!(listed["items"][0]["cancel_after"], "2026-12-15", "{listed}");
 }

@@ -249,7 +249,7 @@ async fn a_batch_with_good_and_bad_events_applies_the_good_and_names_what_is_wro
         ev("b3", "order.accepted", "2026-03-01T09:00:00Z", cur),
         {"event_id": "b4", "type": "order.released", "occurred_at": "yesterday", "source": "x", "payload": {"order_number": "B-1"}},
         ev("b5", "order.teleported", "2026-03-01T09:00:00Z", json!({})),
-        ev("b6", "shipment.dispatched", "2026-03-02T09:00:00Z", json!({"number": "B-1-S1", "order_number": "B-1", "lines": [{"line": 1, "quantity": 99}]})),
+        ev("b6", "shipment.dispatched", "2026-03-02T09:00:00Z", json!({"number": "B-1-S1", "order_number": "B-1", "lines": [{"line": 9, "quantity": 1}]})),
         ev("b7", "order.released", "2026-03-01T10:00:00Z", json!({"order_number": "B-1", "colour": "red"})),
         ev("b8", "order.released", "2026-03-01T10:00:00Z", json!({"order_number": "B-1"})),
     ]);
@@ -263,7 +263,7 @@ async fn a_batch_with_good_and_bad_events_applies_the_good_and_names_what_is_wro
     assert_eq!((result(3), field(3)), ("rejected".into(), "occurred_at".into()));
     assert_eq!((result(4), field(4)), ("rejected".into(), "type".into()));
     assert_eq!(result(5), "rejected");
-    assert!(res[5]["errors"][0]["reason"].as_str().unwrap().contains("would ship 99 of 10"), "{v}");
+    assert!(res[5]["errors"][0]["reason"].as_str().unwrap().contains("order B-1 has no line 9"), "{v}");
     assert!(res[6]["errors"][0]["reason"].as_str().unwrap().contains("unknown field `colour`"), "{v}");
     assert_eq!(result(7), "accepted");
     assert_eq!(v["accepted"], 2);
@@ -616,11 +616,14 @@ async fn the_openapi_document_and_the_reference_page_describe_every_endpoint() {
         assert!(paths.contains_key(p), "{p} is documented");
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
-    for s in ["EventIn", "OrderIn", "OrderDetail", "Problem", "FieldError", "ShipmentIn", "InvoiceIn"] {
+    for s in ["EventIn", "OrderIn", "OrderDetail", "Problem", "FieldError", "ShipmentIn", "InvoiceIn", "PackIn", "PackItemIn", "PackView"] {
         assert!(doc["components"]["schemas"].get(s).is_some(), "schema {s}");
     }
     let html = app.browser().get(app.url(ACME, "/api/v1/reference")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("/api/v1/events") && html.contains("schema-OrderIn") && !html.contains("<script"), "no CDN, no script");
+    let pack = &doc["components"]["schemas"]["PackIn"];
+    assert!(pack["properties"]["sscc"]["description"].as_str().unwrap_or_default().contains("SSCC-18"), "pack fields are described: {pack}");
+    assert!(!doc["components"]["schemas"]["ShipmentIn"]["required"].as_array().unwrap().iter().any(|f| f == "packs"), "packs are optional");
 }
 
 #[tokio::test]
@@ -641,4 +644,49 @@ async fn a_parked_event_whose_object_arrived_in_a_crossing_transaction_is_releas
     let o = order(&app, &t, "CX-1").await;
     assert_eq!(o["status"], "released");
     assert_eq!(timeline_types(&o), vec!["order.released"], "the released event is on the timeline");
+}
+
+#[tokio::test]
+async fn a_parked_event_that_fails_partway_when_released_leaves_nothing_of_itself_behind() {
+    let app = spawn_app().await;
+    let t = app.acme_token().await;
+    // Posting this invoice writes it, then refuses its second line (the order has no line 9).
+    let inv = ev("sp1", "invoice.posted", "2026-03-05T08:00:00Z", json!({"number": "SP-I-1", "order_number": "SP-1", "customer": "C-1001", "currency": "USD", "issued_on": "2026-03-05",
+        "lines": [{"line": 1, "order_line": 1, "sku": "BRG-1", "quantity": 10, "unit_price_minor": 250}, {"line": 2, "order_line": 9, "sku": "X", "quantity": 1, "unit_price_minor": 100}]}));
+    let v: Value = app.post(ACME, &t, "/api/v1/events", &inv).await.json().await.unwrap();
+    assert_eq!(v["results"][0]["waiting_for"], "order:SP-1", "{v}");
+    let v: Value = app.post(ACME, &t, "/api/v1/events", &ev("sp0", "order.accepted", "2026-03-01T09:00:00Z", order_payload("SP-1", "C-1001"))).await.json().await.unwrap();
+    assert_eq!(v["results"][0]["status"], "applied", "the order itself applies: {v}");
+    assert_eq!(app.get(ACME, &t, "/api/v1/invoices/SP-I-1").await.status(), 404, "the failed invoice was not half-written");
+    let o = order(&app, &t, "SP-1").await;
+    assert_eq!((o["status"].as_str(), o["lines"][0]["quantity_invoiced"].as_i64()), (Some("accepted"), Some(0)), "{o}");
+    let x: Value = app.get(ACME, &t, "/api/v1/exceptions?status=open").await.json().await.unwrap();
+    let failed = x["items"].as_array().unwrap().iter().find(|e| e["reference"] == "failed:erp:sp1").unwrap_or_else(|| panic!("an integration exception: {x}"));
+    assert!(failed["detail"].as_str().unwrap().contains("order SP-1 has no line 9"), "{failed}");
+}
+
+#[tokio::test]
+async fn the_earliest_report_of_a_delivery_counts_whatever_order_the_reports_arrive_in() {
+    let app = spawn_app().await;
+    let t = app.acme_token().await;
+    let delivered = |id: &str, order: &str, at: &str| ev(id, "shipment.delivered", at, json!({"shipment_number": format!("{order}-S1"), "order_number": order}));
+    for (order_number, first, second) in [("DL-1", "2026-03-03T10:00:00Z", "2026-03-03T12:00:00Z"), ("DL-2", "2026-03-03T12:00:00Z", "2026-03-03T10:00:00Z")] {
+        app.post(ACME, &t, "/api/v1/events", &ev(&format!("{order_number}-a"), "order.accepted", "2026-03-01T09:00:00Z", order_payload(order_number, "C-1001"))).await;
+        let lines = json!([{"line": 1, "quantity": 10}, {"line": 2, "quantity": 4}]);
+        let d = ev(&format!("{order_number}-d"), "shipment.dispatched", "2026-03-02T09:00:00Z", json!({"number": format!("{order_number}-S1"), "order_number": order_number, "lines": lines}));
+        app.post(ACME, &t, "/api/v1/events", &d).await;
+        // The carrier and the warehouse both report the delivery, in either order.
+        let v: Value = app.post(ACME, &t, "/api/v1/events", &json!([delivered(&format!("{order_number}-1"), order_number, first), delivered(&format!("{order_number}-2"), order_number, second)])).await.json().await.unwrap();
+        assert_eq!(v["accepted"], 2, "{v}");
+        let o = order(&app, &t, order_number).await;
+        assert_eq!(o["status"], "delivered", "{order_number}");
+        assert_eq!(o["shipments"][0]["delivered_at"], "2026-03-03T10:00:00Z", "{order_number}: {o}");
+    }
+    // An invoice from between the two reports moves both orders alike.
+    for order_number in ["DL-1", "DL-2"] {
+        let inv = ev(&format!("{order_number}-i"), "invoice.posted", "2026-03-03T11:00:00Z", json!({"number": format!("{order_number}-I"), "order_number": order_number, "customer": "C-1001", "currency": "USD", "issued_on": "2026-03-03",
+            "lines": [{"line": 1, "order_line": 1, "sku": "BRG-1", "quantity": 10, "unit_price_minor": 250}, {"line": 2, "order_line": 2, "sku": "HOSE-2", "quantity": 4, "unit_price_minor": 1000}]}));
+        app.post(ACME, &t, "/api/v1/events", &inv).await;
+        assert_eq!(order(&app, &t, order_number).await["status"], "invoiced", "{order_number}");
+    }
 }

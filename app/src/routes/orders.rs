@@ -1,7 +1,7 @@
 //! Staff pages: the order list (search, filters, keyset pages) and one order's page.
 use super::Frame;
 use crate::PageCtx;
-use crate::orders::{OrderPageData, OrdersPage, OrdersQuery, list_orders, order_page};
+use crate::orders::{OrderPageData, OrdersPage, OrdersQuery, PackRow, list_orders, order_page};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -155,6 +155,27 @@ fn section(title: &'static str) -> impl IntoView {
     view! { <h2 class="mt-8 text-lg font-semibold">{title}</h2> }
 }
 
+/// A date, or a dash when there is none.
+fn or_dash(d: &str) -> String {
+    if d.is_empty() { "—".into() } else { d.to_owned() }
+}
+
+/// The cartons and pallets of one shipment: label, weight, dimensions, contents, serials.
+fn packs_table(packs: Vec<PackRow>) -> impl IntoView {
+    (!packs.is_empty()).then(|| view! {
+        <table class="mt-2 w-full text-left text-xs" data-testid="packs">
+            <caption class="text-left font-medium text-slate-700">"Packs"</caption>
+            <thead class="bg-slate-50"><tr><th class="p-1">"SSCC"</th><th class="p-1">"Weight"</th><th class="p-1">"Dimensions"</th><th class="p-1">"Holds"</th><th class="p-1">"Serial numbers"</th></tr></thead>
+            <tbody>{packs.into_iter().map(|p| view! {
+                <tr class="border-t" data-testid="pack">
+                    <td class="p-1 font-mono">{or_dash(&p.sscc)}</td><td class="p-1">{or_dash(&p.weight)}</td><td class="p-1">{or_dash(&p.dimensions)}</td>
+                    <td class="p-1">{p.contents}</td><td class="p-1">{p.serials.join(", ")}</td>
+                </tr>
+            }).collect_view()}</tbody>
+        </table>
+    })
+}
+
 fn order_view(o: OrderPageData) -> impl IntoView {
     let h = o.head.clone();
     view! {
@@ -165,7 +186,10 @@ fn order_view(o: OrderPageData) -> impl IntoView {
             <dt class="text-slate-500">"PO number"</dt><dd>{h.po_number.clone()}</dd>
             <dt class="text-slate-500">"Channel"</dt><dd>{h.channel.replace('_', " ")}</dd>
             <dt class="text-slate-500">"Ordered"</dt><dd><LocalTime iso=h.ordered_at.clone()/></dd>
-            <dt class="text-slate-500">"Requested / promised"</dt><dd>{o.requested_date.clone()} " / " {h.promised_date.clone()}</dd>
+            <dt class="text-slate-500">"Requested ship"</dt><dd data-testid="requested-ship-date">{or_dash(&o.requested_ship_date)}</dd>
+            <dt class="text-slate-500">"Requested delivery"</dt><dd data-testid="requested-date">{or_dash(&o.requested_date)}</dd>
+            <dt class="text-slate-500">"Cancel after"</dt><dd data-testid="cancel-after">{or_dash(&o.cancel_after)}</dd>
+            <dt class="text-slate-500">"Promised"</dt><dd>{or_dash(&h.promised_date)}</dd>
             <dt class="text-slate-500">"Total"</dt><dd class="tabular-nums">{h.total.clone()}</dd>
         </dl>
         {section("Lines")}
@@ -188,6 +212,10 @@ fn order_view(o: OrderPageData) -> impl IntoView {
                         None => view! { <span>{s.tracking_number.clone()}</span> }.into_any(),
                     }}
                     <span class="block text-slate-600">{s.lines}</span>
+                    {(!s.loose_serials.is_empty()).then(|| view! {
+                        <span class="block text-slate-600">"Serial numbers (not in a pack): " {s.loose_serials.join(", ")}</span>
+                    })}
+                    {packs_table(s.packs)}
                     <span class="block text-slate-600">
                         {s.dispatched_at.map(|t| view! { "Dispatched " <LocalTime iso=t/> " " })}
                         {s.delivered_at.map(|t| view! { "Delivered " <LocalTime iso=t/> })}

@@ -1,21 +1,23 @@
-//! Inbound transaction sets: an 850 becomes an `order.accepted` payload, an 856 a
-//! `shipment.dispatched` payload. Customers are found once per party per interchange.
-use super::{EdiError, Interchange, Segment, Transaction, err};
+//! Inbound transaction sets: an 850 becomes an `order.accepted` payload, an 856 (read by
+//! `asn.rs`) a `shipment.dispatched` payload. Customers are found once per party per
+//! interchange.
+use super::{EdiError, Interchange, Segment, Transaction, asn, err};
 use crate::entity::customer;
 use crate::money;
+use crate::o2c::shipment::ShipmentIn;
 use chrono::NaiveDate;
 use sea_orm::prelude::*;
 use sea_orm::{ConnectionTrait, QueryOrder};
 use serde_json::json;
 use std::collections::HashMap;
 
-fn date8(s: &Segment, n: usize) -> Result<NaiveDate, EdiError> {
+pub(super) fn date8(s: &Segment, n: usize) -> Result<NaiveDate, EdiError> {
     let v = s.require(n, "a date CCYYMMDD")?;
     NaiveDate::parse_from_str(v, "%Y%m%d").map_err(|_| err(s.position, s.id(), format!("expected a date CCYYMMDD in element {n:02}, found {v:?}")))
 }
 
 /// `12.50` in a currency with `exp` decimals → minor units.
-fn decimal_to_minor(v: &str, exp: u32) -> Option<i64> {
+pub(super) fn decimal_to_minor(v: &str, exp: u32) -> Option<i64> {
     let v = v.trim();
     let (neg, v) = match v.strip_prefix('-') {
         Some(r) => (true, r),
@@ -32,7 +34,7 @@ fn decimal_to_minor(v: &str, exp: u32) -> Option<i64> {
 }
 
 /// The product id of a PO1/LIN segment: the first of the preferred qualifiers present.
-fn product_id(s: &Segment, first_qualifier: usize) -> Option<String> {
+pub(super) fn product_id(s: &Segment, first_qualifier: usize) -> Option<String> {
     let mut pairs = Vec::new();
     let mut i = first_qualifier;
     while i + 1 < s.elements.len() {
@@ -137,13 +139,32 @@ pub(super) async fn order_from_850<C: ConnectionTrait>(c: &C, ix: &Interchange, 
     date8(beg, 5)?;
     let cust = customer_of_850(c, ix, t, beg, parties).await?;
     let currency = t.segments.iter().find(|s| s.id() == "CUR").map(|s| s.el(2).to_owned()).filter(|s| !s.is_empty()).unwrap_or_else(|| cust.currency.clone());
-    let requested = t.segments.iter().find(|s| s.id() == "DTM" && s.el(1) == "002").map(|s| date8(s, 2)).transpose()?;
+    let dates = OrderDates::of(t)?;
     let lines = po1_lines(t, money::exponent(&currency))?;
     if lines.is_empty() {
         return Err(err(beg.position, "BEG", "expected at least one PO1 line"));
     }
     Ok(json!({"number": format!("EDI-{po}"), "customer": cust.external_id, "po_number": po, "channel": "edi", "currency": currency,
-              "requested_date": requested, "lines": lines}))
+              "requested_date": dates.delivery, "requested_ship_date": dates.ship, "cancel_after": dates.cancel_after, "lines": lines}))
+}
+
+/// The dates of an 850 by their `DTM` qualifier. The first `DTM` of each qualifier counts;
+/// other qualifiers are not read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct OrderDates {
+    /// Requested ship (`010`).
+    ship: Option<NaiveDate>,
+    /// Delivery requested (`002`).
+    delivery: Option<NaiveDate>,
+    /// Cancel after (`001`).
+    cancel_after: Option<NaiveDate>,
+}
+
+impl OrderDates {
+    fn of(t: &Transaction) -> Result<Self, EdiError> {
+        let date = |qualifier: &str| t.segments.iter().find(|s| s.id() == "DTM" && s.el(1) == qualifier).map(|s| date8(s, 2)).transpose();
+        Ok(Self { ship: date("010")?, delivery: date("002")?, cancel_after: date("001")? })
+    }
 }
 
 /// The PO1 lines of an 850 (with their PID descriptions), checked against CTT.
@@ -182,67 +203,32 @@ fn po1_lines(t: &Transaction, exp: u32) -> Result<Vec<serde_json::Value>, EdiErr
     Ok(lines)
 }
 
-/// 856 → a `shipment.dispatched` event payload.
+/// 856 → a `shipment.dispatched` event payload: the notice as read, its items matched to the
+/// lines of the order with its PO number (the newest such order), one line per order line.
 pub(super) async fn shipment_from_856<C: ConnectionTrait>(c: &C, t: &Transaction) -> Result<serde_json::Value, EdiError> {
     use crate::entity::{order, order_line};
-    let first = t.segments.first().map(|s| s.position).unwrap_or(0);
-    let bsn = t.segments.iter().find(|s| s.id() == "BSN").ok_or_else(|| err(first, "BSN", "expected a BSN segment in the 856"))?;
-    let number = bsn.require(2, "the shipment identification")?.to_owned();
-    date8(bsn, 3)?;
-    let mut level = "";
-    let (mut carrier, mut tracking, mut warehouse, mut po) = (None, None, None, None);
-    let mut items: Vec<(Option<i32>, Option<String>, i64, usize)> = Vec::new();
-    let mut pending_item: Option<(Option<i32>, Option<String>, usize)> = None;
-    for s in &t.segments {
-        match s.id() {
-            "HL" => {
-                level = match s.el(3) {
-                    "S" => "S",
-                    "O" => "O",
-                    "I" => "I",
-                    "P" | "T" => "P",
-                    other => return Err(err(s.position, "HL", format!("expected hierarchical level S, O, P, T or I in element 03, found {other:?}"))),
-                };
-            }
-            "TD5" if level == "S" => carrier = Some(if s.el(5).is_empty() { s.el(3).to_owned() } else { s.el(5).to_owned() }),
-            "REF" if level == "S" && matches!(s.el(1), "CN" | "BM" | "2I") => tracking = Some(s.el(2).to_owned()),
-            "N1" if level == "S" && s.el(1) == "SF" => warehouse = Some(s.el(2).to_owned()),
-            "PRF" => po = Some(s.require(1, "the purchase order number")?.to_owned()),
-            "LIN" if level == "I" => {
-                let line = if s.el(1).is_empty() { None } else { Some(s.el(1).parse::<i32>().map_err(|_| err(s.position, "LIN", "expected a line number in element 01"))?) };
-                pending_item = Some((line, product_id(s, 2), s.position));
-            }
-            "SN1" if level == "I" => {
-                let q = s.require(2, "the number of units shipped")?;
-                let qty = decimal_to_minor(q, 0).ok_or_else(|| err(s.position, "SN1", format!("expected a whole quantity in element 02, found {q:?}")))?;
-                let line_from_sn1 = if s.el(1).is_empty() { None } else { s.el(1).parse::<i32>().ok() };
-                let (line, sku, pos) = pending_item.take().unwrap_or((line_from_sn1, None, s.position));
-                items.push((line.or(line_from_sn1), sku, qty, pos));
-            }
-            _ => {}
-        }
-    }
-    let po = po.ok_or_else(|| err(bsn.position, "PRF", "expected an order level (HL…O) with a PRF purchase order number"))?;
-    if items.is_empty() {
-        return Err(err(bsn.position, "SN1", "expected at least one item level (HL…I) with an SN1 quantity"));
-    }
-    let db = |e: DbErr| err(bsn.position, "BSN", format!("database error: {e}"));
-    let ord = order::Entity::find().filter(order::Column::PoNumber.eq(po.as_str())).order_by_desc(order::Column::OrderedAt).one(c).await.map_err(db)?;
-    let order_number = ord.as_ref().map(|o| o.number.clone()).unwrap_or_else(|| format!("EDI-{po}"));
+    let notice = asn::read(t)?;
+    let db = |e: DbErr| err(notice.position, "BSN", format!("database error: {e}"));
+    let ord = order::Entity::find().filter(order::Column::PoNumber.eq(notice.po.as_str())).order_by_desc(order::Column::OrderedAt).one(c).await.map_err(db)?;
+    let order_number = ord.as_ref().map(|o| o.number.clone()).unwrap_or_else(|| format!("EDI-{}", notice.po));
     let order_lines = match &ord {
         Some(o) => order_line::Entity::find().filter(order_line::Column::OrderId.eq(o.id)).all(c).await.map_err(db)?,
         None => vec![],
     };
-    let mut lines = Vec::new();
-    for (line, sku, qty, pos) in items {
-        let line_no = match (line, &sku) {
-            (Some(l), _) => l,
-            (None, Some(sku)) => order_lines.iter().find(|l| &l.sku == sku).map(|l| l.line_no).ok_or_else(|| err(pos, "LIN", format!("expected a SKU of order {order_number}, found {sku:?}")))?,
-            (None, None) => return Err(err(pos, "LIN", "expected a line number or product id")),
-        };
-        lines.push(json!({"line": line_no, "quantity": qty}));
-    }
-    Ok(json!({"number": number, "order_number": order_number, "carrier": carrier, "tracking_number": tracking, "warehouse": warehouse, "lines": lines}))
+    let line_of_sku = |sku: &str| order_lines.iter().find(|l| l.sku == sku).map(|l| l.line_no);
+    let (lines, packs) = asn::aggregate(&notice, line_of_sku, &order_number)?;
+    let shipment = ShipmentIn {
+        number: notice.number.clone(),
+        order_number,
+        carrier: notice.carrier.clone(),
+        service: None,
+        tracking_number: notice.tracking.clone(),
+        tracking_url: None,
+        warehouse: notice.warehouse.clone(),
+        lines,
+        packs,
+    };
+    serde_json::to_value(&shipment).map_err(|e| err(notice.position, "BSN", format!("the shipment could not be written: {e}")))
 }
 
 #[cfg(test)]
@@ -263,6 +249,23 @@ mod tests {
         assert_eq!(decimal_to_minor("abc", 2), None);
         assert_eq!(decimal_to_minor("", 2), None);
         assert_eq!(decimal_to_minor("99999999999999999999", 2), None);
+    }
+
+    #[test]
+    fn an_850_keeps_its_requested_ship_delivery_and_cancel_after_dates() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y%m%d").ok();
+        let cases = [
+            ("DTM*010*20261128~DTM*002*20261201~DTM*001*20261215~", Ok((d("20261128"), d("20261201"), d("20261215")))),
+            ("DTM*002*20261201~", Ok((None, d("20261201"), None))),
+            ("DTM*001*20261215~DTM*001*20261231~DTM*037*20261101~", Ok((None, None, d("20261215")))),
+            ("", Ok((None, None, None))),
+            ("DTM*010*2026-11-28~", Err("segment 4 (DTM): expected a date CCYYMMDD in element 02, found \"2026-11-28\"".to_owned())),
+        ];
+        for (dtm, want) in cases {
+            let t = crate::edi::test_set("850", &format!("BEG*00*SA*PO-1**20261124~{dtm}PO1*1*1*EA*1**VP*A~"));
+            let got = OrderDates::of(&t).map(|o| (o.ship, o.delivery, o.cancel_after)).map_err(|e| e.to_string());
+            assert_eq!(got, want, "{dtm}");
+        }
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! - [`parse`] (in `parse.rs`) reads an interchange within [`EdiLimits`], taking its separators
 //!   from the ISA segment. Every error names the segment position (1-based, counted from ISA)
 //!   and what was expected. Nothing there panics on malformed input.
-//! - `inbound.rs` turns 850 and 856 transaction sets into event payloads.
+//! - `inbound.rs` turns 850 and 856 transaction sets into event payloads; `asn.rs` reads an
+//!   856, flat or in pick-pack form (shipment / order / pack / item), without the database.
 //! - `render.rs` writes 997s and 810s; no data element ever carries one of our separators.
+mod asn;
 mod inbound;
 mod parse;
 mod render;
@@ -257,6 +259,20 @@ async fn import_set(c: &sea_orm::DatabaseTransaction, ix: &Interchange, g: &Grou
         Err(Fail::Db(e)) => return Err(e),
     }
     Ok(res)
+}
+
+/// A transaction set from segment text (`BSN*00*A~HL*1**S~…`, `*` between elements), its
+/// segments numbered from 3 as if ISA and GS came first. For the readers' unit tests.
+#[cfg(test)]
+pub(crate) fn test_set(set_id: &str, body: &str) -> Transaction {
+    let segments = body
+        .split('~')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .enumerate()
+        .map(|(i, s)| Segment { position: i + 3, elements: s.split('*').map(str::to_owned).collect() })
+        .collect();
+    Transaction { set_id: set_id.into(), control: "0001".into(), segments }
 }
 
 #[cfg(test)]

@@ -15,9 +15,14 @@ pub mod order {
         pub status_at: ChronoDateTimeUtc,
         pub currency: String,
         pub total_minor: i64,
+        /// Delivery requested (850 `DTM*002`).
         pub requested_date: Option<chrono::NaiveDate>,
         pub promised_date: Option<chrono::NaiveDate>,
         pub ordered_at: ChronoDateTimeUtc,
+        /// Shipment requested (850 `DTM*010`).
+        pub requested_ship_date: Option<chrono::NaiveDate>,
+        /// Cancel if not shipped by (850 `DTM*001`).
+        pub cancel_after: Option<chrono::NaiveDate>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }
@@ -84,6 +89,56 @@ pub mod shipment_line {
         pub shipment_id: Uuid,
         pub line_no: i32,
         pub quantity: i64,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+        /// Serial numbers shipped on the line, a JSON array of text; `None` when there are none.
+        pub serials: Option<String>,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A carton or pallet of a shipment. Weights and dimensions are measurements, hence floats
+/// (and no `Eq`).
+pub mod shipment_pack {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "shipment_packs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shipment_id: Uuid,
+        /// Position in the shipment, from 0, as the ship notice listed the packs.
+        pub seq: i32,
+        pub sscc: Option<String>,
+        pub weight: Option<f64>,
+        pub weight_unit: Option<String>,
+        pub length: Option<f64>,
+        pub width: Option<f64>,
+        pub height: Option<f64>,
+        pub dimension_unit: Option<String>,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What one pack holds of one order line.
+pub mod shipment_pack_item {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "shipment_pack_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub pack_id: Uuid,
+        pub line_no: i32,
+        pub quantity: i64,
+        /// Serial numbers in this pack, a JSON array of text; `None` when there are none.
+        pub serials: Option<String>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

@@ -74,6 +74,11 @@ fn parked_events() -> sea_orm::Condition {
 
 /// Applies parked events waiting for any of `keys`, oldest first, and whatever those release.
 /// A parked event that no longer validates is marked `failed` and raised as an exception.
+///
+/// Each event applies in its own savepoint, so one that fails partway (an invoice written,
+/// then a line refused) leaves nothing of itself behind. `c` must be a transaction (every
+/// caller's is): the savepoint is SQL of its own, because callers hold the transaction as a
+/// plain connection and cannot `begin()` on it.
 pub async fn release_parked<C: ConnectionTrait>(c: &C, keys: Vec<String>) -> Result<(), DbErr> {
     let mut queue: VecDeque<String> = keys.into();
     while let Some(key) = queue.pop_front() {
@@ -88,8 +93,10 @@ pub async fn release_parked<C: ConnectionTrait>(c: &C, keys: Vec<String>) -> Res
             let ev = EventIn { event_id: row.event_id.clone(), kind: row.kind.clone(), occurred_at: row.occurred_at, source: row.source.clone(), payload };
             let mut am: event::ActiveModel = row.clone().into();
             am.updated_at = Set(Utc::now());
+            savepoint(c, Savepoint::Begin).await?;
             match apply(c, &ev).await {
                 Ok(effect) => {
+                    savepoint(c, Savepoint::Release).await?;
                     am.status = Set(EventStatus::of(&effect).as_str().into());
                     am.waiting_for = Set(effect.waiting_for.clone());
                     am.order_id = Set(effect.order_id);
@@ -100,10 +107,45 @@ pub async fn release_parked<C: ConnectionTrait>(c: &C, keys: Vec<String>) -> Res
                     }
                     queue.extend(effect.creates);
                 }
-                Err(Fail::Reject(errors)) => fail_parked(c, row, am, &key, &errors).await?,
-                Err(Fail::Db(e)) => return Err(e),
+                Err(Fail::Reject(errors)) => {
+                    savepoint(c, Savepoint::RollBack).await?;
+                    fail_parked(c, row, am, &key, &errors).await?
+                }
+                Err(Fail::Db(e)) => {
+                    // The caller's transaction fails as a whole; undo this event's writes first
+                    // so that a caller recovering from the error finds none of them.
+                    let _ = savepoint(c, Savepoint::RollBack).await;
+                    return Err(e);
+                }
             }
         }
+    }
+    Ok(())
+}
+
+/// A step of the savepoint around one parked event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Savepoint {
+    Begin,
+    Release,
+    RollBack,
+}
+
+impl Savepoint {
+    /// The SQL of the step, the same on PostgreSQL and SQLite. Rolling back also releases, so
+    /// every `Begin` is closed by exactly one other step.
+    const fn sql(self) -> &'static str {
+        match self {
+            Savepoint::Begin => "SAVEPOINT parked_event",
+            Savepoint::Release => "RELEASE SAVEPOINT parked_event",
+            Savepoint::RollBack => "ROLLBACK TO SAVEPOINT parked_event; RELEASE SAVEPOINT parked_event",
+        }
+    }
+}
+
+async fn savepoint<C: ConnectionTrait>(c: &C, step: Savepoint) -> Result<(), DbErr> {
+    for sql in step.sql().split("; ") {
+        c.execute_unprepared(sql).await?;
     }
     Ok(())
 }
@@ -229,6 +271,18 @@ mod tests {
         ];
         for (awaited, field) in cases {
             assert_eq!(awaited.field(), field, "{awaited:?}");
+        }
+    }
+
+    #[test]
+    fn every_savepoint_around_a_parked_event_is_closed_by_a_release() {
+        let cases = [
+            (Savepoint::Begin, vec!["SAVEPOINT parked_event"]),
+            (Savepoint::Release, vec!["RELEASE SAVEPOINT parked_event"]),
+            (Savepoint::RollBack, vec!["ROLLBACK TO SAVEPOINT parked_event", "RELEASE SAVEPOINT parked_event"]),
+        ];
+        for (step, want) in cases {
+            assert_eq!(step.sql().split("; ").collect::<Vec<_>>(), want, "{step:?}");
         }
     }
 

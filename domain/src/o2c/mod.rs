@@ -1,7 +1,7 @@
-//! The order-to-cash rules, one module per aggregate: [`order`], [`shipment`], [`invoice`],
-//! [`payment`] and [`exception`]. Each owns its payload types, its status enum (stored as
-//! lowercase text), pure transition functions with table-driven tests, and an `apply` that
-//! writes one typed event's effect.
+//! The order-to-cash rules, one module per aggregate: [`order`], [`shipment`] (with its
+//! [`pack`]s), [`invoice`], [`payment`] and [`exception`]. Each owns its payload types, its
+//! status enum (stored as lowercase text), pure transition functions with table-driven tests,
+//! and an `apply` that writes one typed event's effect.
 //!
 //! [`apply`] is the one dispatcher: it parses the event's type once and hands the typed
 //! payload to the aggregate it belongs to. Statuses move by when things happened
@@ -30,6 +30,7 @@ macro_rules! stored_as_text {
 pub mod exception;
 pub mod invoice;
 pub mod order;
+pub mod pack;
 pub mod payment;
 pub mod shipment;
 

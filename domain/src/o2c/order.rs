@@ -45,8 +45,15 @@ pub struct OrderIn {
     #[serde(default)]
     pub channel: Option<Channel>,
     pub currency: String,
+    /// The delivery date the customer asked for (850 `DTM*002`).
     #[serde(default)]
     pub requested_date: Option<NaiveDate>,
+    /// The ship date the customer asked for (850 `DTM*010`).
+    #[serde(default)]
+    pub requested_ship_date: Option<NaiveDate>,
+    /// Cancel the order if it has not shipped by this date (850 `DTM*001`).
+    #[serde(default)]
+    pub cancel_after: Option<NaiveDate>,
     #[serde(default)]
     pub promised_date: Option<NaiveDate>,
     pub lines: Vec<OrderLineIn>,
@@ -285,6 +292,8 @@ async fn accept<C: ConnectionTrait>(c: &C, o: OrderIn, at: DateTime<Utc>) -> Res
         requested_date: Set(o.requested_date),
         promised_date: Set(o.promised_date),
         ordered_at: Set(at),
+        requested_ship_date: Set(o.requested_ship_date),
+        cancel_after: Set(o.cancel_after),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -325,6 +334,8 @@ async fn amend<C: ConnectionTrait>(c: &C, o: &OrderIn) -> Result<Effect, Fail> {
     let mut am: order::ActiveModel = existing.clone().into();
     am.po_number = Set(o.po_number.clone());
     am.requested_date = Set(o.requested_date);
+    am.requested_ship_date = Set(o.requested_ship_date);
+    am.cancel_after = Set(o.cancel_after);
     am.promised_date = Set(o.promised_date);
     am.updated_at = Set(Utc::now());
     am.update(c).await?;

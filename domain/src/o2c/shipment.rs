@@ -1,6 +1,12 @@
-//! Shipments: dispatch (with the quantities shipped per order line) and delivery, and what
-//! they do to the order's status.
+//! Shipments: dispatch (with the quantities shipped per order line, and the packs they travel
+//! in) and delivery, and what they do to the order's status.
+//!
+//! Goods that left the warehouse are recorded as shipped even when they are more than was
+//! ordered: the shipment is kept and a `quantity_mismatch` exception names the line and the
+//! difference, for a person to settle with the customer.
+use super::exception;
 use super::order::{OrderStatus, find_order, lines_of, move_to};
+use super::pack::{self, PackIn};
 use super::{Effect, parked, text_field};
 use crate::entity::{order, order_line, shipment, shipment_line};
 use crate::events::{Awaited, Fail, reject};
@@ -25,16 +31,24 @@ pub struct ShipmentIn {
     pub tracking_url: Option<String>,
     #[serde(default)]
     pub warehouse: Option<String>,
+    /// What the shipment carries per order line. A line listed twice counts once, with both
+    /// quantities added.
     pub lines: Vec<ShipmentLineIn>,
+    /// The cartons and pallets the goods travel in, with what each holds (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packs: Vec<PackIn>,
 }
 
 /// One line of a shipment: how much of an order line it carries.
-#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShipmentLineIn {
     /// The order line number.
     pub line: i32,
     pub quantity: i64,
+    /// Serial numbers of the units shipped (optional; those listed in packs are added).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
 }
 
 /// `shipment.delivered`.
@@ -92,8 +106,9 @@ pub(crate) async fn find<C: ConnectionTrait>(c: &C, number: &str) -> Result<Opti
     shipment::Entity::find().filter(shipment::Column::Number.eq(number)).one(c).await
 }
 
-/// Checks a dispatch without the database; the first problem is answered.
-pub fn validate(s: &ShipmentIn) -> Result<(), Fail> {
+/// Checks a dispatch without the database; the first problem is answered. Answers its lines
+/// with one entry per order line ([`merge_lines`]).
+pub fn validate(s: &ShipmentIn) -> Result<Vec<ShipmentLineIn>, Fail> {
     text_field("payload.number", &s.number, 64)?;
     text_field("payload.order_number", &s.order_number, 64)?;
     if let Some(url) = &s.tracking_url {
@@ -108,26 +123,73 @@ pub fn validate(s: &ShipmentIn) -> Result<(), Fail> {
         if l.quantity <= 0 {
             return Err(reject(format!("payload.lines[{i}].quantity"), "must be greater than zero"));
         }
+        pack::validate_serials(&format!("payload.lines[{i}].serials"), &l.serials)?;
     }
-    Ok(())
+    let lines = merge_lines(&s.lines, &s.packs)?;
+    pack::validate(&s.packs, &lines)?;
+    Ok(lines)
 }
 
-/// Adds a shipment's quantities to the order's lines, refusing a line the order does not
-/// have and more than was ordered.
-pub fn ship_lines(order_number: &str, lines: &mut [order_line::Model], shipped: &[ShipmentLineIn]) -> Result<(), Fail> {
+/// One entry per order line, in the order the lines first appear: the quantities of a line
+/// listed more than once added, its serial numbers (its own, then those in packs) once each.
+pub fn merge_lines(lines: &[ShipmentLineIn], packs: &[PackIn]) -> Result<Vec<ShipmentLineIn>, Fail> {
+    let mut out: Vec<ShipmentLineIn> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        match out.iter_mut().find(|o| o.line == l.line) {
+            Some(o) => {
+                o.quantity = o.quantity.checked_add(l.quantity).ok_or_else(|| reject(format!("payload.lines[{i}].quantity"), "the line's total is too large"))?;
+                o.serials.extend(l.serials.iter().cloned());
+            }
+            None => out.push(l.clone()),
+        }
+    }
+    let packed = packs.iter().flat_map(|p| &p.contents).flat_map(|item| item.serials.iter().map(move |s| (item.line, s)));
+    for (line, serial) in packed {
+        if let Some(o) = out.iter_mut().find(|o| o.line == line) {
+            o.serials.push(serial.clone());
+        }
+    }
+    for o in &mut out {
+        let mut seen = std::collections::HashSet::new();
+        o.serials.retain(|s| seen.insert(s.clone()));
+    }
+    Ok(out)
+}
+
+/// More shipped on an order line than was ordered, once a shipment is counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overage {
+    /// The order line number.
+    pub line: i32,
+    /// Ordered on the line.
+    pub ordered: i64,
+    /// Shipped in all, this shipment included.
+    pub shipped: i64,
+}
+
+impl Overage {
+    /// How many more were shipped than ordered.
+    pub fn excess(&self) -> i64 {
+        self.shipped - self.ordered
+    }
+}
+
+/// Adds a shipment's quantities (one entry per line, see [`merge_lines`]) to the order's
+/// lines. A line the order does not have is refused; more than was ordered is counted, and
+/// answered as an [`Overage`] for each line this shipment takes past its ordered quantity.
+pub fn ship_lines(order_number: &str, lines: &mut [order_line::Model], shipped: &[ShipmentLineIn]) -> Result<Vec<Overage>, Fail> {
+    let mut over = Vec::new();
     for (i, l) in shipped.iter().enumerate() {
         let Some(ol) = lines.iter_mut().find(|ol| ol.line_no == l.line) else {
             return Err(reject(format!("payload.lines[{i}].line"), format!("order {order_number} has no line {}", l.line)));
         };
-        if ol.quantity_shipped + l.quantity > ol.quantity {
-            return Err(reject(
-                format!("payload.lines[{i}].quantity"),
-                format!("would ship {} of {} ordered on line {}", ol.quantity_shipped + l.quantity, ol.quantity, l.line),
-            ));
+        let total = ol.quantity_shipped.checked_add(l.quantity).ok_or_else(|| reject(format!("payload.lines[{i}].quantity"), "the shipped total is too large"))?;
+        if total > ol.quantity {
+            over.push(Overage { line: l.line, ordered: ol.quantity, shipped: total });
         }
-        ol.quantity_shipped += l.quantity;
+        ol.quantity_shipped = total;
     }
-    Ok(())
+    Ok(over)
 }
 
 /// The status a dispatch asks for: `shipped` once every line is shipped in full.
@@ -142,10 +204,25 @@ pub fn delivers_order(all_delivered: bool, fully_shipped: bool, before_dispatch:
     all_delivered && (fully_shipped || before_dispatch)
 }
 
-/// `shipment.dispatched`. A repeated dispatch updates the carrier details; its lines count
-/// only the first time.
+/// When a shipment was delivered, given the time recorded so far and a delivery reported at
+/// `at`: the earliest report counts, whatever order the reports arrive in (as for invoices).
+pub fn delivered_at(recorded: Option<DateTime<Utc>>, at: DateTime<Utc>) -> DateTime<Utc> {
+    match recorded {
+        Some(r) if !super::invoice::is_first(Some(r), at) => r,
+        _ => at,
+    }
+}
+
+/// When an order became delivered: when the last of its shipments was delivered. `None`
+/// while a shipment has no delivery time.
+pub fn order_delivered_at(shipments: &[Option<DateTime<Utc>>]) -> Option<DateTime<Utc>> {
+    shipments.iter().try_fold(None, |latest: Option<DateTime<Utc>>, s| s.map(|t| Some(latest.map_or(t, |l| l.max(t)))))?
+}
+
+/// `shipment.dispatched`. A repeated dispatch updates the carrier details; its lines and
+/// packs count only the first time (so an over-shipment opens one exception, not two).
 async fn dispatch<C: ConnectionTrait>(c: &C, s: ShipmentIn, at: DateTime<Utc>) -> Result<Effect, Fail> {
-    validate(&s)?;
+    let shipped = validate(&s)?;
     let Some(o) = find_order(c, &s.order_number).await? else { return parked(Awaited::Order, &s.order_number) };
     let existing = find(c, &s.number).await?;
     if existing.as_ref().is_some_and(|e| e.order_id != o.id) {
@@ -156,22 +233,45 @@ async fn dispatch<C: ConnectionTrait>(c: &C, s: ShipmentIn, at: DateTime<Utc>) -
         None => false,
     };
     let mut lines = lines_of(c, o.id).await?;
-    if !already_has_lines {
-        ship_lines(&o.number, &mut lines, &s.lines)?;
-    }
+    let over = if already_has_lines { vec![] } else { ship_lines(&o.number, &mut lines, &shipped)? };
     let shipment_id = upsert_dispatched(c, existing, &s, &o, at).await?;
     if !already_has_lines {
-        record_lines(c, shipment_id, &s.lines, &lines).await?;
+        record_lines(c, shipment_id, &shipped, &lines).await?;
+        pack::record(c, shipment_id, &s.packs).await?;
+        open_overages(c, &o, &s.number, &over, at).await?;
     }
     move_to(c, &o, status_after_dispatch(&lines), at).await?;
     let via = s.carrier.as_deref().map(|c| format!(" via {c}")).unwrap_or_default();
     let track = s.tracking_number.as_deref().map(|t| format!(", tracking {t}")).unwrap_or_default();
+    let packs = if s.packs.is_empty() { String::new() } else { format!(" in {} packs", s.packs.len()) };
+    let over_text: String = over.iter().map(|v| format!("; line {} shipped {} more than ordered", v.line, v.excess())).collect();
     Ok(Effect {
         order_id: Some(o.id),
-        summary: format!("Shipment {} dispatched{via}{track}", s.number),
+        summary: format!("Shipment {} dispatched{packs}{via}{track}{over_text}", s.number),
         creates: vec![Awaited::Shipment.key(&s.number)],
         waiting_for: None,
     })
+}
+
+/// Opens a `quantity_mismatch` exception for each line a shipment takes past its ordered
+/// quantity. The reference names the shipment and the line, so a repeat opens none.
+async fn open_overages<C: ConnectionTrait>(c: &C, o: &order::Model, shipment_number: &str, over: &[Overage], at: DateTime<Utc>) -> Result<(), DbErr> {
+    for v in over {
+        let reference = format!("quantity_mismatch:{shipment_number}:{}", v.line);
+        if exception::find(c, &reference).await?.is_some() {
+            continue;
+        }
+        let detail = format!(
+            "Shipment {shipment_number} brings line {} of order {} to {} shipped of {} ordered: {} more than ordered",
+            v.line,
+            o.number,
+            v.shipped,
+            v.ordered,
+            v.excess()
+        );
+        exception::open(c, &reference, "quantity_mismatch", &detail, Some(o.id), None, at).await?;
+    }
+    Ok(())
 }
 
 /// Writes a dispatched shipment: the carrier details of one already known (a delivery may
@@ -212,7 +312,8 @@ async fn upsert_dispatched<C: ConnectionTrait>(c: &C, existing: Option<shipment:
     Ok(id)
 }
 
-/// Stores a shipment's lines and the order lines' new shipped quantities.
+/// Stores a shipment's lines (one per order line) and the order lines' new shipped
+/// quantities.
 async fn record_lines<C: ConnectionTrait>(c: &C, shipment_id: Uuid, shipped: &[ShipmentLineIn], lines: &[order_line::Model]) -> Result<(), DbErr> {
     let now = Utc::now();
     let rows: Vec<shipment_line::ActiveModel> = shipped
@@ -222,6 +323,7 @@ async fn record_lines<C: ConnectionTrait>(c: &C, shipment_id: Uuid, shipped: &[S
             shipment_id: Set(shipment_id),
             line_no: Set(l.line),
             quantity: Set(l.quantity),
+            serials: Set(pack::serials_text(&l.serials)),
             created_at: Set(now),
             updated_at: Set(now),
         })
@@ -237,9 +339,9 @@ async fn record_lines<C: ConnectionTrait>(c: &C, shipment_id: Uuid, shipped: &[S
 }
 
 /// `shipment.delivered`. A delivery that comes before its dispatch records the shipment as
-/// delivered; the dispatch fills in carrier and lines when it comes.
+/// delivered; the dispatch fills in carrier and lines when it comes. Of several reports of one
+/// delivery the earliest counts, so the result does not depend on the order they arrive in.
 async fn deliver<C: ConnectionTrait>(c: &C, d: DeliveryIn, at: DateTime<Utc>) -> Result<Effect, Fail> {
-    let now = Utc::now();
     text_field("payload.shipment_number", &d.shipment_number, 64)?;
     let Some(o) = find_order(c, &d.order_number).await? else { return parked(Awaited::Order, &d.order_number) };
     let created = match find(c, &d.shipment_number).await? {
@@ -247,31 +349,16 @@ async fn deliver<C: ConnectionTrait>(c: &C, d: DeliveryIn, at: DateTime<Utc>) ->
             if s.order_id != o.id {
                 return Err(reject("payload.order_number", format!("shipment {} belongs to another order", d.shipment_number)));
             }
+            let when = delivered_at(s.delivered_at, at);
             let mut am: shipment::ActiveModel = s.into();
             am.status = Set(ShipmentStatus::Delivered.as_str().into());
-            am.delivered_at = Set(Some(at));
-            am.updated_at = Set(now);
+            am.delivered_at = Set(Some(when));
+            am.updated_at = Set(Utc::now());
             am.update(c).await?;
             false
         }
         None => {
-            shipment::ActiveModel {
-                id: Set(crate::new_id()),
-                number: Set(d.shipment_number.clone()),
-                order_id: Set(o.id),
-                status: Set(ShipmentStatus::Delivered.as_str().into()),
-                carrier: Set(None),
-                service: Set(None),
-                tracking_number: Set(None),
-                tracking_url: Set(None),
-                warehouse: Set(None),
-                dispatched_at: Set(None),
-                delivered_at: Set(Some(at)),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(c)
-            .await?;
+            insert_delivered(c, &d.shipment_number, &o, at).await?;
             true
         }
     };
@@ -279,7 +366,8 @@ async fn deliver<C: ConnectionTrait>(c: &C, d: DeliveryIn, at: DateTime<Utc>) ->
     let all_delivered = shipments.iter().all(|s| s.status.parse() == Ok(ShipmentStatus::Delivered));
     let fully_shipped = lines_of(c, o.id).await?.iter().all(|l| l.quantity_shipped >= l.quantity);
     if delivers_order(all_delivered, fully_shipped, created) {
-        move_to(c, &o, OrderStatus::Delivered, at).await?;
+        let times: Vec<_> = shipments.iter().map(|s| s.delivered_at).collect();
+        settle_delivered(c, &o, order_delivered_at(&times).unwrap_or(at)).await?;
     }
     let by = d.signed_by.map(|s| format!(", signed by {s}")).unwrap_or_default();
     Ok(Effect {
@@ -290,9 +378,49 @@ async fn deliver<C: ConnectionTrait>(c: &C, d: DeliveryIn, at: DateTime<Utc>) ->
     })
 }
 
+/// Records a shipment known only from its delivery, as delivered at `at`.
+async fn insert_delivered<C: ConnectionTrait>(c: &C, number: &str, o: &order::Model, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let now = Utc::now();
+    shipment::ActiveModel {
+        id: Set(crate::new_id()),
+        number: Set(number.to_owned()),
+        order_id: Set(o.id),
+        status: Set(ShipmentStatus::Delivered.as_str().into()),
+        carrier: Set(None),
+        service: Set(None),
+        tracking_number: Set(None),
+        tracking_url: Set(None),
+        warehouse: Set(None),
+        dispatched_at: Set(None),
+        delivered_at: Set(Some(at)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// Makes the order `delivered` as of `when`. An order already delivered since a later time
+/// (a later report arrived first) is delivered since `when`, as if the reports had arrived
+/// in order; otherwise [`move_to`] decides.
+async fn settle_delivered<C: ConnectionTrait>(c: &C, o: &order::Model, when: DateTime<Utc>) -> Result<(), DbErr> {
+    if o.status.parse() == Ok(OrderStatus::Delivered) && when < o.status_at {
+        let mut am: order::ActiveModel = o.clone().into();
+        am.status_at = Set(when);
+        am.updated_at = Set(Utc::now());
+        am.update(c).await?;
+        return Ok(());
+    }
+    move_to(c, o, OrderStatus::Delivered, when).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use super::super::pack::PackItemIn;
+    use chrono::TimeZone;
 
     fn line(line_no: i32, quantity: i64, shipped: i64) -> order_line::Model {
         let now = Utc::now();
@@ -312,29 +440,53 @@ mod tests {
     }
 
     fn shipped(lines: &[(i32, i64)]) -> Vec<ShipmentLineIn> {
-        lines.iter().map(|&(line, quantity)| ShipmentLineIn { line, quantity }).collect()
+        lines.iter().map(|&(line, quantity)| ShipmentLineIn { line, quantity, serials: vec![] }).collect()
+    }
+
+    fn t(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, hour, 0, 0).unwrap()
     }
 
     #[test]
-    fn a_shipment_adds_to_the_shipped_quantities_and_never_ships_more_than_ordered() {
-        let cases: [(&[(i32, i64)], Result<[i64; 2], (&str, &str)>); 6] = [
-            (&[(1, 2)], Ok([5, 0])),
-            (&[(1, 2), (2, 4)], Ok([5, 4])),
-            (&[(1, 1), (1, 1)], Ok([5, 0])),
-            (&[(1, 3)], Err(("payload.lines[0].quantity", "would ship 6 of 5 ordered on line 1"))),
-            (&[(2, 1), (1, 2), (1, 1)], Err(("payload.lines[2].quantity", "would ship 6 of 5 ordered on line 1"))),
+    fn a_shipment_adds_to_the_shipped_quantities_and_names_each_line_it_ships_past_the_order() {
+        let over = |line, ordered, shipped| Overage { line, ordered, shipped };
+        let cases: [(&[(i32, i64)], Result<([i64; 2], Vec<Overage>), (&str, &str)>); 6] = [
+            (&[(1, 2)], Ok(([5, 0], vec![]))),
+            (&[(1, 2), (2, 4)], Ok(([5, 4], vec![]))),
+            (&[(1, 3)], Ok(([6, 0], vec![over(1, 5, 6)]))),
+            (&[(2, 7), (1, 9)], Ok(([12, 7], vec![over(2, 4, 7), over(1, 5, 12)]))),
             (&[(3, 1)], Err(("payload.lines[0].line", "order SO-1 has no line 3"))),
+            (&[(1, i64::MAX)], Err(("payload.lines[0].quantity", "the shipped total is too large"))),
         ];
         for (wanted, want) in cases {
             let mut lines = vec![line(1, 5, 3), line(2, 4, 0)];
             let got = match ship_lines("SO-1", &mut lines, &shipped(wanted)) {
-                Ok(()) => Ok([lines[0].quantity_shipped, lines[1].quantity_shipped]),
+                Ok(over) => Ok(([lines[0].quantity_shipped, lines[1].quantity_shipped], over)),
                 Err(Fail::Reject(e)) => Err((e[0].field.clone(), e[0].reason.clone())),
                 Err(Fail::Db(e)) => panic!("{e}"),
             };
             let want = want.map_err(|(field, reason)| (field.to_owned(), reason.to_owned()));
             assert_eq!(got, want, "{wanted:?}");
         }
+        assert_eq!(over(1, 10, 12).excess(), 2);
+    }
+
+    #[test]
+    fn a_line_listed_twice_is_shipped_once_with_both_quantities_and_every_serial_once() {
+        let l = |line: i32, quantity: i64, serials: &[&str]| ShipmentLineIn { line, quantity, serials: serials.iter().map(|s| (*s).to_owned()).collect() };
+        let pack = |line: i32, quantity: i64, serials: &[&str]| PackIn {
+            contents: vec![PackItemIn { line, quantity, serials: serials.iter().map(|s| (*s).to_owned()).collect() }],
+            ..Default::default()
+        };
+        let cases: Vec<(Vec<ShipmentLineIn>, Vec<PackIn>, Vec<ShipmentLineIn>)> = vec![
+            (vec![l(1, 6, &[]), l(2, 3, &[]), l(1, 4, &[])], vec![], vec![l(1, 10, &[]), l(2, 3, &[])]),
+            (vec![l(1, 2, &["A"])], vec![pack(1, 1, &["A"]), pack(1, 1, &["B"])], vec![l(1, 2, &["A", "B"])]),
+            (vec![l(2, 1, &[])], vec![pack(1, 1, &["X"])], vec![l(2, 1, &[])]),
+        ];
+        for (lines, packs, want) in cases {
+            assert_eq!(merge_lines(&lines, &packs).ok(), Some(want.clone()), "{lines:?}");
+        }
+        assert!(merge_lines(&[l(1, i64::MAX, &[]), l(1, 1, &[])], &[]).is_err(), "an overflowing total is refused");
     }
 
     #[test]
@@ -368,6 +520,26 @@ mod tests {
     }
 
     #[test]
+    fn the_earliest_report_of_a_delivery_counts_whatever_order_they_arrive_in() {
+        let cases = [(None, 12, 12), (Some(12), 10, 10), (Some(10), 12, 10), (Some(10), 10, 10)];
+        for (recorded, at, want) in cases {
+            assert_eq!(delivered_at(recorded.map(t), t(at)), t(want), "recorded {recorded:?}, reported at {at}h");
+        }
+        let in_order = delivered_at(Some(delivered_at(None, t(10))), t(12));
+        let reversed = delivered_at(Some(delivered_at(None, t(12))), t(10));
+        assert_eq!(in_order, reversed);
+    }
+
+    #[test]
+    fn an_order_is_delivered_when_its_last_shipment_was() {
+        let cases: [(&[Option<u32>], Option<u32>); 4] = [(&[Some(10)], Some(10)), (&[Some(12), Some(10)], Some(12)), (&[Some(10), None], None), (&[], None)];
+        for (shipments, want) in cases {
+            let times: Vec<_> = shipments.iter().map(|s| s.map(t)).collect();
+            assert_eq!(order_delivered_at(&times), want.map(t), "{shipments:?}");
+        }
+    }
+
+    #[test]
     fn a_dispatch_is_refused_for_its_first_bad_field() {
         let base = || ShipmentIn {
             number: "SH-1".into(),
@@ -378,25 +550,36 @@ mod tests {
             tracking_url: None,
             warehouse: None,
             lines: shipped(&[(1, 1)]),
+            packs: vec![],
         };
-        let cases: [(Box<dyn Fn(&mut ShipmentIn)>, Option<&str>); 6] = [
+        let cases: [(Box<dyn Fn(&mut ShipmentIn)>, Option<&str>); 8] = [
             (Box::new(|_| {}), None),
             (Box::new(|s| s.number = " ".into()), Some("payload.number")),
             (Box::new(|s| s.order_number = String::new()), Some("payload.order_number")),
             (Box::new(|s| s.tracking_url = Some("ftp://x".into())), Some("payload.tracking_url")),
             (Box::new(|s| s.lines.clear()), Some("payload.lines")),
             (Box::new(|s| s.lines = shipped(&[(1, 1), (2, 0)])), Some("payload.lines[1].quantity")),
+            (Box::new(|s| s.lines[0].serials = vec!["x".repeat(65)]), Some("payload.lines[0].serials[0]")),
+            (Box::new(|s| s.packs = vec![PackIn { contents: vec![PackItemIn { line: 1, quantity: 2, serials: vec![] }], ..Default::default() }]), Some("payload.packs[0].contents[0].quantity")),
         ];
         for (i, (change, want)) in cases.iter().enumerate() {
             let mut s = base();
             change(&mut s);
             let got = match validate(&s) {
-                Ok(()) => None,
+                Ok(_) => None,
                 Err(Fail::Reject(e)) => Some(e[0].field.clone()),
                 Err(Fail::Db(e)) => panic!("{e}"),
             };
             assert_eq!(got.as_deref(), *want, "case {i}");
         }
+    }
+
+    #[test]
+    fn a_shipment_without_packs_reads_and_writes_as_before() {
+        let s: ShipmentIn = serde_json::from_value(serde_json::json!({"number": "SH-1", "order_number": "SO-1", "lines": [{"line": 1, "quantity": 2}]})).unwrap();
+        assert!(s.packs.is_empty() && s.lines[0].serials.is_empty());
+        let v = serde_json::to_value(&s).unwrap();
+        assert!(v.get("packs").is_none() && v["lines"][0].get("serials").is_none(), "{v}");
     }
 
     #[test]
