@@ -17,9 +17,9 @@ use axum::{Extension, Json, Router};
 use base64::Engine;
 use chrono::Utc;
 use domain::api_clients::{self, Claims};
-use domain::customers::{self, CustomerIn, CustomerView};
-use domain::events::{self, EventIn, Fail, FieldError, InvoiceIn, OrderIn, ShipmentIn};
-use domain::orders::{self, DocumentView, InvoiceView, OrderDetail, OrderFilter, OrderPage, PaymentView, ShipmentView};
+use domain::customers::{CustomerIn, CustomerView};
+use domain::events::{EventIn, Fail, FieldError, InvoiceIn, OrderIn, ShipmentIn};
+use domain::orders::{DocumentView, InvoiceView, OrderDetail, OrderFilter, OrderPage, PaymentView, ShipmentView};
 use domain::tenancy::{Scope, TenantInfo};
 use sea_orm::prelude::*;
 use domain::TenantTxn;
@@ -156,7 +156,7 @@ fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) 
         return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"));
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}")))?;
-    events::parse("", &value).map_err(Problem::from)
+    domain::events::parse("", &value).map_err(Problem::from)
 }
 
 // ---- router ---------------------------------------------------------------------------
@@ -171,23 +171,23 @@ pub struct ApiClient(pub Claims);
 fn declared() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let public = OpenApiRouter::new().routes(routes!(token));
     let authed = OpenApiRouter::new()
-        .routes(routes!(post_events))
-        .routes(routes!(post_customer))
-        .routes(routes!(get_customer))
-        .routes(routes!(list_orders, post_order))
-        .routes(routes!(get_order))
-        .routes(routes!(post_shipment))
-        .routes(routes!(get_shipment))
-        .routes(routes!(post_delivery))
-        .routes(routes!(post_document))
-        .routes(routes!(get_document))
-        .routes(routes!(post_invoice))
-        .routes(routes!(get_invoice))
-        .routes(routes!(get_invoice_810))
-        .routes(routes!(post_edi))
-        .routes(routes!(post_payment))
-        .routes(routes!(get_payment))
-        .routes(routes!(list_exceptions));
+        .routes(routes!(events::post_events))
+        .routes(routes!(customers::post_customer))
+        .routes(routes!(customers::get_customer))
+        .routes(routes!(orders::list_orders, orders::post_order))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(shipments::post_shipment))
+        .routes(routes!(shipments::get_shipment))
+        .routes(routes!(shipments::post_delivery))
+        .routes(routes!(documents::post_document))
+        .routes(routes!(documents::get_document))
+        .routes(routes!(invoices::post_invoice))
+        .routes(routes!(invoices::get_invoice))
+        .routes(routes!(invoices::get_invoice_810))
+        .routes(routes!(edi::post_edi))
+        .routes(routes!(payments::post_payment))
+        .routes(routes!(payments::get_payment))
+        .routes(routes!(exceptions::list_exceptions));
     (public, authed)
 }
 
@@ -287,8 +287,19 @@ async fn bearer(State(st): State<AppState>, mut req: Request, next: Next) -> Res
     next.run(req).await
 }
 
+mod customers;
+mod documents;
+mod edi;
+mod events;
+mod exceptions;
 pub mod fair_share;
 pub mod idempotency;
+mod invoices;
+mod orders;
+mod payments;
+mod shipments;
+
+pub use documents::document_response;
 
 /// Deletes idempotency keys older than `hours` in one tenant.
 pub use domain::maintenance::purge_idempotency_keys;
@@ -477,9 +488,9 @@ impl Api {
 
     /// [`Api::txn`] for event ingestion: the client check also tells whether any event is
     /// parked, in the same round trip.
-    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(TenantTxn, bool, events::Sources)> {
+    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(TenantTxn, bool, domain::events::Sources)> {
         let txn = st.db.tenant_txn(&self.tenant.slug).await?;
-        match events::api_preflight(&txn, self.client_id).await? {
+        match domain::events::api_preflight(&txn, self.client_id).await? {
             Some((sources, parked)) => Ok((txn, parked, sources)),
             None => Err(client_disabled()),
         }
@@ -492,47 +503,14 @@ pub(crate) fn client_disabled() -> Problem {
 
 pub(crate) const CLIENT_DISABLED: &str = "the API client has been disabled or removed";
 
-/// `POST /events`: one event object, an array of up to 1,000, or `{"events": [...]}`.
-#[utoipa::path(post, path = "/events", tag = "events", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body(content = Vec<EventIn>, description = "One event object, an array of up to 1,000, or {\"events\": [...]}"),
-    responses((status = 200, description = "Each event's result", body = EventsAnswer), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_events(State(st): State<AppState>, api: Api, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let value: Value = json_body(&headers, &body)?;
-    let (items, single) = match value {
-        Value::Array(items) => (items, false),
-        Value::Object(mut o) if o.len() == 1 && o.contains_key("events") => match o.remove("events") {
-            Some(Value::Array(items)) => (items, false),
-            _ => return Err(Problem::invalid(vec![FieldError::new("events", "must be an array of events")])),
-        },
-        v @ Value::Object(_) => (vec![v], true),
-        _ => return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "send an event object or an array of events")),
-    };
-    if items.is_empty() {
-        return Err(Problem::invalid(vec![FieldError::new("events", "the batch is empty")]));
+fn not_found(e: domain::Error, what: &str, id: &str) -> Problem {
+    match e {
+        domain::Error::NotFound => Problem::new(StatusCode::NOT_FOUND, format!("no {what} {id}")),
+        other => other.into(),
     }
-    if items.len() > events::MAX_BATCH {
-        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch holds at most {} events; this one has {}", events::MAX_BATCH, items.len())));
-    }
-    let (txn, parked, sources) = api.ingest_txn(&st).await?;
-    let (results, txn) = events::ingest(txn, &items, parked, &sources).await?;
-    if let Some(txn) = txn {
-        api.commit(txn).await?;
-    }
-    let count = |r: &str| results.iter().filter(|x| x.result == r).count();
-    let summary = json!({
-        "accepted": count("accepted"),
-        "duplicates": count("duplicate"),
-        "rejected": count("rejected"),
-        "results": results,
-    });
-    if single && results[0].result == "rejected" {
-        let errors = results[0].errors.clone();
-        let p = Problem::invalid(errors).with("results", summary["results"].clone());
-        return Ok(p.into_response());
-    }
-    Ok(Json(summary).into_response())
 }
 
+/// The event a resource write (`POST /orders`…) stands for, under the client's `api:` source.
 fn api_event(claims: &Claims, kind: &str, payload: Value) -> EventIn {
     EventIn {
         event_id: format!("api-{}", Uuid::new_v4()),
@@ -540,66 +518,6 @@ fn api_event(claims: &Claims, kind: &str, payload: Value) -> EventIn {
         occurred_at: Utc::now(),
         source: format!("api:{}", claims.client),
         payload,
-    }
-}
-
-#[utoipa::path(post, path = "/customers", tag = "customers", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body = CustomerIn, responses((status = 201, description = "Created", body = CustomerView), (status = 200, description = "Updated", body = CustomerView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_customer(State(st): State<AppState>, api: Api, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let input: CustomerIn = json_body(&headers, &body)?;
-    let txn = api.txn(&st).await?;
-    let (view, created) = customers::upsert(&txn, input).await?;
-    api.commit(txn).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
-}
-
-#[utoipa::path(get, path = "/customers/{external_id}", tag = "customers", security(("bearer" = ["read"])),
-    params(("external_id" = String, Path)), responses((status = 200, body = CustomerView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_customer(State(st): State<AppState>, api: Api, Path(id): Path<String>) -> ApiResult<Response> {
-    let txn = api.txn(&st).await?;
-    let c = customers::find(&txn, &id).await?.ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, format!("no customer {id}")))?;
-    txn.commit().await?;
-    Ok(Json(c).into_response())
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    status: Option<String>,
-    customer: Option<String>,
-    po_number: Option<String>,
-    from: Option<chrono::NaiveDate>,
-    to: Option<chrono::NaiveDate>,
-    q: Option<String>,
-    limit: Option<u64>,
-    after: Option<String>,
-}
-
-#[utoipa::path(get, path = "/orders", tag = "orders", security(("bearer" = ["read"])), params(ListQuery),
-    responses((status = 200, body = OrderPage), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn list_orders(State(st): State<AppState>, api: Api, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
-    let f = OrderFilter { status: q.status, customer: q.customer, po_number: q.po_number, from: q.from, to: q.to, q: q.q };
-    let txn = api.txn(&st).await?;
-    let page = orders::list(&txn, &f, q.limit.unwrap_or(50), q.after.as_deref()).await?;
-    txn.commit().await?;
-    Ok(Json(page).into_response())
-}
-
-#[utoipa::path(get, path = "/orders/{number}", tag = "orders", security(("bearer" = ["read"])),
-    params(("number" = String, Path)), responses((status = 200, body = OrderDetail), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_order(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
-    let txn = api.txn(&st).await?;
-    let d = orders::detail(&txn, &number).await.map_err(|e| not_found(e, "order", &number))?;
-    txn.commit().await?;
-    Ok(Json(d).into_response())
-}
-
-fn not_found(e: domain::Error, what: &str, id: &str) -> Problem {
-    match e {
-        domain::Error::NotFound => Problem::new(StatusCode::NOT_FOUND, format!("no {what} {id}")),
-        other => other.into(),
     }
 }
 
@@ -611,322 +529,8 @@ where
     T: Serialize,
 {
     let txn = api.txn(st).await?;
-    events::apply_now(&txn, &ev).await?;
+    domain::events::apply_now(&txn, &ev).await?;
     let (view, txn) = read(txn).await?;
     api.commit(txn).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
-}
-
-#[utoipa::path(post, path = "/orders", tag = "orders", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body = OrderIn, responses((status = 201, body = OrderDetail), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_order(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let input: events::OrderIn = json_body(&headers, &body)?;
-    let number = input.number.clone();
-    {
-        let txn = api.txn(&st).await?;
-        let exists = events::find_order(&txn, &number).await?.is_some();
-        txn.commit().await?;
-        if exists {
-            return Err(Problem::new(StatusCode::CONFLICT, format!("order {number} already exists")));
-        }
-    }
-    let ev = api_event(&client.0, "order.accepted", serde_json::to_value(&input).expect("serialises"));
-    write_event(&st, &api, ev, |txn| async move {
-        let d = orders::detail(&txn, &number).await?;
-        Ok((d, txn))
-    })
-    .await
-}
-
-#[utoipa::path(post, path = "/shipments", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body = ShipmentIn, responses((status = 201, body = ShipmentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_shipment(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let input: events::ShipmentIn = json_body(&headers, &body)?;
-    let number = input.number.clone();
-    let ev = api_event(&client.0, "shipment.dispatched", serde_json::to_value(&input).expect("serialises"));
-    write_event(&st, &api, ev, |txn| async move {
-        let s = orders::shipment(&txn, &number).await?;
-        Ok((s, txn))
-    })
-    .await
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeliveryBody {
-    #[serde(default)]
-    signed_by: Option<String>,
-    #[serde(default)]
-    delivered_at: Option<chrono::DateTime<Utc>>,
-}
-
-#[utoipa::path(post, path = "/shipments/{number}/delivery", tag = "shipments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body = DeliveryBody, responses((status = 201, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_delivery(
-    State(st): State<AppState>,
-    api: Api,
-    Extension(client): Extension<ApiClient>,
-    Path(number): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let input: DeliveryBody = if body.is_empty() { DeliveryBody { signed_by: None, delivered_at: None } } else { json_body(&headers, &body)? };
-    let order_number = {
-        let txn = api.txn(&st).await?;
-        let s = orders::shipment(&txn, &number).await.map_err(|e| not_found(e, "shipment", &number))?;
-        txn.commit().await?;
-        s.order_number
-    };
-    let mut ev = api_event(&client.0, "shipment.delivered", json!({"shipment_number": number, "order_number": order_number, "signed_by": input.signed_by}));
-    if let Some(at) = input.delivered_at {
-        ev.occurred_at = at;
-    }
-    let n = number.clone();
-    write_event(&st, &api, ev, |txn| async move {
-        let s = orders::shipment(&txn, &n).await?;
-        Ok((s, txn))
-    })
-    .await
-}
-
-#[utoipa::path(get, path = "/shipments/{number}", tag = "shipments", security(("bearer" = ["read"])),
-    params(("number" = String, Path)), responses((status = 200, body = ShipmentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_shipment(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
-    let txn = api.txn(&st).await?;
-    let s = orders::shipment(&txn, &number).await.map_err(|e| not_found(e, "shipment", &number))?;
-    txn.commit().await?;
-    Ok(Json(s).into_response())
-}
-
-#[utoipa::path(post, path = "/invoices", tag = "invoices", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body = InvoiceIn, responses((status = 201, body = InvoiceView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_invoice(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let input: events::InvoiceIn = json_body(&headers, &body)?;
-    let number = input.number.clone();
-    let ev = api_event(&client.0, "invoice.posted", serde_json::to_value(&input).expect("serialises"));
-    write_event(&st, &api, ev, |txn| async move {
-        let i = orders::invoice(&txn, &number).await?;
-        Ok((i, txn))
-    })
-    .await
-}
-
-#[utoipa::path(get, path = "/invoices/{number}", tag = "invoices", security(("bearer" = ["read"])),
-    params(("number" = String, Path)), responses((status = 200, body = InvoiceView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_invoice(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
-    let txn = api.txn(&st).await?;
-    let i = orders::invoice(&txn, &number).await.map_err(|e| not_found(e, "invoice", &number))?;
-    txn.commit().await?;
-    Ok(Json(i).into_response())
-}
-
-#[derive(Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentBody {
-    number: String,
-    customer: String,
-    currency: String,
-    amount_minor: i64,
-    received_on: chrono::NaiveDate,
-    #[serde(default)]
-    reference: Option<String>,
-    #[serde(default)]
-    allocations: Vec<AllocationBody>,
-}
-
-#[derive(Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AllocationBody {
-    invoice_number: String,
-    amount_minor: i64,
-}
-
-/// `POST /payments`: a payment received, optionally applied to invoices, in one transaction.
-#[utoipa::path(post, path = "/payments", tag = "payments", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_payment(State(st): State<AppState>, api: Api, Extension(client): Extension<ApiClient>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let input: PaymentBody = json_body(&headers, &body)?;
-    let received = json!({
-        "number": input.number, "customer": input.customer, "currency": input.currency,
-        "amount_minor": input.amount_minor, "received_on": input.received_on, "reference": input.reference,
-    });
-    let txn = api.txn(&st).await?;
-    events::apply_now(&txn, &api_event(&client.0, "payment.received", received)).await?;
-    for (i, a) in input.allocations.iter().enumerate() {
-        let ev = api_event(&client.0, "payment.applied", json!({"payment_number": input.number, "invoice_number": a.invoice_number, "amount_minor": a.amount_minor}));
-        events::apply_now(&txn, &ev).await.map_err(|f| match f {
-            Fail::Reject(errs) => Fail::Reject(errs.into_iter().map(|e| FieldError::new(format!("allocations[{i}].{}", e.field.trim_start_matches("payload.")), e.reason)).collect()),
-            other => other,
-        })?;
-    }
-    let view = orders::payment(&txn, &input.number).await?;
-    api.commit(txn).await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
-}
-
-#[utoipa::path(get, path = "/payments/{number}", tag = "payments", security(("bearer" = ["read"])),
-    params(("number" = String, Path)), responses((status = 200, body = PaymentView), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_payment(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
-    let txn = api.txn(&st).await?;
-    let p = orders::payment(&txn, &number).await.map_err(|e| not_found(e, "payment", &number))?;
-    txn.commit().await?;
-    Ok(Json(p).into_response())
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct ExceptionQuery {
-    status: Option<String>,
-}
-
-#[utoipa::path(get, path = "/exceptions", tag = "exceptions", security(("bearer" = ["read"])), params(ExceptionQuery),
-    responses((status = 200, body = ExceptionList), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn list_exceptions(State(st): State<AppState>, api: Api, query: Result<Query<ExceptionQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
-    let txn = api.txn(&st).await?;
-    let list = orders::exceptions(&txn, q.status.as_deref()).await?;
-    txn.commit().await?;
-    Ok(Json(json!({ "items": list })).into_response())
-}
-
-
-/// `POST /shipments/{number}/documents`: multipart with a `file` part and an optional `kind`
-/// (`pod`, the default, or `packing_list`).
-#[utoipa::path(post, path = "/shipments/{number}/documents", tag = "documents", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body(content = DocumentUpload, content_type = "multipart/form-data"), responses((status = 201, body = DocumentView), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_document(State(st): State<AppState>, api: Api, Path(number): Path<String>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<Response> {
-    let t = &api.tenant;
-    let mut multipart = multipart.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("send the document as multipart/form-data: {}", e.body_text())))?;
-    let mut kind = "pod".to_owned();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(Problem::new(StatusCode::BAD_REQUEST, format!("the multipart body is malformed: {}", e.body_text()))),
-        };
-        match field.name().unwrap_or("") {
-            "kind" => kind = field.text().await.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?,
-            "file" => {
-                let filename = domain::documents::sanitize_filename(field.file_name().unwrap_or("document"));
-                let data = field.bytes().await.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
-                file = Some((filename, data.to_vec()));
-            }
-            other => return Err(Problem::invalid(vec![FieldError::new(other, "unknown part; send file and optionally kind")])),
-        }
-    }
-    if !["pod", "packing_list"].contains(&kind.as_str()) {
-        return Err(Problem::invalid(vec![FieldError::new("kind", "must be pod or packing_list")]));
-    }
-    let Some((filename, data)) = file else { return Err(Problem::invalid(vec![FieldError::new("file", "is required")])) };
-    if data.is_empty() {
-        return Err(Problem::invalid(vec![FieldError::new("file", "is empty")]));
-    }
-    if data.len() > DOCUMENT_LIMIT {
-        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("documents are limited to {DOCUMENT_LIMIT} bytes")));
-    }
-    // The type is what the bytes are, not what the sender declared.
-    let Some(ct) = domain::documents::sniff(&data) else {
-        return Err(Problem::invalid(vec![FieldError::new("file", format!("is not a {} file (judged by its content)", domain::documents::ACCEPTED))]));
-    };
-    {
-        let txn = api.txn(&st).await?;
-        let exists = orders::shipment_exists(&txn, &number).await?;
-        txn.commit().await?;
-        if !exists {
-            return Err(Problem::new(StatusCode::NOT_FOUND, format!("no shipment {number}")));
-        }
-    }
-    let stored = st.storage.put(&t.slug, &kind, ct, data).await?;
-    let saved = async {
-        let txn = api.txn(&st).await?;
-        let d = orders::attach_to_shipment(&txn, &number, &kind, &filename, ct, &stored).await.map_err(|e| not_found(e, "shipment", &number))?;
-        txn.commit().await?;
-        Ok::<_, Problem>(d)
-    }
-    .await;
-    match saved {
-        Ok(d) => Ok((StatusCode::CREATED, Json(d)).into_response()),
-        Err(p) => {
-            // Leave no orphan object behind when the record could not be written.
-            let _ = st.storage.delete(&t.slug, &stored.key).await;
-            Err(p)
-        }
-    }
-}
-
-#[utoipa::path(get, path = "/documents/{id}", tag = "documents", security(("bearer" = ["read"])),
-    params(("id" = String, Path)), responses((status = 200, description = "The document's bytes", content_type = "application/octet-stream"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_document(State(st): State<AppState>, api: Api, Path(id): Path<String>) -> ApiResult<Response> {
-    let t = &api.tenant;
-    let id: Uuid = id.parse().map_err(|_| Problem::new(StatusCode::NOT_FOUND, format!("no document {id}")))?;
-    let txn = api.txn(&st).await?;
-    let (doc, key) = orders::document(&txn, id).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
-    txn.commit().await?;
-    let bytes = st.storage.get(&t.slug, &key).await.map_err(|e| not_found(e, "document", &id.to_string()))?;
-    Ok(document_response(&doc, bytes))
-}
-
-/// A stored document as a download: always an attachment (never rendered in our origin),
-/// its stored type, sandboxed should a browser render it anyway, and never cached.
-pub fn document_response(doc: &DocumentView, bytes: Vec<u8>) -> Response {
-    let disposition = domain::documents::attachment_disposition(&doc.filename);
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// `POST /edi`: a raw X12 interchange (850s and 856s). Answers with each transaction set's
-/// result and the 997 acknowledgement; an envelope error is a 422 naming the segment. The
-/// interchange is read within `EdiLimits`: more segments than allowed is a 413, a segment with
-/// too many elements or an over-long element a 422; both name the limit and its value.
-#[utoipa::path(post, path = "/edi", tag = "edi", security(("bearer" = ["write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body; 422 for another body, 409 while in flight")),
-    request_body(content = String, content_type = "application/edi-x12", description = "An X12 interchange of 850 and 856 transaction sets"),
-    responses((status = 200, body = domain::edi::ImportResult), (status = 413, description = "More segments than `max_segments`; `limit` names it and its value", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Envelope error naming the segment, or an element limit (`max_elements`, `max_element_len`) named in `limit`", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn post_edi(State(st): State<AppState>, api: Api, body: Bytes) -> ApiResult<Response> {
-    let text = std::str::from_utf8(&body).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "the interchange must be ASCII or UTF-8 text"))?;
-    let limits = &st.config.edi_limits;
-    let txn = api.txn(&st).await?;
-    match domain::edi::import(&txn, text, limits).await? {
-        Ok(result) => {
-            api.commit(txn).await?;
-            Ok(Json(result).into_response())
-        }
-        Err(e) => {
-            let field = format!("segment {} ({})", e.position, e.segment);
-            let status = if e.limit.is_some_and(|l| l.is_size()) { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
-            let mut p = Problem::new(status, e.to_string()).with_errors(vec![FieldError::new(field, e.message.clone())]).with("position", json!(e.position));
-            if let Some(l) = e.limit {
-                p = p.with("limit", json!({"name": l.name(), "value": limits.value(l)}));
-            }
-            Err(p)
-        }
-    }
-}
-
-/// `GET /invoices/{number}/edi810`: the invoice as an outbound X12 810.
-#[utoipa::path(get, path = "/invoices/{number}/edi810", tag = "edi", security(("bearer" = ["read"])),
-    params(("number" = String, Path)), responses((status = 200, description = "An X12 810", body = String, content_type = "application/edi-x12"), (status = 404, description = "No such object in this tenant", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
-async fn get_invoice_810(State(st): State<AppState>, api: Api, Path(number): Path<String>) -> ApiResult<Response> {
-    let t = &api.tenant;
-    let txn = api.txn(&st).await?;
-    let inv = orders::invoice(&txn, &number).await.map_err(|e| not_found(e, "invoice", &number))?;
-    let po = match &inv.order_number {
-        Some(n) => events::find_order(&txn, n).await?.and_then(|o| o.po_number),
-        None => None,
-    };
-    let customer = customers::find(&txn, &inv.customer).await?.map(|c| c.name).unwrap_or_default();
-    let control = domain::edi::next_control_number(&txn).await?;
-    txn.commit().await?;
-    let sender_id = t.slug.as_str().to_ascii_uppercase();
-    let x12 = domain::edi::render_810(&inv, po.as_deref(), &customer, ("ZZ", &sender_id), control);
-    Ok(([(header::CONTENT_TYPE, "application/edi-x12")], x12).into_response())
 }
