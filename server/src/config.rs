@@ -49,7 +49,7 @@ pub struct Config {
     /// `THROUGHLINE_API_RATE_PER_CLIENT` (default 1000): API requests per second per client
     /// on each instance (bursts of as many); past it 429.
     pub api_rate_per_client: u32,
-    /// `THROUGHLINE_TENANT_DB_SHARE` (default 75): the percentage of the database pool that
+    /// `THROUGHLINE_TENANT_DB_SHARE` (default 85): the percentage of the database pool that
     /// one tenant's concurrent API requests may use, so others always find a connection.
     pub tenant_db_share: u32,
     /// `THROUGHLINE_EDI_MAX_SEGMENTS` / `_MAX_ELEMENTS` / `_MAX_ELEMENT_LEN`: bounds on an
@@ -120,7 +120,7 @@ pub const SETTINGS: &[Setting] = &[
     s("THROUGHLINE_TOKEN_MAX_PER_IP", "120", "POST /api/v1/oauth/token calls per minute per address"),
     s("THROUGHLINE_TOKEN_MINUTES", "15", "API access token lifetime in minutes (1-1440)"),
     s("THROUGHLINE_API_RATE_PER_CLIENT", "1000", "API requests per second per client on each instance"),
-    s("THROUGHLINE_TENANT_DB_SHARE", "75", "percent of the database pool one tenant's API requests may hold"),
+    s("THROUGHLINE_TENANT_DB_SHARE", "85", "percent of the database pool one tenant's API requests may hold"),
     s("THROUGHLINE_SESSION_IDLE_MINUTES", "60", "a session ends after this long without a request"),
     s("THROUGHLINE_SESSION_ABSOLUTE_HOURS", "12", "a session ends this long after sign-in"),
     s("THROUGHLINE_TRUST_PROXY", "false", "take the client address from X-Forwarded-For"),

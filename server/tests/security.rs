@@ -426,3 +426,28 @@ async fn list_clients(app: &TestApp, t: &domain::tenancy::TenantInfo) -> Vec<dom
     txn.commit().await.unwrap();
     all
 }
+
+#[tokio::test]
+async fn another_tenants_admin_cannot_touch_this_tenants_api_clients_or_users() {
+    let app = spawn_app().await;
+    let acme = app.tenant(ACME).await;
+    let erp = list_clients(&app, &acme).await.into_iter().find(|c| c.name == "acme-erp").unwrap();
+    let b = app.browser();
+    app.login(&b, BG, "admin@bluegrass.test", PW).await;
+    let csrf = extract_csrf(&b.get(app.url(BG, "/workspace/admin")).send().await.unwrap().text().await.unwrap());
+    // Acme's client id on bluegrass's host is no client at all.
+    for action in ["sources", "disable"] {
+        let url = app.url(BG, &format!("/workspace/admin/api-clients/{}/{action}", erp.id));
+        b.post(&url).form(&[("csrf", csrf.as_str()), ("sources", "stolen")]).send().await.unwrap();
+        let html = b.get(app.url(BG, "/workspace/admin")).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("No such API client."), "{action}");
+    }
+    // A bluegrass admin's form cannot disable an acme user either.
+    b.post(app.url(BG, "/workspace/admin/users/disable")).form(&[("csrf", csrf.as_str()), ("email", "clerk@acme.test")]).send().await.unwrap();
+    let after = list_clients(&app, &acme).await.into_iter().find(|c| c.name == "acme-erp").unwrap();
+    assert_eq!((after.sources.as_str(), after.disabled), (erp.sources.as_str(), false), "acme's client is untouched");
+    assert_eq!(app.login(&app.browser(), ACME, "clerk@acme.test", PW).await.status(), 303, "acme's clerk still signs in");
+    // And the bluegrass session is no session on acme's host.
+    let r = b.get(app.url(ACME, "/workspace/admin")).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+}

@@ -39,17 +39,15 @@ pub struct EventResult {
 pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result<Option<(Sources, bool)>, DbErr> {
     let backend = c.get_database_backend();
     let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    // One index lookup for the client: its registered sources, or its name when it has none.
     let sql = format!(
-        "SELECT (SELECT name FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS name, \
-         (SELECT sources FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS sources, \
+        "SELECT (SELECT CASE WHEN sources = '' THEN name ELSE sources END FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS sources, \
          (SELECT waiting_for FROM events WHERE waiting_for IS NOT NULL ORDER BY waiting_for LIMIT 1) AS parked"
     );
-    let values: Vec<sea_orm::Value> = if backend == DbBackend::Postgres { vec![client_id.into()] } else { vec![client_id.into(), client_id.into()] };
-    let row = c.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let row = c.query_one_raw(Statement::from_sql_and_values(backend, sql, [client_id.into()])).await?;
     let Some(r) = row else { return Ok(None) };
-    let Some(name) = r.try_get::<Option<String>>("", "name")? else { return Ok(None) };
-    let sources = r.try_get::<Option<String>>("", "sources")?.unwrap_or_default();
-    Ok(Some((Sources::of(&name, &sources), r.try_get::<Option<String>>("", "parked")?.is_some())))
+    let Some(sources) = r.try_get::<Option<String>>("", "sources")? else { return Ok(None) };
+    Ok(Some((Sources::of("", &sources), r.try_get::<Option<String>>("", "parked")?.is_some())))
 }
 
 /// The event sources an API client may write under: its registered list, or its own name.
