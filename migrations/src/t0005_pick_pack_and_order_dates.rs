@@ -7,27 +7,12 @@
 //!   (`requested_date`), as an 850 carries them in `DTM*010` and `DTM*001`.
 //!
 //! Weights and dimensions are measurements, not money: stored as double precision numbers.
+use super::{index, stamps};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn stamps(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    t.col(timestamp_with_time_zone("created_at")).col(timestamp_with_time_zone("updated_at"))
-}
-
-async fn index(m: &SchemaManager<'_>, table: &str, name: &str, cols: &[&str], unique: bool) -> Result<(), DbErr> {
-    let mut i = Index::create();
-    i.name(name).table(table.to_owned());
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    if unique {
-        i.unique();
-    }
-    m.create_index(i.to_owned()).await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
