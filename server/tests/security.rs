@@ -1,9 +1,10 @@
 //! The hardening items, each through HTTP (or the CLI) against the real database: demo mode,
 //! partner scoping, checked dates, sign-in and token limits under concurrency, session scope
-//! and lifetime, documents, event sources, idempotency, fair share and HTTPS cookies.
+//! and lifetime, documents, event sources, idempotency, fair share, HTTPS cookies, API tokens
+//! and the cross-tenant matrix of the API.
 mod common;
 use common::*;
-use domain::seed::{self, NewTenant};
+use domain::seed::{self, DEMO_API_SECRET, NewTenant};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -450,4 +451,145 @@ async fn another_tenants_admin_cannot_touch_this_tenants_api_clients_or_users() 
     // And the bluegrass session is no session on acme's host.
     let r = b.get(app.url(ACME, "/workspace/admin")).send().await.unwrap();
     assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn the_token_endpoint_takes_basic_or_form_credentials_and_refuses_wrong_ones() {
+    let app = spawn_app().await;
+    let c = app.browser();
+    let url = app.url(ACME, "/api/v1/oauth/token");
+    let r = c.post(&url).form(&[("grant_type", "client_credentials"), ("client_id", "acme-erp"), ("client_secret", DEMO_API_SECRET)]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["expires_in"], 900);
+    assert_eq!(v["scope"], "read write");
+    let r = c.post(&url).basic_auth("acme-erp", Some("wrong")).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    assert_eq!(problem(r, 401).await["error"], "invalid_client");
+    let r = c.post(&url).basic_auth("nobody", Some(DEMO_API_SECRET)).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    assert_eq!(problem(r, 401).await["error"], "invalid_client");
+    let r = c.post(&url).basic_auth("acme-erp", Some(DEMO_API_SECRET)).form(&[("grant_type", "password")]).send().await.unwrap();
+    assert_eq!(problem(r, 400).await["error"], "unsupported_grant_type");
+    // The acme client does not exist at bluegrass.
+    let r = c.post(app.url(BG, "/api/v1/oauth/token")).basic_auth("acme-erp", Some(DEMO_API_SECRET)).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    assert_eq!(problem(r, 401).await["error"], "invalid_client");
+}
+
+#[tokio::test]
+async fn tokens_of_another_tenant_expired_tampered_missing_or_short_of_scope_are_refused() {
+    let app = spawn_app().await;
+    let bg = app.bg_token().await;
+    let v = problem(app.get(ACME, &bg, "/api/v1/orders").await, 401).await;
+    assert!(v["detail"].as_str().unwrap().contains("another tenant"), "{v}");
+    let r = app.browser().get(app.url(ACME, "/api/v1/orders")).send().await.unwrap();
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    problem(r, 401).await;
+    let good = app.acme_token().await;
+    let mut tampered = good.clone();
+    let mid = tampered.len() / 2;
+    tampered.replace_range(mid..mid + 1, if &good[mid..mid + 1] == "A" { "B" } else { "A" });
+    let v = problem(app.get(ACME, &tampered, "/api/v1/orders").await, 401).await;
+    assert!(v["detail"].as_str().unwrap().contains("not valid"), "{v}");
+    // An expired token signed with the real key.
+    let secret = domain::api_clients::signing_secret(&app.db, None).await.unwrap();
+    let keys = domain::api_clients::TokenKeys::new(&secret);
+    let acme = app.tenant(ACME).await;
+    let txn = app.db.tenant_txn(&acme.slug).await.unwrap();
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let client = domain::entity::api_client::Entity::find().filter(domain::entity::api_client::Column::Name.eq("acme-erp")).one(&txn).await.unwrap().unwrap();
+    txn.commit().await.unwrap();
+    let (expired, _) = keys.issue(&acme, &client, -2).unwrap();
+    let v = problem(app.get(ACME, &expired, "/api/v1/orders").await, 401).await;
+    assert!(v["detail"].as_str().unwrap().contains("expired"), "{v}");
+    // A read-only client may read but not write.
+    let (_, ro_secret) = domain::api_clients::create(&app.db, &acme, "reporting", &["read".into()], "").await.unwrap();
+    let ro = app.token_for(ACME, "reporting", &ro_secret).await;
+    assert_eq!(app.get(ACME, &ro, "/api/v1/orders").await.status(), 200);
+    let v = problem(app.post(ACME, &ro, "/api/v1/events", &ev("x", "order.released", "2026-01-01T00:00:00Z", json!({"order_number": "SO-100001"}))).await, 403).await;
+    assert!(v["detail"].as_str().unwrap().contains("write scope"), "{v}");
+    // A disabled client's tokens stop working at once.
+    domain::api_clients::set_disabled(&app.db, &acme, client.id, true).await.unwrap();
+    let v = problem(app.get(ACME, &good, "/api/v1/orders").await, 401).await;
+    assert!(v["detail"].as_str().unwrap().contains("disabled"), "{v}");
+    let r = app.post(ACME, &good, "/api/v1/events", &ev("while-disabled", "order.accepted", "2026-01-01T00:00:00Z", order_payload("SO-DISABLED", "C-1001"))).await;
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer error=\"invalid_token\""));
+    problem(r, 401).await;
+    domain::api_clients::set_disabled(&app.db, &acme, client.id, false).await.unwrap();
+    assert_eq!(app.get(ACME, &good, "/api/v1/orders/SO-DISABLED").await.status(), 404, "nothing was written while disabled");
+}
+
+/// Every endpoint × the other tenant's token × the other tenant's object ids: 401 or 404,
+/// never data.
+#[tokio::test]
+async fn the_cross_tenant_matrix_answers_401_or_404_never_data() {
+    let app = spawn_app().await;
+    let acme = app.acme_token().await;
+    let bg = app.bg_token().await;
+    app.post(ACME, &acme, "/api/v1/events", &json!([
+        ev("x1", "order.accepted", "2026-03-01T09:00:00Z", order_payload("XT-1", "C-1001")),
+        ev("x2", "shipment.dispatched", "2026-03-02T09:00:00Z", json!({"number": "XT-1-S1", "order_number": "XT-1", "lines": [{"line": 1, "quantity": 10}]})),
+        ev("x3", "invoice.posted", "2026-03-03T09:00:00Z", json!({"number": "XT-I-1", "order_number": "XT-1", "customer": "C-1001", "currency": "USD", "issued_on": "2026-03-03", "lines": [{"line": 1, "sku": "A", "quantity": 1, "unit_price_minor": 100}]})),
+        ev("x4", "payment.received", "2026-03-04T09:00:00Z", json!({"number": "XT-P-1", "customer": "C-1001", "currency": "USD", "amount_minor": 100, "received_on": "2026-03-04"})),
+    ])).await;
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("p.pdf").mime_str("application/pdf").unwrap());
+    let doc: Value = app.browser().post(app.url(ACME, "/api/v1/shipments/XT-1-S1/documents")).bearer_auth(&acme).multipart(form).send().await.unwrap().json().await.unwrap();
+    let doc_id = doc["id"].as_str().unwrap();
+    let reads = [
+        "/api/v1/orders/XT-1".to_owned(),
+        "/api/v1/shipments/XT-1-S1".into(),
+        "/api/v1/invoices/XT-I-1".into(),
+        "/api/v1/invoices/XT-I-1/edi810".into(),
+        "/api/v1/payments/XT-P-1".into(),
+        "/api/v1/customers/C-1001".into(),
+        format!("/api/v1/documents/{doc_id}"),
+    ];
+    for path in &reads {
+        // Acme's own token reads it (so the ids are real)…
+        assert_eq!(app.get(ACME, &acme, path).await.status(), 200, "{path}");
+        // …bluegrass's token is refused on acme's host…
+        problem(app.get(ACME, &bg, path).await, 401).await;
+        // …and on bluegrass's own host the acme ids do not exist.
+        problem(app.get(BG, &bg, path).await, 404).await;
+    }
+    // Lists on bluegrass never contain acme's objects.
+    let v: Value = app.get(BG, &bg, "/api/v1/orders?limit=200").await.json().await.unwrap();
+    assert!(v["items"].as_array().unwrap().iter().all(|o| o["number"] != "XT-1" && o["customer"] != "C-1001"), "{v}");
+    assert_eq!(app.get(BG, &bg, "/api/v1/orders?customer=C-1001").await.json::<Value>().await.unwrap()["items"].as_array().unwrap().len(), 0);
+    let x: Value = app.get(BG, &bg, "/api/v1/exceptions").await.json().await.unwrap();
+    assert!(x["items"].as_array().unwrap().is_empty());
+    // Writes with the other tenant's token are refused; writes naming acme's objects at
+    // bluegrass do not reach them.
+    let writes: Vec<(&str, Value)> = vec![
+        ("/api/v1/events", ev("y1", "order.released", "2026-03-05T09:00:00Z", json!({"order_number": "XT-1"}))),
+        ("/api/v1/orders", order_payload("XT-2", "C-1001")),
+        ("/api/v1/shipments", json!({"number": "XT-1-S9", "order_number": "XT-1", "lines": [{"line": 1, "quantity": 1}]})),
+        ("/api/v1/shipments/XT-1-S1/delivery", json!({})),
+        ("/api/v1/invoices", json!({"number": "XT-I-9", "order_number": "XT-1", "customer": "C-1001", "currency": "USD", "issued_on": "2026-03-03", "lines": [{"line": 1, "sku": "A", "quantity": 1, "unit_price_minor": 1}]})),
+        ("/api/v1/payments", json!({"number": "XT-P-9", "customer": "C-1001", "currency": "USD", "amount_minor": 1, "received_on": "2026-03-04", "allocations": [{"invoice_number": "XT-I-1", "amount_minor": 1}]})),
+        ("/api/v1/customers", json!({"external_id": "C-1001", "name": "Hijack"})),
+    ];
+    for (path, body) in &writes {
+        problem(app.post(ACME, &bg, path, body).await, 401).await;
+        let r = app.post(BG, &bg, path, body).await;
+        assert!(r.status() != 500, "{path}");
+        if *path == "/api/v1/events" {
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["results"][0]["status"], "parked", "at bluegrass, XT-1 is unknown: {v}");
+        } else if *path == "/api/v1/customers" {
+            assert_eq!(r.status(), 201, "a new bluegrass customer, not acme's");
+        } else {
+            assert!(r.status() == 404 || r.status() == 422, "{path}: {}", r.status());
+        }
+    }
+    let bg_upload = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("p.pdf").mime_str("application/pdf").unwrap());
+    problem(app.browser().post(app.url(BG, "/api/v1/shipments/XT-1-S1/documents")).bearer_auth(&bg).multipart(bg_upload).send().await.unwrap(), 404).await;
+    // Acme's data is untouched.
+    let o = order(&app, &acme, "XT-1").await;
+    assert_eq!(o["status"], "partially_shipped", "line 2 is not shipped yet");
+    assert_eq!(o["shipments"].as_array().unwrap().len(), 1);
+    let c: Value = app.get(ACME, &acme, "/api/v1/customers/C-1001").await.json().await.unwrap();
+    assert_eq!(c["name"], "Initech Manufacturing");
+    // The API is not served on the partner console host.
+    problem(app.get("localhost", &acme, "/api/v1/orders").await, 404).await;
 }

@@ -6,7 +6,8 @@
 //! - A bound on one tenant's concurrent API requests (each holds a database connection for
 //!   most of its life), so a tenant ingesting flat out cannot take the whole pool: the rest
 //!   stays free for other tenants. A request waits its turn for a while, then gets 503.
-use super::{ApiClient, Problem, tenant_of};
+use super::{ApiClient, Problem};
+use domain::tenancy::Scope;
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -72,7 +73,8 @@ fn too_many(limit: u32, retry_after: u64) -> Response {
 
 /// The layer (after the bearer check, which names the client).
 pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let (Some(tenant), Some(client_id)) = (tenant_of(&req), req.extensions().get::<ApiClient>().and_then(|c| c.0.client_id())) else {
+    // Borrowed, not cloned: this runs on every API request.
+    let (Some(Scope::Tenant(tenant)), Some(client_id)) = (req.extensions().get::<Scope>(), req.extensions().get::<ApiClient>().and_then(|c| c.0.client_id())) else {
         return next.run(req).await;
     };
     if let Err(retry_after) = st.fair.check_rate(client_id) {

@@ -104,7 +104,12 @@ async fn lookup(st: &AppState, tenant: &domain::types::TenantSlug, client_id: Uu
         .filter(idempotency_key::Column::Key.eq(key))
         .one(&txn)
         .await?;
-    let active = domain::api_clients::is_active(&txn, client_id).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+    // Only a replay needs the check here; a first request's handler checks in its own
+    // transaction (`Api::txn`).
+    let active = match found {
+        Some(_) => domain::api_clients::is_active(&txn, client_id).await.map_err(|e| DbErr::Custom(e.to_string()))?,
+        None => true,
+    };
     txn.commit().await?;
     Ok((found, active))
 }

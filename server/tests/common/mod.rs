@@ -212,3 +212,10 @@ pub fn order_payload(number: &str, customer: &str) -> Value {
            "lines": [{"line": 1, "sku": "BRG-1", "description": "Bearing", "quantity": 10, "unit_price_minor": 250},
                      {"line": 2, "sku": "HOSE-2", "description": "Hose", "quantity": 4, "unit_price_minor": 1000}]})
 }
+
+/// An order as the API reads it back.
+pub async fn order(app: &TestApp, token: &str, number: &str) -> Value {
+    let r = app.get(ACME, token, &format!("/api/v1/orders/{number}")).await;
+    assert_eq!(r.status(), 200, "order {number}");
+    r.json().await.unwrap()
+}
