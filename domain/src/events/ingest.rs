@@ -85,7 +85,11 @@ impl Sources {
 /// sending client may write under. Returns each event's result and the transaction to commit
 /// (`None` when a single event was refused and its transaction rolled back): the caller
 /// commits, so that what it records with the events (an idempotency key) commits with them.
-pub async fn ingest(txn: crate::TenantTxn, items: &[Value], mut any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {
+pub async fn ingest(txn: crate::TenantTxn, items: &[Value], any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {
+    crate::o2c::with_customer_cache(ingest_items(txn, items, any_parked, sources)).await
+}
+
+async fn ingest_items(txn: crate::TenantTxn, items: &[Value], mut any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {
     let mut out = Vec::with_capacity(items.len());
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let single = items.len() == 1;

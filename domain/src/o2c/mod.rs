@@ -123,9 +123,27 @@ fn checked_total(lines: impl IntoIterator<Item = (i64, i64)>) -> Option<i64> {
     lines.into_iter().try_fold(0i64, |acc, (quantity, unit_price)| quantity.checked_mul(unit_price).and_then(|v| acc.checked_add(v)))
 }
 
+tokio::task_local! {
+    /// Customers already found while applying one batch of events (by external id). Events
+    /// cannot create or change customers, so a customer found once stays right for the batch.
+    static BATCH_CUSTOMERS: std::cell::RefCell<std::collections::HashMap<String, customer::Model>>;
+}
+
+/// Runs `f` (applying a batch of events) with customers found once per batch, not once per event.
+pub(crate) async fn with_customer_cache<F: std::future::Future>(f: F) -> F::Output {
+    BATCH_CUSTOMERS.scope(Default::default(), f).await
+}
+
 /// The customer with this external id.
 pub(crate) async fn find_customer<C: ConnectionTrait>(c: &C, external_id: &str) -> Result<Option<customer::Model>, DbErr> {
-    customer::Entity::find().filter(customer::Column::ExternalId.eq(external_id)).one(c).await
+    if let Ok(Some(hit)) = BATCH_CUSTOMERS.try_with(|m| m.borrow().get(external_id).cloned()) {
+        return Ok(Some(hit));
+    }
+    let found = customer::Entity::find().filter(customer::Column::ExternalId.eq(external_id)).one(c).await?;
+    if let Some(cust) = &found {
+        let _ = BATCH_CUSTOMERS.try_with(|m| m.borrow_mut().insert(external_id.to_owned(), cust.clone()));
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
