@@ -7,55 +7,89 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Dat
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use crate::jobs::JobSignal;
 use tokio::sync::Mutex;
 
 /// A transaction in one tenant's data: the only way to reach it. Services that read or write
 /// tenant data take a `&TenantTxn`, so they cannot be handed the platform connection or a
 /// connection with no tenant chosen; everything a change causes (jobs, audit, events out)
 /// is written through the same transaction and commits with it.
-pub struct TenantTxn(DatabaseTransaction);
+pub struct TenantTxn {
+    txn: DatabaseTransaction,
+    /// Shared by the transaction and its savepoints: whether jobs were enqueued, so that
+    /// workers are woken when the outermost transaction commits.
+    jobs: Arc<Enqueued>,
+}
+
+struct Enqueued {
+    tenant: String,
+    signal: Arc<JobSignal>,
+    any: AtomicBool,
+}
 
 impl TenantTxn {
+    fn new(txn: DatabaseTransaction, tenant: &TenantSlug, signal: &Arc<JobSignal>) -> Self {
+        TenantTxn { txn, jobs: Arc::new(Enqueued { tenant: tenant.as_str().to_owned(), signal: signal.clone(), any: AtomicBool::new(false) }) }
+    }
+
+    /// Commits. If this is the outermost transaction and jobs were enqueued in it, the
+    /// workers are woken now that the jobs are visible.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.0.commit().await
+        let outermost = Arc::strong_count(&self.jobs) == 1;
+        self.txn.commit().await?;
+        if outermost && self.jobs.any.load(Ordering::Relaxed) {
+            self.jobs.signal.committed(&self.jobs.tenant);
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        self.0.rollback().await
+        self.txn.rollback().await
     }
 
     /// A savepoint inside this transaction, still in the same tenant.
     pub async fn savepoint(&self) -> Result<TenantTxn, DbErr> {
-        Ok(TenantTxn(self.0.begin().await?))
+        Ok(TenantTxn { txn: self.txn.begin().await?, jobs: self.jobs.clone() })
+    }
+
+    /// Called by [`crate::jobs::enqueue`]: wake the workers when this transaction commits.
+    pub fn wake_workers_on_commit(&self) {
+        self.jobs.any.store(true, Ordering::Relaxed);
+    }
+
+    /// The tenant this transaction is in.
+    pub fn tenant(&self) -> &str {
+        &self.jobs.tenant
     }
 }
 
 impl std::ops::Deref for TenantTxn {
     type Target = DatabaseTransaction;
     fn deref(&self) -> &DatabaseTransaction {
-        &self.0
+        &self.txn
     }
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for TenantTxn {
     fn get_database_backend(&self) -> DbBackend {
-        self.0.get_database_backend()
+        self.txn.get_database_backend()
     }
     async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
-        self.0.execute_raw(stmt).await
+        self.txn.execute_raw(stmt).await
     }
     async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
-        self.0.execute_unprepared(sql).await
+        self.txn.execute_unprepared(sql).await
     }
     async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
-        self.0.query_one_raw(stmt).await
+        self.txn.query_one_raw(stmt).await
     }
     async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
-        self.0.query_all_raw(stmt).await
+        self.txn.query_all_raw(stmt).await
     }
     fn support_returning(&self) -> bool {
-        self.0.support_returning()
+        self.txn.support_returning()
     }
 }
 
@@ -69,6 +103,7 @@ pub struct Db {
 
 struct Inner {
     platform: DatabaseConnection,
+    signal: Arc<JobSignal>,
     kind: Kind,
 }
 
@@ -102,7 +137,7 @@ impl Db {
     /// Opens PostgreSQL at `url` with a pool of `max` connections.
     pub async fn postgres(url: &str, max: u32) -> Result<Self, DbErr> {
         let platform = connect(url, max).await?;
-        Ok(Self { inner: Arc::new(Inner { platform, kind: Kind::Postgres }) })
+        Ok(Self { inner: Arc::new(Inner { platform, signal: Arc::default(), kind: Kind::Postgres }) })
     }
 
     /// Opens the embedded SQLite layout: `dir/platform.db` and `dir/tenants/<slug>.db`.
@@ -110,7 +145,12 @@ impl Db {
         std::fs::create_dir_all(dir.join("tenants")).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         let url = format!("sqlite://{}?mode=rwc", dir.join("platform.db").display());
         let platform = connect(&url, 4).await?;
-        Ok(Self { inner: Arc::new(Inner { platform, kind: Kind::Sqlite { dir, tenants: Mutex::new(HashMap::new()) } }) })
+        Ok(Self { inner: Arc::new(Inner { platform, signal: Arc::default(), kind: Kind::Sqlite { dir, tenants: Mutex::new(HashMap::new()) } }) })
+    }
+
+    /// Wakes this instance's job workers (see [`crate::jobs`]).
+    pub fn job_signal(&self) -> Arc<JobSignal> {
+        self.inner.signal.clone()
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -155,14 +195,14 @@ impl Db {
             Kind::Postgres => {
                 let txn = self.inner.platform.begin().await?;
                 txn.execute_unprepared(&format!("SET LOCAL search_path TO \"{}\"", slug.schema_name())).await?;
-                Ok(TenantTxn(txn))
+                Ok(TenantTxn::new(txn, slug, &self.inner.signal))
             }
             // IMMEDIATE takes the file's write lock at the start, so concurrent writers wait
             // their turn (busy timeout) instead of failing with SQLITE_BUSY when a read lock
             // would have to become a write lock halfway through.
             Kind::Sqlite { .. } => {
                 let options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-                Ok(TenantTxn(self.sqlite_tenant(slug).await?.begin_with_options(options).await?))
+                Ok(TenantTxn::new(self.sqlite_tenant(slug).await?.begin_with_options(options).await?, slug, &self.inner.signal))
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Throughline's services: tenancy, authentication, storage and the O2C rules.
 //! No UI code lives here; the Leptos app, the REST API and the CLI all call these.
 pub mod api_clients;
+pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod entity;
@@ -11,6 +12,7 @@ pub mod maintenance;
 pub mod edi;
 pub mod error;
 pub mod events;
+pub mod jobs;
 pub mod money;
 pub mod o2c;
 pub mod orders;

@@ -111,3 +111,21 @@ pub async fn visible_tenants(db: &Db, who: &crate::auth::Principal) -> Result<Ve
     };
     Ok(q.all(db.platform()).await?)
 }
+
+/// The slug of every tenant in slug order (background work and `verify-audit --all` visit
+/// each). A row with an invalid slug is logged and left out.
+pub async fn all_tenant_slugs(db: &Db) -> std::result::Result<Vec<TenantSlug>, sea_orm::DbErr> {
+    use sea_orm::QuerySelect;
+    let mut slugs: Vec<String> = tenant::Entity::find().select_only().column(tenant::Column::Slug).into_tuple().all(db.platform()).await?;
+    slugs.sort();
+    Ok(slugs
+        .into_iter()
+        .filter_map(|s| match TenantSlug::parse(&s) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                tracing::warn!(tenant = %s, "a tenant row has an invalid slug; skipped");
+                None
+            }
+        })
+        .collect())
+}

@@ -76,6 +76,17 @@ pub struct Config {
     /// `THROUGHLINE_PARKED_EVENT_MINUTES`: an event still waiting for what it refers to after
     /// this long becomes an integration exception (default 60).
     pub parked_event_minutes: i64,
+    /// `THROUGHLINE_WORKERS` (default 2; 0 disables): job workers in this instance (SQLite
+    /// runs one). `throughline worker` runs workers without serving HTTP.
+    pub workers: usize,
+    /// `THROUGHLINE_JOB_BATCH` (default 200): jobs a worker claims at once.
+    pub job_batch: u64,
+    /// `THROUGHLINE_JOB_LEASE_SECONDS` (default 300): a claimed job whose worker died runs
+    /// again after this long.
+    pub job_lease_seconds: i64,
+    /// `THROUGHLINE_JOB_POLL_MS` (default 2000): how often workers look at every tenant
+    /// without being woken (jobs whose time came; PostgreSQL also wakes them by NOTIFY).
+    pub job_poll_ms: u64,
 }
 
 /// An S3-compatible server: `THROUGHLINE_S3_ENDPOINT`, `THROUGHLINE_S3_BUCKET` (default
@@ -134,6 +145,10 @@ pub const SETTINGS: &[Setting] = &[
     s("THROUGHLINE_S3_SECRET_ACCESS_KEY", "", "the S3 secret key (default AWS_SECRET_ACCESS_KEY; secret)"),
     s("THROUGHLINE_JWT_SECRET", "", "signs API tokens, 32+ characters (default: random, kept in the platform database; secret)"),
     s("THROUGHLINE_PARKED_EVENT_MINUTES", "60", "an event parked this long becomes an integration exception"),
+    s("THROUGHLINE_WORKERS", "2", "job workers in this instance (0: none; SQLite runs one)"),
+    s("THROUGHLINE_JOB_BATCH", "200", "jobs a worker claims at once"),
+    s("THROUGHLINE_JOB_LEASE_SECONDS", "300", "a claimed job whose worker died runs again after this long"),
+    s("THROUGHLINE_JOB_POLL_MS", "2000", "how often workers look at every tenant without a wake-up"),
     s("THROUGHLINE_EDI_MAX_SEGMENTS", "100000", "segments per inbound X12 interchange (more: 413)"),
     s("THROUGHLINE_EDI_MAX_ELEMENTS", "64", "elements per X12 segment (at least 16)"),
     s("THROUGHLINE_EDI_MAX_ELEMENT_LEN", "4096", "characters per X12 element"),
@@ -241,6 +256,10 @@ impl Config {
             s3: Self::s3(r)?,
             jwt_secret: r.text("THROUGHLINE_JWT_SECRET").map(Secret),
             parked_event_minutes: r.get("THROUGHLINE_PARKED_EVENT_MINUTES")?,
+            workers: r.get("THROUGHLINE_WORKERS")?,
+            job_batch: r.get::<u64>("THROUGHLINE_JOB_BATCH")?.max(1),
+            job_lease_seconds: r.get::<i64>("THROUGHLINE_JOB_LEASE_SECONDS")?.max(1),
+            job_poll_ms: r.get::<u64>("THROUGHLINE_JOB_POLL_MS")?.max(50),
             edi_limits,
         })
     }

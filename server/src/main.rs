@@ -38,6 +38,10 @@ enum Command {
     },
     /// Migrate the platform schema and every tenant, then exit.
     Migrate,
+    /// Run job workers (and the periodic scheduler) without serving HTTP, against the same
+    /// database as the servers: add workers without adding web servers. `THROUGHLINE_WORKERS`
+    /// sets how many (default 2).
+    Worker,
     /// Import an X12 interchange (850 purchase orders, 856 ship notices) for one tenant and
     /// print the result and the 997 acknowledgement.
     EdiImport {
@@ -46,6 +50,16 @@ enum Command {
         tenant: String,
         /// The interchange file.
         file: std::path::PathBuf,
+    },
+    /// Check the hash chain of a tenant's audit trail (or every tenant's) and report the
+    /// first broken link. Exits non-zero when a chain is broken or cannot be read.
+    VerifyAudit {
+        /// The tenant's slug, e.g. `acme`.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        tenant: Option<String>,
+        /// Every tenant, active or not.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -87,6 +101,38 @@ async fn create_partner(config: &Config, name: &str, email: &str, admin_name: Op
     Ok(())
 }
 
+/// `verify-audit`: one line per tenant, e.g. "tenant acme: 1234 entries, chain intact". A
+/// tenant whose trail cannot be read is reported and the others are still checked. Nothing is
+/// migrated or written: a check must not change what it checks.
+async fn verify_audit(config: &Config, tenant: Option<String>) -> server::anyhow_lite::Result<()> {
+    let db = server::open_db(config).await?;
+    let slugs = match tenant {
+        Some(t) => {
+            let slug = domain::types::TenantSlug::parse(&t)?;
+            domain::tenancy::tenant_by_slug(&db, &slug).await?.ok_or_else(|| format!("there is no tenant {t}"))?;
+            vec![slug]
+        }
+        None => domain::tenancy::all_tenant_slugs(&db).await?,
+    };
+    let mut failed = 0;
+    for slug in &slugs {
+        match domain::audit::verify_tenant(&db, slug).await {
+            Ok(v) => {
+                println!("tenant {slug}: {v}");
+                failed += usize::from(!v.is_intact());
+            }
+            Err(e) => {
+                println!("tenant {slug}: cannot verify the audit trail: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(format!("{failed} of {} audit trails failed verification", slugs.len()).into());
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -102,6 +148,13 @@ async fn main() -> std::process::ExitCode {
                 let db = server::open_db(&config).await?;
                 let n = domain::seed::migrate_all(&db).await?;
                 println!("migrated the platform and {n} tenants");
+                Ok(())
+            }
+            Command::Worker => {
+                let db = server::open_db(&config).await?;
+                domain::seed::migrate_all(&db).await?;
+                println!("throughline worker: {} workers", if db.is_postgres() { config.workers } else { config.workers.min(1) });
+                server::workers::run(db, config).await;
                 Ok(())
             }
             Command::CreatePartner { name, admin_email, admin_name } => create_partner(&config, &name, &admin_email, admin_name.as_deref()).await,
@@ -126,6 +179,7 @@ async fn main() -> std::process::ExitCode {
                     Err(e) => Err(format!("{}: {e}", file.display()).into()),
                 }
             }
+            Command::VerifyAudit { tenant, all: _ } => verify_audit(&config, tenant).await,
         }
     }
     .await;

@@ -1,23 +1,62 @@
-//! Runs the domain's once-a-minute upkeep ([`domain::maintenance`]) in every app instance.
+//! Background work of an instance: the job engine ([`domain::jobs`]) with its workers,
+//! periodic tenant upkeep and wake-ups, and the platform's own minute sweep (expired
+//! sessions, old rate-limit counters), which is not tenant data and so not a job.
 use crate::config::Config;
 use domain::Db;
-use domain::maintenance::SweepSettings;
+use domain::jobs::periodic::{self, Periodic, UpkeepSettings};
+use domain::jobs::{Registry, Settings, WorkOutcome};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use domain::maintenance::IDEMPOTENCY_HOURS;
 
-pub async fn run(db: Db, config: Config) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tick.tick().await;
-        if let Err(e) = sweep(&db, &config).await {
-            tracing::warn!(error = %e, "background sweep failed; will retry");
-        }
+/// Finished jobs are kept this long.
+pub const DONE_JOB_HOURS: i64 = 24;
+
+/// The engine's settings from the configuration.
+pub fn settings(config: &Config) -> Settings {
+    Settings {
+        workers: config.workers,
+        batch: config.job_batch,
+        lease: chrono::Duration::seconds(config.job_lease_seconds),
+        poll: Duration::from_millis(config.job_poll_ms),
     }
 }
 
-/// One pass of the upkeep with this instance's settings.
-pub async fn sweep(db: &Db, config: &Config) -> domain::Result<usize> {
-    let settings = SweepSettings { login_window_minutes: config.login_window_minutes, parked_event_minutes: config.parked_event_minutes };
-    domain::maintenance::sweep(db, settings).await
+/// Every job handler of the application.
+pub fn registry(config: &Config) -> Registry {
+    periodic::upkeep_registry(UpkeepSettings { parked_event_minutes: config.parked_event_minutes, idempotency_hours: IDEMPOTENCY_HOURS, done_job_hours: DONE_JOB_HOURS })
+}
+
+/// Every periodic job of the application.
+pub fn periodic_jobs() -> Vec<Periodic> {
+    periodic::UPKEEP.to_vec()
+}
+
+/// Runs the job engine and the platform sweep until the process ends.
+pub async fn run(db: Db, config: Config) {
+    tokio::spawn(platform_loop(db.clone(), config.clone()));
+    domain::jobs::run_workers(db, Arc::new(registry(&config)), settings(&config), periodic_jobs()).await;
+}
+
+async fn platform_loop(db: Db, config: Config) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        domain::maintenance::sweep_platform(&db, config.login_window_minutes).await;
+    }
+}
+
+/// One pass of all background work at `now`, as the engine would do it: the platform sweep,
+/// this slot's periodic jobs for every tenant, and every job due by `now`. Tests pass the
+/// time they want; nothing waits.
+pub async fn run_due(db: &Db, config: &Config, now: chrono::DateTime<chrono::Utc>) -> domain::Result<WorkOutcome> {
+    domain::maintenance::sweep_platform(db, config.login_window_minutes).await;
+    domain::jobs::schedule_all(db, &periodic_jobs(), now).await?;
+    let (registry, settings) = (registry(config), settings(config));
+    let mut total = WorkOutcome::default();
+    for tenant in domain::tenancy::all_tenant_slugs(db).await? {
+        total += domain::jobs::drain_tenant(db, &tenant, &registry, now, &settings).await?;
+    }
+    Ok(total)
 }

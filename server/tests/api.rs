@@ -190,7 +190,7 @@ async fn the_sweep_forgets_expired_sessions_and_stale_rate_limit_counters_only()
     rate_limit::ActiveModel { key: Set("acct:stale".into()), window_start: Set(old.timestamp()), count: Set(3) }.insert(app.db.platform()).await.unwrap();
     rate_limit::ActiveModel { key: Set("acct:fresh".into()), window_start: Set(chrono::Utc::now().timestamp()), count: Set(3) }.insert(app.db.platform()).await.unwrap();
 
-    server::workers::sweep(&app.db, &app.config).await.unwrap();
+    server::workers::run_due(&app.db, &app.config, chrono::Utc::now()).await.unwrap();
 
     assert!(session::Entity::find_by_id("expired-one".to_owned()).one(app.db.platform()).await.unwrap().is_none());
     assert!(session::Entity::find_by_id(live).one(app.db.platform()).await.unwrap().is_some(), "a live session stays");

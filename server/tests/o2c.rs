@@ -131,7 +131,7 @@ async fn late_and_out_of_order_events_never_move_an_order_backwards() {
 
 #[tokio::test]
 async fn an_event_about_something_unknown_is_parked_then_applied_or_raised_as_an_exception() {
-    let app = spawn_app_with(|c| c.parked_event_minutes = 0).await;
+    let app = spawn_app_with(|c| c.parked_event_minutes = 60).await;
     let t = app.acme_token().await;
     let inv = ev("p1", "invoice.posted", "2026-03-05T08:00:00Z", json!({"number": "PI-1", "order_number": "PK-1", "customer": "C-1001", "currency": "USD", "issued_on": "2026-03-05",
         "lines": [{"line": 1, "order_line": 1, "sku": "BRG-1", "quantity": 10, "unit_price_minor": 250}, {"line": 2, "order_line": 2, "sku": "HOSE-2", "quantity": 4, "unit_price_minor": 1000}]}));
@@ -141,14 +141,22 @@ async fn an_event_about_something_unknown_is_parked_then_applied_or_raised_as_an
     assert_eq!(v["results"][0]["waiting_for"], "order:PK-1");
     assert_eq!(v["results"][1]["waiting_for"], "payment:PP-1");
     assert_eq!(app.get(ACME, &t, "/api/v1/invoices/PI-1").await.status(), 404);
-    // Still waiting past the configured time: visible integration exceptions.
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let raised = server::workers::sweep(&app.db, &app.config).await.unwrap();
-    assert_eq!(raised, 2);
-    assert_eq!(server::workers::sweep(&app.db, &app.config).await.unwrap(), 0, "raised once only");
-    let x: Value = app.get(ACME, &t, "/api/v1/exceptions?status=open").await.json().await.unwrap();
-    let items = x["items"].as_array().unwrap();
-    assert!(items.iter().any(|e| e["kind"] == "integration" && e["detail"].as_str().unwrap().contains("order:PK-1")), "{x}");
+    // Not yet at the configured time (on the clock the test drives): nothing raised.
+    let integration = async || -> Vec<Value> {
+        let x: Value = app.get(ACME, &t, "/api/v1/exceptions?status=open").await.json().await.unwrap();
+        x["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "integration").cloned().collect()
+    };
+    let now = chrono::Utc::now();
+    server::workers::run_due(&app.db, &app.config, now + chrono::Duration::minutes(59)).await.unwrap();
+    assert!(integration().await.is_empty());
+    // Still waiting past it: visible integration exceptions, raised once only.
+    let later = now + chrono::Duration::minutes(61);
+    let ran = server::workers::run_due(&app.db, &app.config, later).await.unwrap();
+    assert!(ran.done > 0 && ran.dead == 0, "{ran:?}");
+    server::workers::run_due(&app.db, &app.config, later + chrono::Duration::minutes(1)).await.unwrap();
+    let items = integration().await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items.iter().any(|e| e["kind"] == "integration" && e["detail"].as_str().unwrap().contains("order:PK-1")), "{items:?}");
     // The order arrives: the invoice applies, and its exception resolves.
     app.post(ACME, &t, "/api/v1/events", &ev("p0", "order.accepted", "2026-03-01T09:00:00Z", order_payload("PK-1", "C-1001"))).await;
     let o = order(&app, &t, "PK-1").await;
@@ -493,7 +501,7 @@ async fn a_parked_event_whose_object_arrived_in_a_crossing_transaction_is_releas
     domain::events::apply(&txn, &accepted).await.map_err(|e| format!("{e:?}")).unwrap();
     txn.commit().await.unwrap();
     assert_eq!(order(&app, &t, "CX-1").await["status"], "accepted");
-    server::workers::sweep(&app.db, &app.config).await.unwrap();
+    server::workers::run_due(&app.db, &app.config, chrono::Utc::now()).await.unwrap();
     let o = order(&app, &t, "CX-1").await;
     assert_eq!(o["status"], "released");
     assert_eq!(timeline_types(&o), vec!["order.released"], "the released event is on the timeline");
