@@ -10,6 +10,9 @@ use leptos_router::{
 use serde::{Deserialize, Serialize};
 
 pub mod admin;
+pub mod audit_admin;
+pub mod customers_admin;
+pub mod jobs_admin;
 pub mod orders;
 pub mod routes;
 
@@ -153,6 +156,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal") view=routes::PortalHome ssr=SsrMode::Async/>
                 <Route path=path!("/workspace") view=routes::WorkspaceHome ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin") view=routes::admin::AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/audit") view=routes::audit_admin::AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/customers") view=routes::customers_admin::CustomersAdminList ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/customers/:external_id") view=routes::customers_admin::CustomerAdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/jobs") view=routes::jobs_admin::JobsPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders") view=routes::orders::OrdersList ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders/:number") view=routes::orders::OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner") view=routes::PartnerHome ssr=SsrMode::Async/>

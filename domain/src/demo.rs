@@ -2,6 +2,8 @@
 //! state, with partial shipments, PODs, open, paid and overdue invoices, and payments. All of
 //! it goes through the same services the API uses ([`customers::upsert`] and
 //! [`events::apply_and_record`]), never raw inserts. Deterministic for a given seed.
+mod master;
+
 use crate::customers::{self, Address, CustomerIn};
 use crate::events::{self, EventIn, Fail};
 use crate::storage::Storage;
@@ -24,6 +26,7 @@ struct Catalogue {
     suffixes: &'static [&'static str],
     items: &'static [(&'static str, &'static str, i64)],
     cities: &'static [(&'static str, &'static str)],
+    /// Segments of the accounts that are not key accounts (see [`master`]).
     segments: &'static [&'static str],
     carriers: &'static [(&'static str, &'static str)],
 }
@@ -42,7 +45,7 @@ const INDUSTRIAL: Catalogue = Catalogue {
         ("LUB-EP2-14", "EP2 grease cartridge 14 oz", 695),
     ],
     cities: &[("Dayton", "OH"), ("Toledo", "OH"), ("Fort Wayne", "IN"), ("Grand Rapids", "MI"), ("Peoria", "IL"), ("Erie", "PA")],
-    segments: &["key_account", "mid_market", "small_business"],
+    segments: &["contractor", "oem", "mro", "retail"],
     carriers: &[("UPS", "https://www.ups.com/track?tracknum="), ("FedEx", "https://www.fedex.com/fedextrack/?trknbr="), ("Estes", "https://www.estes-express.com/myestes/shipment-tracking/?query=")],
 };
 
@@ -59,7 +62,7 @@ const FOODSERVICE: Catalogue = Catalogue {
         ("OIL-FRY-35", "Fry oil, 35 lb jug", 4875),
     ],
     cities: &[("Lexington", "KY"), ("Louisville", "KY"), ("Nashville", "TN"), ("Knoxville", "TN"), ("Cincinnati", "OH")],
-    segments: &["chain", "independent", "institutional"],
+    segments: &["chain", "independent", "institutional", "retail"],
     carriers: &[("Bluegrass Fleet", "https://track.bluegrass.test/?n="), ("FedEx Freight", "https://www.fedex.com/fedextrack/?trknbr=")],
 };
 
@@ -115,21 +118,9 @@ pub async fn populate(db: &Db, storage: &Storage, t: &TenantInfo, profile: Profi
     for (i, (id, name)) in customer_ids.iter().zip(&names).enumerate() {
         let (city, region) = cat.cities[i % cat.cities.len()];
         let addr = Address { name: Some(name.clone()), line1: format!("{} Commerce Way", 100 + i * 7), line2: None, city: city.into(), region: Some(region.into()), postal_code: Some(format!("{:05}", 40000 + i * 37)), country: "US".into() };
-        customers::upsert(
-            &txn,
-            CustomerIn {
-                external_id: id.clone(),
-                name: name.clone(),
-                bill_to: Some(addr.clone()),
-                ship_to: Some(addr),
-                payment_terms: Some(["NET30", "NET45", "NET15", "DUE_ON_RECEIPT"][i % 4].into()),
-                credit_limit_minor: Some(((i as i64 % 5) + 1) * 2_500_000),
-                segment: Some(cat.segments[i % cat.segments.len()].into()),
-                currency: Some("USD".into()),
-            },
-        )
-        .await
-        .map_err(fail)?;
+        let mut input = CustomerIn { external_id: id.clone(), name: name.clone(), bill_to: Some(addr.clone()), ship_to: Some(addr), currency: Some("USD".into()), ..Default::default() };
+        master::fill(&mut input, i, cat.segments);
+        customers::upsert(&txn, input).await.map_err(fail)?;
     }
     txn.commit().await?;
 

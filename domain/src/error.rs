@@ -10,6 +10,9 @@ pub enum AppError {
     /// 422: the input is wrong; the text says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// 403: the actor may not do this (their role, or segregation of duties); the text says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: no such object here (in this tenant).
     #[error("not found")]
     NotFound,
@@ -41,6 +44,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Invalid(_) => 422,
+            AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::Busy | AppError::Storage(_) => 503,
@@ -55,7 +59,7 @@ impl AppError {
     /// everything else (the details go to the log).
     pub fn public_message(&self) -> String {
         match self.status() {
-            422 | 409 if !matches!(self, AppError::Db(_)) => self.to_string(),
+            422 | 409 | 403 if !matches!(self, AppError::Db(_)) => self.to_string(),
             404 => "There is no such thing here.".into(),
             409 => "Someone changed the same thing at the same moment; try again.".into(),
             503 => "The service is temporarily unavailable; try again in a moment.".into(),

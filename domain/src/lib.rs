@@ -1,5 +1,25 @@
 //! Throughline's services: tenancy, authentication, storage and the O2C rules.
 //! No UI code lives here; the Leptos app, the REST API and the CLI all call these.
+/// Implements `FromStr` (through `ALL` and `as_str`) and `Display` for an enum stored as
+/// text, so that every status reads and writes the same lowercase names.
+macro_rules! stored_as_text {
+    ($t:ty) => {
+        impl std::str::FromStr for $t {
+            type Err = $crate::o2c::UnknownStatus;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| $crate::o2c::UnknownStatus(s.to_owned()))
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
@@ -23,6 +43,7 @@ pub mod session_store;
 pub mod storage;
 pub mod tenancy;
 pub mod types;
+pub mod workflow;
 
 pub use db::{Db, TenantTxn};
 pub use error::{AppError, Error, Result};

@@ -6,7 +6,7 @@ mod shipments;
 
 pub use shipments::{PackItemView, PackView, ShipmentLineView, ShipmentView, shipment, shipment_exists};
 
-use crate::entity::{customer, document, event, exception, invoice, invoice_line, order, order_line, payment, payment_allocation, shipment};
+use crate::entity::{customer, document, event, invoice, invoice_line, order, order_line, payment, payment_allocation, shipment};
 use shipments::shipment_views;
 use crate::{Error, Result};
 use base64::Engine;
@@ -58,11 +58,11 @@ pub struct OrderPage {
 
 pub const MAX_PAGE: u64 = 200;
 
-fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+pub(crate) fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.timestamp_micros()))
 }
 
-fn decode_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid)> {
+pub(crate) fn decode_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid)> {
     let bad = || Error::Invalid("the cursor is not valid; use next_cursor from the previous page".into());
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
@@ -471,36 +471,6 @@ pub async fn document<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<(DocumentVi
     let d = document::Entity::find_by_id(id).one(c).await?.ok_or(Error::NotFound)?;
     let key = d.object_key.clone();
     Ok((d.into(), key))
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct ExceptionView {
-    pub reference: String,
-    pub kind: String,
-    pub status: String,
-    pub detail: String,
-    pub escalated: bool,
-    pub opened_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-}
-
-/// Exceptions, open ones first, newest first; `status` filters (`open`, `resolved`).
-pub async fn exceptions<C: ConnectionTrait>(c: &C, status: Option<&str>) -> Result<Vec<ExceptionView>> {
-    let mut q = exception::Entity::find();
-    if let Some(s) = status {
-        if s != "open" && s != "resolved" {
-            return Err(Error::Invalid("status must be open or resolved".into()));
-        }
-        q = q.filter(exception::Column::Status.eq(s));
-    }
-    Ok(q.order_by_asc(exception::Column::Status)
-        .order_by_desc(exception::Column::OpenedAt)
-        .limit(500)
-        .all(c)
-        .await?
-        .into_iter()
-        .map(|e| ExceptionView { reference: e.reference, kind: e.kind, status: e.status, detail: e.detail, escalated: e.escalated, opened_at: e.opened_at, resolved_at: e.resolved_at })
-        .collect())
 }
 
 #[cfg(test)]

@@ -108,6 +108,7 @@ pub async fn create_customer(db: &Db, t: &TenantInfo, external_id: &str, name: &
         credit_limit_minor: None,
         segment: None,
         currency: None,
+        ..Default::default()
     };
     crate::customers::upsert(&txn, input).await.map_err(|f| match f {
         crate::events::Fail::Reject(e) => Error::Invalid(format!("{e:?}")),

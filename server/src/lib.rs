@@ -2,6 +2,8 @@
 //! sign-in handlers, health checks and the Leptos pages. `main.rs` only parses the command
 //! line and calls [`serve`].
 pub mod admin;
+pub mod admin_customers;
+pub mod admin_jobs;
 pub mod api;
 pub mod config;
 pub mod exports;
@@ -89,6 +91,9 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/api-clients/{id}/sources", post(admin::client_sources))
         .route("/workspace/admin/api-clients/{id}/{action}", post(admin::client_state))
         .route("/workspace/admin/users/{action}", post(admin::user_state))
+        .route("/workspace/admin/customers/{external_id}/settings", post(admin_customers::save_settings))
+        .route("/workspace/admin/audit.csv", get(admin_jobs::audit_csv))
+        .route("/workspace/admin/jobs/{id}/{action}", post(admin_jobs::job_action))
         .fallback_service(pages)
         .layer(mw::from_fn_with_state(state.clone(), page_context))
         .layer(mw::from_fn_with_state(state.clone(), session::layer))

@@ -26,11 +26,14 @@ pub fn settings(config: &Config) -> Settings {
 /// Every job handler of the application.
 pub fn registry(config: &Config) -> Registry {
     periodic::upkeep_registry(UpkeepSettings { parked_event_minutes: config.parked_event_minutes, idempotency_hours: IDEMPOTENCY_HOURS, done_job_hours: DONE_JOB_HOURS })
+        .with("sla.escalate", domain::workflow::sla::EscalateBreached)
 }
 
 /// Every periodic job of the application.
 pub fn periodic_jobs() -> Vec<Periodic> {
-    periodic::UPKEEP.to_vec()
+    let mut all = periodic::UPKEEP.to_vec();
+    all.push(Periodic { name: "sla.escalate", every_secs: 60 });
+    all
 }
 
 /// Runs the job engine and the platform sweep until the process ends.

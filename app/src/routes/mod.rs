@@ -3,6 +3,9 @@ use crate::{PageCtx, load_page};
 use leptos::prelude::*;
 
 pub mod admin;
+pub mod audit_admin;
+pub mod customers_admin;
+pub mod jobs_admin;
 pub mod orders;
 
 /// Loads the page context and renders `body` with it, under the branded header.

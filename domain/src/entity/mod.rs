@@ -129,6 +129,16 @@ pub mod customer {
         pub credit_limit_minor: Option<i64>,
         pub segment: Option<String>,
         pub currency: String,
+        /// No invoice is raised while set (see `domain::customers::prefs`).
+        pub invoicing_hold: bool,
+        /// `dispatch` | `delivery` | `pod`; `None`: the tenant's default.
+        pub billing_rule: Option<String>,
+        /// Space-separated, `portal` always among them: `portal email edi`.
+        pub invoice_channels: String,
+        /// Space-separated AP addresses; empty when none.
+        pub invoice_emails: String,
+        /// `email` | `portal` | `none`; `None`: the tenant's default.
+        pub reminder_channel: Option<String>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

@@ -306,6 +306,23 @@ pub mod exception {
         pub escalated: bool,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+        /// `low`, `medium`, `high`, `critical`.
+        pub severity: String,
+        /// The queue (by role) that works it: `credit`, `ar`, `customer_service`, `admin`.
+        pub queue: String,
+        pub sla_due_at: Option<ChronoDateTimeUtc>,
+        pub assignee_id: Option<Uuid>,
+        pub assignee_name: Option<String>,
+        pub customer_id: Option<Uuid>,
+        pub invoice_id: Option<Uuid>,
+        pub resolution_code: Option<String>,
+        pub resolution_note: Option<String>,
+        /// Who raised it: `rule credit_check v2`, `API client acme-erp`, `system`.
+        pub raised_by: Option<String>,
+        /// The staff user who raised it, if one did (segregation of duties).
+        pub raised_by_user: Option<Uuid>,
+        /// An amount it is about (a credit hold's excess, a short payment's difference).
+        pub amount_minor: Option<i64>,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

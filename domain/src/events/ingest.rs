@@ -86,7 +86,12 @@ impl Sources {
 /// (`None` when a single event was refused and its transaction rolled back): the caller
 /// commits, so that what it records with the events (an idempotency key) commits with them.
 pub async fn ingest(txn: crate::TenantTxn, items: &[Value], any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {
-    crate::o2c::with_customer_cache(ingest_items(txn, items, any_parked, sources)).await
+    let rules = match crate::workflow::rules::cached(&txn).await {
+        Ok(r) => r,
+        Err(crate::AppError::Db(e)) => return Err(e),
+        Err(other) => return Err(DbErr::Custom(other.to_string())),
+    };
+    crate::workflow::rules::with_rules(rules, crate::o2c::with_customer_cache(ingest_items(txn, items, any_parked, sources))).await
 }
 
 async fn ingest_items(txn: crate::TenantTxn, items: &[Value], mut any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {

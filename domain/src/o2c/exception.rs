@@ -22,24 +22,34 @@ pub struct ExceptionIn {
     pub order_number: Option<String>,
 }
 
-/// An exception's status, stored as its lowercase name. (Escalation is a flag beside it.)
+/// An exception's status, stored as its lowercase name: open in its queue, claimed by
+/// someone, escalated (its SLA breached or a person escalated it), or resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExceptionStatus {
     Open,
+    Claimed,
+    Escalated,
     Resolved,
 }
 
 impl ExceptionStatus {
     /// Every status.
-    pub const ALL: [ExceptionStatus; 2] = [ExceptionStatus::Open, ExceptionStatus::Resolved];
+    pub const ALL: [ExceptionStatus; 4] = [ExceptionStatus::Open, ExceptionStatus::Claimed, ExceptionStatus::Escalated, ExceptionStatus::Resolved];
 
     /// The stored text.
     pub const fn as_str(self) -> &'static str {
         match self {
             ExceptionStatus::Open => "open",
+            ExceptionStatus::Claimed => "claimed",
+            ExceptionStatus::Escalated => "escalated",
             ExceptionStatus::Resolved => "resolved",
         }
+    }
+
+    /// Whether it still needs someone.
+    pub const fn is_active(self) -> bool {
+        !matches!(self, ExceptionStatus::Resolved)
     }
 }
 
@@ -110,7 +120,11 @@ pub async fn apply<C: ConnectionTrait>(c: &C, event: ExceptionEvent, at: DateTim
         Action::Open => {
             let kind = x.kind.clone().ok_or_else(|| reject("payload.kind", "is required when an exception is opened"))?;
             text_field("payload.kind", &kind, 64)?;
-            open(c, &x.reference, &kind, x.detail.as_deref().unwrap_or(""), order_id, None, at).await?;
+            let mut r = crate::workflow::Raise::new(&kind, &x.reference, x.detail.as_deref().unwrap_or(""), crate::audit::Actor::System);
+            r.order_id = order_id;
+            // The reporting event is on the log already.
+            r.announce = false;
+            crate::workflow::raise(c, r, at).await?;
         }
         Action::Keep => {}
         Action::Wait => return parked(Awaited::Exception, &x.reference),
@@ -122,8 +136,12 @@ pub async fn apply<C: ConnectionTrait>(c: &C, event: ExceptionEvent, at: DateTim
             am.update(c).await?;
         }
         Action::Escalate(e) => {
+            let severity: crate::workflow::Severity = e.severity.parse().unwrap_or(crate::workflow::Severity::Medium);
             let mut am: exception::ActiveModel = e.into();
             am.escalated = Set(true);
+            am.status = Set(ExceptionStatus::Escalated.as_str().into());
+            am.severity = Set(severity.raised().as_str().into());
+            am.queue = Set(crate::workflow::Queue::Admin.as_str().into());
             am.updated_at = Set(Utc::now());
             am.update(c).await?;
         }
@@ -143,7 +161,8 @@ pub(crate) async fn find<C: ConnectionTrait>(c: &C, reference: &str) -> Result<O
     exception::Entity::find().filter(exception::Column::Reference.eq(reference)).one(c).await
 }
 
-/// Opens an exception: `kind` sorts it into a queue; `event_id` names the event it is about.
+/// Opens an exception raised by the system (a parked event, a quantity mismatch) or
+/// reported by another system: `kind` sorts it into a queue; `event_id` names the event it is about.
 pub(crate) async fn open<C: ConnectionTrait>(
     c: &C,
     reference: &str,
@@ -153,23 +172,10 @@ pub(crate) async fn open<C: ConnectionTrait>(
     event_id: Option<Uuid>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let now = Utc::now();
-    exception::ActiveModel {
-        id: Set(crate::new_id()),
-        reference: Set(reference.into()),
-        kind: Set(kind.into()),
-        status: Set(ExceptionStatus::Open.as_str().into()),
-        detail: Set(detail.into()),
-        order_id: Set(order_id),
-        event_id: Set(event_id),
-        opened_at: Set(at),
-        resolved_at: Set(None),
-        escalated: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(c)
-    .await?;
+    let mut r = crate::workflow::Raise::new(kind, reference, detail, crate::audit::Actor::System);
+    r.order_id = order_id;
+    r.event_id = event_id;
+    crate::workflow::raise(c, r, at).await?;
     Ok(())
 }
 
@@ -177,7 +183,7 @@ pub(crate) async fn open<C: ConnectionTrait>(
 /// resolves the integration exception raised for it).
 pub(crate) async fn resolve_if_open<C: ConnectionTrait>(c: &C, reference: &str) -> Result<(), DbErr> {
     let Some(e) = find(c, reference).await? else { return Ok(()) };
-    if e.status.parse() == Ok(ExceptionStatus::Open) {
+    if e.status.parse().is_ok_and(ExceptionStatus::is_active) {
         let mut am: exception::ActiveModel = e.into();
         am.status = Set(ExceptionStatus::Resolved.as_str().into());
         am.resolved_at = Set(Some(Utc::now()));
@@ -216,7 +222,7 @@ mod tests {
 
     #[test]
     fn exception_statuses_are_stored_as_their_lowercase_names() {
-        for (status, text) in [(ExceptionStatus::Open, "open"), (ExceptionStatus::Resolved, "resolved")] {
+        for (status, text) in [(ExceptionStatus::Open, "open"), (ExceptionStatus::Claimed, "claimed"), (ExceptionStatus::Escalated, "escalated"), (ExceptionStatus::Resolved, "resolved")] {
             assert_eq!(status.as_str(), text);
             assert_eq!(text.parse::<ExceptionStatus>(), Ok(status));
             assert_eq!(serde_json::to_value(status).unwrap(), text);

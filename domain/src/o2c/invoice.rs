@@ -281,6 +281,8 @@ async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime<Utc>) -> R
     let days = terms_days(&cust.payment_terms).unwrap_or(30);
     let due_on = due_date(inv.issued_on, days).ok_or_else(|| reject("payload.issued_on", format!("{} is out of range: dates run from {} to {}", inv.issued_on, FIRST_DATE, LAST_DATE)))?;
     insert(c, &inv, &cust, ord.as_ref(), &currency, (subtotal, total, due_on), at).await?;
+    // What was an open order is now a receivable.
+    crate::workflow::credit::exposure_add(c, cust.id, if ord.is_some() { -subtotal } else { 0 }, total).await?;
     if let Some(o) = &ord {
         bill_order_lines(c, o, &inv.lines, at).await?;
     }

@@ -7,26 +7,6 @@
 //! payload to the aggregate it belongs to. Statuses move by when things happened
 //! (`occurred_at`), not by when the events arrived.
 
-/// Implements `FromStr` (through `ALL` and `as_str`) and `Display` for an enum stored as
-/// text, so that every status reads and writes the same lowercase names.
-macro_rules! stored_as_text {
-    ($t:ty) => {
-        impl std::str::FromStr for $t {
-            type Err = $crate::o2c::UnknownStatus;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| $crate::o2c::UnknownStatus(s.to_owned()))
-            }
-        }
-
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 pub mod exception;
 pub mod invoice;
 pub mod order;

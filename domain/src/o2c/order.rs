@@ -95,11 +95,13 @@ pub enum OrderStatus {
     Delivered,
     Invoiced,
     Paid,
+    /// Rejected (a credit hold a clerk rejected) or cancelled.
+    Cancelled,
 }
 
 impl OrderStatus {
     /// Every status, in the order they normally happen.
-    pub const ALL: [OrderStatus; 11] = [
+    pub const ALL: [OrderStatus; 12] = [
         OrderStatus::Accepted,
         OrderStatus::CreditHold,
         OrderStatus::Released,
@@ -111,6 +113,7 @@ impl OrderStatus {
         OrderStatus::Delivered,
         OrderStatus::Invoiced,
         OrderStatus::Paid,
+        OrderStatus::Cancelled,
     ];
 
     /// The stored text.
@@ -127,6 +130,7 @@ impl OrderStatus {
             OrderStatus::Delivered => "delivered",
             OrderStatus::Invoiced => "invoiced",
             OrderStatus::Paid => "paid",
+            OrderStatus::Cancelled => "cancelled",
         }
     }
 
@@ -297,6 +301,7 @@ async fn accept<C: ConnectionTrait>(c: &C, o: OrderIn, at: DateTime<Utc>) -> Res
         created_at: Set(now),
         updated_at: Set(now),
     };
+    let stored: order::Model = sea_orm::TryIntoModel::try_into_model(new_order.clone())?;
     let inserted = order::Entity::insert(new_order).on_conflict_do_nothing_on([order::Column::Number]).exec_without_returning(c).await?;
     if !crate::inserted(&inserted) {
         return amend(c, &o).await;
@@ -319,12 +324,21 @@ async fn accept<C: ConnectionTrait>(c: &C, o: OrderIn, at: DateTime<Utc>) -> Res
         })
         .collect();
     order_line::Entity::insert_many(lines).exec(c).await?;
+    let held = crate::workflow::credit::on_order_accepted(c, &stored, &cust, at).await.map_err(rule_failed)?.unwrap_or_default();
     Ok(Effect {
         order_id: Some(id),
-        summary: format!("Order {} accepted for {}: {} lines, {}", o.number, cust.name, o.lines.len(), money::format(total, &currency)),
+        summary: format!("Order {} accepted for {}: {} lines, {}{held}", o.number, cust.name, o.lines.len(), money::format(total, &currency)),
         creates: vec![Awaited::Order.key(&o.number)],
         waiting_for: None,
     })
+}
+
+/// A rule that failed on the database fails the event; any other failure is a bug.
+fn rule_failed(e: crate::AppError) -> Fail {
+    match e {
+        crate::AppError::Db(e) => Fail::Db(e),
+        other => Fail::Db(DbErr::Custom(other.to_string())),
+    }
 }
 
 /// A repeated `order.accepted` for an existing order: updates the header's references and
@@ -347,6 +361,9 @@ async fn stepped<C: ConnectionTrait>(c: &C, step: OrderStep, r: OrderRef, at: Da
     text_field("payload.order_number", &r.order_number, 64)?;
     let Some(o) = find_order(c, &r.order_number).await? else { return parked(Awaited::Order, &r.order_number) };
     let moved = move_to(c, &o, step.status(), at).await?;
+    if moved {
+        crate::workflow::rules_on_step(c, &o, step, r.reason.as_deref(), at).await.map_err(rule_failed)?;
+    }
     let what = step.status().words();
     let reason = r.reason.map(|r| format!(": {r}")).unwrap_or_default();
     // `moved` is also false for a repeat of the current status, which this text calls older.
@@ -398,7 +415,7 @@ mod tests {
 
     #[test]
     fn order_statuses_are_stored_as_their_lowercase_names_in_their_usual_sequence() {
-        let want = ["accepted", "credit_hold", "released", "backordered", "allocated", "pick_released", "partially_shipped", "shipped", "delivered", "invoiced", "paid"];
+        let want = ["accepted", "credit_hold", "released", "backordered", "allocated", "pick_released", "partially_shipped", "shipped", "delivered", "invoiced", "paid", "cancelled"];
         assert_eq!(ORDER_STATUSES, want);
         for status in OrderStatus::ALL {
             assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(status));

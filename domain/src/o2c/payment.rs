@@ -145,6 +145,7 @@ async fn allocate<C: ConnectionTrait>(c: &C, a: PaymentApplied, at: DateTime<Utc
     }
     im.updated_at = Set(now);
     im.update(c).await?;
+    crate::workflow::credit::exposure_add(c, inv.customer_id, 0, -a.amount_minor).await?;
     if let Some(order_id) = inv.order_id {
         settle_order(c, order_id, &inv, paid, at).await?;
     }

@@ -118,6 +118,7 @@ impl From<domain::AppError> for Problem {
             domain::AppError::Invalid(m) => Problem::new(status, m),
             domain::AppError::NotFound => Problem::new(status, "no such object here"),
             domain::AppError::Conflict(m) => Problem::new(status, m),
+            domain::AppError::Forbidden(m) => Problem::new(status, m),
             domain::AppError::Busy => Problem::new(status, "too many credential checks are running; retry in a moment").retry_after(2),
             // Two requests wrote the same thing at once: the retry finds it written.
             domain::AppError::Db(_) if status == StatusCode::CONFLICT => Problem::new(status, "a concurrent request wrote the same object; retry to see its result"),
@@ -187,7 +188,9 @@ fn declared() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(edi::post_edi))
         .routes(routes!(payments::post_payment))
         .routes(routes!(payments::get_payment))
-        .routes(routes!(exceptions::list_exceptions));
+        .routes(routes!(exceptions::list_exceptions))
+        .routes(routes!(exceptions::get_exception))
+        .routes(routes!(exceptions::act_on_exception));
     (public, authed)
 }
 
@@ -330,11 +333,6 @@ pub struct EventsAnswer {
     pub duplicates: usize,
     pub rejected: usize,
     pub results: Vec<domain::events::EventResult>,
-}
-
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ExceptionList {
-    pub items: Vec<domain::orders::ExceptionView>,
 }
 
 #[derive(utoipa::ToSchema)]

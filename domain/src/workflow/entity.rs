@@ -1,0 +1,58 @@
+//! The workflow's tables (see the `t0009_workflow` migration).
+
+pub mod exception_event {
+    use sea_orm::entity::prelude::*;
+    /// One step in an exception's history.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[sea_orm(table_name = "exception_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub exception_id: Uuid,
+        pub at: ChronoDateTimeUtc,
+        /// The actor's label (`user Dana Clerk`, `rule credit_check v2`, `system`).
+        pub actor: String,
+        pub action: String,
+        pub note: Option<String>,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod rule_version {
+    use sea_orm::entity::prelude::*;
+    /// One version of one of the tenant's rules.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rule_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub rule: String,
+        pub version: i32,
+        pub enabled: bool,
+        /// JSON text, the rule's own settings.
+        pub config: String,
+        pub created_by: String,
+        pub created_at: ChronoDateTimeUtc,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod customer_exposure {
+    use sea_orm::entity::prelude::*;
+    /// A customer's open orders and open receivables, in its currency's minor units.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customer_exposure")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: Uuid,
+        pub open_orders_minor: i64,
+        pub open_receivables_minor: i64,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
