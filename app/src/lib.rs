@@ -12,9 +12,12 @@ use serde::{Deserialize, Serialize};
 pub mod admin;
 pub mod audit_admin;
 pub mod customers_admin;
+pub mod exception_detail;
 pub mod jobs_admin;
 pub mod orders;
+pub mod queues;
 pub mod routes;
+pub mod rules_admin;
 
 /// Order statuses, in their usual sequence (mirrors `domain::events::ORDER_STATUSES`).
 pub fn orders_statuses() -> Vec<&'static str> {
@@ -160,8 +163,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/admin/customers") view=routes::customers_admin::CustomersAdminList ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/customers/:external_id") view=routes::customers_admin::CustomerAdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/jobs") view=routes::jobs_admin::JobsPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/rules") view=routes::rules_admin::RulesPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders") view=routes::orders::OrdersList ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders/:number") view=routes::orders::OrderPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/work") view=routes::queues::MyWorkPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/queues/:queue") view=routes::queues::QueuePage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/exceptions/:id") view=routes::exception_page::ExceptionPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner") view=routes::PartnerHome ssr=SsrMode::Async/>
             </Routes>
         </Router>

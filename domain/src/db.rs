@@ -23,14 +23,21 @@ pub struct TenantTxn {
 }
 
 struct Enqueued {
+    /// The [`Db`] it belongs to (caches key by it: one process may open several databases).
+    db_id: u64,
     tenant: String,
     signal: Arc<JobSignal>,
     any: AtomicBool,
 }
 
 impl TenantTxn {
-    fn new(txn: DatabaseTransaction, tenant: &TenantSlug, signal: &Arc<JobSignal>) -> Self {
-        TenantTxn { txn, jobs: Arc::new(Enqueued { tenant: tenant.as_str().to_owned(), signal: signal.clone(), any: AtomicBool::new(false) }) }
+    fn new(txn: DatabaseTransaction, tenant: &TenantSlug, db: &Inner) -> Self {
+        TenantTxn { txn, jobs: Arc::new(Enqueued { db_id: db.id, tenant: tenant.as_str().to_owned(), signal: db.signal.clone(), any: AtomicBool::new(false) }) }
+    }
+
+    /// Identifies the tenant's data across databases: the database's id and the slug.
+    pub fn cache_key(&self) -> (u64, &str) {
+        (self.jobs.db_id, &self.jobs.tenant)
     }
 
     /// Commits. If this is the outermost transaction and jobs were enqueued in it, the
@@ -102,6 +109,8 @@ pub struct Db {
 }
 
 struct Inner {
+    /// Unique in this process.
+    id: u64,
     platform: DatabaseConnection,
     signal: Arc<JobSignal>,
     kind: Kind,
@@ -122,6 +131,11 @@ impl std::fmt::Debug for Db {
     }
 }
 
+fn next_db_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 async fn connect(url: &str, max: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max).min_connections(1).sqlx_logging(false);
@@ -137,7 +151,7 @@ impl Db {
     /// Opens PostgreSQL at `url` with a pool of `max` connections.
     pub async fn postgres(url: &str, max: u32) -> Result<Self, DbErr> {
         let platform = connect(url, max).await?;
-        Ok(Self { inner: Arc::new(Inner { platform, signal: Arc::default(), kind: Kind::Postgres }) })
+        Ok(Self { inner: Arc::new(Inner { id: next_db_id(), platform, signal: Arc::default(), kind: Kind::Postgres }) })
     }
 
     /// Opens the embedded SQLite layout: `dir/platform.db` and `dir/tenants/<slug>.db`.
@@ -145,7 +159,7 @@ impl Db {
         std::fs::create_dir_all(dir.join("tenants")).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         let url = format!("sqlite://{}?mode=rwc", dir.join("platform.db").display());
         let platform = connect(&url, 4).await?;
-        Ok(Self { inner: Arc::new(Inner { platform, signal: Arc::default(), kind: Kind::Sqlite { dir, tenants: Mutex::new(HashMap::new()) } }) })
+        Ok(Self { inner: Arc::new(Inner { id: next_db_id(), platform, signal: Arc::default(), kind: Kind::Sqlite { dir, tenants: Mutex::new(HashMap::new()) } }) })
     }
 
     /// Wakes this instance's job workers (see [`crate::jobs`]).
@@ -195,14 +209,14 @@ impl Db {
             Kind::Postgres => {
                 let txn = self.inner.platform.begin().await?;
                 txn.execute_unprepared(&format!("SET LOCAL search_path TO \"{}\"", slug.schema_name())).await?;
-                Ok(TenantTxn::new(txn, slug, &self.inner.signal))
+                Ok(TenantTxn::new(txn, slug, &self.inner))
             }
             // IMMEDIATE takes the file's write lock at the start, so concurrent writers wait
             // their turn (busy timeout) instead of failing with SQLITE_BUSY when a read lock
             // would have to become a write lock halfway through.
             Kind::Sqlite { .. } => {
                 let options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-                Ok(TenantTxn::new(self.sqlite_tenant(slug).await?.begin_with_options(options).await?, slug, &self.inner.signal))
+                Ok(TenantTxn::new(self.sqlite_tenant(slug).await?.begin_with_options(options).await?, slug, &self.inner))
             }
         }
     }

@@ -276,6 +276,10 @@ pub struct InvoiceView {
     pub tax_minor: i64,
     pub total_minor: i64,
     pub paid_minor: i64,
+    /// Given back by credit memos (resolved disputes).
+    pub credited_minor: i64,
+    /// What is still owed: total − paid − credited.
+    pub open_minor: i64,
     pub delivered_at: Option<DateTime<Utc>>,
     pub viewed_at: Option<DateTime<Utc>>,
     pub lines: Vec<InvoiceLineView>,
@@ -341,6 +345,7 @@ async fn invoice_views<C: ConnectionTrait>(c: &C, rows: Vec<invoice::Model>) -> 
     Ok(rows
         .into_iter()
         .map(|i| InvoiceView {
+            open_minor: i.open_minor(),
             status: shown_invoice_status(&i, today),
             lines: lines
                 .iter()
@@ -357,6 +362,7 @@ async fn invoice_views<C: ConnectionTrait>(c: &C, rows: Vec<invoice::Model>) -> 
             tax_minor: i.tax_minor,
             total_minor: i.total_minor,
             paid_minor: i.paid_minor,
+            credited_minor: i.credited_minor,
             delivered_at: i.delivered_at,
             viewed_at: i.viewed_at,
         })
@@ -395,6 +401,8 @@ pub async fn detail<C: ConnectionTrait>(c: &C, number: &str) -> Result<OrderDeta
         .filter(event::Column::OrderId.eq(o.id))
         .filter(event::Column::Status.eq("applied"))
         .order_by_asc(event::Column::OccurredAt)
+        // At the same moment, what was reported comes before what Throughline did about it.
+        .order_by(event::Column::Source.eq(crate::workflow::raise::SOURCE), sea_orm::Order::Asc)
         .order_by_asc(event::Column::ReceivedAt)
         .all(c)
         .await?
@@ -463,6 +471,9 @@ pub async fn attach_to_shipment<C: ConnectionTrait>(
     }
     .insert(c)
     .await?;
+    if kind == "pod" {
+        crate::workflow::on_pod_attached(c, &s, now).await?;
+    }
     Ok(m.into())
 }
 

@@ -4,12 +4,15 @@
 pub mod admin;
 pub mod admin_customers;
 pub mod admin_jobs;
+pub mod admin_rules;
 pub mod api;
 pub mod config;
 pub mod exports;
 pub mod middleware;
 pub mod openapi;
 mod pages;
+pub mod queue_export;
+pub mod queue_forms;
 pub mod session;
 mod signin;
 pub mod startup;
@@ -94,6 +97,10 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/customers/{external_id}/settings", post(admin_customers::save_settings))
         .route("/workspace/admin/audit.csv", get(admin_jobs::audit_csv))
         .route("/workspace/admin/jobs/{id}/{action}", post(admin_jobs::job_action))
+        .route("/workspace/admin/rules/{rule}", post(admin_rules::save_rule))
+        .route("/workspace/exceptions/{id}/{action}", post(queue_forms::act_on_exception))
+        .route("/workspace/queues/{queue}/bulk", post(queue_forms::bulk))
+        .route("/workspace/queues/{queue}/export.csv", get(queue_export::queue_csv))
         .fallback_service(pages)
         .layer(mw::from_fn_with_state(state.clone(), page_context))
         .layer(mw::from_fn_with_state(state.clone(), session::layer))

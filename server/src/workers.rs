@@ -27,12 +27,15 @@ pub fn settings(config: &Config) -> Settings {
 pub fn registry(config: &Config) -> Registry {
     periodic::upkeep_registry(UpkeepSettings { parked_event_minutes: config.parked_event_minutes, idempotency_hours: IDEMPOTENCY_HOURS, done_job_hours: DONE_JOB_HOURS })
         .with("sla.escalate", domain::workflow::sla::EscalateBreached)
+        .with("billing.invoice_due", domain::workflow::billing::InvoiceDue)
+        .with("deliveries.watch", domain::workflow::pod::WatchDeliveries)
 }
 
 /// Every periodic job of the application.
 pub fn periodic_jobs() -> Vec<Periodic> {
     let mut all = periodic::UPKEEP.to_vec();
     all.push(Periodic { name: "sla.escalate", every_secs: 60 });
+    all.push(Periodic { name: "deliveries.watch", every_secs: 900 });
     all
 }
 

@@ -46,6 +46,15 @@ async fn probe(app: &TestApp, t: &TenantSlug) -> i64 {
     row.map(|r| r.try_get::<i64>("", "value").unwrap()).unwrap_or(0)
 }
 
+/// Tenant acme without the jobs its demo data left (billing timers), so counts are this test's.
+async fn acme_without_jobs(app: &TestApp) -> TenantSlug {
+    let acme = app.tenant(ACME).await.slug;
+    let txn = app.db.tenant_txn(&acme).await.unwrap();
+    txn.execute_unprepared("DELETE FROM jobs").await.unwrap();
+    txn.commit().await.unwrap();
+    acme
+}
+
 async fn enqueue(app: &TestApp, t: &TenantSlug, jobs: Vec<NewJob>) {
     let txn = app.db.tenant_txn(t).await.unwrap();
     jobs::enqueue(&txn, jobs).await.unwrap();
@@ -61,7 +70,7 @@ async fn job_rows(app: &TestApp, t: &TenantSlug) -> Vec<jobs::entity::Model> {
 #[tokio::test]
 async fn a_job_exists_exactly_when_its_transaction_commits_and_wakes_the_workers() {
     let app = spawn_app().await;
-    let acme = app.tenant(ACME).await.slug;
+    let acme = acme_without_jobs(&app).await;
     let now = Utc::now();
     let txn = app.db.tenant_txn(&acme).await.unwrap();
     jobs::enqueue(&txn, vec![NewJob::new("bump", json!({}), now)]).await.unwrap();
@@ -82,7 +91,7 @@ async fn a_job_exists_exactly_when_its_transaction_commits_and_wakes_the_workers
 #[tokio::test]
 async fn a_failing_job_backs_off_on_the_clock_then_succeeds_or_is_dead_lettered_and_retried_by_the_admin() {
     let app = spawn_app().await;
-    let acme = app.tenant(ACME).await.slug;
+    let acme = acme_without_jobs(&app).await;
     let (reg, s) = (registry(), settings());
     let t0 = Utc::now();
     enqueue(&app, &acme, vec![NewJob::new("flaky", json!({}), t0), NewJob::new("broken", json!({}), t0).attempts(2)]).await;
@@ -122,7 +131,7 @@ async fn a_failing_job_backs_off_on_the_clock_then_succeeds_or_is_dead_lettered_
 #[tokio::test]
 async fn a_job_whose_worker_died_runs_again_after_its_lease_and_takes_effect_once() {
     let app = spawn_app().await;
-    let acme = app.tenant(ACME).await.slug;
+    let acme = acme_without_jobs(&app).await;
     let (reg, s) = (registry(), settings());
     let t0 = Utc::now();
     enqueue(&app, &acme, vec![NewJob::new("bump", json!({}), t0)]).await;
@@ -145,7 +154,7 @@ async fn a_job_whose_worker_died_runs_again_after_its_lease_and_takes_effect_onc
 #[tokio::test]
 async fn two_instances_draining_one_tenant_never_run_a_job_twice() {
     let app = spawn_app().await;
-    let acme = app.tenant(ACME).await.slug;
+    let acme = acme_without_jobs(&app).await;
     let now = Utc::now();
     enqueue(&app, &acme, (0..400).map(|_| NewJob::new("bump", json!({}), now)).collect()).await;
     // A second instance: its own connection pool on the same database.
@@ -163,12 +172,12 @@ async fn two_instances_draining_one_tenant_never_run_a_job_twice() {
 async fn periodic_work_is_enqueued_once_per_slot_however_many_instances_schedule_it() {
     let app = spawn_app().await;
     let other = server::open_db(&app.config).await.unwrap();
+    let acme = acme_without_jobs(&app).await;
     let at = Utc::now();
     let periodic = server::workers::periodic_jobs();
     let (a, b) = tokio::join!(jobs::schedule_all(&app.db, &periodic, at), jobs::schedule_all(&other, &periodic, at));
     (a.unwrap(), b.unwrap());
     jobs::schedule_all(&app.db, &periodic, at + Duration::seconds(1)).await.unwrap();
-    let acme = app.tenant(ACME).await.slug;
     let per_kind = |rows: &[jobs::entity::Model], kind: &str| rows.iter().filter(|j| j.kind == kind).count();
     let rows = job_rows(&app, &acme).await;
     assert_eq!(per_kind(&rows, "parked.retry"), 1);
@@ -184,7 +193,7 @@ async fn periodic_work_is_enqueued_once_per_slot_however_many_instances_schedule
 async fn a_worker_process_and_this_one_share_the_work_without_running_a_job_twice() {
     let app = spawn_app().await;
     let Some(url) = app.db_url.clone() else { return }; // one process per SQLite file
-    let acme = app.tenant(ACME).await.slug;
+    let acme = acme_without_jobs(&app).await;
     let now = Utc::now();
     enqueue(&app, &acme, (0..3000).map(|_| NewJob::new("noop", json!({}), now)).collect()).await;
     let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_throughline"))

@@ -57,8 +57,10 @@ async fn every_event_type_applies_and_the_order_timeline_is_in_order() {
     let types = timeline_types(&o);
     assert_eq!(types.first().unwrap(), "order.accepted");
     // payment.received belongs to the customer, not the order; its application is on the order.
-    // The backorder rule's exception is published on the order's timeline too.
-    assert_eq!(types.len(), 21, "{types:?}");
+    // The backorder rule's exception and each shipment's invoice.ready (billing in mirror
+    // mode) are published on the order's timeline too.
+    assert_eq!(types.len(), 23, "{types:?}");
+    assert_eq!(types.iter().filter(|t| *t == "invoice.ready").count(), 2, "{types:?}");
     assert_eq!(types.iter().filter(|t| *t == "exception.opened").count(), 2, "the backorder rule's and the ERP's: {types:?}");
     assert!(!types.contains(&"payment.received".to_owned()) && types.contains(&"payment.applied".to_owned()));
     let times: Vec<&str> = o["timeline"].as_array().unwrap().iter().map(|e| e["occurred_at"].as_str().unwrap()).collect();
@@ -128,7 +130,8 @@ async fn late_and_out_of_order_events_never_move_an_order_backwards() {
     assert_eq!(o["shipments"][0]["status"], "delivered");
     assert_eq!(o["shipments"][0]["carrier"], "FedEx");
     assert_eq!(o["lines"][0]["quantity_shipped"], 10);
-    assert_eq!(timeline_types(&o), vec!["order.accepted", "order.allocated", "shipment.dispatched", "shipment.delivered"]);
+    // invoice.ready is Throughline's own: the dispatch made the shipment billable (mirror mode).
+    assert_eq!(timeline_types(&o), vec!["order.accepted", "order.allocated", "shipment.dispatched", "invoice.ready", "shipment.delivered"]);
 }
 
 #[tokio::test]

@@ -12,6 +12,13 @@ pub fn AdminPage() -> impl IntoView {
             let csrf = c.csrf.clone();
             view! {
                 <h1 class="text-2xl font-semibold">"Administration"</h1>
+                <nav aria-label="Administration" class="mt-2 flex flex-wrap gap-4 text-sm" data-testid="admin-nav">
+                    <a class="text-blue-700 underline" href="/workspace/admin/customers">"Customers"</a>
+                    <a class="text-blue-700 underline" href="/workspace/admin/audit">"Audit trail"</a>
+                    <a class="text-blue-700 underline" href="/workspace/admin/jobs">"Jobs"</a>
+                    <a class="text-blue-700 underline" href="/workspace/admin/rules">"Rules"</a>
+                    <a class="text-blue-700 underline" href="/workspace/queues/admin">"Admin queue"</a>
+                </nav>
                 {c.notice.clone().map(|n| view! {
                     <div role="status" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">
                         <p>{n.message}</p>

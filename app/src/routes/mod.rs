@@ -5,8 +5,11 @@ use leptos::prelude::*;
 pub mod admin;
 pub mod audit_admin;
 pub mod customers_admin;
+pub mod exception_page;
 pub mod jobs_admin;
 pub mod orders;
+pub mod queues;
+pub mod rules_admin;
 
 /// Loads the page context and renders `body` with it, under the branded header.
 #[component]
@@ -42,9 +45,11 @@ fn Header(ctx: PageCtx) -> impl IntoView {
                 <span data-testid="product-name" class="text-lg font-semibold">{ctx.brand.product_name.clone()}</span>
                 <span class="text-sm opacity-80">{ctx.brand.org_name.clone()}</span>
                 <span class="flex-1"></span>
-                {viewer.clone().filter(|v| matches!(v.role.as_str(), "tenant_admin" | "ar_clerk" | "customer_service")).map(|_| view! {
+                {viewer.clone().filter(|v| matches!(v.role.as_str(), "tenant_admin" | "ar_clerk" | "customer_service")).map(|v| view! {
                     <nav class="flex gap-3 text-sm font-medium">
                         <a href="/workspace" class="hover:underline">"Workspace"</a>
+                        <a href=crate::queues::MY_WORK class="hover:underline">"My work"</a>
+                        <a href=crate::queues::queue_href(crate::queues::home_queue(&v.role)) class="hover:underline">"Queues"</a>
                         <a href="/workspace/orders" class="hover:underline">"Orders"</a>
                     </nav>
                 })}
@@ -127,9 +132,7 @@ pub fn WorkspaceHome() -> impl IntoView {
         <Frame body=|c: PageCtx| view! {
             <h1 class="text-2xl font-semibold">"Staff workspace"</h1>
             {who(&c)}
-            <p class="mt-6 rounded border border-dashed border-slate-300 p-4 text-slate-600">
-                "No exception queues yet: queues for credit holds, backorders, disputes and cash application are being set up."
-            </p>
+            <queues::QueueSummary/>
         }/>
     }
 }

@@ -166,7 +166,7 @@ mod tests {
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         InvoiceView {
             number: number.into(), order_number: None, customer: customer.into(), status: "open".into(), currency: "USD".into(),
-            issued_on: day(1), due_on: day(30), subtotal_minor: 1000, tax_minor: 80, total_minor: 1080, paid_minor: 0, delivered_at: None, viewed_at: None,
+            issued_on: day(1), due_on: day(30), subtotal_minor: 1000, tax_minor: 80, total_minor: 1080, paid_minor: 0, credited_minor: 0, open_minor: 1080, delivered_at: None, viewed_at: None,
             lines: vec![InvoiceLineView { line: 1, order_line: None, sku: sku.into(), description: description.into(), quantity: 4, unit_price_minor: 250, amount_minor: 1000 }],
         }
     }

@@ -170,10 +170,24 @@ pub mod invoice {
         pub viewed_at: Option<ChronoDateTimeUtc>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+        /// The sum of the credit memos issued against it (dispute resolutions).
+        pub credited_minor: i64,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl Model {
+        /// What the customer still owes: the total less what was paid and what was credited.
+        pub fn open_minor(&self) -> i64 {
+            self.total_minor - self.paid_minor - self.credited_minor
+        }
+
+        /// What was paid or credited: an invoice is settled when this reaches its total.
+        pub fn settled_minor(&self) -> i64 {
+            self.paid_minor + self.credited_minor
+        }
+    }
 }
 
 pub mod invoice_line {

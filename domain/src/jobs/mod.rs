@@ -89,6 +89,25 @@ impl NewJob {
         self.max_attempts = max.max(1);
         self
     }
+
+    /// The queued row of this job.
+    fn row(self, now: DateTime<Utc>) -> job::ActiveModel {
+        job::ActiveModel {
+            id: Set(crate::new_id()),
+            kind: Set(self.kind),
+            payload: Set(self.payload.to_string()),
+            status: Set(JobStatus::Queued.as_str().into()),
+            run_at: Set(self.run_at),
+            attempts: Set(0),
+            max_attempts: Set(self.max_attempts),
+            locked_by: Set(None),
+            last_error: Set(None),
+            unique_key: Set(self.unique_key),
+            finished_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    }
 }
 
 /// Writes `jobs` through the transaction of the change that causes them; workers are woken
@@ -99,21 +118,7 @@ pub async fn enqueue(txn: &TenantTxn, jobs: Vec<NewJob>) -> Result<u64, DbErr> {
     let mut written = 0;
     for j in jobs {
         let unique = j.unique_key.is_some();
-        let row = job::ActiveModel {
-            id: Set(crate::new_id()),
-            kind: Set(j.kind),
-            payload: Set(j.payload.to_string()),
-            status: Set(JobStatus::Queued.as_str().into()),
-            run_at: Set(j.run_at),
-            attempts: Set(0),
-            max_attempts: Set(j.max_attempts),
-            locked_by: Set(None),
-            last_error: Set(None),
-            unique_key: Set(j.unique_key),
-            finished_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
+        let row = j.row(now);
         let insert = job::Entity::insert(row);
         let done = if unique { insert.on_conflict_do_nothing_on([job::Column::UniqueKey]).exec_without_returning(txn).await? } else { insert.exec_without_returning(txn).await.map(sea_orm::TryInsertResult::Inserted)? };
         if crate::inserted(&done) {
@@ -124,6 +129,13 @@ pub async fn enqueue(txn: &TenantTxn, jobs: Vec<NewJob>) -> Result<u64, DbErr> {
         txn.wake_workers_on_commit();
     }
     Ok(written)
+}
+
+/// Writes a timer (a job due later) through any connection of the tenant, such as the
+/// savepoint a rule runs in. No wake-up is sent: workers find it by polling when it is due.
+pub async fn enqueue_timer<C: sea_orm::ConnectionTrait>(c: &C, j: NewJob) -> Result<(), DbErr> {
+    job::Entity::insert(j.row(Utc::now())).on_conflict_do_nothing_on([job::Column::UniqueKey]).exec_without_returning(c).await?;
+    Ok(())
 }
 
 /// How a job failed.

@@ -140,6 +140,7 @@ pub enum InvoiceEvent {
 pub struct Standing {
     pub status: Option<InvoiceStatus>,
     pub since: DateTime<Utc>,
+    /// Paid or credited: a credit memo settles an invoice as a payment does.
     pub paid_minor: i64,
     pub total_minor: i64,
 }
@@ -147,7 +148,7 @@ pub struct Standing {
 impl Standing {
     /// The standing of a stored invoice.
     pub fn of(inv: &invoice::Model) -> Self {
-        Standing { status: inv.status.parse().ok(), since: inv.status_at, paid_minor: inv.paid_minor, total_minor: inv.total_minor }
+        Standing { status: inv.status.parse().ok(), since: inv.status_at, paid_minor: inv.settled_minor(), total_minor: inv.total_minor }
     }
 }
 
@@ -156,7 +157,8 @@ impl Standing {
 pub enum Change {
     Disputed,
     DisputeResolved,
-    /// A payment was applied; `paid_minor` is the new amount paid.
+    /// A payment was applied or a credit memo issued; `paid_minor` is the new amount paid
+    /// and credited.
     Paid { paid_minor: i64 },
 }
 
@@ -261,7 +263,7 @@ pub fn totals(inv: &InvoiceIn) -> Result<(i64, i64), Fail> {
 }
 
 /// `invoice.posted`. An invoice is posted once; its order, if named, must be the customer's.
-async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime<Utc>) -> Result<Effect, Fail> {
+pub(crate) async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime<Utc>) -> Result<Effect, Fail> {
     let currency = validate(&inv)?;
     if find(c, &inv.number).await?.is_some() {
         return Err(reject("payload.number", format!("invoice {} was already posted", inv.number)));
@@ -280,7 +282,10 @@ async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime<Utc>) -> R
     let (subtotal, total) = totals(&inv)?;
     let days = terms_days(&cust.payment_terms).unwrap_or(30);
     let due_on = due_date(inv.issued_on, days).ok_or_else(|| reject("payload.issued_on", format!("{} is out of range: dates run from {} to {}", inv.issued_on, FIRST_DATE, LAST_DATE)))?;
-    insert(c, &inv, &cust, ord.as_ref(), &currency, (subtotal, total, due_on), at).await?;
+    let invoice_id = insert(c, &inv, &cust, ord.as_ref(), &currency, (subtotal, total, due_on), at).await?;
+    if let Some(o) = &ord {
+        crate::workflow::billing::on_invoice_posted(c, o.id, invoice_id, at).await?;
+    }
     // What was an open order is now a receivable.
     crate::workflow::credit::exposure_add(c, cust.id, if ord.is_some() { -subtotal } else { 0 }, total).await?;
     if let Some(o) = &ord {
@@ -303,7 +308,7 @@ async fn insert<C: ConnectionTrait>(
     currency: &str,
     (subtotal, total, due_on): (i64, i64, NaiveDate),
     at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<Uuid, DbErr> {
     let now = Utc::now();
     let id = crate::new_id();
     invoice::ActiveModel {
@@ -318,6 +323,7 @@ async fn insert<C: ConnectionTrait>(
         tax_minor: Set(inv.tax_minor),
         total_minor: Set(total),
         paid_minor: Set(0),
+        credited_minor: Set(0),
         status: Set(InvoiceStatus::Open.as_str().into()),
         status_at: Set(at),
         delivered_at: Set(None),
@@ -345,7 +351,7 @@ async fn insert<C: ConnectionTrait>(
         })
         .collect();
     invoice_line::Entity::insert_many(rows).exec(c).await?;
-    Ok(())
+    Ok(id)
 }
 
 /// Adds an invoice's quantities to the order lines it bills, one update per invoice line, and

@@ -23,6 +23,18 @@ pub struct PaymentIn {
     pub received_on: NaiveDate,
     #[serde(default)]
     pub reference: Option<String>,
+    /// What the customer says the payment is for (the remittance advice): invoices and
+    /// amounts. Without it, cash application matches by customer and exact open amount.
+    #[serde(default)]
+    pub remittance: Vec<RemittanceLine>,
+}
+
+/// One line of a remittance advice.
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemittanceLine {
+    pub invoice_number: String,
+    pub amount_minor: i64,
 }
 
 /// `payment.applied`.
@@ -46,7 +58,7 @@ pub enum PaymentEvent {
 /// Applies one payment event.
 pub async fn apply<C: ConnectionTrait>(c: &C, event: PaymentEvent, at: DateTime<Utc>) -> Result<Effect, Fail> {
     match event {
-        PaymentEvent::Received(p) => receive(c, p).await,
+        PaymentEvent::Received(p) => receive(c, p, at).await,
         PaymentEvent::Applied(a) => allocate(c, a, at).await,
     }
 }
@@ -65,22 +77,22 @@ pub fn check_allocation(p: &payment::Model, inv: &invoice_row::Model, amount_min
     if amount_minor > p.unapplied_minor {
         return Err(reject("payload.amount_minor", format!("exceeds the unapplied {}", money::format(p.unapplied_minor, &p.currency))));
     }
-    let open = inv.total_minor - inv.paid_minor;
+    let open = inv.open_minor();
     if amount_minor > open {
         return Err(reject("payload.amount_minor", format!("exceeds the open {} on invoice {}", money::format(open, &inv.currency), inv.number)));
     }
     Ok(())
 }
 
-/// Whether an order is paid once invoice `paid_id` has `paid_minor` paid: every invoice of
-/// the order is paid in full, and the order is fully invoiced.
+/// Whether an order is paid once invoice `paid_id` has `paid_minor` paid (or credited): every
+/// invoice of the order is paid or credited in full, and the order is fully invoiced.
 pub fn settles_order(invoices: &[invoice_row::Model], paid_id: Uuid, paid_minor: i64, fully_invoiced: bool) -> bool {
-    let all_paid = invoices.iter().all(|i| if i.id == paid_id { paid_minor >= i.total_minor } else { i.paid_minor >= i.total_minor });
+    let all_paid = invoices.iter().all(|i| if i.id == paid_id { paid_minor >= i.total_minor } else { i.settled_minor() >= i.total_minor });
     all_paid && fully_invoiced
 }
 
 /// `payment.received`: a payment is received once.
-async fn receive<C: ConnectionTrait>(c: &C, p: PaymentIn) -> Result<Effect, Fail> {
+async fn receive<C: ConnectionTrait>(c: &C, p: PaymentIn, at: DateTime<Utc>) -> Result<Effect, Fail> {
     let now = Utc::now();
     text_field("payload.number", &p.number, 64)?;
     let currency = currency_field("payload.currency", &p.currency)?;
@@ -105,22 +117,33 @@ async fn receive<C: ConnectionTrait>(c: &C, p: PaymentIn) -> Result<Effect, Fail
     }
     .insert(c)
     .await?;
+    for (i, r) in p.remittance.iter().enumerate() {
+        text_field(&format!("payload.remittance[{i}].invoice_number"), &r.invoice_number, 64)?;
+        if r.amount_minor <= 0 {
+            return Err(reject(&format!("payload.remittance[{i}].amount_minor"), "must be greater than zero"));
+        }
+    }
+    let applied = crate::workflow::cash::on_payment_received(c, &p.number, &p.remittance, at).await?;
     Ok(Effect {
         order_id: None,
-        summary: format!("Payment {} of {} received from {}", p.number, money::format(p.amount_minor, &currency), cust.name),
+        summary: format!("Payment {} of {} received from {}{applied}", p.number, money::format(p.amount_minor, &currency), cust.name),
         creates: vec![Awaited::Payment.key(&p.number)],
         waiting_for: None,
     })
 }
 
 /// `payment.applied`: allocates part of a payment to an invoice.
-async fn allocate<C: ConnectionTrait>(c: &C, a: PaymentApplied, at: DateTime<Utc>) -> Result<Effect, Fail> {
+pub(crate) async fn allocate<C: ConnectionTrait>(c: &C, a: PaymentApplied, at: DateTime<Utc>) -> Result<Effect, Fail> {
     let now = Utc::now();
     if a.amount_minor <= 0 {
         return Err(reject("payload.amount_minor", "must be greater than zero"));
     }
     let Some(p) = find(c, &a.payment_number).await? else { return parked(Awaited::Payment, &a.payment_number) };
     let Some(inv) = invoice::find(c, &a.invoice_number).await? else { return parked(Awaited::Invoice, &a.invoice_number) };
+    if crate::workflow::cash::already_applied(c, p.id, inv.id, a.amount_minor).await? {
+        // Throughline's cash application did this already; the ERP confirms it.
+        return Ok(Effect { order_id: inv.order_id, summary: format!("Payment {} to invoice {} confirmed (applied by cash application)", p.number, inv.number), ..Default::default() });
+    }
     check_allocation(&p, &inv, a.amount_minor)?;
     payment_allocation::ActiveModel {
         id: Set(crate::new_id()),
@@ -136,10 +159,13 @@ async fn allocate<C: ConnectionTrait>(c: &C, a: PaymentApplied, at: DateTime<Utc
     pm.unapplied_minor = Set(p.unapplied_minor - a.amount_minor);
     pm.updated_at = Set(now);
     pm.update(c).await?;
+    if p.unapplied_minor == a.amount_minor {
+        crate::workflow::raise::resolve_by_system(c, &crate::workflow::cash::unapplied_reference(&p.number), "fixed", "the payment is fully applied", at).await.map_err(|e| Fail::Db(e))?;
+    }
     let paid = inv.paid_minor + a.amount_minor;
     let mut im: invoice_row::ActiveModel = inv.clone().into();
     im.paid_minor = Set(paid);
-    if let Ok((status, since)) = invoice::next(Standing::of(&inv), Change::Paid { paid_minor: paid }, at) {
+    if let Ok((status, since)) = invoice::next(Standing::of(&inv), Change::Paid { paid_minor: paid + inv.credited_minor }, at) {
         im.status = Set(status.as_str().into());
         im.status_at = Set(since);
     }
@@ -147,7 +173,7 @@ async fn allocate<C: ConnectionTrait>(c: &C, a: PaymentApplied, at: DateTime<Utc
     im.update(c).await?;
     crate::workflow::credit::exposure_add(c, inv.customer_id, 0, -a.amount_minor).await?;
     if let Some(order_id) = inv.order_id {
-        settle_order(c, order_id, &inv, paid, at).await?;
+        settle_order(c, order_id, &inv, paid + inv.credited_minor, at).await?;
     }
     Ok(Effect {
         order_id: inv.order_id,
@@ -156,8 +182,9 @@ async fn allocate<C: ConnectionTrait>(c: &C, a: PaymentApplied, at: DateTime<Utc
     })
 }
 
-/// Makes the order `paid` if [`settles_order`] says this payment settled it.
-async fn settle_order<C: ConnectionTrait>(c: &C, order_id: Uuid, inv: &invoice_row::Model, paid: i64, at: DateTime<Utc>) -> Result<(), DbErr> {
+/// Makes the order `paid` if [`settles_order`] says this payment (or credit memo) settled
+/// it; `paid` is the invoice's new amount paid and credited.
+pub(crate) async fn settle_order<C: ConnectionTrait>(c: &C, order_id: Uuid, inv: &invoice_row::Model, paid: i64, at: DateTime<Utc>) -> Result<(), DbErr> {
     let o = order::Entity::find_by_id(order_id).one(c).await?.ok_or(DbErr::RecordNotFound("order".into()))?;
     let invoices = invoice_row::Entity::find().filter(invoice_row::Column::OrderId.eq(order_id)).all(c).await?;
     let fully_invoiced = lines_of(c, order_id).await?.iter().all(|l| l.quantity_invoiced >= l.quantity);
@@ -202,6 +229,7 @@ mod tests {
             tax_minor: 0,
             total_minor,
             paid_minor,
+            credited_minor: 0,
             status: "open".into(),
             status_at: now,
             delivered_at: None,

@@ -241,6 +241,11 @@ async fn dispatch<C: ConnectionTrait>(c: &C, s: ShipmentIn, at: DateTime<Utc>) -
         open_overages(c, &o, &s.number, &over, at).await?;
     }
     move_to(c, &o, status_after_dispatch(&lines), at).await?;
+    if !already_has_lines {
+        if let Some(stored) = shipment::Entity::find_by_id(shipment_id).one(c).await? {
+            crate::workflow::billing::on_shipment(c, &stored, crate::customers::prefs::BillingRule::Dispatch, at).await?;
+        }
+    }
     let via = s.carrier.as_deref().map(|c| format!(" via {c}")).unwrap_or_default();
     let track = s.tracking_number.as_deref().map(|t| format!(", tracking {t}")).unwrap_or_default();
     let packs = if s.packs.is_empty() { String::new() } else { format!(" in {} packs", s.packs.len()) };
@@ -354,7 +359,8 @@ async fn deliver<C: ConnectionTrait>(c: &C, d: DeliveryIn, at: DateTime<Utc>) ->
             am.status = Set(ShipmentStatus::Delivered.as_str().into());
             am.delivered_at = Set(Some(when));
             am.updated_at = Set(Utc::now());
-            am.update(c).await?;
+            let stored = am.update(c).await?;
+            crate::workflow::billing::on_shipment(c, &stored, crate::customers::prefs::BillingRule::Delivery, when).await?;
             false
         }
         None => {

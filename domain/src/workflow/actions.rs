@@ -151,12 +151,19 @@ pub fn decide(state: &State, act: &Act, who: &Acting, approval_threshold_minor: 
 }
 
 fn resolution_allowed(state: &State, code: &str, note: Option<&str>, who: &Acting, threshold: i64) -> Result<(), AppError> {
-    let codes: &[&str] = if state.kind == "credit_hold" { &CREDIT_HOLD_CODES } else { &RESOLUTION_CODES };
+    // A dispute ends in a credit memo or a rejection with a reason (the customer sees it).
+    let dispute_codes: Vec<&str> = RESOLUTION_CODES.iter().copied().chain(["rejected"]).collect();
+    let codes: &[&str] = match state.kind.as_str() {
+        "credit_hold" => &CREDIT_HOLD_CODES,
+        k if k.starts_with("dispute_") => &dispute_codes,
+        _ => &RESOLUTION_CODES,
+    };
     if !codes.contains(&code) {
         return Err(AppError::Invalid(format!("resolution code must be one of: {}", codes.join(", "))));
     }
     if code == "rejected" && note.is_none_or(|n| n.trim().is_empty()) {
-        return Err(AppError::Invalid("rejecting an order needs a reason".into()));
+        let what = if state.kind == "credit_hold" { "an order" } else { "a dispute" };
+        return Err(AppError::Invalid(format!("rejecting {what} needs a reason")));
     }
     let needs_approval = matches!(code, "credited" | "written_off") && state.amount_minor.unwrap_or(0) > threshold;
     if needs_approval && who.user_id().is_some() && who.user_id() == state.raised_by_user {

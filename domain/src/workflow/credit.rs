@@ -44,7 +44,7 @@ pub async fn recompute<C: ConnectionTrait>(c: &C, customer_id: Uuid) -> Result<i
     let sql = format!(
         "INSERT INTO customer_exposure (customer_id, open_orders_minor, open_receivables_minor) SELECT {p}, \
            COALESCE((SELECT SUM(o.total_minor) FROM orders o WHERE o.customer_id = {p} AND o.status NOT IN ('invoiced', 'paid', 'cancelled')), 0), \
-           COALESCE((SELECT SUM(i.total_minor - i.paid_minor) FROM invoices i WHERE i.customer_id = {p} AND i.status <> 'paid'), 0) \
+           COALESCE((SELECT SUM(i.total_minor - i.paid_minor - i.credited_minor) FROM invoices i WHERE i.customer_id = {p} AND i.status <> 'paid'), 0) \
          WHERE true ON CONFLICT (customer_id) DO UPDATE SET open_orders_minor = excluded.open_orders_minor, open_receivables_minor = excluded.open_receivables_minor"
     );
     c.execute_raw(Statement::from_sql_and_values(backend, sql, [customer_id.into()])).await?;

@@ -56,3 +56,25 @@ pub mod customer_exposure {
     pub enum Relation {}
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod invoice_ready {
+    use sea_orm::entity::prelude::*;
+    /// A shipment whose billing condition was met, and the invoice that followed.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invoice_ready")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shipment_id: Uuid,
+        pub order_id: Uuid,
+        /// `dispatch`, `delivery` or `pod`.
+        pub trigger: String,
+        pub ready_at: ChronoDateTimeUtc,
+        pub invoice_id: Option<Uuid>,
+        pub invoiced_at: Option<ChronoDateTimeUtc>,
+        pub latency_secs: Option<i64>,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}

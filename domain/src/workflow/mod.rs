@@ -4,9 +4,13 @@
 //! transaction of the event that triggers them, so the exception is visible the moment the
 //! event is; timers run as jobs.
 pub mod actions;
+pub mod billing;
+pub mod cash;
 pub mod credit;
+pub mod disputes;
 pub mod entity;
 pub mod kinds;
+pub mod pod;
 pub mod queues;
 pub mod raise;
 pub mod rules;
@@ -43,5 +47,16 @@ async fn on_backorder<C: ConnectionTrait>(c: &C, o: &order::Model, reason: Optio
     r.order_id = Some(o.id);
     r.customer_id = Some(o.customer_id);
     raise(c, r, at).await?;
+    Ok(())
+}
+
+/// A proof of delivery was filed for a shipment: it may make the shipment billable, and it
+/// resolves the shipment's `missing_pod` exception.
+pub async fn on_pod_attached<C: ConnectionTrait>(c: &C, s: &crate::entity::shipment::Model, at: DateTime<Utc>) -> crate::Result<()> {
+    billing::on_shipment(c, s, crate::customers::prefs::BillingRule::Pod, at).await.map_err(|e| match e {
+        crate::events::Fail::Db(e) => crate::AppError::Db(e),
+        crate::events::Fail::Reject(errs) => crate::AppError::Invalid(errs.into_iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")),
+    })?;
+    pod::resolve_missing(c, s, at).await?;
     Ok(())
 }

@@ -142,3 +142,24 @@ pub async fn publish<C: ConnectionTrait>(c: &C, kind: &str, order_id: Option<Uui
     .await?;
     Ok(())
 }
+
+/// Resolves the exception with this reference, if it is still active, as the system
+/// (what it was about has happened: the POD was filed, the payment fully applied).
+pub async fn resolve_by_system<C: ConnectionTrait>(c: &C, reference: &str, code: &str, note: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
+    use sea_orm::ActiveModelTrait;
+    let Some(x) = crate::o2c::exception::find(c, reference).await? else { return Ok(()) };
+    if !x.status.parse().is_ok_and(ExceptionStatus::is_active) {
+        return Ok(());
+    }
+    let mut am: exception::ActiveModel = x.clone().into();
+    am.status = Set(ExceptionStatus::Resolved.as_str().into());
+    am.resolution_code = Set(Some(code.into()));
+    am.resolution_note = Set(Some(note.into()));
+    am.resolved_at = Set(Some(at));
+    am.updated_at = Set(Utc::now());
+    am.update(c).await?;
+    history(c, x.id, &Actor::System, "resolved", Some(note), at).await?;
+    let payload = json!({"reference": x.reference, "kind": x.kind, "status": "resolved", "resolution_code": code, "note": note});
+    publish(c, "exception.resolved", x.order_id, &payload, &format!("Exception {} resolved: {note}", x.reference), at).await?;
+    audit::record(c, &Actor::System, "exception.resolved", "exception", &x.reference, payload).await
+}

@@ -50,6 +50,62 @@ impl Default for Approvals {
     }
 }
 
+/// Who raises invoices: the ERP (`mirror`: Throughline says `invoice.ready` and watches for
+/// the ERP's `invoice.posted`) or Throughline (`generate`: it posts the invoice itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingMode {
+    #[default]
+    Mirror,
+    Generate,
+}
+
+/// Shipment-to-invoice: when a shipment becomes billable (`dispatch`, `delivery` or `pod`;
+/// a customer's own billing rule overrides it), who raises the invoice, the tax rate of
+/// generated invoices (basis points: 825 = 8.25 %), and how long the ERP may take to post
+/// an invoice before `invoice_delay` opens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Billing {
+    pub trigger: crate::customers::prefs::BillingRule,
+    pub mode: BillingMode,
+    pub tax_rate_bp: i64,
+    pub invoice_delay_hours: i64,
+}
+
+impl Default for Billing {
+    fn default() -> Self {
+        Billing { trigger: crate::customers::prefs::BillingRule::Dispatch, mode: BillingMode::Mirror, tax_rate_bp: 0, invoice_delay_hours: 24 }
+    }
+}
+
+impl Billing {
+    fn check(&self) -> Result<(), String> {
+        if !(0..=5_000).contains(&self.tax_rate_bp) {
+            return Err("tax_rate_bp must be between 0 and 5000 (50 %)".into());
+        }
+        if !(1..=24 * 60).contains(&self.invoice_delay_hours) {
+            return Err("invoice_delay_hours must be between 1 and 1440".into());
+        }
+        Ok(())
+    }
+}
+
+/// Missing proof of delivery: delivered without a POD document for this long, or not
+/// delivered this many days after dispatch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MissingPod {
+    pub after_delivery_hours: i64,
+    pub not_delivered_days: i64,
+}
+
+impl Default for MissingPod {
+    fn default() -> Self {
+        MissingPod { after_delivery_hours: 24, not_delivered_days: 7 }
+    }
+}
+
 /// A rule's settings with its version (0: the built-in default, never changed) and whether
 /// it runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,12 +126,16 @@ impl<T: Default> Default for Versioned<T> {
 pub struct RuleSet {
     pub credit_check: Versioned<CreditCheck>,
     pub backorder: Versioned<()>,
+    pub billing: Versioned<Billing>,
+    pub missing_pod: Versioned<MissingPod>,
+    pub shipment_delay: Versioned<()>,
+    pub cash_application: Versioned<()>,
     pub approvals: Approvals,
     pub approvals_version: i32,
 }
 
 /// The names of the rules, as stored and shown.
-pub const RULES: [&str; 3] = ["credit_check", "backorder", "approvals"];
+pub const RULES: [&str; 7] = ["credit_check", "backorder", "billing", "missing_pod", "shipment_delay", "cash_application", "approvals"];
 
 impl RuleSet {
     /// The label a rule's outcome carries: `credit_check v3`.
@@ -83,6 +143,10 @@ impl RuleSet {
         let version = match rule {
             "credit_check" => self.credit_check.version,
             "backorder" => self.backorder.version,
+            "billing" => self.billing.version,
+            "missing_pod" => self.missing_pod.version,
+            "shipment_delay" => self.shipment_delay.version,
+            "cash_application" => self.cash_application.version,
             "approvals" => self.approvals_version,
             _ => 0,
         };
@@ -104,6 +168,18 @@ pub async fn load<C: ConnectionTrait>(c: &C) -> Result<RuleSet, AppError> {
     if let Some(r) = latest.get("backorder") {
         set.backorder = Versioned { version: r.version, enabled: r.enabled, config: () };
     }
+    if let Some(r) = latest.get("billing") {
+        set.billing = Versioned { version: r.version, enabled: r.enabled, config: parse(r)? };
+    }
+    if let Some(r) = latest.get("missing_pod") {
+        set.missing_pod = Versioned { version: r.version, enabled: r.enabled, config: parse(r)? };
+    }
+    if let Some(r) = latest.get("shipment_delay") {
+        set.shipment_delay = Versioned { version: r.version, enabled: r.enabled, config: () };
+    }
+    if let Some(r) = latest.get("cash_application") {
+        set.cash_application = Versioned { version: r.version, enabled: r.enabled, config: () };
+    }
     if let Some(r) = latest.get("approvals") {
         set.approvals = parse(r)?;
         set.approvals_version = r.version;
@@ -121,7 +197,19 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
     let invalid = |e: serde_json::Error| AppError::Invalid(format!("settings of {rule}: {e}"));
     let config = match rule {
         "credit_check" => serde_json::to_value(serde_json::from_value::<CreditCheck>(config).map_err(invalid)?),
-        "backorder" => Ok(serde_json::json!({})),
+        "backorder" | "shipment_delay" | "cash_application" => Ok(serde_json::json!({})),
+        "missing_pod" => {
+            let m: MissingPod = serde_json::from_value(config).map_err(invalid)?;
+            if !(1..=24 * 90).contains(&m.after_delivery_hours) || !(1..=90).contains(&m.not_delivered_days) {
+                return Err(AppError::Invalid("settings of missing_pod: after_delivery_hours must be 1 to 2160 and not_delivered_days 1 to 90".into()));
+            }
+            serde_json::to_value(m)
+        }
+        "billing" => {
+            let b: Billing = serde_json::from_value(config).map_err(invalid)?;
+            b.check().map_err(|e| AppError::Invalid(format!("settings of billing: {e}")))?;
+            serde_json::to_value(b)
+        }
         "approvals" => {
             let a: Approvals = serde_json::from_value(config).map_err(invalid)?;
             if a.threshold_minor < 0 {
@@ -146,7 +234,7 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
     .insert(txn)
     .await?;
     audit::record(txn, who, "rule.changed", "rule", rule, serde_json::json!({"version": version, "enabled": enabled, "config": config})).await?;
-    forget(txn.tenant());
+    forget(txn);
     Ok(version)
 }
 
@@ -157,23 +245,30 @@ pub async fn versions<C: ConnectionTrait>(c: &C) -> Result<Vec<rule_version::Mod
 
 const CACHE_FOR: Duration = Duration::from_secs(5);
 
-fn cache() -> &'static Mutex<HashMap<String, (Instant, Arc<RuleSet>)>> {
-    static CACHE: std::sync::OnceLock<Mutex<HashMap<String, (Instant, Arc<RuleSet>)>>> = std::sync::OnceLock::new();
+type Cache = Mutex<HashMap<(u64, String), (Instant, Arc<RuleSet>)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
-fn forget(tenant: &str) {
-    cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(tenant);
+fn key(txn: &TenantTxn) -> (u64, String) {
+    let (db, tenant) = txn.cache_key();
+    (db, tenant.to_owned())
+}
+
+fn forget(txn: &TenantTxn) {
+    cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&key(txn));
 }
 
 /// The tenant's rules, from the cache when fresh.
 pub async fn cached(txn: &TenantTxn) -> Result<Arc<RuleSet>, AppError> {
-    let hit = cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(txn.tenant()).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, r)| r.clone());
+    let hit = cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key(txn)).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, r)| r.clone());
     if let Some(r) = hit {
         return Ok(r);
     }
     let rules = Arc::new(load(txn).await?);
-    cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(txn.tenant().to_owned(), (Instant::now(), rules.clone()));
+    cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key(txn), (Instant::now(), rules.clone()));
     Ok(rules)
 }
 

@@ -190,7 +190,11 @@ fn declared() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(payments::get_payment))
         .routes(routes!(exceptions::list_exceptions))
         .routes(routes!(exceptions::get_exception))
-        .routes(routes!(exceptions::act_on_exception));
+        .routes(routes!(exceptions::act_on_exception))
+        .routes(routes!(disputes::list_disputes, disputes::post_dispute))
+        .routes(routes!(disputes::get_dispute))
+        .routes(routes!(disputes::post_dispute_message))
+        .routes(routes!(disputes::resolve_dispute));
     (public, authed)
 }
 
@@ -291,6 +295,7 @@ async fn bearer(State(st): State<AppState>, mut req: Request, next: Next) -> Res
 }
 
 mod customers;
+mod disputes;
 mod documents;
 mod edi;
 mod events;

@@ -1,0 +1,170 @@
+//! Shipment-to-invoice. When a shipment meets the billing condition (the tenant's billing
+//! rule or the customer's override: on dispatch, on delivery, or once its proof of delivery
+//! is on file), the shipment is ready to invoice: a customer on invoicing hold gets an
+//! `invoicing_hold` exception instead; in `mirror` mode Throughline publishes
+//! `invoice.ready` and opens `invoice_delay` if the ERP's `invoice.posted` has not come within
+//! the SLA; in `generate` mode it posts the invoice itself from the shipped lines, the order's
+//! prices, the tax rate and the customer's terms. Each shipment is its own (partial) invoice.
+//! Every invoice that follows records its shipment-to-invoice latency.
+use super::entity::invoice_ready;
+use super::raise::{Raise, publish, raise};
+use super::rules::{BillingMode, current};
+use crate::customers::prefs::BillingRule;
+use crate::entity::{customer, order, order_line, shipment, shipment_line};
+use crate::events::{Fail, InvoiceIn, InvoiceLineIn};
+use crate::jobs::{Handler, JobCx, JobError, NewJob, enqueue_timer};
+use crate::AppError;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// The billing condition of a customer: its own rule, else the tenant's.
+pub fn condition(customer_rule: Option<&str>, tenant: BillingRule) -> BillingRule {
+    customer_rule.and_then(|r| r.parse().ok()).unwrap_or(tenant)
+}
+
+/// Tax on a subtotal at `bp` basis points, rounded half up to the minor unit.
+pub fn tax(subtotal: i64, bp: i64) -> Option<i64> {
+    subtotal.checked_mul(bp).map(|v| (v + 5_000).div_euclid(10_000))
+}
+
+/// A shipment event that may meet the billing condition (`what` happened to `s` at `at`).
+pub async fn on_shipment<C: ConnectionTrait>(c: &C, s: &shipment::Model, what: BillingRule, at: DateTime<Utc>) -> Result<(), Fail> {
+    let rules = current(c).await.map_err(fail)?;
+    if !rules.billing.enabled {
+        return Ok(());
+    }
+    let Some(o) = order::Entity::find_by_id(s.order_id).one(c).await? else { return Ok(()) };
+    let Some(cust) = customer::Entity::find_by_id(o.customer_id).one(c).await? else { return Ok(()) };
+    if condition(cust.billing_rule.as_deref(), rules.billing.config.trigger) != what {
+        return Ok(());
+    }
+    if invoice_ready::Entity::find().filter(invoice_ready::Column::ShipmentId.eq(s.id)).one(c).await?.is_some() {
+        return Ok(());
+    }
+    let actor = rules.actor("billing");
+    if cust.invoicing_hold {
+        let detail = format!("Shipment {} of order {} is ready to invoice, but {} is on invoicing hold", s.number, o.number, cust.name);
+        let mut r = Raise::new("invoicing_hold", &format!("invoicing-hold:{}", s.number), &detail, actor);
+        (r.order_id, r.customer_id) = (Some(o.id), Some(cust.id));
+        raise(c, r, at).await?;
+        return Ok(());
+    }
+    let ready_id = crate::new_id();
+    invoice_ready::ActiveModel { id: Set(ready_id), shipment_id: Set(s.id), order_id: Set(o.id), trigger: Set(what.as_str().into()), ready_at: Set(at), invoice_id: Set(None), invoiced_at: Set(None), latency_secs: Set(None) }.insert(c).await?;
+    match rules.billing.config.mode {
+        BillingMode::Mirror => {
+            let lines = billable_lines(c, s, &o).await?;
+            let payload = json!({"order_number": o.number, "shipment_number": s.number, "customer": cust.external_id, "trigger": what.as_str(), "lines": lines, "rule": actor.to_string()});
+            publish(c, "invoice.ready", Some(o.id), &payload, &format!("Shipment {} is ready to invoice ({actor})", s.number), at).await?;
+            let due = at + Duration::hours(rules.billing.config.invoice_delay_hours);
+            enqueue_timer(c, NewJob::new("billing.invoice_due", json!({"ready_id": ready_id}), due)).await?;
+        }
+        BillingMode::Generate => generate(c, s, &o, &cust, rules.billing.config.tax_rate_bp, at).await?,
+    }
+    Ok(())
+}
+
+fn fail(e: AppError) -> Fail {
+    match e {
+        AppError::Db(e) => Fail::Db(e),
+        other => Fail::Db(DbErr::Custom(other.to_string())),
+    }
+}
+
+/// The shipment's lines with the order's SKUs and prices.
+async fn billable_lines<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model) -> Result<Vec<InvoiceLineIn>, DbErr> {
+    let ordered: HashMap<i32, order_line::Model> = crate::o2c::order::lines_of(c, o.id).await?.into_iter().map(|l| (l.line_no, l)).collect();
+    let shipped = shipment_line::Entity::find().filter(shipment_line::Column::ShipmentId.eq(s.id)).order_by_asc(shipment_line::Column::LineNo).all(c).await?;
+    Ok(shipped
+        .iter()
+        .filter_map(|l| ordered.get(&l.line_no).map(|ol| (l, ol)))
+        .enumerate()
+        .map(|(i, (l, ol))| InvoiceLineIn { line: i as i32 + 1, order_line: Some(ol.line_no), sku: ol.sku.clone(), description: ol.description.clone(), quantity: l.quantity, unit_price_minor: ol.unit_price_minor })
+        .collect())
+}
+
+/// Posts the invoice of one shipment (number `<shipment>-INV`) and publishes `invoice.posted`.
+async fn generate<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, cust: &customer::Model, tax_bp: i64, at: DateTime<Utc>) -> Result<(), Fail> {
+    let lines = billable_lines(c, s, o).await?;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let subtotal: i64 = lines.iter().map(|l| l.quantity.saturating_mul(l.unit_price_minor)).fold(0i64, i64::saturating_add);
+    let tax_minor = tax(subtotal, tax_bp).ok_or_else(|| crate::events::reject("payload", "the invoice's tax is too large"))?;
+    let inv = InvoiceIn { number: format!("{}-INV", s.number), order_number: Some(o.number.clone()), customer: cust.external_id.clone(), currency: o.currency.clone(), issued_on: at.date_naive(), tax_minor, lines };
+    let payload = serde_json::to_value(&inv).unwrap_or_default();
+    let effect = crate::o2c::invoice::post(c, inv, at).await?;
+    publish(c, "invoice.posted", Some(o.id), &payload, &effect.summary, at).await?;
+    Ok(())
+}
+
+/// An invoice was posted for an order (by the ERP or generated): the oldest shipment of that
+/// order still waiting for its invoice gets it, with its latency.
+pub async fn on_invoice_posted<C: ConnectionTrait>(c: &C, order_id: Uuid, invoice_id: Uuid, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let waiting = invoice_ready::Entity::find()
+        .filter(invoice_ready::Column::OrderId.eq(order_id))
+        .filter(invoice_ready::Column::InvoiceId.is_null())
+        .order_by_asc(invoice_ready::Column::ReadyAt)
+        .one(c)
+        .await?;
+    let Some(r) = waiting else { return Ok(()) };
+    let latency = (at - r.ready_at).num_seconds().max(0);
+    let mut am: invoice_ready::ActiveModel = r.into();
+    am.invoice_id = Set(Some(invoice_id));
+    am.invoiced_at = Set(Some(at));
+    am.latency_secs = Set(Some(latency));
+    am.update(c).await?;
+    Ok(())
+}
+
+/// `billing.invoice_due`: the ERP had the SLA's time to post the invoice of a ready shipment;
+/// if it has not, `invoice_delay` opens.
+pub struct InvoiceDue;
+
+#[async_trait::async_trait]
+impl Handler for InvoiceDue {
+    async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
+        #[derive(serde::Deserialize)]
+        struct P {
+            ready_id: Uuid,
+        }
+        let p: P = cx.payload()?;
+        let Some(r) = invoice_ready::Entity::find_by_id(p.ready_id).one(cx.txn).await? else { return Ok(()) };
+        if r.invoice_id.is_some() {
+            return Ok(());
+        }
+        let s = shipment::Entity::find_by_id(r.shipment_id).one(cx.txn).await?;
+        let o = order::Entity::find_by_id(r.order_id).one(cx.txn).await?;
+        let (Some(s), Some(o)) = (s, o) else { return Ok(()) };
+        let rules = current(cx.txn).await?;
+        let detail = format!("No invoice was posted for shipment {} of order {} since it became billable on {}", s.number, o.number, r.ready_at.format("%Y-%m-%d %H:%M UTC"));
+        let mut x = Raise::new("invoice_delay", &format!("invoice-delay:{}", s.number), &detail, rules.actor("billing"));
+        (x.order_id, x.customer_id) = (Some(o.id), Some(o.customer_id));
+        raise(cx.txn, x, cx.now).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_customer_rule_overrides_the_tenant_rule() {
+        let cases = [(None, BillingRule::Dispatch, BillingRule::Dispatch), (Some("pod"), BillingRule::Dispatch, BillingRule::Pod), (Some("delivery"), BillingRule::Pod, BillingRule::Delivery), (Some("nonsense"), BillingRule::Delivery, BillingRule::Delivery)];
+        for (customer, tenant, want) in cases {
+            assert_eq!(condition(customer, tenant), want, "{customer:?} over {tenant:?}");
+        }
+    }
+
+    #[test]
+    fn tax_is_rounded_half_up_to_the_minor_unit() {
+        let cases = [(10_000, 825, Some(825)), (999, 825, Some(82)), (1_000, 825, Some(83)), (0, 825, Some(0)), (12_345, 0, Some(0)), (i64::MAX, 825, None)];
+        for (subtotal, bp, want) in cases {
+            assert_eq!(tax(subtotal, bp), want, "{subtotal} at {bp} bp");
+        }
+    }
+}
