@@ -288,3 +288,27 @@ async fn the_openapi_document_describes_the_dispute_endpoints() {
     }
     assert!(doc["components"]["schemas"]["DisputeView"]["properties"]["sla_due_at"]["description"].as_str().unwrap_or_default().contains("expect an answer"));
 }
+
+#[tokio::test]
+async fn resolving_a_disputes_exception_from_the_queue_resolves_the_dispute_too() {
+    let app = spawn_app().await;
+    let t = app.acme_token().await;
+    invoice_posted(&app, &t, "DQ-1").await;
+    invoice_posted(&app, &t, "DQ-2").await;
+    let credited = opened(&app, &t, dispute("DQ-1", "pricing", json!([{"line": 1, "amount_minor": 500}]))).await;
+    let rejected = opened(&app, &t, dispute("DQ-2", "damaged", json!([{"line": 2, "amount_minor": 1_000}]))).await;
+    let key = |d: &Value| format!("dispute:{}", d["number"].as_str().unwrap());
+    let act = |key: String, body: Value| {
+        let (app, t) = (&app, t.clone());
+        async move { app.post(ACME, &t, &format!("/api/v1/exceptions/{key}/resolve"), &body).await }
+    };
+    assert_eq!(act(key(&credited), json!({"code": "fixed"})).await.status(), 422, "a dispute ends credited or rejected");
+    assert_eq!(act(key(&credited), json!({"code": "credited"})).await.status(), 200);
+    let d = get(&app, &t, &format!("/api/v1/disputes/{}", credited["number"].as_str().unwrap())).await;
+    assert_eq!(d["status"], "resolved_credited", "{d}");
+    assert_eq!(get(&app, &t, "/api/v1/invoices/DQ-1").await["open_minor"], 6_000, "credited the disputed 5.00");
+    assert_eq!(act(key(&rejected), json!({"code": "rejected"})).await.status(), 422, "a rejection needs a reason");
+    assert_eq!(act(key(&rejected), json!({"code": "rejected", "note": "damage not reported on delivery"})).await.status(), 200);
+    let d = get(&app, &t, &format!("/api/v1/disputes/{}", rejected["number"].as_str().unwrap())).await;
+    assert_eq!(d["status"], "rejected", "{d}");
+}

@@ -174,9 +174,28 @@ fn resolution_allowed(state: &State, code: &str, note: Option<&str>, who: &Actin
 
 /// Applies `act` by `who` to the exception `id` at `now`: the row, its history, the audit
 /// trail and `exception.<verb>` on the event log; resolving a credit hold releases or
-/// rejects its order. Answers the exception as it is now.
+/// rejects its order, and resolving a dispute's exception resolves the dispute (`credited`:
+/// a credit memo of the disputed amount; `rejected`: the note is the reason). Answers the
+/// exception as it is now.
 pub async fn act(txn: &TenantTxn, id: Uuid, act: Act, who: &Acting, now: DateTime<Utc>) -> Result<exception::Model, AppError> {
     let Some(x) = exception::Entity::find_by_id(id).one(txn).await? else { return Err(AppError::NotFound) };
+    if let (Act::Resolve { code, note }, Some(number)) = (&act, x.reference.strip_prefix("dispute:")) {
+        use super::disputes::Resolution;
+        let how = match code.as_str() {
+            "credited" => Resolution::Credit { amount_minor: x.amount_minor.unwrap_or(0), note: note.clone() },
+            "rejected" => Resolution::Reject { reason: note.clone().unwrap_or_default() },
+            _ => return Err(AppError::Invalid("a dispute ends with credited (a credit memo of the disputed amount) or rejected (with a reason)".into())),
+        };
+        super::disputes::resolve(txn, number, &how, who, now).await.map_err(AppError::from)?;
+        return exception::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::NotFound);
+    }
+    apply_act(txn, x, act, who, now).await
+}
+
+/// [`act`] on a loaded exception, without handing disputes over to their own resolution
+/// (which calls this).
+pub(crate) async fn apply_act(txn: &TenantTxn, x: exception::Model, act: Act, who: &Acting, now: DateTime<Utc>) -> Result<exception::Model, AppError> {
+    let id = x.id;
     let threshold = super::rules::current(txn).await?.approvals.threshold_minor;
     let change = decide(&state_of(&x)?, &act, who, threshold)?;
     let note = match &act {

@@ -140,6 +140,16 @@ pub enum Refused {
     App(AppError),
 }
 
+/// A refusal as one error: field problems become one 422 naming each field.
+impl From<Refused> for AppError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::App(e) => e,
+            Refused::Fields(errs) => AppError::Invalid(errs.into_iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")),
+        }
+    }
+}
+
 impl From<AppError> for Refused {
     fn from(e: AppError) -> Self {
         Refused::App(e)

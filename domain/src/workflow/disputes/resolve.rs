@@ -8,7 +8,8 @@ use crate::audit;
 use crate::entity::invoice;
 use crate::o2c::invoice::{Change, InvoiceStatus, Standing, next};
 use crate::workflow::raise::publish;
-use crate::workflow::{Act, Acting, act};
+use crate::workflow::actions::apply_act;
+use crate::workflow::{Act, Acting};
 use crate::{AppError, TenantTxn, money};
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
@@ -26,15 +27,16 @@ pub async fn resolve(txn: &TenantTxn, number: &str, how: &Resolution, who: &Acti
         return Err(AppError::Conflict(format!("dispute {} is {} already", d.number, d.status.replace('_', " "))).into());
     }
     let inv = invoice::Entity::find_by_id(d.invoice_id).one(txn).await?.ok_or_else(|| AppError::Internal(format!("dispute {} names a missing invoice", d.number)))?;
-    let x = d.exception_id.ok_or_else(|| AppError::Internal(format!("dispute {} has no exception", d.number)))?;
+    let x_id = d.exception_id.ok_or_else(|| AppError::Internal(format!("dispute {} has no exception", d.number)))?;
+    let x = crate::entity::exception::Entity::find_by_id(x_id).one(txn).await?.ok_or_else(|| AppError::Internal(format!("dispute {} names a missing exception", d.number)))?;
     match how {
         Resolution::Credit { amount_minor, note } => {
             credit_allowed(*amount_minor, d.disputed_amount_minor, inv.open_minor(), &inv.currency).map_err(|e| Refused::Fields(vec![e]))?;
-            act(txn, x, Act::Resolve { code: "credited".into(), note: note.clone() }, who, now).await?;
+            apply_act(txn, x.clone(), Act::Resolve { code: "credited".into(), note: note.clone() }, who, now).await?;
             credit(txn, &d, inv, *amount_minor, note.as_deref(), who, now).await?;
         }
         Resolution::Reject { reason } => {
-            act(txn, x, Act::Resolve { code: "rejected".into(), note: Some(reason.clone()) }, who, now).await?;
+            apply_act(txn, x, Act::Resolve { code: "rejected".into(), note: Some(reason.clone()) }, who, now).await?;
             settle_invoice(txn, &d, inv.clone(), 0, now).await?;
             close(txn, d.clone(), DisputeStatus::Rejected, Some(reason.clone()), None, now).await?;
             let payload = json!({"number": d.number, "invoice_number": inv.number, "outcome": "rejected", "reason": reason, "by": who.actor.to_string()});
