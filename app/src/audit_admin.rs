@@ -7,6 +7,7 @@
 //! chosen days start and end there (`from_at`, `to_at`, computed by the browser for each date,
 //! so a daylight-saving change between today and that date is right too). Without scripts the
 //! dates are read as UTC days, and the form says so.
+use crate::href::{non_empty, with_query};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -86,10 +87,7 @@ impl AuditQuery {
             ("from_at", &self.from_at),
             ("to_at", &self.to_at),
         ];
-        let mut parts: Vec<String> =
-            fields.iter().filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v)))).collect();
-        parts.extend(extra.map(|(k, v)| format!("{k}={}", urlencode(v))));
-        if parts.is_empty() { base.into() } else { format!("{base}?{}", parts.join("&")) }
+        with_query(base, fields.into_iter().filter_map(|(k, v)| Some((k, non_empty(v)?))).chain(extra))
     }
 
     /// The filters for `domain::audit::list`, or a sentence saying which field is wrong.
@@ -104,17 +102,6 @@ impl AuditQuery {
             to: server::day_start(self.to.as_deref(), self.to_at.as_deref(), 1, "To")?,
         })
     }
-}
-
-/// Percent-encodes a query value; the same bytes on the server and in the browser, so that
-/// links render identically before and after hydration.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// One entry as the page shows it.

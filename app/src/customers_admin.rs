@@ -3,6 +3,7 @@
 //! settings. Values arrive ready to show: amounts formatted in the customer's currency, and
 //! settings a customer inherits spelt out as "Tenant default (…)". Saving is a plain form
 //! post to the server (`server/src/admin_customers.rs`), so it works with and without wasm.
+use crate::href::{urlencode, with_query};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -21,17 +22,7 @@ pub fn settings_action(external_id: &str) -> String {
 
 /// The list's address for a search and the page after `after`.
 pub fn list_href(q: Option<&str>, after: Option<&str>) -> String {
-    let parts: Vec<String> = [("q", q), ("after", after)].into_iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v)))).collect();
-    if parts.is_empty() { LIST.into() } else { format!("{LIST}?{}", parts.join("&")) }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    with_query(LIST, [("q", q), ("after", after)].into_iter().filter_map(|(k, v)| Some((k, v.filter(|v| !v.is_empty())?))))
 }
 
 /// A setting the customer may leave to the tenant: its own value's label, or the default's.

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod audit_admin;
 pub mod customers_admin;
 pub mod exception_detail;
+mod href;
 pub mod jobs_admin;
 pub mod orders;
 pub mod queues;

@@ -1,6 +1,7 @@
 //! What the staff Orders pages show, and the server functions that load it. Amounts arrive
 //! formatted (the server knows each currency's decimals); times arrive as UTC RFC 3339 and
 //! are shown in the viewer's local time once the page has hydrated.
+use crate::href::{non_empty, with_query};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -27,16 +28,8 @@ impl OrdersQuery {
     }
 
     fn link(&self, base: &str, after: Option<&str>) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for (k, v) in [("q", &self.q), ("status", &self.status), ("customer", &self.customer), ("from", &self.from), ("to", &self.to)] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{k}={}", urlencode(v)));
-            }
-        }
-        if let Some(a) = after {
-            parts.push(format!("after={}", urlencode(a)));
-        }
-        if parts.is_empty() { base.into() } else { format!("{base}?{}", parts.join("&")) }
+        let fields = [("q", &self.q), ("status", &self.status), ("customer", &self.customer), ("from", &self.from), ("to", &self.to)];
+        with_query(base, fields.into_iter().filter_map(|(k, v)| Some((k, non_empty(v)?))).chain(after.map(|a| ("after", a))))
     }
 }
 
@@ -57,15 +50,6 @@ pub fn dimensions_label(sides: [Option<f64>; 3], unit: Option<&str>) -> String {
     let text: Vec<String> = sides.iter().map(|v| v.map(|v| v.to_string()).unwrap_or_else(|| "?".into())).collect();
     let unit = unit.map(|u| format!(" {u}")).unwrap_or_default();
     format!("{}{unit}", text.join(" × "))
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

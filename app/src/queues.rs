@@ -5,6 +5,7 @@
 //!
 //! SLA texts ("2 h 10 min left") are computed on the server when the page is rendered and
 //! travel with the data, so the hydrated page shows exactly what the server rendered.
+use crate::href::with_query;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -76,16 +77,6 @@ pub fn sla_text(state: &str, minutes_left: i64) -> String {
     }
 }
 
-/// Percent-encodes a query value (the same bytes on the server and in the browser).
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// A queue page's filters and position, as they appear in the query string.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct QueueQuery {
@@ -120,9 +111,7 @@ impl QueueQuery {
 
     fn link(&self, base: String, after: Option<&str>) -> String {
         let fields = [("kind", &self.kind), ("customer", &self.customer), ("age", &self.age), ("sla", &self.sla), ("status", &self.status)];
-        let mut parts: Vec<String> = fields.iter().filter_map(|(k, v)| v.as_deref().map(|v| format!("{k}={}", urlencode(v)))).collect();
-        parts.extend(after.map(|a| format!("after={}", urlencode(a))));
-        if parts.is_empty() { base } else { format!("{base}?{}", parts.join("&")) }
+        with_query(&base, fields.into_iter().filter_map(|(k, v)| Some((k, v.as_deref()?))).chain(after.map(|a| ("after", a))))
     }
 
     /// The same filters with another type (a chip), from the first page.

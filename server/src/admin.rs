@@ -1,13 +1,15 @@
 //! Form posts of the tenant admin console: create, disable and enable API clients; disable
 //! and enable users. Each checks the CSRF token and that the signer-in is a tenant admin of
-//! this host's tenant, then redirects back with a one-time notice.
-use crate::Auth;
+//! this host's tenant, then redirects back with a one-time notice. That guard
+//! ([`admin_of`], [`form_user`]) and redirect ([`back`]) serve the other forms too.
 use crate::session::session_csrf_ok;
-use crate::AppState;
+use crate::{AppState, Auth};
 use app::Notice;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use domain::auth::Principal;
 use domain::tenancy::{Scope, TenantInfo};
 use domain::types::Role;
 use tower_sessions::Session;
@@ -45,21 +47,68 @@ pub struct CsrfOnly {
     email: String,
 }
 
-/// The tenant, if the request is a tenant admin's with a valid CSRF token.
-async fn admin_of(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> Result<(TenantInfo, String), Response> {
-    let (Scope::Tenant(t), Some(p)) = (scope, &auth.0) else { return Err(Redirect::to("/login").into_response()) };
-    if p.role != Role::TenantAdmin {
-        return Err((axum::http::StatusCode::FORBIDDEN, "Only tenant admins may do this.").into_response());
-    }
-    if !session_csrf_ok(session, csrf).await {
-        return Err((axum::http::StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response());
-    }
-    Ok((t.clone(), p.email.clone()))
+/// Why a request is turned away: to the sign-in page (signed out, or on a host that is no
+/// tenant's), or 403 with a sentence.
+pub(crate) enum Refused {
+    SignIn,
+    Forbidden(&'static str),
 }
 
-async fn back(session: &Session, message: String, secret: Option<String>) -> Response {
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::SignIn => Redirect::to("/login").into_response(),
+            Refused::Forbidden(why) => (StatusCode::FORBIDDEN, why).into_response(),
+        }
+    }
+}
+
+/// The tenant of this host and its signed-in user, if `may` allows the user's role; else why
+/// not (`forbidden` for a role that may not).
+pub(crate) fn tenant_user(scope: &Scope, auth: &Auth, may: fn(Role) -> bool, forbidden: &'static str) -> Result<(TenantInfo, Principal), Refused> {
+    let (Scope::Tenant(t), Some(p)) = (scope, &auth.0) else { return Err(Refused::SignIn) };
+    if !may(p.role) {
+        return Err(Refused::Forbidden(forbidden));
+    }
+    Ok((t.clone(), p.clone()))
+}
+
+/// [`tenant_user`], for a form post: the form's CSRF token must be the session's too. Else
+/// the answer.
+pub(crate) async fn form_user(scope: &Scope, auth: &Auth, session: &Session, csrf: &str, may: fn(Role) -> bool, forbidden: &'static str) -> Result<(TenantInfo, Principal), Response> {
+    let who = tenant_user(scope, auth, may, forbidden).map_err(IntoResponse::into_response)?;
+    if !session_csrf_ok(session, csrf).await {
+        return Err(Refused::Forbidden("The form has expired. Reload the page and try again.").into_response());
+    }
+    Ok(who)
+}
+
+fn is_admin(role: Role) -> bool {
+    role == Role::TenantAdmin
+}
+
+const ADMINS_ONLY: &str = "Only tenant admins may do this.";
+
+/// The tenant and its signed-in tenant admin (for a download), or why not.
+pub(crate) fn tenant_admin(scope: &Scope, auth: &Auth) -> Result<(TenantInfo, Principal), Refused> {
+    tenant_user(scope, auth, is_admin, ADMINS_ONLY)
+}
+
+/// The tenant and its signed-in tenant admin, if the form carries the session's CSRF token;
+/// else the answer. The admin is kept for the audit entries that name them.
+pub(crate) async fn admin_of(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> Result<(TenantInfo, Principal), Response> {
+    form_user(scope, auth, session, csrf, is_admin, ADMINS_ONLY).await
+}
+
+/// Redirects (303) to `to` with a one-time notice, so that a form works without JavaScript.
+pub(crate) async fn back(session: &Session, to: &str, message: String) -> Response {
+    back_with_secret(session, to, message, None).await
+}
+
+/// [`back`], with a secret the page shows once (a new API client's).
+async fn back_with_secret(session: &Session, to: &str, message: String, secret: Option<String>) -> Response {
     let _ = session.insert("notice", Notice { message, secret }).await;
-    Redirect::to(BACK).into_response()
+    Redirect::to(to).into_response()
 }
 
 pub async fn create_client(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(auth): Extension<Auth>, session: Session, Form(f): Form<ClientForm>) -> Response {
@@ -77,12 +126,12 @@ pub async fn create_client(State(st): State<AppState>, Extension(scope): Extensi
     match domain::api_clients::create(&st.db, &t, &f.name, &scopes, &f.sources).await {
         Ok((c, secret)) => {
             tracing::info!(client = %c.name, "API client created");
-            back(&session, format!("API client {} created with scopes \"{}\". Copy its secret now: it is not shown again.", c.name, c.scopes), Some(secret)).await
+            back_with_secret(&session, BACK, format!("API client {} created with scopes \"{}\". Copy its secret now: it is not shown again.", c.name, c.scopes), Some(secret)).await
         }
-        Err(domain::Error::Invalid(m)) => back(&session, format!("Not created: {m}"), None).await,
+        Err(domain::Error::Invalid(m)) => back(&session, BACK, format!("Not created: {m}")).await,
         Err(e) => {
             tracing::error!(error = %e, "creating an API client failed");
-            back(&session, "Not created: the service is temporarily unavailable.".into(), None).await
+            back(&session, BACK, "Not created: the service is temporarily unavailable.".into()).await
         }
     }
 }
@@ -102,9 +151,9 @@ pub async fn client_state(
     let disabled = match action.as_str() {
         "disable" => true,
         "enable" => false,
-        _ => return (axum::http::StatusCode::NOT_FOUND, "No such action.").into_response(),
+        _ => return (StatusCode::NOT_FOUND, "No such action.").into_response(),
     };
-    let Ok(id) = id.parse() else { return back(&session, "No such API client.".into(), None).await };
+    let Ok(id) = id.parse() else { return back(&session, BACK, "No such API client.".into()).await };
     let changed = async {
         let txn = st.db.tenant_txn(&t.slug).await?;
         domain::api_clients::update_disabled(&txn, id, disabled).await?;
@@ -127,7 +176,7 @@ async fn report(session: &Session, result: domain::Result<()>, done: String) -> 
             "Not changed: the service is temporarily unavailable.".into()
         }
     };
-    back(session, message, None).await
+    back(session, BACK, message).await
 }
 
 /// Sets the event sources an API client may write under.
@@ -143,7 +192,7 @@ pub async fn client_sources(
         Ok((t, _)) => t,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse() else { return back(&session, "No such API client.".into(), None).await };
+    let Ok(id) = id.parse() else { return back(&session, BACK, "No such API client.".into()).await };
     let changed = async {
         let txn = st.db.tenant_txn(&t.slug).await?;
         domain::api_clients::set_sources(&txn, id, &f.sources).await?;
@@ -162,23 +211,23 @@ pub async fn user_state(
     Form(f): Form<CsrfOnly>,
 ) -> Response {
     let me = match admin_of(&scope, &auth, &session, &f.csrf).await {
-        Ok((_, me)) => me,
+        Ok((_, me)) => me.email,
         Err(r) => return r,
     };
     let disabled = match action.as_str() {
         "disable" => true,
         "enable" => false,
-        _ => return (axum::http::StatusCode::NOT_FOUND, "No such action.").into_response(),
+        _ => return (StatusCode::NOT_FOUND, "No such action.").into_response(),
     };
     if f.email.eq_ignore_ascii_case(&me) {
-        return back(&session, "You cannot disable your own account.".into(), None).await;
+        return back(&session, BACK, "You cannot disable your own account.".into()).await;
     }
     match domain::auth::set_tenant_user_disabled(&st.db, &scope, &f.email, disabled).await {
-        Ok(()) => back(&session, format!("{} {}.", f.email, if disabled { "is disabled and signed out everywhere" } else { "is enabled" }), None).await,
-        Err(domain::Error::NotFound) => back(&session, format!("There is no user {}.", f.email), None).await,
+        Ok(()) => back(&session, BACK, format!("{} {}.", f.email, if disabled { "is disabled and signed out everywhere" } else { "is enabled" })).await,
+        Err(domain::Error::NotFound) => back(&session, BACK, format!("There is no user {}.", f.email)).await,
         Err(e) => {
             tracing::error!(error = %e, "changing a user failed");
-            back(&session, "Not changed: the service is temporarily unavailable.".into(), None).await
+            back(&session, BACK, "Not changed: the service is temporarily unavailable.".into()).await
         }
     }
 }

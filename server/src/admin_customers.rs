@@ -2,21 +2,16 @@
 //! ([`crate::admin`]): the CSRF token and the tenant admin role are checked, the tenant is
 //! the request's [`Scope`] (never anything the form sends), and the answer is a redirect back
 //! to the page with a one-time notice, so the form works without JavaScript.
-use crate::AppState;
-use crate::Auth;
-use crate::session::session_csrf_ok;
-use app::Notice;
+use crate::admin::{admin_of, back};
+use crate::{AppState, Auth};
 use app::customers_admin::{LIST, customer_href};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use domain::audit::Actor;
-use domain::auth::Principal;
 use domain::customers::commercial::{self, CommercialIn, EditError, Edited};
 use domain::events::FieldError;
-use domain::tenancy::{Scope, TenantInfo};
-use domain::types::Role;
+use domain::tenancy::Scope;
 use tower_sessions::Session;
 
 /// The form as posted. Unchecked boxes are absent, so they default to `None`.
@@ -66,24 +61,6 @@ impl SettingsForm {
     }
 }
 
-/// The tenant and the signed-in user, if the request is a tenant admin's with a valid CSRF
-/// token. As `admin::admin_of`, but keeps the user: the audit entry names them.
-async fn admin_of(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> Result<(TenantInfo, Principal), Response> {
-    let (Scope::Tenant(t), Some(p)) = (scope, &auth.0) else { return Err(Redirect::to("/login").into_response()) };
-    if p.role != Role::TenantAdmin {
-        return Err((StatusCode::FORBIDDEN, "Only tenant admins may do this.").into_response());
-    }
-    if !session_csrf_ok(session, csrf).await {
-        return Err((StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response());
-    }
-    Ok((t.clone(), p.clone()))
-}
-
-async fn back(session: &Session, to: String, message: String) -> Response {
-    let _ = session.insert("notice", Notice { message, secret: None }).await;
-    Redirect::to(&to).into_response()
-}
-
 /// How the form names a field in a refusal.
 fn label(field: &str) -> &str {
     match field {
@@ -131,15 +108,15 @@ pub async fn save_settings(
     match saved.await {
         Ok(Edited::Saved) => {
             tracing::info!(customer = %external_id, "customer settings saved");
-            back(&session, page, format!("Saved the commercial settings of {external_id}.")).await
+            back(&session, &page, format!("Saved the commercial settings of {external_id}.")).await
         }
-        Ok(Edited::Unchanged) => back(&session, page, "Nothing to save: the settings are as they were.".into()).await,
-        Err(EditError::NotFound) => back(&session, LIST.into(), format!("There is no customer {external_id}.")).await,
-        Err(EditError::Rejected(errs)) => back(&session, page, refusal(&errs)).await,
-        Err(EditError::Stale) => back(&session, page, "Not saved: someone else changed this customer after you opened it. These are the current settings; make your change again.".into()).await,
+        Ok(Edited::Unchanged) => back(&session, &page, "Nothing to save: the settings are as they were.".into()).await,
+        Err(EditError::NotFound) => back(&session, LIST, format!("There is no customer {external_id}.")).await,
+        Err(EditError::Rejected(errs)) => back(&session, &page, refusal(&errs)).await,
+        Err(EditError::Stale) => back(&session, &page, "Not saved: someone else changed this customer after you opened it. These are the current settings; make your change again.".into()).await,
         Err(EditError::Db(e)) => {
             tracing::error!(error = %e, customer = %external_id, "saving customer settings failed");
-            back(&session, page, "Not saved: the service is temporarily unavailable.".into()).await
+            back(&session, &page, "Not saved: the service is temporarily unavailable.".into()).await
         }
     }
 }

@@ -1,22 +1,20 @@
 //! Tenant-admin endpoints outside the Leptos pages: Retry and Discard of dead-lettered jobs
 //! (form posts, CSRF-checked, redirected back with a notice, as in [`crate::admin`]) and the
 //! audit trail's CSV export (streamed page by page, as in [`crate::exports`]).
-use crate::session::session_csrf_ok;
+use crate::admin::{admin_of, back, tenant_admin};
 use crate::{AppState, Auth, neutral_page};
-use app::Notice;
 use app::audit_admin::AuditQuery;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use domain::audit::{self, Actor, AuditFilter};
 use domain::auth::Principal;
 use domain::jobs::{JobStatus, admin, entity as job};
-use domain::tenancy::{Scope, TenantInfo};
-use domain::types::{Role, TenantSlug};
+use domain::tenancy::Scope;
+use domain::types::TenantSlug;
 use domain::{Db, TenantTxn};
-use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tower_sessions::Session;
@@ -27,29 +25,6 @@ const BACK: &str = "/workspace/admin/jobs";
 pub struct CsrfForm {
     #[serde(default)]
     csrf: String,
-}
-
-/// The signed-in tenant admin of this host's tenant, or the answer for anyone else.
-fn tenant_admin(scope: &Scope, auth: &Auth) -> Result<(TenantInfo, Principal), Response> {
-    let (Scope::Tenant(t), Some(p)) = (scope, &auth.0) else { return Err(Redirect::to("/login").into_response()) };
-    if p.role != Role::TenantAdmin {
-        return Err((StatusCode::FORBIDDEN, "Only tenant admins may do this.").into_response());
-    }
-    Ok((t.clone(), p.clone()))
-}
-
-/// [`tenant_admin`], for a form post: the CSRF token must match the session's too.
-async fn admin_post(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> Result<(TenantInfo, Principal), Response> {
-    let who = tenant_admin(scope, auth)?;
-    if !session_csrf_ok(session, csrf).await {
-        return Err((StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response());
-    }
-    Ok(who)
-}
-
-async fn back(session: &Session, message: String) -> Response {
-    let _ = session.insert("notice", Notice { message, secret: None }).await;
-    Redirect::to(BACK).into_response()
 }
 
 /// What an admin may do to a dead job.
@@ -113,12 +88,12 @@ pub async fn job_action(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let (t, me) = match admin_post(&scope, &auth, &session, &f.csrf).await {
+    let (t, me) = match admin_of(&scope, &auth, &session, &f.csrf).await {
         Ok(who) => who,
         Err(r) => return r,
     };
     let Some(action) = JobAction::parse(&action) else { return (StatusCode::NOT_FOUND, "No such action.").into_response() };
-    let Ok(id) = id.parse() else { return back(&session, "There is no such dead job.".into()).await };
+    let Ok(id) = id.parse() else { return back(&session, BACK, "There is no such dead job.".into()).await };
     let message = match act_on_dead_job(&st.db, &t.slug, &me, id, action).await {
         Ok(j) => match action {
             JobAction::Retry => format!("The {} job is queued again with a fresh set of attempts.", j.kind),
@@ -130,13 +105,13 @@ pub async fn job_action(
             "Not changed: the service is temporarily unavailable.".into()
         }
     };
-    back(&session, message).await
+    back(&session, BACK, message).await
 }
 
 /// One page of the export as CSV bytes, and the `after` of the next page.
-async fn csv_page(db: &Db, slug: &TenantSlug, filter: &AuditFilter, after: Option<i64>) -> domain::Result<(Bytes, Option<i64>)> {
-    let txn = db.tenant_txn(slug).await?;
-    let entries = audit::list(&txn, filter, after, audit::MAX_PAGE).await?;
+async fn csv_page(db: Db, slug: TenantSlug, filter: AuditFilter, after: Option<i64>) -> domain::Result<(Bytes, Option<i64>)> {
+    let txn = db.tenant_txn(&slug).await?;
+    let entries = audit::list(&txn, &filter, after, audit::MAX_PAGE).await?;
     txn.rollback().await?;
     let next = entries.last().filter(|_| entries.len() as u64 == audit::MAX_PAGE).map(|e| e.seq);
     Ok((audit::to_csv(&entries, after.is_none()).into(), next))
@@ -153,7 +128,7 @@ pub async fn audit_csv(
 ) -> Response {
     let t = match tenant_admin(&scope, &auth) {
         Ok((t, _)) => t,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Ok(Query(q)) = query else {
         return neutral_page(StatusCode::BAD_REQUEST, "Bad request", "The export's filters could not be read.");
@@ -162,33 +137,8 @@ pub async fn audit_csv(
         Ok(f) => f,
         Err(m) => return neutral_page(StatusCode::BAD_REQUEST, "Bad request", &m),
     };
-    // The first page is read before answering, so that a failure is a clear error page
-    // rather than a download that breaks off.
-    let (first, cursor) = match csv_page(&st.db, &t.slug, &filter, None).await {
-        Ok(p) => p,
-        Err(e) => return crate::error_page(e, "audit export"),
-    };
-    let (db, slug) = (st.db.clone(), t.slug.clone());
-    let rest = futures_util::stream::try_unfold(cursor, move |cursor| {
-        let (db, slug, filter) = (db.clone(), slug.clone(), filter.clone());
-        async move {
-            let Some(after) = cursor else { return Ok(None) };
-            let page = csv_page(&db, &slug, &filter, Some(after)).await;
-            if let Err(e) = &page {
-                tracing::error!(error = %e, "audit export broke off");
-            }
-            page.map(Some)
-        }
-    });
-    let body = Body::from_stream(futures_util::stream::once(async { Ok::<_, domain::Error>(first) }).chain(rest));
-    let filename = format!("attachment; filename=\"audit-{}-{}.csv\"", t.slug, chrono::Utc::now().format("%Y%m%d"));
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).unwrap_or(HeaderValue::from_static("attachment"))),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        body,
-    )
-        .into_response()
+    let filename = format!("audit-{}-{}.csv", t.slug, chrono::Utc::now().format("%Y%m%d"));
+    let (db, slug) = (st.db.clone(), t.slug);
+    let pages = move |after| csv_page(db.clone(), slug.clone(), filter.clone(), after);
+    crate::exports::paged_csv(pages, "audit export", &filename).await
 }

@@ -3,41 +3,18 @@
 //! are checked, the tenant is the request's [`Scope`] (never anything the form sends), and
 //! the answer is a redirect back to the page with a one-time notice, so the form works
 //! without JavaScript. A refused save names the field and stores nothing.
-use crate::AppState;
-use crate::Auth;
-use crate::session::session_csrf_ok;
-use app::Notice;
+use crate::admin::{admin_of, back};
+use crate::{AppState, Auth};
 use app::rules_admin::{Input, PATH, REFUSED, RuleInfo, Setting, THRESHOLD_CURRENCY, info};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use domain::AppError;
 use domain::audit::Actor;
-use domain::auth::Principal;
-use domain::tenancy::{Scope, TenantInfo};
-use domain::types::Role;
+use domain::tenancy::Scope;
 use domain::workflow::rules;
 use serde_json::{Map, Value};
 use tower_sessions::Session;
-
-/// The tenant and the signed-in user, if the request is a tenant admin's with a valid CSRF
-/// token. As `admin_customers::admin_of`: the version names the user who saved it.
-async fn admin_of(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> Result<(TenantInfo, Principal), Response> {
-    let (Scope::Tenant(t), Some(p)) = (scope, &auth.0) else { return Err(Redirect::to("/login").into_response()) };
-    if p.role != Role::TenantAdmin {
-        return Err((StatusCode::FORBIDDEN, "Only tenant admins may do this.").into_response());
-    }
-    if !session_csrf_ok(session, csrf).await {
-        return Err((StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response());
-    }
-    Ok((t.clone(), p.clone()))
-}
-
-async fn back(session: &Session, message: String) -> Response {
-    let _ = session.insert("notice", Notice { message, secret: None }).await;
-    Redirect::to(PATH).into_response()
-}
 
 /// The posted value of `name`, trimmed; empty when absent.
 fn posted<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
@@ -96,10 +73,10 @@ pub async fn save_rule(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(rule) = info(&rule) else { return back(&session, format!("{REFUSED}: there is no rule {rule:?}.")).await };
+    let Some(rule) = info(&rule) else { return back(&session, PATH, format!("{REFUSED}: there is no rule {rule:?}.")).await };
     let config = match settings(rule, &form) {
         Ok(c) => c,
-        Err(message) => return back(&session, message).await,
+        Err(message) => return back(&session, PATH, message).await,
     };
     // Approvals cannot be switched off, so its form has no box to leave unticked.
     let enabled = !rule.can_disable || form.iter().any(|(k, _)| k == "enabled");
@@ -113,12 +90,12 @@ pub async fn save_rule(
     match saved.await {
         Ok(v) => {
             tracing::info!(rule = rule.name, version = v, "rule saved");
-            back(&session, format!("Saved {} as v{v}{}; the next event runs under it.", rule.title, if enabled { "" } else { " (disabled)" })).await
+            back(&session, PATH, format!("Saved {} as v{v}{}; the next event runs under it.", rule.title, if enabled { "" } else { " (disabled)" })).await
         }
-        Err(AppError::Invalid(m)) => back(&session, refusal(rule, &m)).await,
+        Err(AppError::Invalid(m)) => back(&session, PATH, refusal(rule, &m)).await,
         Err(e) => {
             tracing::error!(error = %e, rule = rule.name, "saving a rule failed");
-            back(&session, format!("{REFUSED}: the service is temporarily unavailable.")).await
+            back(&session, PATH, format!("{REFUSED}: the service is temporarily unavailable.")).await
         }
     }
 }

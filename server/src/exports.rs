@@ -11,7 +11,7 @@ use domain::orders::{self, OrderFilter};
 use domain::tenancy::Scope;
 use domain::Db;
 use domain::types::TenantSlug;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 
 /// The order list's filters, as its form sends them.
 #[derive(serde::Deserialize, Default)]
@@ -23,10 +23,11 @@ pub struct OrdersCsvQuery {
     to: Option<String>,
 }
 
-/// One page of the export as CSV bytes, and the cursor of the next page.
-async fn csv_page(db: &Db, slug: &TenantSlug, filter: &OrderFilter, after: Option<&str>) -> domain::Result<(Bytes, Option<String>)> {
-    let txn = db.tenant_txn(slug).await?;
-    let page = orders::page(&txn, filter, orders::EXPORT_PAGE, after).await?;
+/// One page of the export as CSV bytes, and the cursor of the next page. (Owned arguments:
+/// the future outlives the handler, in the streamed body.)
+async fn csv_page(db: Db, slug: TenantSlug, filter: OrderFilter, after: Option<String>) -> domain::Result<(Bytes, Option<String>)> {
+    let txn = db.tenant_txn(&slug).await?;
+    let page = orders::page(&txn, &filter, orders::EXPORT_PAGE, after.as_deref()).await?;
     txn.commit().await?;
     Ok((orders::to_csv(&page.items, after.is_none())?.into(), page.next_cursor))
 }
@@ -47,31 +48,54 @@ pub async fn orders_csv(
         Ok(f) => f,
         Err(e) => return neutral_page(StatusCode::BAD_REQUEST, "Bad request", &e.to_string()),
     };
-    // The first page is read before answering, so that a bad filter is a clear 400 rather
-    // than a download that breaks off.
-    let (first, cursor) = match csv_page(&st.db, &t.slug, &filter, None).await {
+    let filename = format!("orders-{}-{}.csv", t.slug, chrono::Utc::now().format("%Y%m%d"));
+    let (db, slug) = (st.db.clone(), t.slug);
+    let pages = move |after| csv_page(db.clone(), slug.clone(), filter.clone(), after);
+    paged_csv(pages, "order export", &filename).await
+}
+
+/// Answers a CSV export read page by page: `page(None)` reads the first page as CSV (header
+/// included) with the cursor of the next, `page(Some(cursor))` each one after. The first page
+/// is read before answering, so that a failure there is a clear error page (a filter the
+/// domain refuses: 400 naming why) rather than a download that breaks off; the rest stream
+/// after it, and a failure among them ends the download early and is logged as `what` (e.g.
+/// "order export") breaking off.
+pub(crate) async fn paged_csv<C, F, Fut>(page: F, what: &'static str, filename: &str) -> Response
+where
+    C: Send + 'static,
+    F: Fn(Option<C>) -> Fut + Send + 'static,
+    Fut: Future<Output = domain::Result<(Bytes, Option<C>)>> + Send + 'static,
+{
+    let (first, cursor) = match page(None).await {
         Ok(p) => p,
         Err(domain::Error::Invalid(m)) => return neutral_page(StatusCode::BAD_REQUEST, "Bad request", &m),
-        Err(e) => return crate::error_page(e, "order export"),
+        Err(e) => return crate::error_page(e, what),
     };
-    let (db, slug) = (st.db.clone(), t.slug.clone());
     let rest = futures_util::stream::try_unfold(cursor, move |cursor| {
-        let (db, slug, filter) = (db.clone(), slug.clone(), filter.clone());
+        let next = cursor.map(|after| page(Some(after)));
         async move {
-            let Some(after) = cursor else { return Ok(None) };
-            let page = csv_page(&db, &slug, &filter, Some(&after)).await;
-            if let Err(e) = &page {
-                tracing::error!(error = %e, "order export broke off");
+            let Some(next) = next else { return Ok(None) };
+            let read = next.await;
+            if let Err(e) = &read {
+                tracing::error!(error = %e, "{what} broke off");
             }
-            page.map(Some)
+            read.map(Some)
         }
     });
+    csv_response(first, rest, filename)
+}
+
+/// `first` and then `rest` as a CSV download named `filename`, never cached.
+fn csv_response<S>(first: Bytes, rest: S, filename: &str) -> Response
+where
+    S: Stream<Item = domain::Result<Bytes>> + Send + 'static,
+{
     let body = Body::from_stream(futures_util::stream::once(async { Ok::<_, domain::Error>(first) }).chain(rest));
-    let filename = format!("attachment; filename=\"orders-{}-{}.csv\"", t.slug, chrono::Utc::now().format("%Y%m%d"));
+    let disposition = format!("attachment; filename=\"{filename}\"");
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).unwrap_or(HeaderValue::from_static("attachment"))),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         body,

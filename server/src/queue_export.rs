@@ -3,9 +3,9 @@
 //! each read in its own short transaction (as in [`crate::exports`]).
 use crate::{AppState, Auth, neutral_page};
 use app::queues::QueueQuery;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use domain::Db;
@@ -13,7 +13,6 @@ use domain::tenancy::Scope;
 use domain::types::TenantSlug;
 use domain::workflow::Queue;
 use domain::workflow::queues::{self, ExceptionRow, QueueFilter};
-use futures_util::StreamExt;
 use std::collections::HashMap;
 
 /// Exceptions per page read.
@@ -63,9 +62,9 @@ pub fn to_csv(rows: &[ExceptionRow], header: bool) -> String {
 }
 
 /// One page of the export as CSV bytes, and the cursor of the next page.
-async fn csv_page(db: &Db, slug: &TenantSlug, filter: &QueueFilter, after: Option<&str>) -> domain::Result<(Bytes, Option<String>)> {
-    let txn = db.tenant_txn(slug).await?;
-    let page = queues::list(&txn, filter, after, PAGE, chrono::Utc::now()).await?;
+async fn csv_page(db: Db, slug: TenantSlug, filter: QueueFilter, after: Option<String>) -> domain::Result<(Bytes, Option<String>)> {
+    let txn = db.tenant_txn(&slug).await?;
+    let page = queues::list(&txn, &filter, after.as_deref(), PAGE, chrono::Utc::now()).await?;
     txn.rollback().await?;
     Ok((to_csv(&page.items, after.is_none()).into(), page.next))
 }
@@ -86,36 +85,10 @@ pub async fn queue_csv(
         Ok(f) => f,
         Err(m) => return neutral_page(StatusCode::BAD_REQUEST, "Bad request", &m),
     };
-    // The first page is read before answering, so that a bad filter is a clear 400 rather
-    // than a download that breaks off.
-    let (first, cursor) = match csv_page(&st.db, &t.slug, &filter, None).await {
-        Ok(p) => p,
-        Err(domain::Error::Invalid(m)) => return neutral_page(StatusCode::BAD_REQUEST, "Bad request", &m),
-        Err(e) => return crate::error_page(e, "queue export"),
-    };
-    let (db, slug) = (st.db.clone(), t.slug.clone());
-    let rest = futures_util::stream::try_unfold(cursor, move |cursor| {
-        let (db, slug, filter) = (db.clone(), slug.clone(), filter.clone());
-        async move {
-            let Some(after) = cursor else { return Ok(None) };
-            let page = csv_page(&db, &slug, &filter, Some(&after)).await;
-            if let Err(e) = &page {
-                tracing::error!(error = %e, "queue export broke off");
-            }
-            page.map(Some)
-        }
-    });
-    let body = Body::from_stream(futures_util::stream::once(async { Ok::<_, domain::Error>(first) }).chain(rest));
-    let filename = format!("attachment; filename=\"{}-queue-{}-{}.csv\"", q.as_str(), t.slug, chrono::Utc::now().format("%Y%m%d"));
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).unwrap_or(HeaderValue::from_static("attachment"))),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        body,
-    )
-        .into_response()
+    let filename = format!("{}-queue-{}-{}.csv", q.as_str(), t.slug, chrono::Utc::now().format("%Y%m%d"));
+    let (db, slug) = (st.db.clone(), t.slug);
+    let pages = move |after| csv_page(db.clone(), slug.clone(), filter.clone(), after);
+    crate::exports::paged_csv(pages, "queue export", &filename).await
 }
 
 #[cfg(test)]

@@ -5,12 +5,10 @@
 //! back (303) with a one-time notice. A refusal (403 role, 409 state, 422 input, 404 no such
 //! exception here) is a notice naming why, and the address gets `refused=1` so that the page
 //! shows it in red; nothing is ever half done.
-use crate::session::session_csrf_ok;
 use crate::{AppState, Auth};
-use app::Notice;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use domain::audit::Actor;
 use domain::auth::Principal;
@@ -42,14 +40,8 @@ pub struct ActionForm {
 /// The signed-in staff member of this host's tenant, if the form carries the session's
 /// CSRF token; else the answer for anyone else.
 async fn staff_post(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> Result<(TenantInfo, Principal), Response> {
-    let (Scope::Tenant(t), Some(p)) = (scope, &auth.0) else { return Err(Redirect::to("/login").into_response()) };
-    if !matches!(p.role, Role::TenantAdmin | Role::ArClerk | Role::CustomerService) {
-        return Err((StatusCode::FORBIDDEN, "Only staff work exceptions.").into_response());
-    }
-    if !session_csrf_ok(session, csrf).await {
-        return Err((StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response());
-    }
-    Ok((t.clone(), p.clone()))
+    let is_staff = |r: Role| matches!(r, Role::TenantAdmin | Role::ArClerk | Role::CustomerService);
+    crate::admin::form_user(scope, auth, session, csrf, is_staff, "Only staff work exceptions.").await
 }
 
 fn acting(p: &Principal) -> Acting {
@@ -58,9 +50,8 @@ fn acting(p: &Principal) -> Acting {
 
 /// Redirects to `to` with a notice; a refusal marks the address so the page shows it in red.
 async fn back(session: &Session, to: &str, message: String, refused: bool) -> Response {
-    let _ = session.insert("notice", Notice { message, secret: None }).await;
     let to = if refused { format!("{to}{}refused=1", if to.contains('?') { '&' } else { '?' }) } else { to.to_owned() };
-    Redirect::to(&to).into_response()
+    crate::admin::back(session, &to, message).await
 }
 
 /// A refusal in words, or `None` for a failure that is ours (logged; the user gets a

@@ -6,46 +6,13 @@ mod common;
 use chrono::Utc;
 use common::*;
 use domain::audit::{self, Actor, AuditFilter};
-use domain::jobs::{self, NewJob, Registry, Settings};
+use domain::jobs::{self, NewJob, Settings};
 use domain::types::TenantSlug;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 const AUDIT: &str = "/workspace/admin/audit";
 const JOBS: &str = "/workspace/admin/jobs";
-
-fn dana() -> Actor {
-    Actor::User { id: uuid::Uuid::nil(), name: "Dana Clerk".into() }
-}
-
-/// Records entries in one committed transaction.
-async fn record_all(app: &TestApp, slug: &TenantSlug, entries: &[(&Actor, &str, &str, &str)]) {
-    let txn = app.db.tenant_txn(slug).await.unwrap();
-    for (actor, action, kind, id) in entries {
-        audit::record(&txn, actor, action, kind, id, json!({"note": format!("{action} {id}")})).await.unwrap();
-    }
-    txn.commit().await.unwrap();
-}
-
-/// The tenant's entries matching `filter`, newest first (up to 1000).
-async fn entries(app: &TestApp, slug: &TenantSlug, filter: AuditFilter) -> Vec<audit::Entry> {
-    let txn = app.db.tenant_txn(slug).await.unwrap();
-    let all = audit::list(&txn, &filter, None, audit::MAX_PAGE).await.unwrap();
-    txn.rollback().await.unwrap();
-    all
-}
-
-async fn signed_in(app: &TestApp, host: &str, email: &str) -> reqwest::Client {
-    let b = app.browser();
-    assert_eq!(app.login(&b, host, email, PW).await.status(), 303, "{email} signs in");
-    b
-}
-
-/// A page's status and HTML.
-async fn page(app: &TestApp, b: &reqwest::Client, host: &str, path: &str) -> (u16, String) {
-    let r = b.get(app.url(host, path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
 
 fn rows(html: &str) -> usize {
     html.matches("data-testid=\"audit-entry\"").count()
@@ -84,35 +51,11 @@ async fn job(app: &TestApp, slug: &TenantSlug, id: uuid::Uuid) -> Option<jobs::e
 /// Posts a job's Retry or Discard form.
 async fn job_form(app: &TestApp, b: &reqwest::Client, host: &str, id: uuid::Uuid, action: &str, csrf: Option<&str>) -> reqwest::Response {
     let form: Vec<(&str, &str)> = csrf.map(|c| vec![("csrf", c)]).unwrap_or_default();
-    b.post(app.url(host, &format!("{JOBS}/{id}/{action}"))).form(&form).send().await.unwrap()
+    post_form(app, b, host, &format!("{JOBS}/{id}/{action}"), &form).await
 }
 
 fn job_filter() -> AuditFilter {
     AuditFilter { action: Some("job.".into()), ..Default::default() }
-}
-
-/// Runs `sql` with the audit trail's append-only triggers out of the way, as a database
-/// superuser could (as in tests/audit.rs).
-async fn behind_the_apps_back(app: &TestApp, slug: &TenantSlug, sql: &str) {
-    let txn = app.db.tenant_txn(slug).await.unwrap();
-    let guards = ["UPDATE", "DELETE"].map(|op| (format!("audit_log_no_{}", op.to_lowercase()), op));
-    if app.db.is_postgres() {
-        txn.execute_unprepared("ALTER TABLE audit_log DISABLE TRIGGER USER").await.unwrap();
-    } else {
-        for (name, _) in &guards {
-            txn.execute_unprepared(&format!("DROP TRIGGER {name}")).await.unwrap();
-        }
-    }
-    txn.execute_unprepared(sql).await.unwrap();
-    if app.db.is_postgres() {
-        txn.execute_unprepared("ALTER TABLE audit_log ENABLE TRIGGER USER").await.unwrap();
-    } else {
-        for (name, op) in &guards {
-            let body = "SELECT RAISE(ABORT, 'the audit trail is append-only')";
-            txn.execute_unprepared(&format!("CREATE TRIGGER {name} BEFORE {op} ON audit_log BEGIN {body}; END")).await.unwrap();
-        }
-    }
-    txn.commit().await.unwrap();
 }
 
 #[tokio::test]
@@ -138,7 +81,7 @@ async fn a_tenant_admin_filters_exports_and_verifies_the_audit_trail() {
 
     // Each filter narrows the list: (query, shown, not shown).
     // The day the entries were written (not "now", which may be past midnight already).
-    let today = entries(&app, &acme, AuditFilter::default()).await[0].at.date_naive();
+    let today = audit_entries(&app, &acme, AuditFilter::default()).await[0].at.date_naive();
     let (yesterday, tomorrow) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
     let in_an_hour = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let cases = [
@@ -173,7 +116,7 @@ async fn a_tenant_admin_filters_exports_and_verifies_the_audit_trail() {
     let csv = r.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], audit::CSV_HEADER.join(","));
-    assert_eq!(lines.len(), 1 + entries(&app, &acme, AuditFilter { entity_kind: Some("exception".into()), ..Default::default() }).await.len());
+    assert_eq!(lines.len(), 1 + audit_entries(&app, &acme, AuditFilter { entity_kind: Some("exception".into()), ..Default::default() }).await.len());
     assert!(lines[1].contains("exception.escalated") && lines[2].contains("exception.claimed"), "newest first: {csv}");
     assert!(!csv.contains("SO-77"));
 
@@ -191,7 +134,7 @@ async fn pages_and_the_export_walk_a_long_trail_by_chain_position() {
     let ids: Vec<String> = (0..1005).map(|i| format!("B-{i}")).collect();
     let bulk: Vec<(&Actor, &str, &str, &str)> = ids.iter().map(|id| (&Actor::System, "bulk.loaded", "bulk", id.as_str())).collect();
     record_all(&app, &acme, &bulk).await;
-    let stored = entries(&app, &acme, AuditFilter { entity_kind: Some("bulk".into()), ..Default::default() }).await;
+    let stored = audit_entries(&app, &acme, AuditFilter { entity_kind: Some("bulk".into()), ..Default::default() }).await;
     let b = signed_in(&app, ACME, "admin@acme.test").await;
 
     let (_, first) = page(&app, &b, ACME, &format!("{AUDIT}?kind=bulk")).await;
@@ -217,7 +160,7 @@ async fn an_altered_entry_shows_as_a_broken_link_in_a_red_alert() {
     let app = spawn_app().await;
     let acme = app.tenant(ACME).await.slug;
     record_all(&app, &acme, &[(&dana(), "exception.claimed", "exception", "EX-1"), (&dana(), "exception.resolved", "exception", "EX-1")]).await;
-    let claimed = entries(&app, &acme, AuditFilter { action: Some("exception.claimed".into()), ..Default::default() }).await[0].seq;
+    let claimed = audit_entries(&app, &acme, AuditFilter { action: Some("exception.claimed".into()), ..Default::default() }).await[0].seq;
     behind_the_apps_back(&app, &acme, &format!("UPDATE audit_log SET actor_name = 'Mallory' WHERE seq = {claimed}")).await;
     let b = signed_in(&app, ACME, "admin@acme.test").await;
     let (status, html) = page(&app, &b, ACME, &format!("{AUDIT}?verify=1")).await;
@@ -259,7 +202,7 @@ async fn dead_jobs_are_listed_retried_and_discarded_with_an_audit_entry_each() {
     let (_, html) = page(&app, &b, ACME, JOBS).await;
     assert!(html.contains("There is no such dead job"));
 
-    let trail = entries(&app, &acme, job_filter()).await;
+    let trail = audit_entries(&app, &acme, job_filter()).await;
     let got: Vec<(&str, &str, &str)> = trail.iter().map(|e| (e.action.as_str(), e.entity_kind.as_str(), e.entity_id.as_str())).collect();
     assert_eq!(got, [("job.discarded", "job", d.to_string().as_str()), ("job.retried", "job", a.to_string().as_str())]);
     assert!(trail.iter().all(|e| e.actor_label() == "user Ada Admin"), "the admin who did it");
@@ -293,7 +236,7 @@ async fn clerks_and_forms_without_the_right_token_are_refused() {
         }
     }
     assert_eq!(job(&app, &acme, id).await.unwrap().status, "dead", "untouched");
-    assert!(entries(&app, &acme, job_filter()).await.is_empty(), "nothing audited");
+    assert!(audit_entries(&app, &acme, job_filter()).await.is_empty(), "nothing audited");
 }
 
 #[tokio::test]
@@ -323,5 +266,5 @@ async fn another_tenants_admin_reaches_nothing() {
         assert!(html.contains("There is no such dead job"), "{action}");
     }
     assert_eq!(job(&app, &bg, bg_job).await.unwrap().status, "dead", "bluegrass's job is untouched");
-    assert!(entries(&app, &bg, job_filter()).await.is_empty() && entries(&app, &acme, job_filter()).await.is_empty(), "nothing audited");
+    assert!(audit_entries(&app, &bg, job_filter()).await.is_empty() && audit_entries(&app, &acme, job_filter()).await.is_empty(), "nothing audited");
 }

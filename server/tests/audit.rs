@@ -8,19 +8,6 @@ use domain::types::TenantSlug;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-fn clerk() -> Actor {
-    Actor::User { id: uuid::Uuid::nil(), name: "Dana Clerk".into() }
-}
-
-/// Records entries in one committed transaction.
-async fn record_all(app: &TestApp, slug: &TenantSlug, entries: &[(&Actor, &str, &str, &str)]) {
-    let txn = app.db.tenant_txn(slug).await.unwrap();
-    for (actor, action, kind, id) in entries {
-        audit::record(&txn, actor, action, kind, id, json!({"note": format!("{action} {id}")})).await.unwrap();
-    }
-    txn.commit().await.unwrap();
-}
-
 async fn verified(app: &TestApp, slug: &TenantSlug) -> audit::Verification {
     audit::verify_tenant(&app.db, slug).await.unwrap()
 }
@@ -49,29 +36,6 @@ async fn try_sql(app: &TestApp, slug: &TenantSlug, sql: &str) -> Option<String> 
     }
 }
 
-/// Runs `sql` with the append-only triggers out of the way, as a database superuser could.
-async fn behind_the_apps_back(app: &TestApp, slug: &TenantSlug, sql: &str) {
-    let txn = app.db.tenant_txn(slug).await.unwrap();
-    let guards = ["UPDATE", "DELETE"].map(|op| (format!("audit_log_no_{}", op.to_lowercase()), op));
-    if app.db.is_postgres() {
-        txn.execute_unprepared("ALTER TABLE audit_log DISABLE TRIGGER USER").await.unwrap();
-    } else {
-        for (name, _) in &guards {
-            txn.execute_unprepared(&format!("DROP TRIGGER {name}")).await.unwrap();
-        }
-    }
-    txn.execute_unprepared(sql).await.unwrap();
-    if app.db.is_postgres() {
-        txn.execute_unprepared("ALTER TABLE audit_log ENABLE TRIGGER USER").await.unwrap();
-    } else {
-        for (name, op) in &guards {
-            let body = "SELECT RAISE(ABORT, 'the audit trail is append-only')";
-            txn.execute_unprepared(&format!("CREATE TRIGGER {name} BEFORE {op} ON audit_log BEGIN {body}; END")).await.unwrap();
-        }
-    }
-    txn.commit().await.unwrap();
-}
-
 fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_throughline"));
     cmd.env("THROUGHLINE_LOG", "warn").args(args);
@@ -90,14 +54,14 @@ async fn each_tenant_keeps_its_own_chain_which_verifies_and_lists_newest_first()
     let rule = Actor::Rule { name: "credit_check".into(), version: 3 };
     let client = Actor::ApiClient { id: uuid::Uuid::nil(), name: "acme-erp".into() };
     record_all(&app, &acme, &[
-        (&clerk(), "exception.claimed", "exception", "EX-1"),
+        (&dana(), "exception.claimed", "exception", "EX-1"),
         (&rule, "order.held", "order", "SO-1"),
         (&client, "order.created", "order", "SO-2"),
         (&Actor::System, "exception.escalated", "exception", "EX-1"),
-        (&clerk(), "exception.resolved", "exception", "EX-1"),
+        (&dana(), "exception.resolved", "exception", "EX-1"),
     ])
     .await;
-    record_all(&app, &bg, &[(&clerk(), "order.created", "order", "SO-1"), (&Actor::System, "order.closed", "order", "SO-1")]).await;
+    record_all(&app, &bg, &[(&dana(), "order.created", "order", "SO-1"), (&Actor::System, "order.closed", "order", "SO-1")]).await;
 
     assert_eq!(verified(&app, &acme).await, audit::Verification { entries: acme_before as u64 + 5, first_broken: None });
     assert_eq!(verified(&app, &bg).await, audit::Verification { entries: bg_before as u64 + 2, first_broken: None });
@@ -170,8 +134,8 @@ async fn concurrent_writers_append_one_gapless_chain() {
 async fn the_database_refuses_changes_and_verify_finds_a_row_altered_or_removed_behind_its_back() {
     let app = spawn_app().await;
     let (acme, bg) = (app.tenant(ACME).await.slug, app.tenant(BG).await.slug);
-    record_all(&app, &acme, &[(&clerk(), "payment.applied", "payment", "PAY-1"), (&clerk(), "payment.applied", "payment", "PAY-2"), (&clerk(), "payment.applied", "payment", "PAY-3")]).await;
-    record_all(&app, &bg, &[(&clerk(), "order.created", "order", "SO-1")]).await;
+    record_all(&app, &acme, &[(&dana(), "payment.applied", "payment", "PAY-1"), (&dana(), "payment.applied", "payment", "PAY-2"), (&dana(), "payment.applied", "payment", "PAY-3")]).await;
+    record_all(&app, &bg, &[(&dana(), "order.created", "order", "SO-1")]).await;
     let target = head(&app, &acme).await - 1;
 
     for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"] {
@@ -202,7 +166,7 @@ async fn the_database_refuses_changes_and_verify_finds_a_row_altered_or_removed_
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success() && stdout.contains("tenant acme: chain broken") && stdout.contains("tenant bluegrass: "), "{stdout}");
 
-    record_all(&app, &bg, &[(&clerk(), "order.shipped", "order", "SO-1"), (&clerk(), "order.closed", "order", "SO-1")]).await;
+    record_all(&app, &bg, &[(&dana(), "order.shipped", "order", "SO-1"), (&dana(), "order.closed", "order", "SO-1")]).await;
     let removed = head(&app, &bg).await - 1;
     behind_the_apps_back(&app, &bg, &format!("DELETE FROM audit_log WHERE seq = {removed}")).await;
     let v = verified(&app, &bg).await;

@@ -13,11 +13,6 @@ fn input_value(html: &str, name: &str) -> String {
     html[i..].split('"').next().unwrap().to_owned()
 }
 
-async fn page(b: &reqwest::Client, app: &TestApp, host: &str, path: &str) -> (u16, String) {
-    let r = b.get(app.url(host, path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 /// The settings form of C-1001 filled with these values (csrf and version from `html`).
 fn settings(html: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut f = vec![("csrf".to_owned(), extract_csrf(html)), ("version".to_owned(), input_value(html, "version"))];
@@ -46,12 +41,8 @@ async fn customer_in(app: &TestApp, host: &str, id: &str) -> domain::customers::
 }
 
 async fn audit_of(app: &TestApp, host: &str, id: &str) -> Vec<domain::audit::Entry> {
-    let t = app.tenant(host).await;
-    let txn = app.db.tenant_txn(&t.slug).await.unwrap();
     let filter = AuditFilter { action: Some("customer.updated".into()), entity_id: Some(id.into()), ..Default::default() };
-    let entries = domain::audit::list(&txn, &filter, None, 50).await.unwrap();
-    txn.commit().await.unwrap();
-    entries
+    audit_entries(app, &app.tenant(host).await.slug, filter).await
 }
 
 #[tokio::test]
@@ -142,20 +133,19 @@ async fn the_demo_customers_carry_realistic_commercial_settings() {
 #[tokio::test]
 async fn a_tenant_admin_edits_the_commercial_settings_without_javascript_and_it_is_audited() {
     let app = spawn_app().await;
-    let b = app.browser();
-    app.login(&b, ACME, "admin@acme.test", PW).await;
-    let (status, list) = page(&b, &app, ACME, "/workspace/admin/customers?q=initech").await;
+    let b = signed_in(&app, ACME, "admin@acme.test").await;
+    let (status, list) = page(&app, &b, ACME, "/workspace/admin/customers?q=initech").await;
     assert_eq!(status, 200);
     assert!(list.contains("Initech Manufacturing") && list.contains("/workspace/admin/customers/C-1001") && list.contains("USD 250,000.00"), "{list}");
     assert!(!list.contains("C-1002"), "the search narrows the list");
-    let (status, html) = page(&b, &app, ACME, "/workspace/admin/customers/C-1001").await;
+    let (status, html) = page(&app, &b, ACME, "/workspace/admin/customers/C-1001").await;
     assert_eq!(status, 200);
     assert_eq!(input_value(&html, "credit_limit"), "250,000.00", "major units");
     assert!(html.contains("Tenant default (on dispatch)") && html.contains("Tenant default (by e-mail)"), "inherited values are named");
 
     let r = b.post(app.url(ACME, "/workspace/admin/customers/C-1001/settings")).form(&settings(&html, FORM)).send().await.unwrap();
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/workspace/admin/customers/C-1001".to_owned()));
-    let (_, after) = page(&b, &app, ACME, "/workspace/admin/customers/C-1001").await;
+    let (_, after) = page(&app, &b, ACME, "/workspace/admin/customers/C-1001").await;
     assert!(after.contains("Saved the commercial settings of C-1001."), "a notice");
     assert_eq!(input_value(&after, "credit_limit"), "30,000.50");
     let c = customer_in(&app, ACME, "C-1001").await;
@@ -173,12 +163,12 @@ async fn a_tenant_admin_edits_the_commercial_settings_without_javascript_and_it_
     // The same form again (its version is now old): refused, nothing written.
     let stale = settings(&html, &[("credit_limit", "1"), ("payment_terms", "NET30")]);
     b.post(app.url(ACME, "/workspace/admin/customers/C-1001/settings")).form(&stale).send().await.unwrap();
-    let (_, shown) = page(&b, &app, ACME, "/workspace/admin/customers/C-1001").await;
+    let (_, shown) = page(&app, &b, ACME, "/workspace/admin/customers/C-1001").await;
     assert!(shown.contains("someone else changed this customer"), "{shown}");
     // Wrong values: each named in the notice, nothing written.
     let bad = settings(&shown, &[("credit_limit", "lots"), ("payment_terms", "NET30"), ("billing_rule", "weekly"), ("invoice_emails", "nobody")]);
     b.post(app.url(ACME, "/workspace/admin/customers/C-1001/settings")).form(&bad).send().await.unwrap();
-    let (_, shown) = page(&b, &app, ACME, "/workspace/admin/customers/C-1001").await;
+    let (_, shown) = page(&app, &b, ACME, "/workspace/admin/customers/C-1001").await;
     assert!(shown.contains("Not saved.") && shown.contains("Credit limit: ") && shown.contains("Billing rule: ") && shown.contains("AP e-mail addresses: "), "{shown}");
     // Without the CSRF token: refused.
     let mut no_csrf = settings(&shown, &[("credit_limit", "1"), ("payment_terms", "NET30")]);
@@ -191,14 +181,13 @@ async fn a_tenant_admin_edits_the_commercial_settings_without_javascript_and_it_
 #[tokio::test]
 async fn a_clerk_can_neither_see_nor_change_commercial_settings() {
     let app = spawn_app().await;
-    let b = app.browser();
-    app.login(&b, ACME, "clerk@acme.test", PW).await;
+    let b = signed_in(&app, ACME, "clerk@acme.test").await;
     for path in ["/workspace/admin/customers", "/workspace/admin/customers/C-1001"] {
-        let (status, html) = page(&b, &app, ACME, path).await;
+        let (status, html) = page(&app, &b, ACME, path).await;
         assert_eq!(status, 403, "{path}");
         assert!(html.contains("Only tenant admins") && !html.contains("250,000.00") && !html.contains("ap@initech.test"), "{path}: {html}");
     }
-    let (_, html) = page(&b, &app, ACME, "/workspace").await;
+    let (_, html) = page(&app, &b, ACME, "/workspace").await;
     let form = [("csrf", extract_csrf(&html)), ("version", "0".into()), ("credit_limit", "999,999.00".into()), ("payment_terms", "NET30".into())];
     let r = b.post(app.url(ACME, "/workspace/admin/customers/C-1001/settings")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 403);
@@ -213,19 +202,18 @@ async fn a_clerk_can_neither_see_nor_change_commercial_settings() {
 async fn cross_tenant_matrix_acme_admin_cannot_read_or_edit_bluegrass_customer_settings() {
     let app = spawn_app().await;
     let before = customer_in(&app, BG, "G-2001").await;
-    let b = app.browser();
-    app.login(&b, ACME, "admin@acme.test", PW).await;
+    let b = signed_in(&app, ACME, "admin@acme.test").await;
     // Acme's host: no such customer, in the list or on its page.
-    let (status, html) = page(&b, &app, ACME, "/workspace/admin/customers/G-2001").await;
+    let (status, html) = page(&app, &b, ACME, "/workspace/admin/customers/G-2001").await;
     assert_eq!(status, 404);
     assert!(html.contains("No such customer") && !html.contains("Globex"), "{html}");
-    let (_, list) = page(&b, &app, ACME, "/workspace/admin/customers?q=globex").await;
+    let (_, list) = page(&app, &b, ACME, "/workspace/admin/customers?q=globex").await;
     assert!(!list.contains("G-2001") && list.contains("No customer matches"), "{list}");
-    let (_, own) = page(&b, &app, ACME, "/workspace/admin/customers/C-1001").await;
+    let (_, own) = page(&app, &b, ACME, "/workspace/admin/customers/C-1001").await;
     let form = settings(&own, &[("credit_limit", "1.00"), ("payment_terms", "NET30"), ("invoicing_hold", "on")]);
     let r = b.post(app.url(ACME, "/workspace/admin/customers/G-2001/settings")).form(&form).send().await.unwrap();
     assert_eq!(location(&r), "/workspace/admin/customers");
-    let (_, list) = page(&b, &app, ACME, "/workspace/admin/customers").await;
+    let (_, list) = page(&app, &b, ACME, "/workspace/admin/customers").await;
     assert!(list.contains("There is no customer G-2001."), "{list}");
     // Bluegrass's host with acme's session cookie: signed out there, read and write alike.
     let cookie = app.signed_in_cookie(ACME, "admin@acme.test").await;
@@ -248,12 +236,11 @@ async fn a_credit_limit_changed_in_the_form_is_what_the_credit_check_uses() {
     let app = spawn_app().await;
     let t = app.acme_token().await;
     assert_eq!(app.post(ACME, &t, "/api/v1/customers", &json!({"external_id": "LIM-C", "name": "Limit Co"})).await.status(), 201);
-    let b = app.browser();
-    app.login(&b, ACME, "admin@acme.test", PW).await;
+    let b = signed_in(&app, ACME, "admin@acme.test").await;
     let set_limit = |limit: &'static str| {
         let (b, app) = (b.clone(), &app);
         async move {
-            let (_, html) = page(&b, app, ACME, "/workspace/admin/customers/LIM-C").await;
+            let (_, html) = page(app, &b, ACME, "/workspace/admin/customers/LIM-C").await;
             let form = settings(&html, &[("credit_limit", limit), ("payment_terms", "NET30")]);
             let r = b.post(app.url(ACME, "/workspace/admin/customers/LIM-C/settings")).form(&form).send().await.unwrap();
             assert_eq!(location(&r), "/workspace/admin/customers/LIM-C");

@@ -33,26 +33,10 @@ async fn id_of(app: &TestApp, host: &str, t: &str, number: &str) -> String {
     exception(app, host, t, &format!("credit-hold:{number}")).await["id"].as_str().unwrap().to_owned()
 }
 
-async fn signed_in(app: &TestApp, host: &str, email: &str) -> reqwest::Client {
-    let b = app.browser();
-    assert_eq!(app.login(&b, host, email, PW).await.status(), 303, "{email} signs in");
-    b
-}
-
-/// A page's status and HTML.
-async fn page(app: &TestApp, b: &reqwest::Client, host: &str, path: &str) -> (u16, String) {
-    let r = b.get(app.url(host, path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-async fn post(app: &TestApp, b: &reqwest::Client, host: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    b.post(app.url(host, path)).form(form).send().await.unwrap()
-}
-
 /// Posts one action's form and follows the redirect: the address it went back to and that
 /// page's notice as (role, text).
 async fn act(app: &TestApp, b: &reqwest::Client, id: &str, action: &str, form: &[(&str, &str)]) -> (String, (String, String)) {
-    let r = post(app, b, ACME, &format!("/workspace/exceptions/{id}/{action}"), form).await;
+    let r = post_form(app, b, ACME, &format!("/workspace/exceptions/{id}/{action}"), form).await;
     assert_eq!(r.status(), 303, "{action} redirects back");
     let to = location(&r);
     let (_, html) = page(app, b, ACME, &to).await;
@@ -199,7 +183,7 @@ async fn bulk_claim_takes_both_and_a_bulk_resolve_with_one_refused_does_nothing(
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[0].starts_with("\"reference\",\"type\",\"status\"") && lines[1].starts_with("\"credit-hold:Q3-2\",\"credit_hold\",\"open\""), "{csv}");
 
-    let r = post(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", &here), ("action", "claim"), ("id", &a), ("id", &b)]).await;
+    let r = post_form(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", &here), ("action", "claim"), ("id", &a), ("id", &b)]).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, here.clone()));
     let (_, html) = page(&app, &clerk, ACME, &here).await;
     assert!(notice(&html).unwrap().1.contains("2 exceptions claimed"), "{:?}", notice(&html));
@@ -210,7 +194,7 @@ async fn bulk_claim_takes_both_and_a_bulk_resolve_with_one_refused_does_nothing(
 
     // Q3-2 is resolved on its own; a batch that holds it is refused as a whole.
     act(&app, &clerk, &a, "resolve", &[("csrf", &csrf), ("code", "released")]).await;
-    let r = post(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", &here), ("action", "resolve"), ("code", "released"), ("id", &b), ("id", &a)]).await;
+    let r = post_form(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", &here), ("action", "resolve"), ("code", "released"), ("id", &b), ("id", &a)]).await;
     assert_eq!(location(&r), format!("{here}&refused=1"));
     let (role, text) = notice(&page(&app, &clerk, ACME, &location(&r)).await.1).unwrap();
     assert_eq!(role, "alert");
@@ -219,9 +203,9 @@ async fn bulk_claim_takes_both_and_a_bulk_resolve_with_one_refused_does_nothing(
     assert_eq!(order(&app, &t, "Q3-3").await["status"], "credit_hold");
 
     // Nothing ticked, and a foreign address to go back to.
-    let r = post(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", "//evil.example/x"), ("action", "claim")]).await;
+    let r = post_form(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", "//evil.example/x"), ("action", "claim")]).await;
     assert_eq!(location(&r), format!("{CREDIT}?refused=1"), "never another site");
-    let r = post(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", &here), ("action", "resolve"), ("code", "released"), ("id", &b), ("id", &c)]).await;
+    let r = post_form(&app, &clerk, ACME, &bulk, &[("csrf", &csrf), ("back", &here), ("action", "resolve"), ("code", "released"), ("id", &b), ("id", &c)]).await;
     assert_eq!(location(&r), here, "both resolved");
     assert_eq!(order(&app, &t, "Q3-4").await["status"], "released");
 }
@@ -263,11 +247,11 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     let clerk = signed_in(&app, ACME, "clerk@acme.test").await;
     let bad = "0".repeat(64);
     for form in [vec![], vec![("csrf", bad.as_str())]] {
-        let r = post(&app, &clerk, ACME, &format!("/workspace/exceptions/{id}/claim"), &form).await;
+        let r = post_form(&app, &clerk, ACME, &format!("/workspace/exceptions/{id}/claim"), &form).await;
         assert_eq!(r.status(), 403);
         let mut bulk = form.clone();
         bulk.extend([("action", "claim"), ("id", id.as_str())]);
-        assert_eq!(post(&app, &clerk, ACME, &format!("{CREDIT}/bulk"), &bulk).await.status(), 403);
+        assert_eq!(post_form(&app, &clerk, ACME, &format!("{CREDIT}/bulk"), &bulk).await.status(), 403);
     }
     let x = exception(&app, ACME, &t, &id).await;
     assert_eq!((x["status"].as_str(), x["assignee"].as_str()), (Some("open"), None), "untouched");
@@ -299,7 +283,7 @@ async fn the_other_tenant_reaches_nothing() {
         let r = clerk.get(app.url(BG, &path)).send().await.unwrap();
         assert_eq!(location(&r), "/login", "{path}");
     }
-    let r = post(&app, &clerk, BG, &format!("/workspace/exceptions/{bg_id}/claim"), &[("csrf", &csrf)]).await;
+    let r = post_form(&app, &clerk, BG, &format!("/workspace/exceptions/{bg_id}/claim"), &[("csrf", &csrf)]).await;
     assert_eq!(location(&r), "/login");
 
     // Acme's exception id through bluegrass's host is no exception at all.
@@ -313,7 +297,7 @@ async fn the_other_tenant_reaches_nothing() {
     let (_, (role, text)) = act(&app, &clerk, &bg_id, "claim", &[("csrf", &csrf)]).await;
     assert_eq!(role, "alert");
     assert!(text.contains("there is no such exception here"), "{text}");
-    let r = post(&app, &clerk, ACME, &format!("{CREDIT}/bulk"), &[("csrf", &csrf), ("action", "claim"), ("id", &acme_id), ("id", &bg_id)]).await;
+    let r = post_form(&app, &clerk, ACME, &format!("{CREDIT}/bulk"), &[("csrf", &csrf), ("action", "claim"), ("id", &acme_id), ("id", &bg_id)]).await;
     let (_, text) = notice(&page(&app, &clerk, ACME, &location(&r)).await.1).unwrap();
     assert!(text.contains(&format!("Nothing was done: {bg_id} was refused: there is no such exception here")), "{text}");
     let x = exception(&app, BG, &bg, &bg_id).await;

@@ -11,23 +11,11 @@ use serde_json::{Value, json};
 
 const RULES: &str = "/workspace/admin/rules";
 
-async fn signed_in(app: &TestApp, host: &str, email: &str) -> reqwest::Client {
-    let b = app.browser();
-    assert_eq!(app.login(&b, host, email, PW).await.status(), 303, "{email} signs in");
-    b
-}
-
-async fn page(app: &TestApp, b: &reqwest::Client, host: &str, path: &str) -> (u16, String) {
-    let r = b.get(app.url(host, path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 /// Posts one rule's form with the CSRF token of the rules page; answers where it redirects.
 async fn save(app: &TestApp, b: &reqwest::Client, host: &str, rule: &str, fields: &[(&str, &str)]) -> String {
     let (_, html) = page(app, b, host, RULES).await;
-    let mut form = vec![("csrf".to_owned(), extract_csrf(&html))];
-    form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let r = b.post(app.url(host, &format!("{RULES}/{rule}"))).form(&form).send().await.unwrap();
+    let csrf = extract_csrf(&html);
+    let r = post_form(app, b, host, &format!("{RULES}/{rule}"), &[&[("csrf", csrf.as_str())], fields].concat()).await;
     assert_eq!(r.status(), 303, "{rule}: {}", r.status());
     location(&r)
 }
@@ -42,11 +30,8 @@ async fn versions(app: &TestApp, host: &str) -> Vec<rule_version::Model> {
 }
 
 async fn rule_changes(app: &TestApp, host: &str) -> usize {
-    let t = app.tenant(host).await;
-    let txn = app.db.tenant_txn(&t.slug).await.unwrap();
-    let entries = domain::audit::list(&txn, &AuditFilter { action: Some("rule.changed".into()), ..Default::default() }, None, 100).await.unwrap();
-    txn.rollback().await.unwrap();
-    entries.len()
+    let filter = AuditFilter { action: Some("rule.changed".into()), ..Default::default() };
+    audit_entries(app, &app.tenant(host).await.slug, filter).await.len()
 }
 
 const BILLING: &[(&str, &str)] = &[("enabled", "on"), ("trigger", "delivery"), ("mode", "generate"), ("tax_rate_bp", "825"), ("invoice_delay_hours", "48")];
@@ -150,13 +135,13 @@ async fn a_clerk_is_refused_and_so_is_a_form_without_the_csrf_token() {
     assert_eq!(status, 403);
     assert!(html.contains("Only tenant admins") && !html.contains("Save as new version"), "{html}");
     let (_, home) = page(&app, &clerk, ACME, "/workspace").await;
-    let r = clerk.post(app.url(ACME, &format!("{RULES}/credit_check"))).form(&[("csrf", extract_csrf(&home)), ("decider", "erp".into())]).send().await.unwrap();
+    let r = post_form(&app, &clerk, ACME, &format!("{RULES}/credit_check"), &[("csrf", &extract_csrf(&home)), ("decider", "erp")]).await;
     assert_eq!(r.status(), 403);
 
     let admin = signed_in(&app, ACME, "admin@acme.test").await;
-    let r = admin.post(app.url(ACME, &format!("{RULES}/credit_check"))).form(&[("enabled", "on"), ("decider", "erp")]).send().await.unwrap();
+    let r = post_form(&app, &admin, ACME, &format!("{RULES}/credit_check"), &[("enabled", "on"), ("decider", "erp")]).await;
     assert_eq!(r.status(), 403, "no CSRF token");
-    let r = admin.post(app.url(ACME, &format!("{RULES}/credit_check"))).form(&[("csrf", "forged"), ("decider", "erp")]).send().await.unwrap();
+    let r = post_form(&app, &admin, ACME, &format!("{RULES}/credit_check"), &[("csrf", "forged"), ("decider", "erp")]).await;
     assert_eq!(r.status(), 403, "a wrong CSRF token");
     assert!(versions(&app, ACME).await.is_empty());
 }

@@ -3,6 +3,7 @@
 //! `THROUGHLINE_TEST_DATABASE_URL` names a cluster (each test gets its own database), else
 //! SQLite files in a fresh folder. `make test` runs this binary once for each.
 use domain::Db;
+use domain::audit::{self, Actor, AuditFilter};
 use domain::auth;
 use domain::entity::customer;
 use domain::seed;
@@ -36,16 +37,16 @@ pub fn base_config(dir: &std::path::Path, db_url: Option<String>) -> Config {
     c.demo = true;
     // The PostgreSQL run also stores documents in the real S3-compatible server that
     // `make test` starts; the SQLite run keeps them in a local folder.
-    if db_url.is_some() {
-        if let Ok(endpoint) = std::env::var("THROUGHLINE_TEST_S3_ENDPOINT") {
-            c.s3 = Some(server::config::S3Config {
-                endpoint,
-                bucket: format!("t-{}", uuid::Uuid::new_v4().simple()),
-                region: "us-east-1".into(),
-                access_key_id: "testing".into(),
-                secret_access_key: server::config::Secret("testing".into()),
-            });
-        }
+    if db_url.is_some()
+        && let Ok(endpoint) = std::env::var("THROUGHLINE_TEST_S3_ENDPOINT")
+    {
+        c.s3 = Some(server::config::S3Config {
+            endpoint,
+            bucket: format!("t-{}", uuid::Uuid::new_v4().simple()),
+            region: "us-east-1".into(),
+            access_key_id: "testing".into(),
+            secret_access_key: server::config::Secret("testing".into()),
+        });
     }
     c
 }
@@ -161,6 +162,75 @@ pub fn location(r: &reqwest::Response) -> String {
 }
 
 pub const PW: &str = seed::DEMO_PASSWORD;
+
+// ---- Browser helpers: a signed-in client, its pages and its forms -------------------------
+
+/// A fresh browser signed in as the demo user `email` at `host`.
+pub async fn signed_in(app: &TestApp, host: &str, email: &str) -> reqwest::Client {
+    let b = app.browser();
+    assert_eq!(app.login(&b, host, email, PW).await.status(), 303, "{email} signs in");
+    b
+}
+
+/// A page's status and HTML.
+pub async fn page(app: &TestApp, b: &reqwest::Client, host: &str, path: &str) -> (u16, String) {
+    let r = b.get(app.url(host, path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Posts a form as a browser would (the caller puts the CSRF token in, or leaves it out).
+pub async fn post_form(app: &TestApp, b: &reqwest::Client, host: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    b.post(app.url(host, path)).form(form).send().await.unwrap()
+}
+
+// ---- Audit trail helpers ----------------------------------------------------------------
+
+/// A user as the audit trail names them.
+pub fn dana() -> Actor {
+    Actor::User { id: uuid::Uuid::nil(), name: "Dana Clerk".into() }
+}
+
+/// Records entries in one committed transaction.
+pub async fn record_all(app: &TestApp, slug: &TenantSlug, entries: &[(&Actor, &str, &str, &str)]) {
+    let txn = app.db.tenant_txn(slug).await.unwrap();
+    for (actor, action, kind, id) in entries {
+        audit::record(&txn, actor, action, kind, id, json!({"note": format!("{action} {id}")})).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+}
+
+/// The tenant's entries matching `filter`, newest first (up to a page of the store, 1000).
+pub async fn audit_entries(app: &TestApp, slug: &TenantSlug, filter: AuditFilter) -> Vec<audit::Entry> {
+    let txn = app.db.tenant_txn(slug).await.unwrap();
+    let all = audit::list(&txn, &filter, None, audit::MAX_PAGE).await.unwrap();
+    txn.rollback().await.unwrap();
+    all
+}
+
+/// Runs `sql` with the audit trail's append-only triggers out of the way, as a database
+/// superuser could: PostgreSQL disables them for the transaction, SQLite drops and recreates
+/// them.
+pub async fn behind_the_apps_back(app: &TestApp, slug: &TenantSlug, sql: &str) {
+    let txn = app.db.tenant_txn(slug).await.unwrap();
+    let guards = ["UPDATE", "DELETE"].map(|op| (format!("audit_log_no_{}", op.to_lowercase()), op));
+    if app.db.is_postgres() {
+        txn.execute_unprepared("ALTER TABLE audit_log DISABLE TRIGGER USER").await.unwrap();
+    } else {
+        for (name, _) in &guards {
+            txn.execute_unprepared(&format!("DROP TRIGGER {name}")).await.unwrap();
+        }
+    }
+    txn.execute_unprepared(sql).await.unwrap();
+    if app.db.is_postgres() {
+        txn.execute_unprepared("ALTER TABLE audit_log ENABLE TRIGGER USER").await.unwrap();
+    } else {
+        for (name, op) in &guards {
+            let body = "SELECT RAISE(ABORT, 'the audit trail is append-only')";
+            txn.execute_unprepared(&format!("CREATE TRIGGER {name} BEFORE {op} ON audit_log BEGIN {body}; END")).await.unwrap();
+        }
+    }
+    txn.commit().await.unwrap();
+}
 
 // ---- API helpers ------------------------------------------------------------------------
 
