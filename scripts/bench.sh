@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: starts a throwaway PostgreSQL cluster and the release server on it, fills the
 # acme tenant with a million orders, ingests events through the HTTP API from concurrent
-# clients (single events, then 1,000-event batches, then single events again while another tenant lists its orders: fair share), times the order list, and runs pgbench's
-# built-in TPC-B-like script at the same concurrency on the same cluster.
+# clients (single events, then 1,000-event batches, then single events again while another tenant lists its orders: fair share), times the order list, times
+# rule-triggering ingestion (credit checks, generated invoices) and event-to-exception latency, times the
+# server's job workers draining a backlog of no-op jobs, and runs pgbench's built-in TPC-B-like
+# script at the same concurrency on the same cluster.
 # Settings: BENCH_CLIENTS (default 8), BENCH_SECONDS (default 20), BENCH_ORDERS (1000000),
-# BENCH_POOL (the server's database connections, default 3 per core).
+# BENCH_POOL (the server's database connections, default 3 per core), BENCH_JOBS (no-op jobs,
+# default 100000), BENCH_WORKERS and BENCH_JOB_BATCH (the server's job workers and claim size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
@@ -13,6 +16,7 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 CLIENTS="${BENCH_CLIENTS:-8}"
 SECONDS_EACH="${BENCH_SECONDS:-20}"
 ORDERS="${BENCH_ORDERS:-1000000}"
+JOBS="${BENCH_JOBS:-100000}"
 RUN="$(mktemp -d /tmp/throughline-bench.XXXXXX)"
 chmod 755 "$RUN"
 PGPORT=$(( 20000 + RANDOM % 20000 ))
@@ -36,9 +40,13 @@ URL="postgres://postgres@127.0.0.1:$PGPORT/throughline"
 # Database connections of the server: about three per core keeps the cores busy without
 # PostgreSQL backends fighting over them (measured here: 6 beat 4, 8 and 12 on 2 cores).
 POOL="${BENCH_POOL:-$(( $(nproc) * 3 ))}"
+# Job workers and claim size: the server's defaults (2 workers, claims of 200); 100,000 no-op
+# jobs drain at about 9x pgbench with them, so the bench does not tune them.
+WORKERS="${BENCH_WORKERS:-2}"
+JOB_BATCH="${BENCH_JOB_BATCH:-200}"
 echo "==> starting the server (migrates and seeds the demo tenants), $POOL database connections"
 THROUGHLINE_DEMO=true DATABASE_URL="$URL" THROUGHLINE_DATA_DIR="$RUN/data" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site \
-  THROUGHLINE_DB_POOL=$POOL THROUGHLINE_API_RATE_PER_CLIENT=1000000 THROUGHLINE_LOG=warn ./target/release/throughline serve > "$RUN/server.log" 2>&1 &
+  THROUGHLINE_DB_POOL=$POOL THROUGHLINE_WORKERS=$WORKERS THROUGHLINE_JOB_BATCH=$JOB_BATCH THROUGHLINE_API_RATE_PER_CLIENT=1000000 THROUGHLINE_LOG=warn ./target/release/throughline serve > "$RUN/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$RUN/server.log"; exit 1; }
@@ -53,10 +61,66 @@ SELECT gen_random_uuid(), 'FILL-' || g, (SELECT id FROM customers ORDER BY exter
        now() - make_interval(secs => g * 3), 'USD', 1000 + g % 50000, now() - make_interval(secs => g * 3), now(), now()
 FROM generate_series(1, $ORDERS) g;
 ANALYZE orders;
+-- Plain ingestion runs no rule outcome: the bench customer has no credit limit to check.
+UPDATE customers SET credit_limit_minor = NULL WHERE external_id = 'C-1001';
+DELETE FROM customer_exposure WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'C-1001');
 SQL
 
 echo "==> ingesting through HTTP: $CLIENTS clients, ${SECONDS_EACH}s each for single events and for 1,000-event batches"
 ./target/release/examples/ingest_bench "http://127.0.0.1:$PORT" "acme.localhost" "$CLIENTS" "$SECONDS_EACH" | tee "$RUN/http.txt"
+
+# Job engine: a backlog of no-op jobs is committed in one transaction while the server's workers
+# run (they cannot see it before the commit, so inserting is not timed), its NOTIFY wakes them,
+# and the clock runs from the commit until no no-op job is queued or running. One psql session
+# polls every 100 ms (a fresh process per poll would cost more CPU than the poll itself).
+# The checkpoint first: the ingestion's dirty pages must not be written during this phase.
+echo "==> job engine: $JOBS no-op jobs drained by the server's $WORKERS workers (claims of $JOB_BATCH)"
+$PSQL throughline -c "CHECKPOINT"
+T0=$($PSQL -At throughline <<SQL
+SET search_path TO tenant_acme;
+BEGIN;
+INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at)
+SELECT gen_random_uuid(), 'noop', 'null', 'queued', now(), 0, 20, now(), now() FROM generate_series(1, $JOBS);
+NOTIFY throughline_jobs, 'acme';
+COMMIT;
+SELECT extract(epoch FROM clock_timestamp());
+SQL
+)
+coproc POLL { $PSQL -At throughline; }
+POLL_PID=$POLL_PID
+T1=""
+for _ in $(seq 1 6000); do
+  echo "SELECT extract(epoch FROM clock_timestamp()), EXISTS (SELECT 1 FROM tenant_acme.jobs WHERE kind = 'noop' AND status IN ('queued', 'running'));" >&"${POLL[1]}"
+  IFS='|' read -r -t 30 at busy <&"${POLL[0]}"
+  [ "$busy" = f ] && { T1="$at"; break; }
+  sleep 0.1
+done
+eval "exec ${POLL[1]}>&-"
+wait "$POLL_PID" || true
+[ -n "$T1" ] || { echo "the job workers did not drain $JOBS jobs in 10 minutes"; tail -20 "$RUN/server.log"; exit 1; }
+$PSQL -At throughline -c "SELECT status, count(*) FROM tenant_acme.jobs WHERE kind = 'noop' GROUP BY status" > "$RUN/jobs.txt"
+grep -qx "done|$JOBS" "$RUN/jobs.txt" || { echo "not every no-op job is done:"; cat "$RUN/jobs.txt"; exit 1; }
+JOB_SECS=$(awk "BEGIN{printf \"%.2f\", $T1 - $T0}")
+JOB_RATE=$(awk "BEGIN{printf \"%.0f\", $JOBS / ($T1 - $T0)}")
+echo "jobs_drained=$JOBS seconds=$JOB_SECS jobs_per_sec=$JOB_RATE"
+
+# Rule-triggering ingestion: every order runs the credit check (each customer has a limit and
+# its exposure row), every dispatch posts an invoice (billing in generate mode, 8.25 % tax),
+# and one order in ten is over its customer's limit (C-1030: 0.01), so it goes on credit hold
+# with an exception, whose visibility in the exception API is timed from the order's sending.
+echo "==> rule-triggering ingestion: $CLIENTS clients, ${SECONDS_EACH}s (credit check on every order, an invoice per dispatch)"
+$PSQL throughline <<SQL
+SET search_path TO tenant_acme;
+UPDATE customers SET credit_limit_minor = 100000000000, invoicing_hold = false, billing_rule = NULL;
+UPDATE customers SET credit_limit_minor = 1 WHERE external_id = 'C-1030';
+INSERT INTO customer_exposure (customer_id, open_orders_minor, open_receivables_minor) SELECT id, 0, 0 FROM customers
+  ON CONFLICT (customer_id) DO UPDATE SET open_orders_minor = 0, open_receivables_minor = 0;
+INSERT INTO rule_versions (id, rule, version, enabled, config, created_by, created_at)
+  VALUES (gen_random_uuid(), 'billing', 1, true, '{"trigger":"dispatch","mode":"generate","tax_rate_bp":825,"invoice_delay_hours":24}', 'make bench', now());
+SQL
+# The server reads rules through a 5-second cache.
+sleep 6
+./target/release/examples/ingest_bench "http://127.0.0.1:$PORT" "acme.localhost" "$CLIENTS" "$SECONDS_EACH" rules | tee "$RUN/rules.txt"
 
 echo "==> pgbench TPC-B-like, $CLIENTS clients, ${SECONDS_EACH}s, on the same cluster"
 $PSQL -c "CREATE DATABASE pgbench" postgres
@@ -72,4 +136,9 @@ echo "  single-event ingestion:     $SINGLE events/s  (ratio to pgbench: $(awk "
 echo "  1,000-event batches:        $BATCH events/s  (ratio to pgbench: $(awk "BEGIN{printf \"%.2f\", $BATCH/$TPS}"); target >= 1.5)"
 FAIR=$(grep -oE 'fair_other_tenant_list_p99_ms=[0-9.]+' "$RUN/http.txt" | cut -d= -f2)
 echo "  fair share:                 bluegrass order list p99 $FAIR ms while acme ingests flat out (target < 50 ms)"
-grep -E 'p50' "$RUN/http.txt" | sed 's/^/  /'
+echo "  jobs drained:               $JOB_RATE jobs/s  (ratio to pgbench: $(awk "BEGIN{printf \"%.2f\", $JOB_RATE/$TPS}"); target >= 1.0; $JOBS no-op jobs in $JOB_SECS s, $WORKERS workers, claims of $JOB_BATCH)"
+RULES=$(grep -oE 'rules_events_per_sec=[0-9]+' "$RUN/rules.txt" | cut -d= -f2)
+VISIBLE=$(grep -oE 'rules_exception_visible_p99_ms=[0-9.]+' "$RUN/rules.txt" | cut -d= -f2)
+echo "  rule-triggering ingestion:  $RULES events/s  (ratio to plain single events: $(awk "BEGIN{printf \"%.2f\", $RULES/$SINGLE}"); target >= 0.7)"
+echo "  event to exception:         p99 $VISIBLE ms from sending an over-limit order to its credit hold in the exception API, at full rate (target < 1000 ms)"
+grep -E 'p50' "$RUN/http.txt" "$RUN/rules.txt" | sed 's/^[^:]*://; s/^/  /'

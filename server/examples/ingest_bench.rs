@@ -21,6 +21,68 @@ fn order_event(run: &str, n: u64) -> Value {
                        "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 3, "unit_price_minor": 745}]}})
 }
 
+/// Customers of the rules phase: every order runs the credit check (each has a limit), and
+/// the last one's limit is tiny, so its orders go on credit hold.
+const RULE_CUSTOMERS: [&str; 10] = ["C-1002", "C-1003", "C-1004", "C-1006", "C-1007", "C-1010", "C-1011", "C-1014", "C-1015", "C-1030"];
+const HELD_CUSTOMER: &str = "C-1030";
+
+fn shipment_event(run: &str, n: u64) -> Value {
+    json!({"event_id": format!("{run}-{n}-S"), "type": "shipment.dispatched", "occurred_at": chrono::Utc::now().to_rfc3339(), "source": "erp",
+           "payload": {"number": format!("{run}-{n}-S1"), "order_number": format!("{run}-{n}"), "carrier": "UPS", "lines": [{"line": 1, "quantity": 3}]}})
+}
+
+/// The rules phase: each client accepts an order (credit check) and dispatches it (billing in
+/// generate mode posts its invoice), one event per request, as the plain single-event phase.
+/// Every 10th order is for the held customer: the time from sending it until its
+/// `credit_hold` exception answers in the exception API is recorded.
+async fn rules_phase(base: &str, host: &str, tok: &str, clients: usize, secs: u64, run_id: &str) -> (u64, Vec<f64>) {
+    let counter = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (base, host, tok, counter, run_id) = (base.to_owned(), host.to_owned(), tok.to_owned(), counter.clone(), run_id.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let c = reqwest::Client::new();
+            let (mut events, mut visible) = (0u64, Vec::new());
+            let post = |body: Value| c.post(format!("{base}/api/v1/events")).header("host", &host).bearer_auth(&tok).json(&body).send();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let held = n % 10 == 9;
+                let customer = if held { HELD_CUSTOMER } else { RULE_CUSTOMERS[(n % 9) as usize] };
+                let mut order = order_event(&run_id, n);
+                order["payload"]["customer"] = json!(customer);
+                let t0 = Instant::now();
+                let r = post(order).await.expect("post order");
+                assert!(r.status().is_success(), "order: {}", r.text().await.unwrap_or_default());
+                events += 1;
+                if held {
+                    let url = format!("{base}/api/v1/exceptions/credit-hold:{run_id}-{n}");
+                    loop {
+                        let r = c.get(&url).header("host", &host).bearer_auth(&tok).send().await.expect("get exception");
+                        if r.status().is_success() {
+                            break;
+                        }
+                        assert!(t0.elapsed() < Duration::from_secs(30), "the credit hold of {run_id}-{n} never showed");
+                    }
+                    visible.push(t0.elapsed().as_secs_f64() * 1000.0);
+                }
+                let r = post(shipment_event(&run_id, n)).await.expect("post dispatch");
+                assert!(r.status().is_success(), "dispatch: {}", r.text().await.unwrap_or_default());
+                events += 1;
+            }
+            (events, visible)
+        }));
+    }
+    let (mut events, mut visible) = (0, Vec::new());
+    for t in tasks {
+        let (e, v) = t.await.expect("client task");
+        events += e;
+        visible.extend(v);
+    }
+    visible.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    (events, visible)
+}
+
 async fn token(c: &reqwest::Client, base: &str, host: &str) -> String {
     token_of(c, base, host, "acme-erp").await
 }
@@ -102,7 +164,8 @@ async fn main() {
     let host = args.get(2).cloned().unwrap_or_else(|| "acme.localhost".into());
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
     let secs: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
-    // Which measurements to run (comma-separated: single, batch, fair, list); all by default.
+    // Which measurements to run (comma-separated: single, batch, fair, list, rules); all but
+    // rules by default (the rules phase needs the rules and limits bench.sh sets first).
     let only = args.get(5).cloned().unwrap_or_else(|| "single,batch,fair,list".into());
     let wants = |what: &str| only.split(',').any(|w| w == what);
     let c = reqwest::Client::new();
@@ -149,6 +212,13 @@ async fn main() {
         lat.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
         println!("fair_ingest_events_per_sec={:.0}", events as f64 / secs as f64);
         println!("fair_other_tenant_list_requests={} fair_other_tenant_list_p50_ms={:.2} fair_other_tenant_list_p99_ms={:.2}", lat.len(), percentile(&lat, 0.5), percentile(&lat, 0.99));
+    }
+
+    if wants("rules") {
+        let r4 = format!("{run_id}R");
+        let (events, visible) = rules_phase(&base, &host, &tok, clients, secs, &r4).await;
+        println!("rules_events_per_sec={:.0}", events as f64 / secs as f64);
+        println!("rules_exception_visible_count={} rules_exception_visible_p50_ms={:.2} rules_exception_visible_p99_ms={:.2}", visible.len(), percentile(&visible, 0.5), percentile(&visible, 0.99));
     }
 
     if !wants("list") {
