@@ -230,3 +230,36 @@ async fn a_worker_process_and_this_one_share_the_work_without_running_a_job_twic
     assert!(noop.iter().all(|j| j.attempts == 1), "no job was claimed twice");
     assert!(here < 3000, "the worker process did part of the work (this process did {here})");
 }
+
+#[tokio::test]
+async fn a_notification_wakes_a_worker_process_long_before_its_next_poll() {
+    let app = spawn_app().await;
+    let Some(url) = app.db_url.clone() else { return }; // LISTEN/NOTIFY is PostgreSQL's
+    let acme = acme_without_jobs(&app).await;
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_throughline"))
+        .arg("worker")
+        .env("DATABASE_URL", &url)
+        .env("THROUGHLINE_WORKERS", "1")
+        .env("THROUGHLINE_JOB_POLL_MS", "600000")
+        .env("THROUGHLINE_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start throughline worker");
+    // Its scheduler's first round (periodic jobs) shows it is up and has polled once.
+    let mut waited = 0;
+    while !job_rows(&app, &acme).await.iter().any(|j| j.kind == "parked.retry" && j.status == "done") {
+        waited += 1;
+        assert!(waited < 600, "the worker process did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // New work and a notification, as another instance sends after its commit.
+    enqueue(&app, &acme, vec![NewJob::new("noop", json!({}), Utc::now())]).await;
+    app.db.platform().execute_unprepared("SELECT pg_notify('throughline_jobs', 'acme')").await.unwrap();
+    let started = std::time::Instant::now();
+    while !job_rows(&app, &acme).await.iter().any(|j| j.kind == "noop" && j.status == "done") {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "not woken: the next poll is 10 minutes away");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    worker.kill().ok();
+    worker.wait().ok();
+}
