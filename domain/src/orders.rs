@@ -98,13 +98,17 @@ pub const EXPORT_PAGE: u64 = 1000;
 pub const CSV_HEADER: [&str; 11] =
     ["order", "customer_id", "customer", "po_number", "channel", "status", "currency", "total", "ordered_at_utc", "requested_date", "promised_date"];
 
+/// A CSV cell as every export writes it: one that a spreadsheet would run as a formula gets
+/// a leading `'` (CSV injection).
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
+}
+
 /// One export page of orders in CSV (header included when `header` is set). Amounts are
 /// decimal major units beside their currency; cells that a spreadsheet would run as a
 /// formula are prefixed with `'` (CSV injection).
 pub fn to_csv(items: &[OrderSummary], header: bool) -> Result<Vec<u8>> {
-    fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
-    }
+    use csv_cell as cell;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     if header {

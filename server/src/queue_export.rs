@@ -24,8 +24,7 @@ pub const CSV_HEADER: [&str; 15] =
 /// A quoted CSV cell; one a spreadsheet would run as a formula gets a leading `'` (CSV
 /// injection), as in the other exports.
 fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-    format!("\"{}\"", s.replace('"', "\"\""))
+    format!("\"{}\"", domain::orders::csv_cell(s).replace('"', "\"\""))
 }
 
 fn line(cells: &[&str]) -> String {

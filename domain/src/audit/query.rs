@@ -76,11 +76,9 @@ pub async fn list<C: ConnectionTrait>(c: &C, filter: &AuditFilter, after: Option
 pub const CSV_HEADER: [&str; 12] =
     ["seq", "at_utc", "actor_kind", "actor_id", "actor_name", "actor", "action", "entity_kind", "entity_id", "payload", "prev_hash", "hash"];
 
-/// A cell a spreadsheet would run as a formula gets a leading `'` (CSV injection). Actor
-/// names, entity ids and payloads come from users and partners' systems.
-fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
-}
+/// Actor names, entity ids and payloads come from users and partners' systems: cells are
+/// guarded against CSV injection like every export's.
+use crate::orders::csv_cell as cell;
 
 /// Entries as CSV (RFC 4180 quoting), with the header row when `header` is set, so that an
 /// export can be streamed page by page. Times are UTC with microseconds and the hashes are
