@@ -280,6 +280,18 @@ pub async fn is_active<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<bool> {
     Ok(api_client::Entity::find_by_id(id).one(c).await?.is_some_and(|c| !c.disabled))
 }
 
+/// Opens a transaction in the tenant's data for API client `id`, checking in its first
+/// statement that the client is still enabled: `None` for a disabled or removed client.
+pub async fn txn_if_active(db: &crate::Db, tenant: &crate::types::TenantSlug, id: Uuid) -> Result<Option<crate::TenantTxn>> {
+    let p = if db.is_postgres() { "$1" } else { "?1" };
+    let (txn, row) = db.tenant_txn_with_query(tenant, |t| (format!("SELECT id AS active_client FROM {t}api_clients WHERE id = {p} AND NOT disabled"), vec![id.into()])).await?;
+    let active = match row {
+        Some(r) => r.try_get::<Option<Uuid>>("", "active_client")?.is_some(),
+        None => false,
+    };
+    Ok(active.then_some(txn))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

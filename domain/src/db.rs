@@ -221,6 +221,31 @@ impl Db {
         }
     }
 
+    /// Begins a transaction in the tenant's data whose first statement is a query the caller
+    /// builds, and runs it: one round trip fewer than [`Db::tenant_txn`] and a query. `build`
+    /// gets the prefix that names the tenant's tables (`"tenant_acme".` on PostgreSQL, nothing
+    /// on SQLite) and must name every table with it. On PostgreSQL the query is wrapped so
+    /// that the same statement sets the transaction's `search_path` (as `SET LOCAL` would),
+    /// before anything else runs in the transaction; its answer always has a row.
+    pub async fn tenant_txn_with_query(&self, slug: &TenantSlug, build: impl FnOnce(&str) -> (String, Vec<sea_orm::Value>)) -> Result<(TenantTxn, Option<sea_orm::QueryResult>), DbErr> {
+        match &self.inner.kind {
+            Kind::Postgres => {
+                let txn = self.inner.platform.begin().await?;
+                let schema = slug.schema_name();
+                let (inner, values) = build(&format!("\"{schema}\"."));
+                let sql = format!("SELECT set_config('search_path', '\"{schema}\"', true) AS tl_search_path, q.* FROM (SELECT 1 AS tl_one) tl_one LEFT JOIN ({inner}) q ON true");
+                let row = txn.query_one_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
+                Ok((TenantTxn::new(txn, slug, &self.inner), row))
+            }
+            Kind::Sqlite { .. } => {
+                let txn = self.tenant_txn(slug).await?;
+                let (sql, values) = build("");
+                let row = txn.query_one_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await?;
+                Ok((txn, row))
+            }
+        }
+    }
+
     /// Creates (if needed) and migrates a tenant's schema or file, in one transaction.
     pub async fn provision_tenant(&self, slug: &TenantSlug) -> Result<(), DbErr> {
         if self.is_postgres() {

@@ -6,7 +6,7 @@ use crate::entity::event;
 use crate::o2c::{Effect, apply};
 use chrono::Utc;
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -28,26 +28,57 @@ pub struct EventResult {
     pub errors: Vec<FieldError>,
 }
 
-/// What an API ingestion request asks before applying anything, answered in one round trip:
-/// whether its API client is still enabled, and whether any event is parked at all (if none
-/// is, applying an event need not look for parked events it releases). Only parked events
-/// wait for something, so the first non-null `waiting_for` in index order answers from the
-/// index alone; a filter on the status let the planner scan the whole event log.
-///
-/// Answers `None` for a disabled or removed client, else the sources it may write under and
-/// whether anything is parked.
-pub async fn api_preflight<C: ConnectionTrait>(c: &C, client_id: Uuid) -> Result<Option<(Sources, bool)>, DbErr> {
-    let backend = c.get_database_backend();
-    let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
-    // One index lookup for the client: its registered sources, or its name when it has none.
-    let sql = format!(
-        "SELECT (SELECT CASE WHEN sources = '' THEN name ELSE sources END FROM api_clients WHERE id = {placeholder} AND NOT disabled) AS sources, \
-         (SELECT waiting_for FROM events WHERE waiting_for IS NOT NULL ORDER BY waiting_for LIMIT 1) AS parked"
-    );
-    let row = c.query_one_raw(Statement::from_sql_and_values(backend, sql, [client_id.into()])).await?;
-    let Some(r) = row else { return Ok(None) };
-    let Some(sources) = r.try_get::<Option<String>>("", "sources")? else { return Ok(None) };
-    Ok(Some((Sources::of("", &sources), r.try_get::<Option<String>>("", "parked")?.is_some())))
+/// What an API ingestion request learns before applying anything, in the first statement of
+/// its transaction: the sources its API client may write under, whether any event is parked
+/// at all (if none is, applying an event need not look for parked events it releases), and
+/// the customer a single event names, so that applying it need not look the customer up.
+#[derive(Debug)]
+pub struct Preflight {
+    pub sources: Sources,
+    pub any_parked: bool,
+    pub customer: Option<crate::entity::customer::Model>,
+}
+
+/// Opens the tenant's transaction for an API ingestion request and answers its [`Preflight`]
+/// from the same round trip (`None`: the API client is disabled or removed). Only parked
+/// events wait for something, so the first non-null `waiting_for` in index order answers
+/// from the index alone; a filter on the status let the planner scan the whole event log.
+pub async fn api_preflight(db: &crate::Db, tenant: &crate::types::TenantSlug, client_id: Uuid, customer: Option<&str>) -> Result<(crate::TenantTxn, Option<Preflight>), DbErr> {
+    use crate::entity::customer;
+    use sea_orm::{FromQueryResult, Iterable};
+    let p: [&str; 2] = if db.is_postgres() { ["$1", "$2"] } else { ["?1", "?2"] };
+    let (txn, row) = db
+        .tenant_txn_with_query(tenant, |t| {
+            let columns: Vec<String> = customer::Column::iter().map(|c| format!("c.\"{0}\" AS \"c_{0}\"", c.as_str())).collect();
+            // One index lookup for the client: its registered sources, or its name when it has none.
+            let sql = format!(
+                "SELECT (SELECT CASE WHEN sources = '' THEN name ELSE sources END FROM {t}api_clients WHERE id = {0} AND NOT disabled) AS sources, \
+                 (SELECT waiting_for FROM {t}events WHERE waiting_for IS NOT NULL ORDER BY waiting_for LIMIT 1) AS parked, {2} \
+                 FROM (SELECT 1 AS one) one LEFT JOIN {t}customers c ON c.external_id = {1}",
+                p[0],
+                p[1],
+                columns.join(", ")
+            );
+            (sql, vec![client_id.into(), customer.map(str::to_owned).into()])
+        })
+        .await?;
+    let Some(r) = row else { return Ok((txn, None)) };
+    let Some(sources) = r.try_get::<Option<String>>("", "sources")? else { return Ok((txn, None)) };
+    let any_parked = r.try_get::<Option<String>>("", "parked")?.is_some();
+    let customer = match r.try_get::<Option<Uuid>>("", "c_id")? {
+        Some(_) => Some(customer::Model::from_query_result(&r, "c_")?),
+        None => None,
+    };
+    Ok((txn, Some(Preflight { sources: Sources::of("", &sources), any_parked, customer })))
+}
+
+/// The customer a single event names in its payload (`payload.customer`), to look up with the
+/// [`api_preflight`]; none for a batch.
+pub fn customer_named(items: &[Value]) -> Option<&str> {
+    match items {
+        [one] => one.get("payload")?.get("customer")?.as_str(),
+        _ => None,
+    }
 }
 
 /// The event sources an API client may write under: its registered list, or its own name.
@@ -81,17 +112,18 @@ impl Sources {
 /// new event costs no lookup. Two requests racing with the same event also end as one
 /// `accepted` and one `duplicate`.
 ///
-/// `any_parked`: whether any event is parked (from [`api_preflight`]); `sources`: what the
-/// sending client may write under. Returns each event's result and the transaction to commit
+/// `pre`: what [`api_preflight`] found (the client's sources, whether anything is parked, the
+/// customer a single event names). Returns each event's result and the transaction to commit
 /// (`None` when a single event was refused and its transaction rolled back): the caller
 /// commits, so that what it records with the events (an idempotency key) commits with them.
-pub async fn ingest(txn: crate::TenantTxn, items: &[Value], any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {
+pub async fn ingest(txn: crate::TenantTxn, items: &[Value], pre: Preflight) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {
     let rules = match crate::workflow::rules::cached(&txn).await {
         Ok(r) => r,
         Err(crate::AppError::Db(e)) => return Err(e),
         Err(other) => return Err(DbErr::Custom(other.to_string())),
     };
-    crate::workflow::rules::with_rules(rules, crate::o2c::with_customer_cache(ingest_items(txn, items, any_parked, sources))).await
+    let applying = crate::o2c::with_customer_cache(pre.customer, ingest_items(txn, items, pre.any_parked, &pre.sources));
+    crate::workflow::rules::with_rules(rules, applying).await
 }
 
 async fn ingest_items(txn: crate::TenantTxn, items: &[Value], mut any_parked: bool, sources: &Sources) -> Result<(Vec<EventResult>, Option<crate::TenantTxn>), DbErr> {

@@ -264,10 +264,7 @@ pub fn totals(inv: &InvoiceIn) -> Result<(i64, i64), Fail> {
 
 /// `invoice.posted`. An invoice is posted once; its order, if named, must be the customer's.
 pub(crate) async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime<Utc>) -> Result<Effect, Fail> {
-    let currency = validate(&inv)?;
-    if find(c, &inv.number).await?.is_some() {
-        return Err(reject("payload.number", format!("invoice {} was already posted", inv.number)));
-    }
+    validate(&inv)?;
     let Some(cust) = find_customer(c, &inv.customer).await? else { return parked(Awaited::Customer, &inv.customer) };
     let ord = match &inv.order_number {
         Some(n) => match find_order(c, n).await? {
@@ -279,27 +276,52 @@ pub(crate) async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime
     if let Some(o) = ord.as_ref().filter(|o| o.customer_id != cust.id) {
         return Err(reject("payload.customer", format!("order {} belongs to another customer", o.number)));
     }
+    let known = Posting { customer: &cust, order: ord.as_ref(), order_lines: None, generated: false };
+    Ok(post_known(c, inv, known, at).await?.0)
+}
+
+/// What posting an invoice already knows: its customer, its order (if any) as it now stands
+/// and that order's lines if at hand, and whether Throughline generated it (then the caller
+/// records which shipment it bills).
+pub(crate) struct Posting<'a> {
+    pub customer: &'a customer::Model,
+    pub order: Option<&'a order::Model>,
+    pub order_lines: Option<Vec<order_line::Model>>,
+    pub generated: bool,
+}
+
+/// Posts an invoice whose customer and order are known (see [`post`]). An invoice number
+/// already posted is refused. Answers the effect and the invoice's id.
+pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known: Posting<'_>, at: DateTime<Utc>) -> Result<(Effect, Uuid), Fail> {
+    let currency = validate(&inv)?;
+    let (cust, ord) = (known.customer, known.order);
     let (subtotal, total) = totals(&inv)?;
     let days = terms_days(&cust.payment_terms).unwrap_or(30);
     let due_on = due_date(inv.issued_on, days).ok_or_else(|| reject("payload.issued_on", format!("{} is out of range: dates run from {} to {}", inv.issued_on, FIRST_DATE, LAST_DATE)))?;
-    let invoice_id = insert(c, &inv, &cust, ord.as_ref(), &currency, (subtotal, total, due_on), at).await?;
-    if let Some(o) = &ord {
+    let Some(invoice_id) = insert(c, &inv, cust, ord, &currency, (subtotal, total, due_on), at).await? else {
+        return Err(reject("payload.number", format!("invoice {} was already posted", inv.number)));
+    };
+    if let (Some(o), false) = (ord, known.generated) {
         crate::workflow::billing::on_invoice_posted(c, o.id, invoice_id, at).await?;
     }
-    // What was an open order is now a receivable.
-    crate::workflow::credit::exposure_add(c, cust.id, if ord.is_some() { -subtotal } else { 0 }, total).await?;
-    if let Some(o) = &ord {
-        bill_order_lines(c, o, &inv.lines, at).await?;
+    // What was an open order is now a receivable (tracked only for customers with a limit).
+    if cust.credit_limit_minor.is_some() {
+        crate::workflow::credit::exposure_add(c, cust.id, if ord.is_some() { -subtotal } else { 0 }, total).await?;
     }
-    Ok(Effect {
+    if let Some(o) = ord {
+        bill_order_lines(c, o, known.order_lines, &inv.lines, at).await?;
+    }
+    let effect = Effect {
         order_id: ord.map(|o| o.id),
         summary: format!("Invoice {} posted: {}, due {due_on}", inv.number, money::format(total, &currency)),
         creates: vec![Awaited::Invoice.key(&inv.number)],
         waiting_for: None,
-    })
+    };
+    Ok((effect, invoice_id))
 }
 
-/// Inserts a posted invoice, `open`, and its lines.
+/// Inserts a posted invoice, `open`, and its lines. Answers its id, or `None` when an invoice
+/// with its number exists (nothing is written then).
 async fn insert<C: ConnectionTrait>(
     c: &C,
     inv: &InvoiceIn,
@@ -308,10 +330,10 @@ async fn insert<C: ConnectionTrait>(
     currency: &str,
     (subtotal, total, due_on): (i64, i64, NaiveDate),
     at: DateTime<Utc>,
-) -> Result<Uuid, DbErr> {
+) -> Result<Option<Uuid>, DbErr> {
     let now = Utc::now();
     let id = crate::new_id();
-    invoice::ActiveModel {
+    let row = invoice::ActiveModel {
         id: Set(id),
         number: Set(inv.number.clone()),
         order_id: Set(ord.map(|o| o.id)),
@@ -330,9 +352,11 @@ async fn insert<C: ConnectionTrait>(
         viewed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+    };
+    let inserted = invoice::Entity::insert(row).on_conflict_do_nothing_on([invoice::Column::Number]).exec_without_returning(c).await?;
+    if !crate::inserted(&inserted) {
+        return Ok(None);
     }
-    .insert(c)
-    .await?;
     let rows: Vec<invoice_line::ActiveModel> = inv
         .lines
         .iter()
@@ -351,14 +375,17 @@ async fn insert<C: ConnectionTrait>(
         })
         .collect();
     invoice_line::Entity::insert_many(rows).exec(c).await?;
-    Ok(id)
+    Ok(Some(id))
 }
 
 /// Adds an invoice's quantities to the order lines it bills, one update per invoice line, and
 /// makes the order `invoiced` once every line is invoiced in full.
-async fn bill_order_lines<C: ConnectionTrait>(c: &C, o: &order::Model, billed: &[InvoiceLineIn], at: DateTime<Utc>) -> Result<(), Fail> {
+async fn bill_order_lines<C: ConnectionTrait>(c: &C, o: &order::Model, known: Option<Vec<order_line::Model>>, billed: &[InvoiceLineIn], at: DateTime<Utc>) -> Result<(), Fail> {
     let now = Utc::now();
-    let mut lines = lines_of(c, o.id).await?;
+    let mut lines = match known {
+        Some(lines) => lines,
+        None => lines_of(c, o.id).await?,
+    };
     for (i, l) in billed.iter().enumerate() {
         let Some(no) = l.order_line else { continue };
         let Some(ol) = lines.iter_mut().find(|ol| ol.line_no == no) else {

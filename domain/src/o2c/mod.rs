@@ -109,9 +109,24 @@ tokio::task_local! {
     static BATCH_CUSTOMERS: std::cell::RefCell<std::collections::HashMap<String, customer::Model>>;
 }
 
-/// Runs `f` (applying a batch of events) with customers found once per batch, not once per event.
-pub(crate) async fn with_customer_cache<F: std::future::Future>(f: F) -> F::Output {
-    BATCH_CUSTOMERS.scope(Default::default(), f).await
+/// Runs `f` (applying a batch of events) with customers found once per batch, not once per
+/// event, starting with `known` (found in the same transaction before).
+pub(crate) async fn with_customer_cache<F: std::future::Future>(known: Option<customer::Model>, f: F) -> F::Output {
+    let seed = known.into_iter().map(|c| (c.external_id.clone(), c)).collect();
+    BATCH_CUSTOMERS.scope(std::cell::RefCell::new(seed), f).await
+}
+
+/// The customer with this id: from the batch's customers if found before, else looked up
+/// (and kept for the batch).
+pub(crate) async fn customer_by_id<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<customer::Model>, DbErr> {
+    if let Ok(Some(hit)) = BATCH_CUSTOMERS.try_with(|m| m.borrow().values().find(|c| c.id == id).cloned()) {
+        return Ok(Some(hit));
+    }
+    let found = customer::Entity::find_by_id(id).one(c).await?;
+    if let Some(cust) = &found {
+        let _ = BATCH_CUSTOMERS.try_with(|m| m.borrow_mut().insert(cust.external_id.clone(), cust.clone()));
+    }
+    Ok(found)
 }
 
 /// The customer with this external id.

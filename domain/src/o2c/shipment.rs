@@ -5,7 +5,7 @@
 //! ordered: the shipment is kept and a `quantity_mismatch` exception names the line and the
 //! difference, for a person to settle with the customer.
 use super::exception;
-use super::order::{OrderStatus, find_order, lines_of, move_to};
+use super::order::{OrderStatus, advance, find_order, lines_of, move_to};
 use super::pack::{self, PackIn};
 use super::{Effect, parked, text_field};
 use crate::entity::{order, order_line, shipment, shipment_line};
@@ -91,6 +91,19 @@ pub enum ShipmentEvent {
     Dispatched(ShipmentIn),
     /// `shipment.delivered`.
     Delivered(DeliveryIn),
+}
+
+/// What a shipment event knows when the shipment may meet the billing condition, so that
+/// billing need not read it again.
+pub struct Shipped<'a> {
+    pub shipment: &'a shipment::Model,
+    /// The order as it now stands, if at hand (else it is looked up).
+    pub order: Option<&'a order::Model>,
+    /// The order's lines as they now stand and what this shipment carries per line, when the
+    /// event has just written them (else they are looked up).
+    pub lines: Option<(Vec<order_line::Model>, &'a [ShipmentLineIn])>,
+    /// The event created the shipment: it cannot have been billable before.
+    pub new: bool,
 }
 
 /// Applies one shipment event.
@@ -234,17 +247,17 @@ async fn dispatch<C: ConnectionTrait>(c: &C, s: ShipmentIn, at: DateTime<Utc>) -
     };
     let mut lines = lines_of(c, o.id).await?;
     let over = if already_has_lines { vec![] } else { ship_lines(&o.number, &mut lines, &shipped)? };
-    let shipment_id = upsert_dispatched(c, existing, &s, &o, at).await?;
+    let new = existing.is_none();
+    let stored = upsert_dispatched(c, existing, &s, &o, at).await?;
     if !already_has_lines {
-        record_lines(c, shipment_id, &shipped, &lines).await?;
-        pack::record(c, shipment_id, &s.packs).await?;
+        record_lines(c, stored.id, &shipped, &lines).await?;
+        pack::record(c, stored.id, &s.packs).await?;
         open_overages(c, &o, &s.number, &over, at).await?;
     }
-    move_to(c, &o, status_after_dispatch(&lines), at).await?;
+    let o = advance(c, &o, status_after_dispatch(&lines), at).await?.unwrap_or(o);
     if !already_has_lines {
-        if let Some(stored) = shipment::Entity::find_by_id(shipment_id).one(c).await? {
-            crate::workflow::billing::on_shipment(c, &stored, crate::customers::prefs::BillingRule::Dispatch, at).await?;
-        }
+        let known = Shipped { shipment: &stored, order: Some(&o), lines: Some((lines, &shipped)), new };
+        crate::workflow::billing::on_shipment(c, known, crate::customers::prefs::BillingRule::Dispatch, at).await?;
     }
     let via = s.carrier.as_deref().map(|c| format!(" via {c}")).unwrap_or_default();
     let track = s.tracking_number.as_deref().map(|t| format!(", tracking {t}")).unwrap_or_default();
@@ -280,11 +293,10 @@ async fn open_overages<C: ConnectionTrait>(c: &C, o: &order::Model, shipment_num
 }
 
 /// Writes a dispatched shipment: the carrier details of one already known (a delivery may
-/// have come first; its status stays), or a new `dispatched` shipment. Answers its id.
-async fn upsert_dispatched<C: ConnectionTrait>(c: &C, existing: Option<shipment::Model>, s: &ShipmentIn, o: &order::Model, at: DateTime<Utc>) -> Result<Uuid, DbErr> {
+/// have come first; its status stays), or a new `dispatched` shipment. Answers it as stored.
+async fn upsert_dispatched<C: ConnectionTrait>(c: &C, existing: Option<shipment::Model>, s: &ShipmentIn, o: &order::Model, at: DateTime<Utc>) -> Result<shipment::Model, DbErr> {
     let now = Utc::now();
     if let Some(e) = existing {
-        let id = e.id;
         let mut am: shipment::ActiveModel = e.into();
         am.carrier = Set(s.carrier.clone());
         am.service = Set(s.service.clone());
@@ -293,12 +305,10 @@ async fn upsert_dispatched<C: ConnectionTrait>(c: &C, existing: Option<shipment:
         am.warehouse = Set(s.warehouse.clone());
         am.dispatched_at = Set(Some(at));
         am.updated_at = Set(now);
-        am.update(c).await?;
-        return Ok(id);
+        return am.update(c).await;
     }
-    let id = crate::new_id();
     shipment::ActiveModel {
-        id: Set(id),
+        id: Set(crate::new_id()),
         number: Set(s.number.clone()),
         order_id: Set(o.id),
         status: Set(ShipmentStatus::Dispatched.as_str().into()),
@@ -313,8 +323,7 @@ async fn upsert_dispatched<C: ConnectionTrait>(c: &C, existing: Option<shipment:
         updated_at: Set(now),
     }
     .insert(c)
-    .await?;
-    Ok(id)
+    .await
 }
 
 /// Stores a shipment's lines (one per order line) and the order lines' new shipped
@@ -360,7 +369,8 @@ async fn deliver<C: ConnectionTrait>(c: &C, d: DeliveryIn, at: DateTime<Utc>) ->
             am.delivered_at = Set(Some(when));
             am.updated_at = Set(Utc::now());
             let stored = am.update(c).await?;
-            crate::workflow::billing::on_shipment(c, &stored, crate::customers::prefs::BillingRule::Delivery, when).await?;
+            let known = Shipped { shipment: &stored, order: Some(&o), lines: None, new: false };
+            crate::workflow::billing::on_shipment(c, known, crate::customers::prefs::BillingRule::Delivery, when).await?;
             false
         }
         None => {

@@ -11,7 +11,9 @@ use super::raise::{Raise, publish, raise};
 use super::rules::{BillingMode, current};
 use crate::customers::prefs::BillingRule;
 use crate::entity::{customer, order, order_line, shipment, shipment_line};
-use crate::events::{Fail, InvoiceIn, InvoiceLineIn};
+use crate::events::{Fail, InvoiceIn, InvoiceLineIn, ShipmentLineIn};
+use crate::o2c::invoice::Posting;
+use crate::o2c::shipment::Shipped;
 use crate::jobs::{Handler, JobCx, JobError, NewJob, enqueue_timer};
 use crate::AppError;
 use chrono::{DateTime, Duration, Utc};
@@ -30,18 +32,30 @@ pub fn tax(subtotal: i64, bp: i64) -> Option<i64> {
     subtotal.checked_mul(bp).map(|v| (v + 5_000).div_euclid(10_000))
 }
 
-/// A shipment event that may meet the billing condition (`what` happened to `s` at `at`).
-pub async fn on_shipment<C: ConnectionTrait>(c: &C, s: &shipment::Model, what: BillingRule, at: DateTime<Utc>) -> Result<(), Fail> {
+/// A shipment event that may meet the billing condition (`what` happened to the shipment at
+/// `at`). What the event already holds (`known`) is not read again.
+pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: BillingRule, at: DateTime<Utc>) -> Result<(), Fail> {
     let rules = current(c).await.map_err(fail)?;
     if !rules.billing.enabled {
         return Ok(());
     }
-    let Some(o) = order::Entity::find_by_id(s.order_id).one(c).await? else { return Ok(()) };
-    let Some(cust) = customer::Entity::find_by_id(o.customer_id).one(c).await? else { return Ok(()) };
+    let s = known.shipment;
+    let looked_up;
+    let o = match known.order {
+        Some(o) => o,
+        None => match order::Entity::find_by_id(s.order_id).one(c).await? {
+            Some(o) => {
+                looked_up = o;
+                &looked_up
+            }
+            None => return Ok(()),
+        },
+    };
+    let Some(cust) = crate::o2c::customer_by_id(c, o.customer_id).await? else { return Ok(()) };
     if condition(cust.billing_rule.as_deref(), rules.billing.config.trigger) != what {
         return Ok(());
     }
-    if invoice_ready::Entity::find().filter(invoice_ready::Column::ShipmentId.eq(s.id)).one(c).await?.is_some() {
+    if !known.new && invoice_ready::Entity::find().filter(invoice_ready::Column::ShipmentId.eq(s.id)).one(c).await?.is_some() {
         return Ok(());
     }
     let actor = rules.actor("billing");
@@ -52,19 +66,33 @@ pub async fn on_shipment<C: ConnectionTrait>(c: &C, s: &shipment::Model, what: B
         raise(c, r, at).await?;
         return Ok(());
     }
-    let ready_id = crate::new_id();
-    invoice_ready::ActiveModel { id: Set(ready_id), shipment_id: Set(s.id), order_id: Set(o.id), trigger: Set(what.as_str().into()), ready_at: Set(at), invoice_id: Set(None), invoiced_at: Set(None), latency_secs: Set(None) }.insert(c).await?;
+    let (order_lines, lines) = billable_lines(c, s, o, known.lines).await?;
     match rules.billing.config.mode {
         BillingMode::Mirror => {
-            let lines = billable_lines(c, s, &o).await?;
+            let ready_id = ready(c, s, what, at, None).await?;
             let payload = json!({"order_number": o.number, "shipment_number": s.number, "customer": cust.external_id, "trigger": what.as_str(), "lines": lines, "rule": actor.to_string()});
             publish(c, "invoice.ready", Some(o.id), &payload, &format!("Shipment {} is ready to invoice ({actor})", s.number), at).await?;
             let due = at + Duration::hours(rules.billing.config.invoice_delay_hours);
             enqueue_timer(c, NewJob::new("billing.invoice_due", json!({"ready_id": ready_id}), due)).await?;
         }
-        BillingMode::Generate => generate(c, s, &o, &cust, rules.billing.config.tax_rate_bp, at).await?,
+        BillingMode::Generate => {
+            let invoice_id = generate(c, s, o, &cust, (order_lines, lines), rules.billing.config.tax_rate_bp, at).await?;
+            ready(c, s, what, at, invoice_id).await?;
+        }
     }
     Ok(())
+}
+
+/// Records that a shipment became ready to invoice at `at`, and the invoice that followed at
+/// once, if one did. Answers the record's id.
+async fn ready<C: ConnectionTrait>(c: &C, s: &shipment::Model, what: BillingRule, at: DateTime<Utc>, invoice_id: Option<Uuid>) -> Result<Uuid, DbErr> {
+    let id = crate::new_id();
+    let invoiced = invoice_id.map(|_| at);
+    let latency = invoice_id.map(|_| 0);
+    invoice_ready::ActiveModel { id: Set(id), shipment_id: Set(s.id), order_id: Set(s.order_id), trigger: Set(what.as_str().into()), ready_at: Set(at), invoice_id: Set(invoice_id), invoiced_at: Set(invoiced), latency_secs: Set(latency) }
+        .insert(c)
+        .await?;
+    Ok(id)
 }
 
 fn fail(e: AppError) -> Fail {
@@ -74,31 +102,47 @@ fn fail(e: AppError) -> Fail {
     }
 }
 
-/// The shipment's lines with the order's SKUs and prices.
-async fn billable_lines<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model) -> Result<Vec<InvoiceLineIn>, DbErr> {
-    let ordered: HashMap<i32, order_line::Model> = crate::o2c::order::lines_of(c, o.id).await?.into_iter().map(|l| (l.line_no, l)).collect();
-    let shipped = shipment_line::Entity::find().filter(shipment_line::Column::ShipmentId.eq(s.id)).order_by_asc(shipment_line::Column::LineNo).all(c).await?;
-    Ok(shipped
-        .iter()
-        .filter_map(|l| ordered.get(&l.line_no).map(|ol| (l, ol)))
-        .enumerate()
-        .map(|(i, (l, ol))| InvoiceLineIn { line: i as i32 + 1, order_line: Some(ol.line_no), sku: ol.sku.clone(), description: ol.description.clone(), quantity: l.quantity, unit_price_minor: ol.unit_price_minor })
-        .collect())
+/// The order's lines as they stand, and the shipment's lines with the order's SKUs and prices
+/// (from `known` when the event has them, else read).
+async fn billable_lines<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, known: Option<(Vec<order_line::Model>, &[ShipmentLineIn])>) -> Result<(Vec<order_line::Model>, Vec<InvoiceLineIn>), DbErr> {
+    let (order_lines, shipped): (Vec<order_line::Model>, Vec<(i32, i64)>) = match known {
+        Some((lines, shipped)) => (lines, shipped.iter().map(|l| (l.line, l.quantity)).collect()),
+        None => {
+            let lines = crate::o2c::order::lines_of(c, o.id).await?;
+            let shipped = shipment_line::Entity::find().filter(shipment_line::Column::ShipmentId.eq(s.id)).order_by_asc(shipment_line::Column::LineNo).all(c).await?;
+            (lines, shipped.iter().map(|l| (l.line_no, l.quantity)).collect())
+        }
+    };
+    let ordered: HashMap<i32, &order_line::Model> = order_lines.iter().map(|l| (l.line_no, l)).collect();
+    let lines = invoice_lines(&shipped, &ordered);
+    Ok((order_lines, lines))
 }
 
-/// Posts the invoice of one shipment (number `<shipment>-INV`) and publishes `invoice.posted`.
-async fn generate<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, cust: &customer::Model, tax_bp: i64, at: DateTime<Utc>) -> Result<(), Fail> {
-    let lines = billable_lines(c, s, o).await?;
+/// Invoice lines for what was shipped per order line, priced from the order; a line the order
+/// does not have is left out.
+fn invoice_lines(shipped: &[(i32, i64)], ordered: &HashMap<i32, &order_line::Model>) -> Vec<InvoiceLineIn> {
+    shipped
+        .iter()
+        .filter_map(|(line, quantity)| ordered.get(line).map(|ol| (*quantity, *ol)))
+        .enumerate()
+        .map(|(i, (quantity, ol))| InvoiceLineIn { line: i as i32 + 1, order_line: Some(ol.line_no), sku: ol.sku.clone(), description: ol.description.clone(), quantity, unit_price_minor: ol.unit_price_minor })
+        .collect()
+}
+
+/// Posts the invoice of one shipment (number `<shipment>-INV`), publishes `invoice.posted`,
+/// and answers the invoice's id (none when nothing shipped is on the order).
+async fn generate<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, cust: &customer::Model, (order_lines, lines): (Vec<order_line::Model>, Vec<InvoiceLineIn>), tax_bp: i64, at: DateTime<Utc>) -> Result<Option<Uuid>, Fail> {
     if lines.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let subtotal: i64 = lines.iter().map(|l| l.quantity.saturating_mul(l.unit_price_minor)).fold(0i64, i64::saturating_add);
     let tax_minor = tax(subtotal, tax_bp).ok_or_else(|| crate::events::reject("payload", "the invoice's tax is too large"))?;
     let inv = InvoiceIn { number: format!("{}-INV", s.number), order_number: Some(o.number.clone()), customer: cust.external_id.clone(), currency: o.currency.clone(), issued_on: at.date_naive(), tax_minor, lines };
     let payload = serde_json::to_value(&inv).unwrap_or_default();
-    let effect = crate::o2c::invoice::post(c, inv, at).await?;
+    let known = Posting { customer: cust, order: Some(o), order_lines: Some(order_lines), generated: true };
+    let (effect, invoice_id) = crate::o2c::invoice::post_known(c, inv, known, at).await?;
     publish(c, "invoice.posted", Some(o.id), &payload, &effect.summary, at).await?;
-    Ok(())
+    Ok(Some(invoice_id))
 }
 
 /// An invoice was posted for an order (by the ERP or generated): the oldest shipment of that

@@ -53,7 +53,8 @@ async fn on_backorder<C: ConnectionTrait>(c: &C, o: &order::Model, reason: Optio
 /// A proof of delivery was filed for a shipment: it may make the shipment billable, and it
 /// resolves the shipment's `missing_pod` exception.
 pub async fn on_pod_attached<C: ConnectionTrait>(c: &C, s: &crate::entity::shipment::Model, at: DateTime<Utc>) -> crate::Result<()> {
-    billing::on_shipment(c, s, crate::customers::prefs::BillingRule::Pod, at).await.map_err(|e| match e {
+    let known = crate::o2c::shipment::Shipped { shipment: s, order: None, lines: None, new: false };
+    billing::on_shipment(c, known, crate::customers::prefs::BillingRule::Pod, at).await.map_err(|e| match e {
         crate::events::Fail::Db(e) => crate::AppError::Db(e),
         crate::events::Fail::Reject(errs) => crate::AppError::Invalid(errs.into_iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")),
     })?;

@@ -475,8 +475,7 @@ impl Api {
     /// Opens the tenant's transaction. Its first statement checks that the API client is still
     /// enabled, so a disabled client's tokens stop at once without a transaction of their own.
     async fn txn(&self, st: &AppState) -> ApiResult<TenantTxn> {
-        let txn = st.db.tenant_txn(&self.tenant.slug).await?;
-        if api_clients::is_active(&txn, self.client_id).await? { Ok(txn) } else { Err(client_disabled()) }
+        api_clients::txn_if_active(&st.db, &self.tenant.slug, self.client_id).await?.ok_or_else(client_disabled)
     }
 
     /// Commits a handler's one write transaction; under an `Idempotency-Key` the idempotency
@@ -490,12 +489,11 @@ impl Api {
     }
 
     /// [`Api::txn`] for event ingestion: the client check also tells whether any event is
-    /// parked, in the same round trip.
-    async fn ingest_txn(&self, st: &AppState) -> ApiResult<(TenantTxn, bool, domain::events::Sources)> {
-        let txn = st.db.tenant_txn(&self.tenant.slug).await?;
-        match domain::events::api_preflight(&txn, self.client_id).await? {
-            Some((sources, parked)) => Ok((txn, parked, sources)),
-            None => Err(client_disabled()),
+    /// parked and finds the customer a single event names, in the transaction's first statement.
+    async fn ingest_txn(&self, st: &AppState, customer: Option<&str>) -> ApiResult<(TenantTxn, domain::events::Preflight)> {
+        match domain::events::api_preflight(&st.db, &self.tenant.slug, self.client_id, customer).await? {
+            (txn, Some(pre)) => Ok((txn, pre)),
+            (_, None) => Err(client_disabled()),
         }
     }
 }
