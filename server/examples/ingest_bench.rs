@@ -34,8 +34,9 @@ fn shipment_event(run: &str, n: u64) -> Value {
 /// The rules phase: each client accepts an order (credit check) and dispatches it (billing in
 /// generate mode posts its invoice), one event per request, as the plain single-event phase.
 /// Every 10th order is for the held customer: the time from sending it until its
-/// `credit_hold` exception answers in the exception API is recorded.
-async fn rules_phase(base: &str, host: &str, tok: &str, clients: usize, secs: u64, run_id: &str) -> (u64, Vec<f64>) {
+/// `credit_hold` exception answers in the exception API is recorded. With `holds` false the
+/// same events run without waiting for exceptions: the plain mix, with the rules off.
+async fn rules_phase(base: &str, host: &str, tok: &str, clients: usize, secs: u64, run_id: &str, holds: bool) -> (u64, Vec<f64>) {
     let counter = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
@@ -55,7 +56,7 @@ async fn rules_phase(base: &str, host: &str, tok: &str, clients: usize, secs: u6
                 let r = post(order).await.expect("post order");
                 assert!(r.status().is_success(), "order: {}", r.text().await.unwrap_or_default());
                 events += 1;
-                if held {
+                if held && holds {
                     let url = format!("{base}/api/v1/exceptions/credit-hold:{run_id}-{n}");
                     loop {
                         let r = c.get(&url).header("host", &host).bearer_auth(&tok).send().await.expect("get exception");
@@ -164,8 +165,8 @@ async fn main() {
     let host = args.get(2).cloned().unwrap_or_else(|| "acme.localhost".into());
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
     let secs: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
-    // Which measurements to run (comma-separated: single, batch, fair, list, rules); all but
-    // rules by default (the rules phase needs the rules and limits bench.sh sets first).
+    // Which measurements to run (comma-separated: single, batch, fair, list, mix, rules); all
+    // but mix and rules by default (they need the rules and limits bench.sh sets first).
     let only = args.get(5).cloned().unwrap_or_else(|| "single,batch,fair,list".into());
     let wants = |what: &str| only.split(',').any(|w| w == what);
     let c = reqwest::Client::new();
@@ -214,9 +215,15 @@ async fn main() {
         println!("fair_other_tenant_list_requests={} fair_other_tenant_list_p50_ms={:.2} fair_other_tenant_list_p99_ms={:.2}", lat.len(), percentile(&lat, 0.5), percentile(&lat, 0.99));
     }
 
+    if wants("mix") {
+        let r5 = format!("{run_id}M");
+        let (events, _) = rules_phase(&base, &host, &tok, clients, secs, &r5, false).await;
+        println!("mix_events_per_sec={:.0}", events as f64 / secs as f64);
+    }
+
     if wants("rules") {
         let r4 = format!("{run_id}R");
-        let (events, visible) = rules_phase(&base, &host, &tok, clients, secs, &r4).await;
+        let (events, visible) = rules_phase(&base, &host, &tok, clients, secs, &r4, true).await;
         println!("rules_events_per_sec={:.0}", events as f64 / secs as f64);
         println!("rules_exception_visible_count={} rules_exception_visible_p50_ms={:.2} rules_exception_visible_p99_ms={:.2}", visible.len(), percentile(&visible, 0.5), percentile(&visible, 0.99));
     }

@@ -43,23 +43,25 @@ pub struct Preflight {
 /// from the same round trip (`None`: the API client is disabled or removed). Only parked
 /// events wait for something, so the first non-null `waiting_for` in index order answers
 /// from the index alone; a filter on the status let the planner scan the whole event log.
-pub async fn api_preflight(db: &crate::Db, tenant: &crate::types::TenantSlug, client_id: Uuid, customer: Option<&str>) -> Result<(crate::TenantTxn, Option<Preflight>), DbErr> {
+pub async fn api_preflight(db: &crate::Db, tenant: &crate::types::TenantSlug, client_id: Uuid, named: Named<'_>) -> Result<(crate::TenantTxn, Option<Preflight>), DbErr> {
     use crate::entity::customer;
     use sea_orm::{FromQueryResult, Iterable};
-    let p: [&str; 2] = if db.is_postgres() { ["$1", "$2"] } else { ["?1", "?2"] };
+    let p: [&str; 3] = if db.is_postgres() { ["$1", "$2", "$3"] } else { ["?1", "?2", "?3"] };
     let (txn, row) = db
         .tenant_txn_with_query(tenant, |t| {
             let columns: Vec<String> = customer::Column::iter().map(|c| format!("c.\"{0}\" AS \"c_{0}\"", c.as_str())).collect();
             // One index lookup for the client: its registered sources, or its name when it has none.
             let sql = format!(
                 "SELECT (SELECT CASE WHEN sources = '' THEN name ELSE sources END FROM {t}api_clients WHERE id = {0} AND NOT disabled) AS sources, \
-                 (SELECT waiting_for FROM {t}events WHERE waiting_for IS NOT NULL ORDER BY waiting_for LIMIT 1) AS parked, {2} \
-                 FROM (SELECT 1 AS one) one LEFT JOIN {t}customers c ON c.external_id = {1}",
+                 (SELECT waiting_for FROM {t}events WHERE waiting_for IS NOT NULL ORDER BY waiting_for LIMIT 1) AS parked, {3} \
+                 FROM (SELECT 1 AS one) one LEFT JOIN {t}customers c ON c.id = COALESCE((SELECT id FROM {t}customers WHERE external_id = {1}), \
+                 (SELECT customer_id FROM {t}orders WHERE number = {2}))",
                 p[0],
                 p[1],
+                p[2],
                 columns.join(", ")
             );
-            (sql, vec![client_id.into(), customer.map(str::to_owned).into()])
+            (sql, vec![client_id.into(), named.customer.map(str::to_owned).into(), named.order.map(str::to_owned).into()])
         })
         .await?;
     let Some(r) = row else { return Ok((txn, None)) };
@@ -72,12 +74,23 @@ pub async fn api_preflight(db: &crate::Db, tenant: &crate::types::TenantSlug, cl
     Ok((txn, Some(Preflight { sources: Sources::of("", &sources), any_parked, customer })))
 }
 
-/// The customer a single event names in its payload (`payload.customer`), to look up with the
-/// [`api_preflight`]; none for a batch.
-pub fn customer_named(items: &[Value]) -> Option<&str> {
-    match items {
-        [one] => one.get("payload")?.get("customer")?.as_str(),
-        _ => None,
+/// The customer a single event names in its payload, directly (`payload.customer`) or through
+/// an existing order (`payload.order_number`), for [`api_preflight`] to find.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Named<'a> {
+    pub customer: Option<&'a str>,
+    pub order: Option<&'a str>,
+}
+
+impl<'a> Named<'a> {
+    /// What a request's events name: only a single event's customer is looked up ahead.
+    pub fn in_items(items: &'a [Value]) -> Self {
+        let [one] = items else { return Named::default() };
+        let field = |name: &str| one.get("payload").and_then(|p| p.get(name)).and_then(Value::as_str);
+        match field("customer") {
+            Some(customer) => Named { customer: Some(customer), order: None },
+            None => Named { customer: None, order: field("order_number") },
+        }
     }
 }
 
@@ -325,6 +338,22 @@ mod tests {
             assert_eq!(Sources::of(name, registered).allows(source), allowed, "{name} [{registered}] writing {source}");
         }
         assert_eq!(Sources::of("erp", "wms  edi:ACME").list(), "wms, edi:ACME");
+    }
+
+    #[test]
+    fn a_single_event_names_its_customer_directly_or_through_its_order() {
+        let order = serde_json::json!({"type": "order.accepted", "payload": {"number": "SO-1", "customer": "C-1"}});
+        let dispatch = serde_json::json!({"type": "shipment.dispatched", "payload": {"number": "S-1", "order_number": "SO-1"}});
+        let payment = serde_json::json!({"type": "payment.received", "payload": {"amount_minor": 5}});
+        let cases: [(Vec<Value>, Named); 4] = [
+            (vec![order.clone()], Named { customer: Some("C-1"), order: None }),
+            (vec![dispatch.clone()], Named { customer: None, order: Some("SO-1") }),
+            (vec![payment], Named::default()),
+            (vec![order, dispatch], Named::default()),
+        ];
+        for (items, want) in cases {
+            assert_eq!(Named::in_items(&items), want, "{items:?}");
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub use crate::o2c::order::{Channel, ORDER_STATUSES, OrderIn, OrderLineIn, Order
 pub use crate::o2c::payment::{PaymentApplied, PaymentIn};
 pub use crate::o2c::shipment::{DeliveryIn, ShipmentIn, ShipmentLineIn};
 pub use crate::o2c::{Effect, apply};
-pub use ingest::{EventResult, Preflight, Sources, api_preflight, apply_and_record, apply_now, customer_named, ingest};
+pub use ingest::{EventResult, Named, Preflight, Sources, api_preflight, apply_and_record, apply_now, ingest};
 pub use parking::{Awaited, escalate_parked, release_parked, retry_parked};
 
 use chrono::{DateTime, Utc};

@@ -277,22 +277,33 @@ pub(crate) async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime
         return Err(reject("payload.customer", format!("order {} belongs to another customer", o.number)));
     }
     let known = Posting { customer: &cust, order: ord.as_ref(), order_lines: None, generated: false };
-    Ok(post_known(c, inv, known, at).await?.0)
+    Ok(post_known(c, inv, known, at).await?.effect)
 }
 
-/// What posting an invoice already knows: its customer, its order (if any) as it now stands
-/// and that order's lines if at hand, and whether Throughline generated it (then the caller
-/// records which shipment it bills).
+/// What posting an invoice already knows: its customer, its order (if any), and whether
+/// Throughline generated it (then the caller records which shipment it bills).
 pub(crate) struct Posting<'a> {
     pub customer: &'a customer::Model,
     pub order: Option<&'a order::Model>,
+    /// The order's lines, when the caller has them in hand and writes them itself (a dispatch
+    /// that generates its invoice writes each order line and the order once): the answer
+    /// carries them with this invoice's quantities added, and the order's status is the
+    /// caller's to move. `None`: the lines are read, updated and the order moved here.
     pub order_lines: Option<Vec<order_line::Model>>,
     pub generated: bool,
 }
 
+/// What posting an invoice did.
+pub(crate) struct Posted {
+    pub effect: Effect,
+    pub invoice_id: Uuid,
+    /// The order's lines with this invoice's quantities, when the caller writes them.
+    pub order_lines: Option<Vec<order_line::Model>>,
+}
+
 /// Posts an invoice whose customer and order are known (see [`post`]). An invoice number
-/// already posted is refused. Answers the effect and the invoice's id.
-pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known: Posting<'_>, at: DateTime<Utc>) -> Result<(Effect, Uuid), Fail> {
+/// already posted is refused.
+pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known: Posting<'_>, at: DateTime<Utc>) -> Result<Posted, Fail> {
     let currency = validate(&inv)?;
     let (cust, ord) = (known.customer, known.order);
     let (subtotal, total) = totals(&inv)?;
@@ -308,8 +319,15 @@ pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known:
     if cust.credit_limit_minor.is_some() {
         crate::workflow::credit::exposure_add(c, cust.id, if ord.is_some() { -subtotal } else { 0 }, total).await?;
     }
+    let mut order_lines = None;
     if let Some(o) = ord {
-        bill_order_lines(c, o, known.order_lines, &inv.lines, at).await?;
+        match known.order_lines {
+            Some(mut lines) => {
+                add_invoiced(&o.number, &mut lines, &inv.lines)?;
+                order_lines = Some(lines);
+            }
+            None => bill_order_lines(c, o, &inv.lines, at).await?,
+        }
     }
     let effect = Effect {
         order_id: ord.map(|o| o.id),
@@ -317,7 +335,7 @@ pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known:
         creates: vec![Awaited::Invoice.key(&inv.number)],
         waiting_for: None,
     };
-    Ok((effect, invoice_id))
+    Ok(Posted { effect, invoice_id, order_lines })
 }
 
 /// Inserts a posted invoice, `open`, and its lines. Answers its id, or `None` when an invoice
@@ -380,27 +398,43 @@ async fn insert<C: ConnectionTrait>(
 
 /// Adds an invoice's quantities to the order lines it bills, one update per invoice line, and
 /// makes the order `invoiced` once every line is invoiced in full.
-async fn bill_order_lines<C: ConnectionTrait>(c: &C, o: &order::Model, known: Option<Vec<order_line::Model>>, billed: &[InvoiceLineIn], at: DateTime<Utc>) -> Result<(), Fail> {
+async fn bill_order_lines<C: ConnectionTrait>(c: &C, o: &order::Model, billed: &[InvoiceLineIn], at: DateTime<Utc>) -> Result<(), Fail> {
     let now = Utc::now();
-    let mut lines = match known {
-        Some(lines) => lines,
-        None => lines_of(c, o.id).await?,
-    };
-    for (i, l) in billed.iter().enumerate() {
-        let Some(no) = l.order_line else { continue };
-        let Some(ol) = lines.iter_mut().find(|ol| ol.line_no == no) else {
-            return Err(reject(format!("payload.lines[{i}].order_line"), format!("order {} has no line {no}", o.number)));
-        };
-        ol.quantity_invoiced += l.quantity;
+    let mut lines = lines_of(c, o.id).await?;
+    for no in add_invoiced(&o.number, &mut lines, billed)? {
+        let Some(ol) = lines.iter().find(|ol| ol.line_no == no) else { continue };
         let mut am: order_line::ActiveModel = ol.clone().into();
         am.quantity_invoiced = Set(ol.quantity_invoiced);
         am.updated_at = Set(now);
         am.update(c).await?;
     }
-    if lines.iter().all(|l| l.quantity_invoiced >= l.quantity) {
+    if fully_invoiced(&lines) {
         move_to(c, o, OrderStatus::Invoiced, at).await?;
     }
     Ok(())
+}
+
+/// Adds an invoice's quantities to the order lines it bills (order `number`'s `lines`);
+/// answers the line numbers billed, in invoice order. A line the order does not have is
+/// refused.
+pub fn add_invoiced(number: &str, lines: &mut [order_line::Model], billed: &[InvoiceLineIn]) -> Result<Vec<i32>, Fail> {
+    let mut touched = Vec::new();
+    for (i, l) in billed.iter().enumerate() {
+        let Some(no) = l.order_line else { continue };
+        let Some(ol) = lines.iter_mut().find(|ol| ol.line_no == no) else {
+            return Err(reject(format!("payload.lines[{i}].order_line"), format!("order {number} has no line {no}")));
+        };
+        ol.quantity_invoiced = ol.quantity_invoiced.saturating_add(l.quantity);
+        if !touched.contains(&no) {
+            touched.push(no);
+        }
+    }
+    Ok(touched)
+}
+
+/// Whether every line of an order is invoiced in full.
+pub fn fully_invoiced(lines: &[order_line::Model]) -> bool {
+    lines.iter().all(|l| l.quantity_invoiced >= l.quantity)
 }
 
 /// Delivery, viewing, dispute, resolution or reminder of a posted invoice.
@@ -504,6 +538,32 @@ mod tests {
             assert_eq!(status.as_str(), text);
             assert_eq!(text.parse::<InvoiceStatus>(), Ok(status));
             assert_eq!(serde_json::to_value(status).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn an_invoice_adds_its_quantities_to_the_order_lines_it_bills() {
+        let now = Utc::now();
+        let line = |line_no, quantity, invoiced| order_line::Model { id: Uuid::nil(), order_id: Uuid::nil(), line_no, sku: "A".into(), description: String::new(), quantity, unit_price_minor: 100, quantity_shipped: quantity, quantity_invoiced: invoiced, created_at: now, updated_at: now };
+        let billed = |lines: &[(Option<i32>, i64)]| -> Vec<InvoiceLineIn> {
+            lines.iter().enumerate().map(|(i, &(order_line, quantity))| InvoiceLineIn { line: i as i32 + 1, order_line, sku: "A".into(), description: String::new(), quantity, unit_price_minor: 100 }).collect()
+        };
+        // (invoice lines, Ok((invoiced per order line, lines touched, fully invoiced)) or the refused field)
+        let cases: [(&[(Option<i32>, i64)], Result<([i64; 2], Vec<i32>, bool), &str>); 5] = [
+            (&[(Some(1), 2)], Ok(([2, 1], vec![1], false))),
+            (&[(Some(1), 2), (Some(2), 2)], Ok(([2, 3], vec![1, 2], true))),
+            (&[(Some(2), 1), (Some(2), 1)], Ok(([0, 3], vec![2], false))),
+            (&[(None, 5)], Ok(([0, 1], vec![], false))),
+            (&[(Some(1), 1), (Some(3), 1)], Err("payload.lines[1].order_line")),
+        ];
+        for (invoice, want) in cases {
+            let mut lines = vec![line(1, 2, 0), line(2, 3, 1)];
+            let got = add_invoiced("SO-1", &mut lines, &billed(invoice)).map(|touched| ([lines[0].quantity_invoiced, lines[1].quantity_invoiced], touched, fully_invoiced(&lines)));
+            match (got, want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{invoice:?}"),
+                (Err(Fail::Reject(e)), Err(field)) => assert_eq!(e[0].field, field, "{invoice:?}"),
+                (got, want) => panic!("{invoice:?}: got {:?}, want {want:?}", got.map_err(|_| "refused")),
+            }
         }
     }
 

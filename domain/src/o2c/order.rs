@@ -229,17 +229,13 @@ pub(crate) async fn lines_of<C: ConnectionTrait>(c: &C, order_id: Uuid) -> Resul
 
 /// Moves an order to `target` if [`next`] allows it; `true` when it moved.
 pub(crate) async fn move_to<C: ConnectionTrait>(c: &C, o: &order::Model, target: OrderStatus, at: DateTime<Utc>) -> Result<bool, DbErr> {
-    Ok(advance(c, o, target, at).await?.is_some())
-}
-
-/// [`move_to`], answering the order as it now stands when it moved.
-pub(crate) async fn advance<C: ConnectionTrait>(c: &C, o: &order::Model, target: OrderStatus, at: DateTime<Utc>) -> Result<Option<order::Model>, DbErr> {
-    let Ok(status) = next(o.status.parse().ok(), o.status_at, target, at) else { return Ok(None) };
+    let Ok(status) = next(o.status.parse().ok(), o.status_at, target, at) else { return Ok(false) };
     let mut am: order::ActiveModel = o.clone().into();
     am.status = Set(status.as_str().into());
     am.status_at = Set(at);
     am.updated_at = Set(Utc::now());
-    Ok(Some(am.update(c).await?))
+    am.update(c).await?;
+    Ok(true)
 }
 
 /// Checks an accepted order without the database. Answers its normalised currency and its

@@ -5,7 +5,7 @@
 //! ordered: the shipment is kept and a `quantity_mismatch` exception names the line and the
 //! difference, for a person to settle with the customer.
 use super::exception;
-use super::order::{OrderStatus, advance, find_order, lines_of, move_to};
+use super::order::{OrderStatus, find_order, lines_of, move_to};
 use super::pack::{self, PackIn};
 use super::{Effect, parked, text_field};
 use crate::entity::{order, order_line, shipment, shipment_line};
@@ -101,7 +101,7 @@ pub struct Shipped<'a> {
     pub order: Option<&'a order::Model>,
     /// The order's lines as they now stand and what this shipment carries per line, when the
     /// event has just written them (else they are looked up).
-    pub lines: Option<(Vec<order_line::Model>, &'a [ShipmentLineIn])>,
+    pub lines: Option<(&'a [order_line::Model], &'a [ShipmentLineIn])>,
     /// The event created the shipment: it cannot have been billable before.
     pub new: bool,
 }
@@ -249,16 +249,23 @@ async fn dispatch<C: ConnectionTrait>(c: &C, s: ShipmentIn, at: DateTime<Utc>) -
     let over = if already_has_lines { vec![] } else { ship_lines(&o.number, &mut lines, &shipped)? };
     let new = existing.is_none();
     let stored = upsert_dispatched(c, existing, &s, &o, at).await?;
+    let mut target = status_after_dispatch(&lines);
     if !already_has_lines {
-        record_lines(c, stored.id, &shipped, &lines).await?;
+        record_lines(c, stored.id, &shipped).await?;
         pack::record(c, stored.id, &s.packs).await?;
         open_overages(c, &o, &s.number, &over, at).await?;
+        // Billing on dispatch may invoice the shipment at once: then each order line is written
+        // once, shipped and invoiced, and the order moves once.
+        let known = Shipped { shipment: &stored, order: Some(&o), lines: Some((&lines, &shipped)), new };
+        if let Some(billed) = crate::workflow::billing::on_shipment(c, known, crate::customers::prefs::BillingRule::Dispatch, at).await? {
+            lines = billed;
+            if super::invoice::fully_invoiced(&lines) {
+                target = OrderStatus::Invoiced;
+            }
+        }
+        write_order_lines(c, &lines, &shipped).await?;
     }
-    let o = advance(c, &o, status_after_dispatch(&lines), at).await?.unwrap_or(o);
-    if !already_has_lines {
-        let known = Shipped { shipment: &stored, order: Some(&o), lines: Some((lines, &shipped)), new };
-        crate::workflow::billing::on_shipment(c, known, crate::customers::prefs::BillingRule::Dispatch, at).await?;
-    }
+    move_to(c, &o, target, at).await?;
     let via = s.carrier.as_deref().map(|c| format!(" via {c}")).unwrap_or_default();
     let track = s.tracking_number.as_deref().map(|t| format!(", tracking {t}")).unwrap_or_default();
     let packs = if s.packs.is_empty() { String::new() } else { format!(" in {} packs", s.packs.len()) };
@@ -326,9 +333,8 @@ async fn upsert_dispatched<C: ConnectionTrait>(c: &C, existing: Option<shipment:
     .await
 }
 
-/// Stores a shipment's lines (one per order line) and the order lines' new shipped
-/// quantities.
-async fn record_lines<C: ConnectionTrait>(c: &C, shipment_id: Uuid, shipped: &[ShipmentLineIn], lines: &[order_line::Model]) -> Result<(), DbErr> {
+/// Stores a shipment's lines (one per order line).
+async fn record_lines<C: ConnectionTrait>(c: &C, shipment_id: Uuid, shipped: &[ShipmentLineIn]) -> Result<(), DbErr> {
     let now = Utc::now();
     let rows: Vec<shipment_line::ActiveModel> = shipped
         .iter()
@@ -343,9 +349,16 @@ async fn record_lines<C: ConnectionTrait>(c: &C, shipment_id: Uuid, shipped: &[S
         })
         .collect();
     shipment_line::Entity::insert_many(rows).exec(c).await?;
+    Ok(())
+}
+
+/// Writes the shipped (and invoiced) quantities of the order lines a shipment carries.
+async fn write_order_lines<C: ConnectionTrait>(c: &C, lines: &[order_line::Model], shipped: &[ShipmentLineIn]) -> Result<(), DbErr> {
+    let now = Utc::now();
     for ol in lines.iter().filter(|ol| shipped.iter().any(|l| l.line == ol.line_no)) {
         let mut am: order_line::ActiveModel = ol.clone().into();
         am.quantity_shipped = Set(ol.quantity_shipped);
+        am.quantity_invoiced = Set(ol.quantity_invoiced);
         am.updated_at = Set(now);
         am.update(c).await?;
     }

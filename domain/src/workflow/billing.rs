@@ -12,7 +12,7 @@ use super::rules::{BillingMode, current};
 use crate::customers::prefs::BillingRule;
 use crate::entity::{customer, order, order_line, shipment, shipment_line};
 use crate::events::{Fail, InvoiceIn, InvoiceLineIn, ShipmentLineIn};
-use crate::o2c::invoice::Posting;
+use crate::o2c::invoice::{Posted, Posting};
 use crate::o2c::shipment::Shipped;
 use crate::jobs::{Handler, JobCx, JobError, NewJob, enqueue_timer};
 use crate::AppError;
@@ -33,11 +33,13 @@ pub fn tax(subtotal: i64, bp: i64) -> Option<i64> {
 }
 
 /// A shipment event that may meet the billing condition (`what` happened to the shipment at
-/// `at`). What the event already holds (`known`) is not read again.
-pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: BillingRule, at: DateTime<Utc>) -> Result<(), Fail> {
+/// `at`). What the event already holds (`known`) is not read again. When the event holds the
+/// order's lines and an invoice is generated, the event writes the lines and the order's
+/// status itself: the answer is the lines with the invoiced quantities added.
+pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: BillingRule, at: DateTime<Utc>) -> Result<Option<Vec<order_line::Model>>, Fail> {
     let rules = current(c).await.map_err(fail)?;
     if !rules.billing.enabled {
-        return Ok(());
+        return Ok(None);
     }
     let s = known.shipment;
     let looked_up;
@@ -48,15 +50,15 @@ pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: Bi
                 looked_up = o;
                 &looked_up
             }
-            None => return Ok(()),
+            None => return Ok(None),
         },
     };
-    let Some(cust) = crate::o2c::customer_by_id(c, o.customer_id).await? else { return Ok(()) };
+    let Some(cust) = crate::o2c::customer_by_id(c, o.customer_id).await? else { return Ok(None) };
     if condition(cust.billing_rule.as_deref(), rules.billing.config.trigger) != what {
-        return Ok(());
+        return Ok(None);
     }
     if !known.new && invoice_ready::Entity::find().filter(invoice_ready::Column::ShipmentId.eq(s.id)).one(c).await?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let actor = rules.actor("billing");
     if cust.invoicing_hold {
@@ -64,8 +66,9 @@ pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: Bi
         let mut r = Raise::new("invoicing_hold", &format!("invoicing-hold:{}", s.number), &detail, actor);
         (r.order_id, r.customer_id) = (Some(o.id), Some(cust.id));
         raise(c, r, at).await?;
-        return Ok(());
+        return Ok(None);
     }
+    let caller_writes = known.lines.is_some();
     let (order_lines, lines) = billable_lines(c, s, o, known.lines).await?;
     match rules.billing.config.mode {
         BillingMode::Mirror => {
@@ -74,13 +77,15 @@ pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: Bi
             publish(c, "invoice.ready", Some(o.id), &payload, &format!("Shipment {} is ready to invoice ({actor})", s.number), at).await?;
             let due = at + Duration::hours(rules.billing.config.invoice_delay_hours);
             enqueue_timer(c, NewJob::new("billing.invoice_due", json!({"ready_id": ready_id}), due)).await?;
+            Ok(None)
         }
         BillingMode::Generate => {
-            let invoice_id = generate(c, s, o, &cust, (order_lines, lines), rules.billing.config.tax_rate_bp, at).await?;
-            ready(c, s, what, at, invoice_id).await?;
+            let known_lines = caller_writes.then_some(order_lines);
+            let posted = generate(c, s, o, &cust, (known_lines, lines), rules.billing.config.tax_rate_bp, at).await?;
+            ready(c, s, what, at, posted.as_ref().map(|p| p.invoice_id)).await?;
+            Ok(posted.and_then(|p| p.order_lines))
         }
     }
-    Ok(())
 }
 
 /// Records that a shipment became ready to invoice at `at`, and the invoice that followed at
@@ -104,9 +109,9 @@ fn fail(e: AppError) -> Fail {
 
 /// The order's lines as they stand, and the shipment's lines with the order's SKUs and prices
 /// (from `known` when the event has them, else read).
-async fn billable_lines<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, known: Option<(Vec<order_line::Model>, &[ShipmentLineIn])>) -> Result<(Vec<order_line::Model>, Vec<InvoiceLineIn>), DbErr> {
+async fn billable_lines<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, known: Option<(&[order_line::Model], &[ShipmentLineIn])>) -> Result<(Vec<order_line::Model>, Vec<InvoiceLineIn>), DbErr> {
     let (order_lines, shipped): (Vec<order_line::Model>, Vec<(i32, i64)>) = match known {
-        Some((lines, shipped)) => (lines, shipped.iter().map(|l| (l.line, l.quantity)).collect()),
+        Some((lines, shipped)) => (lines.to_vec(), shipped.iter().map(|l| (l.line, l.quantity)).collect()),
         None => {
             let lines = crate::o2c::order::lines_of(c, o.id).await?;
             let shipped = shipment_line::Entity::find().filter(shipment_line::Column::ShipmentId.eq(s.id)).order_by_asc(shipment_line::Column::LineNo).all(c).await?;
@@ -129,9 +134,10 @@ fn invoice_lines(shipped: &[(i32, i64)], ordered: &HashMap<i32, &order_line::Mod
         .collect()
 }
 
-/// Posts the invoice of one shipment (number `<shipment>-INV`), publishes `invoice.posted`,
-/// and answers the invoice's id (none when nothing shipped is on the order).
-async fn generate<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, cust: &customer::Model, (order_lines, lines): (Vec<order_line::Model>, Vec<InvoiceLineIn>), tax_bp: i64, at: DateTime<Utc>) -> Result<Option<Uuid>, Fail> {
+/// Posts the invoice of one shipment (number `<shipment>-INV`) and publishes `invoice.posted`;
+/// nothing when nothing shipped is on the order. With the order's lines given, the caller
+/// writes them (see [`Posting::order_lines`]).
+async fn generate<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, cust: &customer::Model, (order_lines, lines): (Option<Vec<order_line::Model>>, Vec<InvoiceLineIn>), tax_bp: i64, at: DateTime<Utc>) -> Result<Option<Posted>, Fail> {
     if lines.is_empty() {
         return Ok(None);
     }
@@ -139,10 +145,10 @@ async fn generate<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Mod
     let tax_minor = tax(subtotal, tax_bp).ok_or_else(|| crate::events::reject("payload", "the invoice's tax is too large"))?;
     let inv = InvoiceIn { number: format!("{}-INV", s.number), order_number: Some(o.number.clone()), customer: cust.external_id.clone(), currency: o.currency.clone(), issued_on: at.date_naive(), tax_minor, lines };
     let payload = serde_json::to_value(&inv).unwrap_or_default();
-    let known = Posting { customer: cust, order: Some(o), order_lines: Some(order_lines), generated: true };
-    let (effect, invoice_id) = crate::o2c::invoice::post_known(c, inv, known, at).await?;
-    publish(c, "invoice.posted", Some(o.id), &payload, &effect.summary, at).await?;
-    Ok(Some(invoice_id))
+    let known = Posting { customer: cust, order: Some(o), order_lines, generated: true };
+    let posted = crate::o2c::invoice::post_known(c, inv, known, at).await?;
+    publish(c, "invoice.posted", Some(o.id), &payload, &posted.effect.summary, at).await?;
+    Ok(Some(posted))
 }
 
 /// An invoice was posted for an order (by the ERP or generated): the oldest shipment of that

@@ -23,7 +23,7 @@ pub(super) async fn post_events(State(st): State<AppState>, api: Api, headers: H
     if items.len() > events::MAX_BATCH {
         return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("a batch holds at most {} events; this one has {}", events::MAX_BATCH, items.len())));
     }
-    let (txn, pre) = api.ingest_txn(&st, events::customer_named(&items)).await?;
+    let (txn, pre) = api.ingest_txn(&st, events::Named::in_items(&items)).await?;
     let (results, txn) = events::ingest(txn, &items, pre).await?;
     if let Some(txn) = txn {
         api.commit(txn).await?;

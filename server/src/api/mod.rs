@@ -490,8 +490,8 @@ impl Api {
 
     /// [`Api::txn`] for event ingestion: the client check also tells whether any event is
     /// parked and finds the customer a single event names, in the transaction's first statement.
-    async fn ingest_txn(&self, st: &AppState, customer: Option<&str>) -> ApiResult<(TenantTxn, domain::events::Preflight)> {
-        match domain::events::api_preflight(&st.db, &self.tenant.slug, self.client_id, customer).await? {
+    async fn ingest_txn(&self, st: &AppState, named: domain::events::Named<'_>) -> ApiResult<(TenantTxn, domain::events::Preflight)> {
+        match domain::events::api_preflight(&st.db, &self.tenant.slug, self.client_id, named).await? {
             (txn, Some(pre)) => Ok((txn, pre)),
             (_, None) => Err(client_disabled()),
         }
