@@ -556,3 +556,21 @@ async fn the_earliest_report_of_a_delivery_counts_whatever_order_the_reports_arr
         assert_eq!(order(&app, &t, order_number).await["status"], "invoiced", "{order_number}");
     }
 }
+
+#[tokio::test]
+async fn a_repeated_acceptance_amends_the_header_and_keeps_one_set_of_lines() {
+    let app = spawn_app().await;
+    let t = app.acme_token().await;
+    let mut first = order_payload("AM-1", "C-1001");
+    first["po_number"] = json!("PO-FIRST");
+    let mut second = first.clone();
+    second["po_number"] = json!("PO-SECOND");
+    for (id, payload) in [("am-1", first), ("am-2", second)] {
+        let r = app.post(ACME, &t, "/api/v1/events", &ev(id, "order.accepted", "2026-03-01T09:00:00Z", payload)).await;
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["accepted"], 1, "{id}: {v}");
+    }
+    let o = order(&app, &t, "AM-1").await;
+    assert_eq!(o["po_number"], "PO-SECOND");
+    assert_eq!(o["lines"].as_array().unwrap().len(), 2, "the lines of the first acceptance, once: {o}");
+}
