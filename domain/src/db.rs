@@ -138,7 +138,10 @@ fn next_db_id() -> u64 {
 
 async fn connect(url: &str, max: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(max).min_connections(1).sqlx_logging(false);
+    // A pooled connection is pinged before use only after 30 s idle (when a server, proxy or
+    // firewall may have dropped it), not on every checkout: the default ping cost a round
+    // trip per transaction.
+    opts.max_connections(max).min_connections(1).sqlx_logging(false).test_before_acquire_if_idle_for(std::time::Duration::from_secs(30));
     let conn = Database::connect(opts).await?;
     if conn.get_database_backend() == DbBackend::Sqlite {
         conn.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
