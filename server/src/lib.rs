@@ -72,7 +72,12 @@ pub struct Shared {
 /// Builds the whole application router.
 pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions) -> Router {
     let Backends { db, storage, tokens, csrf_key } = backends;
-    let routes = generate_route_list(app::App);
+    // Built once per process: generating the route list renders the whole app with Leptos's
+    // process-wide "suppress resource loading" flag set, and a page rendered meanwhile by
+    // another router in the same process (tests run many) would wait for its data forever
+    // (leptos-rs/leptos#4773). The list is plain data, the same for every router.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(app::App)).clone();
     let opts = leptos_options.clone();
     let pages: Router = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, || {}, move || app::shell(opts.clone()))

@@ -139,7 +139,7 @@ async fn a_cross_site_post_is_refused() {
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in() {
     let app = spawn_app().await;
-    let b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("acme.localhost", app.addr).build().unwrap();
+    let b = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).redirect(reqwest::redirect::Policy::none()).resolve("acme.localhost", app.addr).build().unwrap();
     let r = b.get(app.url("acme.localhost", "/login")).send().await.unwrap();
     let before = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
     let csrf = extract_csrf(&r.text().await.unwrap());

@@ -82,6 +82,10 @@ pub async fn spawn_app_with(f: impl FnOnce(&mut Config)) -> TestApp {
     start(config, dir, db_url).await
 }
 
+/// How long a test waits for one answer: a request that hangs fails its test with a message
+/// instead of stalling the suite.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -90,6 +94,7 @@ impl TestApp {
     /// A fresh "browser": its own cookie jar, every demo host resolving to this server.
     pub fn browser(&self) -> reqwest::Client {
         reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
             .resolve("acme.localhost", self.addr)
@@ -122,6 +127,7 @@ impl TestApp {
     /// A client without a cookie jar, for tests that send cookies by hand.
     pub fn raw_client(&self) -> reqwest::Client {
         reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .resolve("acme.localhost", self.addr)
             .resolve("bluegrass.localhost", self.addr)
