@@ -122,6 +122,17 @@ echo "jobs_drained=$JOBS seconds=$JOB_SECS jobs_per_sec=$JOB_RATE"
 # the next phase.
 $PSQL throughline -c "DELETE FROM tenant_acme.jobs WHERE kind = 'noop'" -c "VACUUM tenant_acme.jobs"
 
+# SQL for a new version of the billing rule: enabled or not, with these settings.
+billing_rule() {
+  echo "INSERT INTO rule_versions (id, rule, version, enabled, config, created_by, created_at)
+  SELECT gen_random_uuid(), 'billing', COALESCE(MAX(version), 0) + 1, $1, '$2', 'make bench', now() FROM rule_versions WHERE rule = 'billing';"
+}
+# Runs one phase of the load generator once the server's rule cache (5 s) has the new rules.
+ingest_phase() {
+  sleep 6
+  ./target/release/examples/ingest_bench "http://127.0.0.1:$PORT" "acme.localhost" "$CLIENTS" "$SECONDS_EACH" "$1" | tee "$RUN/$1.txt"
+}
+
 # The plain mix: the events of the rules phase below (an order, then its dispatch, per loop),
 # with no rule outcome to run: no customer has a credit limit, billing is off. The rules phase
 # is held to 0.7x this rate: what the rules cost, on the same events.
@@ -130,13 +141,9 @@ $PSQL throughline <<SQL
 SET search_path TO tenant_acme;
 UPDATE customers SET credit_limit_minor = NULL;
 DELETE FROM customer_exposure;
-INSERT INTO rule_versions (id, rule, version, enabled, config, created_by, created_at)
-  SELECT gen_random_uuid(), 'billing', COALESCE(MAX(version), 0) + 1, false, '{"trigger":"dispatch","mode":"mirror","tax_rate_bp":0,"invoice_delay_hours":24}', 'make bench', now()
-  FROM rule_versions WHERE rule = 'billing';
+$(billing_rule false '{"trigger":"dispatch","mode":"mirror","tax_rate_bp":0,"invoice_delay_hours":24}')
 SQL
-# The server reads rules through a 5-second cache.
-sleep 6
-./target/release/examples/ingest_bench "http://127.0.0.1:$PORT" "acme.localhost" "$CLIENTS" "$SECONDS_EACH" mix | tee "$RUN/mix.txt"
+ingest_phase mix
 
 # Rule-triggering ingestion: every order runs the credit check (each customer has a limit and
 # its exposure row), every dispatch posts an invoice (billing in generate mode, 8.25 % tax),
@@ -149,13 +156,9 @@ UPDATE customers SET credit_limit_minor = 100000000000, invoicing_hold = false, 
 UPDATE customers SET credit_limit_minor = 1 WHERE external_id = 'C-1030';
 INSERT INTO customer_exposure (customer_id, open_orders_minor, open_receivables_minor) SELECT id, 0, 0 FROM customers
   ON CONFLICT (customer_id) DO UPDATE SET open_orders_minor = 0, open_receivables_minor = 0;
-INSERT INTO rule_versions (id, rule, version, enabled, config, created_by, created_at)
-  SELECT gen_random_uuid(), 'billing', COALESCE(MAX(version), 0) + 1, true, '{"trigger":"dispatch","mode":"generate","tax_rate_bp":825,"invoice_delay_hours":24}', 'make bench', now()
-  FROM rule_versions WHERE rule = 'billing';
+$(billing_rule true '{"trigger":"dispatch","mode":"generate","tax_rate_bp":825,"invoice_delay_hours":24}')
 SQL
-# The server reads rules through a 5-second cache.
-sleep 6
-./target/release/examples/ingest_bench "http://127.0.0.1:$PORT" "acme.localhost" "$CLIENTS" "$SECONDS_EACH" rules | tee "$RUN/rules.txt"
+ingest_phase rules
 
 echo "==> pgbench TPC-B-like, $CLIENTS clients, ${SECONDS_EACH}s, on the same cluster"
 $PSQL -c "CREATE DATABASE pgbench" postgres
