@@ -2,7 +2,7 @@
 //! links render identically before and after hydration.
 
 /// Percent-encodes a path segment or query value: everything but RFC 3986's unreserved bytes.
-pub(crate) fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

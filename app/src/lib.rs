@@ -14,6 +14,7 @@ pub mod audit_admin;
 pub mod customers_admin;
 pub mod exception_detail;
 mod href;
+pub use href::urlencode;
 pub mod jobs_admin;
 pub mod orders;
 pub mod queues;

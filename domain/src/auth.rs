@@ -18,6 +18,8 @@ pub struct Principal {
     pub email: String,
     pub role: Role,
     pub customer_name: Option<String>,
+    /// The customer account a customer user belongs to (the only one they may see).
+    pub customer_id: Option<Uuid>,
     /// The partner a platform user belongs to; `None` for tenant users and for the platform
     /// operator (`platform_admin`).
     pub partner_id: Option<Uuid>,
@@ -59,6 +61,7 @@ struct Account {
     role: String,
     disabled: bool,
     customer_name: Option<String>,
+    customer_id: Option<Uuid>,
     partner_id: Option<Uuid>,
 }
 
@@ -71,7 +74,7 @@ async fn find_account(db: &Db, scope: &Scope, email: Option<&str>, id: Option<Uu
             if let Some(i) = id { q = q.filter(platform_user::Column::Id.eq(i)); }
             q.one(db.platform()).await?.map(|u| Account {
                 id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name: None,
-                partner_id: u.partner_id,
+                customer_id: None, partner_id: u.partner_id,
             })
         }
         Scope::Tenant(t) => {
@@ -85,7 +88,7 @@ async fn find_account(db: &Db, scope: &Scope, email: Option<&str>, id: Option<Uu
                         Some(cid) => customer::Entity::find_by_id(cid).one(&txn).await?.map(|c| c.name),
                         None => None,
                     };
-                    Some(Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name, partner_id: None })
+                    Some(Account { id: u.id, name: u.name, email: u.email, hash: u.password_hash, role: u.role, disabled: u.disabled, customer_name, customer_id: u.customer_id, partner_id: None })
                 }
                 None => None,
             };
@@ -134,7 +137,7 @@ pub async fn login(db: &Db, scope: &Scope, email: &str, password: &str, ip: &str
 
 fn principal_of(a: Account) -> Result<Principal> {
     let role = Role::parse(&a.role).map_err(crate::error::Error::Invalid)?;
-    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name: a.customer_name, partner_id: a.partner_id })
+    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name: a.customer_name, customer_id: a.customer_id, partner_id: a.partner_id })
 }
 
 /// Loads the signed-in user of a session; `None` when the user is gone or disabled.

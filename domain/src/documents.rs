@@ -14,6 +14,42 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     KINDS.iter().find(|(magic, _)| bytes.starts_with(magic)).map(|(_, ct)| *ct)
 }
 
+/// What a stored document belongs to; the links decide who may download it.
+#[derive(Clone, Debug, Default)]
+pub struct Links {
+    pub order_id: Option<uuid::Uuid>,
+    pub shipment_id: Option<uuid::Uuid>,
+    pub invoice_id: Option<uuid::Uuid>,
+    pub dispute_id: Option<uuid::Uuid>,
+    /// The customer whose user uploaded it.
+    pub customer_id: Option<uuid::Uuid>,
+}
+
+/// Records a document already stored (`stored`), in the caller's transaction.
+pub async fn record<C: sea_orm::ConnectionTrait>(c: &C, kind: &str, filename: &str, content_type: &str, stored: &crate::storage::Stored, links: Links) -> crate::Result<crate::orders::DocumentView> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let now = chrono::Utc::now();
+    let m = crate::entity::document::ActiveModel {
+        id: Set(crate::new_id()),
+        kind: Set(kind.into()),
+        object_key: Set(stored.key.clone()),
+        content_type: Set(content_type.into()),
+        filename: Set(sanitize_filename(filename)),
+        size: Set(stored.size),
+        sha256: Set(stored.sha256.clone()),
+        order_id: Set(links.order_id),
+        shipment_id: Set(links.shipment_id),
+        invoice_id: Set(links.invoice_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        dispute_id: Set(links.dispute_id),
+        customer_id: Set(links.customer_id),
+    }
+    .insert(c)
+    .await?;
+    Ok(m.into())
+}
+
 /// The accepted types, for messages.
 pub const ACCEPTED: &str = "PDF, PNG, JPEG or TIFF";
 

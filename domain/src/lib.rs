@@ -37,6 +37,7 @@ pub mod money;
 pub mod o2c;
 pub mod orders;
 pub mod password;
+pub mod portal;
 pub mod rate_limit;
 pub mod seed;
 pub mod session_store;

@@ -47,6 +47,9 @@ pub struct OrderFilter {
     pub to: Option<NaiveDate>,
     /// Free text: an order number or PO number prefix, or part of a customer name.
     pub q: Option<String>,
+    /// Only this customer's orders, whatever else is asked (a customer user's own).
+    #[serde(skip)]
+    pub customer_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -81,7 +84,7 @@ impl OrderFilter {
             }
         };
         let blank = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-        Ok(Self { status: blank(status), customer: blank(customer), po_number: None, from: date(from, "From")?, to: date(to, "To")?, q: blank(q) })
+        Ok(Self { status: blank(status), customer: blank(customer), po_number: None, from: date(from, "From")?, to: date(to, "To")?, q: blank(q), customer_id: None })
     }
 }
 
@@ -148,6 +151,9 @@ pub async fn page<C: ConnectionTrait>(c: &C, f: &OrderFilter, limit: u64, after:
             Some(cu) => q = q.filter(order::Column::CustomerId.eq(cu.id)),
             None => return Ok(OrderPage { items: vec![], next_cursor: None }),
         }
+    }
+    if let Some(id) = f.customer_id {
+        q = q.filter(order::Column::CustomerId.eq(id));
     }
     if let Some(po) = f.po_number.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(order::Column::PoNumber.eq(po));
@@ -459,26 +465,12 @@ pub async fn attach_to_shipment<C: ConnectionTrait>(
 ) -> Result<DocumentView> {
     let s = shipment::Entity::find().filter(shipment::Column::Number.eq(shipment_number)).one(c).await?.ok_or(Error::NotFound)?;
     let now = Utc::now();
-    let m = document::ActiveModel {
-        id: sea_orm::ActiveValue::Set(crate::new_id()),
-        kind: sea_orm::ActiveValue::Set(kind.into()),
-        object_key: sea_orm::ActiveValue::Set(stored.key.clone()),
-        content_type: sea_orm::ActiveValue::Set(content_type.into()),
-        filename: sea_orm::ActiveValue::Set(filename.into()),
-        size: sea_orm::ActiveValue::Set(stored.size),
-        sha256: sea_orm::ActiveValue::Set(stored.sha256.clone()),
-        order_id: sea_orm::ActiveValue::Set(Some(s.order_id)),
-        shipment_id: sea_orm::ActiveValue::Set(Some(s.id)),
-        invoice_id: sea_orm::ActiveValue::Set(None),
-        created_at: sea_orm::ActiveValue::Set(now),
-        updated_at: sea_orm::ActiveValue::Set(now),
-    }
-    .insert(c)
-    .await?;
+    let links = crate::documents::Links { order_id: Some(s.order_id), shipment_id: Some(s.id), ..Default::default() };
+    let m = crate::documents::record(c, kind, filename, content_type, stored, links).await?;
     if kind == "pod" {
         crate::workflow::on_pod_attached(c, &s, now).await?;
     }
-    Ok(m.into())
+    Ok(m)
 }
 
 /// A document's metadata and object key.

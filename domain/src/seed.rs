@@ -55,6 +55,10 @@ pub struct NewTenant<'a> {
     pub product_name: &'a str,
     pub primary_color: &'a str,
     pub logo_svg: String,
+    /// Postal address lines, one per line.
+    pub address: &'a str,
+    /// Remit-to lines, one per line.
+    pub remit_to: &'a str,
 }
 
 /// Records a tenant and provisions its schema or file. The tenant row is written only after
@@ -73,6 +77,8 @@ pub async fn create_tenant(db: &Db, partner_id: Uuid, t: NewTenant<'_>) -> Resul
         primary_color: Set(color.as_str().into()),
         logo_svg: Set(t.logo_svg),
         active: Set(true),
+        address: Set(t.address.into()),
+        remit_to: Set(t.remit_to.into()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -209,6 +215,8 @@ pub async fn seed_demo(db: &Db, storage: &crate::storage::Storage, demo_orders: 
         product_name: "Acme Order Hub",
         primary_color: "#1d4ed8",
         logo_svg: logo("A", "#1d4ed8", r#"rect x="0" y="0" width="64" height="64" rx="12""#),
+        address: "400 Industrial Pkwy\nLouisville, KY 40218",
+        remit_to: "Acme Industrial Supply\nLockbox 4410\nCincinnati, OH 45263",
     })
     .await?;
     create_tenant_user(db, &acme, "admin@acme.test", "Ada Admin", Role::TenantAdmin, None, &hash).await?;
@@ -226,6 +234,8 @@ pub async fn seed_demo(db: &Db, storage: &crate::storage::Storage, demo_orders: 
         product_name: "Bluegrass Connect",
         primary_color: "#047857",
         logo_svg: logo("B", "#047857", r#"circle cx="32" cy="32" r="32""#),
+        address: "12 Distillery Rd\nLexington, KY 40505",
+        remit_to: "Bluegrass Foodservice\nPO Box 990\nLexington, KY 40588",
     })
     .await?;
     create_tenant_user(db, &bg, "admin@bluegrass.test", "Bea Admin", Role::TenantAdmin, None, &hash).await?;

@@ -15,6 +15,10 @@ pub struct TenantInfo {
     pub product_name: String,
     pub primary_color: String,
     pub logo_svg: String,
+    /// Postal address lines (printed on invoices and statements).
+    pub address: Vec<String>,
+    /// Remit-to lines.
+    pub remit_to: Vec<String>,
 }
 
 impl From<tenant::Model> for TenantInfo {
@@ -26,8 +30,15 @@ impl From<tenant::Model> for TenantInfo {
             product_name: t.product_name,
             primary_color: t.primary_color,
             logo_svg: t.logo_svg,
+            address: lines(&t.address),
+            remit_to: lines(&t.remit_to),
         }
     }
+}
+
+/// Non-blank lines of a stored multi-line text.
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
 /// The realm a request is served in: the platform (partner console) or one tenant.

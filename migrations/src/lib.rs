@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 mod m0003_rate_limits;
+mod m0004_tenant_addresses;
 mod t0003_api_client_sources;
 mod t0004_edi_counters;
 mod t0005_pick_pack_and_order_dates;
@@ -15,6 +16,7 @@ mod t0009_workflow;
 mod t0010_billing;
 mod t0011_disputes;
 mod t0012_parked_index;
+mod t0013_portal;
 
 pub struct PlatformMigrator;
 pub struct TenantMigrator;
@@ -22,14 +24,14 @@ pub struct TenantMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for PlatformMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration)]
+        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration)]
     }
 }
 
 #[async_trait::async_trait]
 impl MigratorTrait for TenantMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration)]
+        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration), Box::new(t0013_portal::Migration)]
     }
 }
 

@@ -87,6 +87,9 @@ pub struct Config {
     /// `THROUGHLINE_JOB_POLL_MS` (default 2000): how often workers look at every tenant
     /// without being woken (jobs whose time came; PostgreSQL also wakes them by NOTIFY).
     pub job_poll_ms: u64,
+    /// `THROUGHLINE_UPLOAD_LIMIT_MB` (default 10): the largest document one upload may be
+    /// (API, staff and portal alike).
+    pub upload_limit: usize,
 }
 
 /// An S3-compatible server: `THROUGHLINE_S3_ENDPOINT`, `THROUGHLINE_S3_BUCKET` (default
@@ -149,6 +152,7 @@ pub const SETTINGS: &[Setting] = &[
     s("THROUGHLINE_JOB_BATCH", "200", "jobs a worker claims at once"),
     s("THROUGHLINE_JOB_LEASE_SECONDS", "300", "a claimed job whose worker died runs again after this long"),
     s("THROUGHLINE_JOB_POLL_MS", "2000", "how often workers look at every tenant without a wake-up"),
+    s("THROUGHLINE_UPLOAD_LIMIT_MB", "10", "the largest document one upload may be, in MB (1-100)"),
     s("THROUGHLINE_EDI_MAX_SEGMENTS", "100000", "segments per inbound X12 interchange (more: 413)"),
     s("THROUGHLINE_EDI_MAX_ELEMENTS", "64", "elements per X12 segment (at least 16)"),
     s("THROUGHLINE_EDI_MAX_ELEMENT_LEN", "4096", "characters per X12 element"),
@@ -260,6 +264,7 @@ impl Config {
             job_batch: r.get::<u64>("THROUGHLINE_JOB_BATCH")?.max(1),
             job_lease_seconds: r.get::<i64>("THROUGHLINE_JOB_LEASE_SECONDS")?.max(1),
             job_poll_ms: r.get::<u64>("THROUGHLINE_JOB_POLL_MS")?.max(50),
+            upload_limit: r.get::<usize>("THROUGHLINE_UPLOAD_LIMIT_MB")?.clamp(1, 100) * 1024 * 1024,
             edi_limits,
         })
     }

@@ -11,11 +11,13 @@ pub mod exports;
 pub mod middleware;
 pub mod openapi;
 mod pages;
+mod portal;
 pub mod queue_export;
 pub mod queue_forms;
 pub mod session;
 mod signin;
 pub mod startup;
+mod uploads;
 pub mod workers;
 
 pub use startup::{Backends, open, open_db, open_storage, prepare, serve};
@@ -94,6 +96,13 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/branding/logo.svg", get(pages::logo))
         .route("/sfn/{*fn_name}", get(leptos_axum::handle_server_fns).post(leptos_axum::handle_server_fns))
         .route("/workspace/documents/{id}", get(pages::staff_document))
+        .route("/portal/documents/{id}", get(portal::document))
+        .route("/portal/invoices/{number}/pdf", get(portal::invoice_pdf))
+        .route("/portal/invoices/{number}/dispute", post(portal::open_dispute).fallback_service(pages.clone()))
+        .route("/portal/disputes/{number}/messages", post(portal::post_message))
+        .route("/portal/statement.pdf", get(portal::statement_pdf))
+        .route("/portal/orders.csv", get(portal::orders_csv))
+        .route("/portal/invoices.csv", get(portal::invoices_csv))
         .route("/workspace/orders.csv", get(exports::orders_csv))
         .route("/workspace/admin/api-clients", post(admin::create_client))
         .route("/workspace/admin/api-clients/{id}/sources", post(admin::client_sources))

@@ -386,7 +386,7 @@ async fn provisioning_tenant_b_does_not_touch_tenant_a() {
     let before = count_a(app.db.clone(), acme.slug.clone()).await;
     let partner = seed::create_partner(app.db.platform(), "Other Partner").await.unwrap();
     let carbon = seed::create_tenant(&app.db, partner, seed::NewTenant {
-        slug: "carbon", name: "Carbon Co", product_name: "Carbon Hub", primary_color: "#111111", logo_svg: "<svg/>".into(),
+        slug: "carbon", name: "Carbon Co", product_name: "Carbon Hub", primary_color: "#111111", logo_svg: "<svg/>".into(), address: "", remit_to: "",
     })
     .await
     .unwrap();
@@ -403,7 +403,7 @@ async fn a_bad_tenant_slug_is_refused_before_anything_is_written() {
     let app = spawn_app().await;
     let partner = seed::create_partner(app.db.platform(), "P").await.unwrap();
     let err = seed::create_tenant(&app.db, partner, seed::NewTenant {
-        slug: "Bad\"Slug", name: "x", product_name: "x", primary_color: "#111111", logo_svg: String::new(),
+        slug: "Bad\"Slug", name: "x", product_name: "x", primary_color: "#111111", logo_svg: String::new(), address: "", remit_to: "",
     })
     .await
     .unwrap_err();

@@ -67,7 +67,7 @@ async fn without_demo_mode_the_platform_is_empty_and_create_partner_makes_the_fi
 async fn a_partner_sees_only_its_own_tenants() {
     let app = spawn_app().await;
     let other = seed::create_partner_with_admin(&app.db, "Other MSP", "boss@other.test", "Olga", "other-partner-pw").await.unwrap();
-    seed::create_tenant(&app.db, other, NewTenant { slug: "zenith", name: "Zenith Wholesale", product_name: "Zenith Hub", primary_color: "#7c3aed", logo_svg: String::new() })
+    seed::create_tenant(&app.db, other, NewTenant { slug: "zenith", name: "Zenith Wholesale", product_name: "Zenith Hub", primary_color: "#7c3aed", logo_svg: String::new(), address: "", remit_to: "" })
         .await
         .unwrap();
     let page = |email: &'static str, pw: &'static str| {

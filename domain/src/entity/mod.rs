@@ -31,6 +31,10 @@ pub mod tenant {
         pub primary_color: String,
         pub logo_svg: String,
         pub active: bool,
+        /// Postal address lines, newline-separated (printed on PDFs).
+        pub address: String,
+        /// Remit-to lines, newline-separated.
+        pub remit_to: String,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

@@ -271,6 +271,10 @@ pub mod document {
         pub invoice_id: Option<Uuid>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+        /// Evidence in a dispute's thread.
+        pub dispute_id: Option<Uuid>,
+        /// The customer who uploaded it (portal uploads), who may download it again.
+        pub customer_id: Option<Uuid>,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
@@ -394,6 +398,23 @@ pub mod setting {
         pub value: String,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod invoice_view {
+    use sea_orm::entity::prelude::*;
+    /// The first time each user opened an invoice in the portal.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invoice_views")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub invoice_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        pub viewed_at: ChronoDateTimeUtc,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

@@ -34,8 +34,8 @@ pub(super) async fn post_document(State(st): State<AppState>, api: Api, Path(num
     if data.is_empty() {
         return Err(Problem::invalid(vec![FieldError::new("file", "is empty")]));
     }
-    if data.len() > DOCUMENT_LIMIT {
-        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("documents are limited to {DOCUMENT_LIMIT} bytes")));
+    if data.len() > st.config.upload_limit {
+        return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("documents are limited to {} MB", st.config.upload_limit / (1024 * 1024))));
     }
     // The type is what the bytes are, not what the sender declared.
     let Some(ct) = domain::documents::sniff(&data) else {

@@ -26,9 +26,9 @@ use domain::TenantTxn;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Largest request body the API reads (a 1,000-event batch or a 10 MB document).
+/// Largest request body the API reads besides a document (a 1,000-event batch); a document
+/// upload may be as large as `THROUGHLINE_UPLOAD_LIMIT_MB` and its multipart framing.
 pub const BODY_LIMIT: usize = 12 * 1024 * 1024;
-const DOCUMENT_LIMIT: usize = 10 * 1024 * 1024;
 
 // ---- problems -------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     api.route("/openapi.json", get(crate::openapi::document))
         .route("/reference", get(crate::openapi::reference))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such API endpoint; see /api/v1/openapi.json") })
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT.max(state.config.upload_limit + 64 * 1024)))
         .layer(middleware::from_fn(tenant_only))
         .layer(middleware::from_fn(problems_only))
 }

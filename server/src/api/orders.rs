@@ -20,7 +20,7 @@ pub(super) struct ListQuery {
     responses((status = 200, body = OrderPage), (status = 422, description = "Invalid input; `errors` names each field", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn list_orders(State(st): State<AppState>, api: Api, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
-    let f = OrderFilter { status: q.status, customer: q.customer, po_number: q.po_number, from: q.from, to: q.to, q: q.q };
+    let f = OrderFilter { status: q.status, customer: q.customer, po_number: q.po_number, from: q.from, to: q.to, q: q.q, customer_id: None };
     let txn = api.txn(&st).await?;
     let page = orders::list(&txn, &f, q.limit.unwrap_or(50), q.after.as_deref()).await?;
     txn.commit().await?;
