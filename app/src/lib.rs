@@ -17,6 +17,7 @@ mod href;
 pub use href::urlencode;
 pub mod jobs_admin;
 pub mod orders;
+pub mod portal;
 pub mod queues;
 pub mod routes;
 pub mod rules_admin;
@@ -158,7 +159,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <routes::NotFound/> }>
                 <Route path=path!("/login") view=routes::LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/portal") view=routes::PortalHome ssr=SsrMode::Async/>
+                <Route path=path!("/portal") view=routes::portal::PortalHome ssr=SsrMode::Async/>
+                <Route path=path!("/portal/orders") view=routes::portal::PortalOrdersList ssr=SsrMode::Async/>
+                <Route path=path!("/portal/orders/:number") view=routes::portal::PortalOrderPage ssr=SsrMode::Async/>
+                <Route path=path!("/portal/invoices") view=routes::portal::InvoicesList ssr=SsrMode::Async/>
+                <Route path=path!("/portal/invoices/:number") view=routes::portal::InvoicePage ssr=SsrMode::Async/>
+                <Route path=path!("/portal/invoices/:number/dispute") view=routes::portal::DisputeForm ssr=SsrMode::Async/>
+                <Route path=path!("/portal/disputes") view=routes::portal::DisputesList ssr=SsrMode::Async/>
+                <Route path=path!("/portal/disputes/:number") view=routes::portal::DisputePage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace") view=routes::WorkspaceHome ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin") view=routes::admin::AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/audit") view=routes::audit_admin::AuditPage ssr=SsrMode::Async/>

@@ -164,7 +164,7 @@ pub struct OrderPageData {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) mod server {
+pub mod server {
     use super::*;
     use domain::auth::Principal;
     use domain::tenancy::Scope;
@@ -211,6 +211,48 @@ pub(crate) mod server {
     pub fn loose_serials(s: &domain::orders::ShipmentView) -> Vec<String> {
         let packed: std::collections::HashSet<&String> = s.packs.iter().flat_map(|p| &p.contents).flat_map(|c| &c.serials).collect();
         s.lines.iter().flat_map(|l| &l.serials).filter(|x| !packed.contains(x)).cloned().collect()
+    }
+
+
+    /// An order as the order pages (staff and portal) show it.
+    pub fn order_data(d: domain::orders::OrderDetail) -> OrderPageData {
+        let cur = d.order.currency.clone();
+        let money = |m: i64| domain::money::format(m, &cur);
+        OrderPageData {
+            requested_date: d.order.requested_date.map(|d| d.to_string()).unwrap_or_default(),
+            requested_ship_date: d.order.requested_ship_date.map(|d| d.to_string()).unwrap_or_default(),
+            cancel_after: d.order.cancel_after.map(|d| d.to_string()).unwrap_or_default(),
+            lines: d
+                .lines
+                .iter()
+                .map(|l| LineRow { line: l.line, sku: l.sku.clone(), description: l.description.clone(), ordered: l.quantity, shipped: l.quantity_shipped, invoiced: l.quantity_invoiced, unit_price: money(l.unit_price_minor) })
+                .collect(),
+            shipments: d
+                .shipments
+                .iter()
+                .map(|s| ShipmentRow {
+                    number: s.number.clone(),
+                    status: s.status.clone(),
+                    carrier: [s.carrier.clone(), s.service.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "),
+                    tracking_number: s.tracking_number.clone().unwrap_or_default(),
+                    tracking_url: s.tracking_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+                    dispatched_at: s.dispatched_at.map(|t| t.to_rfc3339()),
+                    delivered_at: s.delivered_at.map(|t| t.to_rfc3339()),
+                    lines: s.lines.iter().map(|l| format!("line {} × {}", l.line, l.quantity)).collect::<Vec<_>>().join(", "),
+                    loose_serials: loose_serials(s),
+                    packs: s.packs.iter().map(pack_row).collect(),
+                    documents: s.documents.iter().map(|d| DocRow { id: d.id.to_string(), filename: d.filename.clone(), kind: d.kind.clone(), size: d.size }).collect(),
+                })
+                .collect(),
+            invoices: d
+                .invoices
+                .iter()
+                .map(|i| InvoiceRow { number: i.number.clone(), status: i.status.clone(), issued_on: i.issued_on.to_string(), due_on: i.due_on.to_string(), total: money(i.total_minor), paid: money(i.paid_minor) })
+                .collect(),
+            payments: d.payments.iter().map(|p| PaymentRow { payment: p.payment_number.clone(), invoice: p.invoice_number.clone(), amount: money(p.amount_minor) }).collect(),
+            timeline: d.timeline.iter().map(|e| TimelineRow { at: e.occurred_at.to_rfc3339(), kind: e.kind.clone(), source: e.source.clone(), summary: e.summary.clone() }).collect(),
+            head: row(d.order),
+        }
     }
 
     /// The one conversion of a service error for a page: logged in full, shown as the
@@ -261,43 +303,7 @@ pub async fn order_page(number: String) -> Result<Option<OrderPageData>, ServerF
         Err(domain::Error::NotFound) => return Ok(None),
         Err(e) => return Err(server::internal(e)),
     };
-    let cur = d.order.currency.clone();
-    let money = |m: i64| domain::money::format(m, &cur);
-    Ok(Some(OrderPageData {
-        requested_date: d.order.requested_date.map(|d| d.to_string()).unwrap_or_default(),
-        requested_ship_date: d.order.requested_ship_date.map(|d| d.to_string()).unwrap_or_default(),
-        cancel_after: d.order.cancel_after.map(|d| d.to_string()).unwrap_or_default(),
-        lines: d
-            .lines
-            .iter()
-            .map(|l| LineRow { line: l.line, sku: l.sku.clone(), description: l.description.clone(), ordered: l.quantity, shipped: l.quantity_shipped, invoiced: l.quantity_invoiced, unit_price: money(l.unit_price_minor) })
-            .collect(),
-        shipments: d
-            .shipments
-            .iter()
-            .map(|s| ShipmentRow {
-                number: s.number.clone(),
-                status: s.status.clone(),
-                carrier: [s.carrier.clone(), s.service.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "),
-                tracking_number: s.tracking_number.clone().unwrap_or_default(),
-                tracking_url: s.tracking_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-                dispatched_at: s.dispatched_at.map(|t| t.to_rfc3339()),
-                delivered_at: s.delivered_at.map(|t| t.to_rfc3339()),
-                lines: s.lines.iter().map(|l| format!("line {} × {}", l.line, l.quantity)).collect::<Vec<_>>().join(", "),
-                loose_serials: server::loose_serials(s),
-                packs: s.packs.iter().map(server::pack_row).collect(),
-                documents: s.documents.iter().map(|d| DocRow { id: d.id.to_string(), filename: d.filename.clone(), kind: d.kind.clone(), size: d.size }).collect(),
-            })
-            .collect(),
-        invoices: d
-            .invoices
-            .iter()
-            .map(|i| InvoiceRow { number: i.number.clone(), status: i.status.clone(), issued_on: i.issued_on.to_string(), due_on: i.due_on.to_string(), total: money(i.total_minor), paid: money(i.paid_minor) })
-            .collect(),
-        payments: d.payments.iter().map(|p| PaymentRow { payment: p.payment_number.clone(), invoice: p.invoice_number.clone(), amount: money(p.amount_minor) }).collect(),
-        timeline: d.timeline.iter().map(|e| TimelineRow { at: e.occurred_at.to_rfc3339(), kind: e.kind.clone(), source: e.source.clone(), summary: e.summary.clone() }).collect(),
-        head: server::row(d.order),
-    }))
+    Ok(Some(server::order_data(d)))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod customers_admin;
 pub mod exception_page;
 pub mod jobs_admin;
 pub mod orders;
+pub mod portal;
 pub mod queues;
 pub mod rules_admin;
 
@@ -52,6 +53,9 @@ fn Header(ctx: PageCtx) -> impl IntoView {
                         <a href=crate::queues::queue_href(crate::queues::home_queue(&v.role)) class="hover:underline">"Queues"</a>
                         <a href="/workspace/orders" class="hover:underline">"Orders"</a>
                     </nav>
+                })}
+                {viewer.clone().filter(|v| v.role == "customer").map(|_| view! {
+                    <a href="/portal" class="text-sm font-medium hover:underline">"Portal"</a>
                 })}
                 {viewer.clone().filter(|v| v.role == "tenant_admin").map(|_| view! {
                     <a href="/workspace/admin" class="text-sm font-medium hover:underline">"Admin"</a>
@@ -106,23 +110,6 @@ fn who(c: &PageCtx) -> impl IntoView + use<> {
             <dt class="text-slate-500">"Role"</dt><dd data-testid="viewer-role">{v.as_ref().map(|v| v.role_label.clone())}</dd>
             <dt class="text-slate-500">"Organisation"</dt><dd data-testid="org-name">{c.brand.org_name.clone()}</dd>
         </dl>
-    }
-}
-
-#[component]
-pub fn PortalHome() -> impl IntoView {
-    view! {
-        <Frame body=|c: PageCtx| {
-            let customer = c.viewer.as_ref().and_then(|v| v.customer_name.clone()).unwrap_or_default();
-            view! {
-                <h1 class="text-2xl font-semibold">"Customer portal"</h1>
-                <p class="mt-1 text-slate-600" data-testid="customer-name">{customer}</p>
-                {who(&c)}
-                <p class="mt-6 rounded border border-dashed border-slate-300 p-4 text-slate-600">
-                    "Your orders, shipments and invoices will appear here as soon as they are recorded."
-                </p>
-            }
-        }/>
     }
 }
 

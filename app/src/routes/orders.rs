@@ -30,7 +30,7 @@ pub fn LocalTime(iso: String) -> impl IntoView {
     view! { <time datetime=iso>{move || label.get()}</time> }
 }
 
-fn status_badge(status: &str) -> impl IntoView + use<> {
+pub(crate) fn status_badge(status: &str) -> impl IntoView + use<> {
     let colour = match status {
         "credit_hold" | "backordered" | "disputed" | "overdue" => "bg-amber-100 text-amber-900",
         "paid" | "delivered" => "bg-emerald-100 text-emerald-900",

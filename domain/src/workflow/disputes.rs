@@ -17,7 +17,7 @@ mod view;
 pub use check::{Billed, Checked, CheckedLine, DisputeIn, DisputeLineIn, MAX_TEXT, Resolution, ResolveIn, check, credit_allowed, text_problem};
 pub use entity::{credit_memo, dispute, dispute_line, dispute_message};
 pub use resolve::resolve;
-pub use view::{CreditMemoView, DisputeFilter, DisputeLineView, DisputePage, DisputeRow, DisputeView, MessageView, detail, list};
+pub use view::{CreditMemoView, DisputeFilter, DisputeLineView, DisputePage, DisputeRow, DisputeView, MessageView, attachment_names, detail, list};
 
 use super::raise::{Raise, history, publish, raise};
 use crate::audit::{self, Actor};

@@ -255,3 +255,13 @@ impl Related {
         })
     }
 }
+
+/// The file names of the documents attached in a dispute's thread, by id.
+pub async fn attachment_names<C: ConnectionTrait>(c: &C, d: &DisputeView) -> Result<HashMap<Uuid, String>> {
+    let ids: Vec<Uuid> = d.messages.iter().flat_map(|m| m.attachments.iter().copied()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let docs = crate::entity::document::Entity::find().filter(crate::entity::document::Column::Id.is_in(ids)).all(c).await?;
+    Ok(docs.into_iter().map(|d| (d.id, d.filename)).collect())
+}
