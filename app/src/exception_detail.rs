@@ -61,6 +61,8 @@ pub struct ExceptionPageData {
     pub staff: Vec<StaffOption>,
     /// Why the viewer may only read and comment, when that is so.
     pub read_only_reason: Option<String>,
+    /// The dispute this exception routes, with its thread (dispute exceptions only).
+    pub dispute: Option<crate::portal::DisputePageData>,
 }
 
 #[cfg(feature = "ssr")]
@@ -145,6 +147,14 @@ pub async fn exception_page(id: String) -> Result<Option<ExceptionPageData>, Ser
     if let Some(n) = x.invoice_number.as_deref().filter(|n| !invoices.iter().any(|i| i.number == *n)) {
         invoices.push(domain::orders::invoice(&txn, n).await.map_err(internal)?);
     }
+    let dispute = match x.reference.strip_prefix("dispute:") {
+        Some(n) => {
+            let d = domain::workflow::disputes::detail(&txn, n, None).await.map_err(internal)?;
+            let names = domain::workflow::disputes::attachment_names(&txn, &d).await.map_err(internal)?;
+            Some(crate::portal::dispute_data(d, &names))
+        }
+        None => None,
+    };
     let threshold = domain::workflow::rules::current(&txn).await.map_err(internal)?.approvals.threshold_minor;
     let users = domain::auth::list_tenant_users(&txn).await.map_err(internal)?;
     txn.rollback().await.map_err(internal)?;
@@ -185,6 +195,7 @@ pub async fn exception_page(id: String) -> Result<Option<ExceptionPageData>, Ser
         allowed,
         codes,
         read_only_reason,
+        dispute,
         row: crate::queues::server::row(x, now),
     }))
 }

@@ -173,6 +173,8 @@ pub fn dispute_status_label(status: &str) -> &'static str {
 
 #[cfg(feature = "ssr")]
 mod server;
+#[cfg(feature = "ssr")]
+pub(crate) use server::dispute_data;
 
 /// The portal home's figures.
 #[server(prefix = "/sfn")]

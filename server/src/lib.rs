@@ -7,6 +7,7 @@ pub mod admin_jobs;
 pub mod admin_rules;
 pub mod api;
 pub mod config;
+mod dispute_forms;
 pub mod exports;
 pub mod middleware;
 pub mod openapi;
@@ -104,6 +105,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/portal/orders.csv", get(portal::orders_csv))
         .route("/portal/invoices.csv", get(portal::invoices_csv))
         .route("/workspace/orders.csv", get(exports::orders_csv))
+        .route("/workspace/shipments/{number}/documents", post(pages::staff_upload))
         .route("/workspace/admin/api-clients", post(admin::create_client))
         .route("/workspace/admin/api-clients/{id}/sources", post(admin::client_sources))
         .route("/workspace/admin/api-clients/{id}/{action}", post(admin::client_state))
@@ -113,6 +115,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/jobs/{id}/{action}", post(admin_jobs::job_action))
         .route("/workspace/admin/rules/{rule}", post(admin_rules::save_rule))
         .route("/workspace/exceptions/{id}/{action}", post(queue_forms::act_on_exception))
+        .route("/workspace/disputes/{number}/messages", post(dispute_forms::reply))
+        .route("/workspace/disputes/{number}/resolve", post(dispute_forms::resolve))
         .route("/workspace/queues/{queue}/bulk", post(queue_forms::bulk))
         .route("/workspace/queues/{queue}/export.csv", get(queue_export::queue_csv))
         .fallback_service(pages)

@@ -84,6 +84,7 @@ fn exception_view(d: ExceptionPageData, csrf: String) -> impl IntoView {
             {field("Resolution", resolution, "resolution")}
             <dt class="text-slate-500">"Resolved"</dt><dd>{d.resolved_at.clone().map(|t| view! { <LocalTime iso=t/> })}</dd>
         </dl>
+        {d.dispute.clone().map(|dp| dispute_panel(dp, d.allowed.resolve, csrf.clone()))}
         {actions(&d, csrf)}
         {history(&d)}
         {(!d.timeline.is_empty()).then(|| order_timeline(d.timeline.clone()))}
@@ -128,7 +129,7 @@ fn actions(d: &ExceptionPageData, csrf: String) -> impl IntoView + use<> {
                 <label>"Reason (required)"<br/><input name="note" required class=INPUT/></label>
                 <button type="submit" class="rounded border border-red-400 px-3 py-1.5 text-red-800">"Reject order"</button>
             }.into_any()))}
-            {(a.resolve && !d.credit_hold).then(|| form("resolve", view! {
+            {(a.resolve && !d.credit_hold && d.dispute.is_none()).then(|| form("resolve", view! {
                 <label>"Resolution"<br/><select name="code" class=INPUT>
                     {d.codes.iter().map(|c| view! { <option value=c.clone()>{c.replace('_', " ")}</option> }).collect_view()}
                 </select></label>
@@ -200,5 +201,29 @@ fn invoices(rows: Vec<InvoiceRow>) -> impl IntoView {
                     <td class="p-2 text-right tabular-nums">{i.total}</td><td class="p-2 text-right tabular-nums">{i.paid}</td></tr>
             }).collect_view()}</tbody>
         </table>
+    }
+}
+
+/// A dispute exception: the dispute with its thread and reply form, and — while it is open and
+/// the viewer may resolve it — the form that ends it with a credit memo or a rejection.
+fn dispute_panel(d: crate::portal::DisputePageData, may_resolve: bool, csrf: String) -> impl IntoView {
+    let action = format!("/workspace/disputes/{}/resolve", crate::urlencode(&d.number));
+    let open = d.status == "open";
+    view! {
+        <section class="mt-6 rounded border border-slate-300 p-4" aria-label="Dispute" data-testid="dispute-panel">
+            {super::portal::dispute_view_for_staff(d, csrf.clone())}
+            {(open && may_resolve).then(|| view! {
+                <form method="post" action=action class="mt-4 space-y-2 rounded bg-white p-3 text-sm shadow-sm" data-testid="resolve-dispute">
+                    <input type="hidden" name="csrf" value=csrf/>
+                    <fieldset class="flex flex-wrap gap-4"><legend class="font-medium">"Resolve the dispute"</legend>
+                        <label class="flex items-center gap-1"><input type="radio" name="outcome" value="credit" checked/>"Credit"</label>
+                        <label class="flex items-center gap-1"><input type="radio" name="outcome" value="reject"/>"Reject"</label>
+                    </fieldset>
+                    <label class="block">"Credit amount"<br/><input name="amount" inputmode="decimal" class="rounded border border-slate-400 p-1"/></label>
+                    <label class="block">"Note to the customer (the reason, for a rejection)"<br/><textarea name="note" rows="2" class="w-full rounded border border-slate-400 p-1"></textarea></label>
+                    <button type="submit" class=PRIMARY>"Resolve dispute"</button>
+                </form>
+            })}
+        </section>
     }
 }

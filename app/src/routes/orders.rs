@@ -130,24 +130,28 @@ pub fn OrderPage() -> impl IntoView {
     let number = move || params.get().get("number").unwrap_or_default();
     let data = Resource::new(number, order_page);
     view! {
-        <Frame body=move |_c: PageCtx| view! {
+        <Frame body=move |c: PageCtx| {
+            let csrf = c.csrf.clone();
+            let refused = c.notice.is_some() && super::queues::was_refused()();
+            view! {
             <p class="text-sm"><a class="underline" href="/workspace/orders">"← Orders"</a></p>
+            {super::queues::outcome(c.notice.clone(), refused)}
             <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading the order…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(Some(o)) => order_view(o).into_any(),
-                        Ok(None) => {
-                            #[cfg(feature = "ssr")]
-                            if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-                                r.set_status(http::StatusCode::NOT_FOUND);
+                {move || {
+                    let csrf = csrf.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(Some(o)) => order_view(o, csrf).into_any(),
+                            Ok(None) => {
+                                super::queues::set_status(404);
+                                view! { <h1 class="mt-4 text-xl font-semibold">"No such order"</h1> }.into_any()
                             }
-                            view! { <h1 class="mt-4 text-xl font-semibold">"No such order"</h1> }.into_any()
+                            Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string()}</p> }.into_any(),
                         }
-                        Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
+                    })
+                }}
             </Suspense>
-        }/>
+        }}/>
     }
 }
 
@@ -176,7 +180,7 @@ fn packs_table(packs: Vec<PackRow>) -> impl IntoView {
     })
 }
 
-fn order_view(o: OrderPageData) -> impl IntoView {
+fn order_view(o: OrderPageData, csrf: String) -> impl IntoView {
     let h = o.head.clone();
     view! {
         <h1 class="mt-2 text-2xl font-semibold" data-testid="order-number">"Order " {h.number.clone()}</h1>
@@ -206,7 +210,7 @@ fn order_view(o: OrderPageData) -> impl IntoView {
         {if o.shipments.is_empty() { view! { <p class="text-sm text-slate-600">"Nothing has shipped yet."</p> }.into_any() } else { view! {
             <ul class="mt-2 space-y-2" data-testid="shipments">{o.shipments.into_iter().map(|s| view! {
                 <li class="rounded bg-white p-3 text-sm shadow-sm">
-                    <span class="font-medium">{s.number}</span> " " {status_badge(&s.status)} " " {s.carrier} " "
+                    <span class="font-medium">{s.number.clone()}</span> " " {status_badge(&s.status)} " " {s.carrier} " "
                     {match s.tracking_url {
                         Some(u) => view! { <a class="text-blue-700 underline" href=u target="_blank" rel="noopener noreferrer">"Track " {s.tracking_number.clone()}</a> }.into_any(),
                         None => view! { <span>{s.tracking_number.clone()}</span> }.into_any(),
@@ -223,6 +227,12 @@ fn order_view(o: OrderPageData) -> impl IntoView {
                     {s.documents.into_iter().map(|d| view! {
                         <a class="mr-3 text-blue-700 underline" data-testid="document" rel="external" href=format!("/workspace/documents/{}", d.id)>{d.kind.to_uppercase()} ": " {d.filename} " (" {d.size} " bytes)"</a>
                     }).collect_view()}
+                    <form method="post" enctype="multipart/form-data" action=format!("/workspace/shipments/{}/documents", crate::urlencode(&s.number)) class="mt-2 flex flex-wrap items-end gap-2 text-xs" data-testid="upload-document">
+                        <input type="hidden" name="csrf" value=csrf.clone()/>
+                        <label>"Document"<br/><select name="kind" class="rounded border border-slate-400 p-1"><option value="pod">"Proof of delivery"</option><option value="packing_list">"Packing list"</option></select></label>
+                        <label>"File (PDF, PNG, JPEG or TIFF)"<br/><input type="file" name="file" required/></label>
+                        <button type="submit" class="rounded border border-slate-400 px-2 py-1">"Upload"</button>
+                    </form>
                 </li>
             }).collect_view()}</ul>
         }.into_any() }}

@@ -10,17 +10,12 @@ use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use domain::audit::Actor;
-use domain::documents::Links;
 use domain::tenancy::Scope;
-use domain::workflow::disputes::{self, Author, AuthorKind, DisputeIn, DisputeLineIn, MessageIn};
+use domain::workflow::disputes::{self, Author, AuthorKind, DisputeIn, DisputeLineIn};
 use domain::{AppError, TenantTxn};
-use sea_orm::prelude::*;
 use tower_sessions::Session;
 
-async fn back(session: &Session, to: &str, message: String, refused: bool) -> Response {
-    let to = if refused { format!("{to}?refused=1") } else { to.to_owned() };
-    crate::admin::back(session, &to, message).await
-}
+use crate::dispute_forms::{back, refused};
 
 fn author(c: &Customer) -> Author {
     Author { actor: Actor::User { id: c.user.user_id, name: c.user.name.clone() }, kind: AuthorKind::Customer(c.id) }
@@ -54,14 +49,7 @@ fn dispute_lines(form: &FormData, currency: &str) -> Result<Vec<DisputeLineIn>, 
 
 /// Records the stored evidence against the dispute and posts it in the thread.
 async fn attach(txn: &TenantTxn, c: &Customer, number: &str, body: &str, stored: &[StoredFile]) -> Result<(), AppError> {
-    let d = disputes::dispute::Entity::find().filter(disputes::dispute::Column::Number.eq(number)).one(txn).await?.ok_or(AppError::NotFound)?;
-    let mut ids = Vec::new();
-    for f in stored {
-        let links = Links { dispute_id: Some(d.id), customer_id: Some(c.id), invoice_id: Some(d.invoice_id), ..Default::default() };
-        ids.push(domain::documents::record(txn, "evidence", &f.filename, f.content_type, &f.stored, links).await?.id);
-    }
-    disputes::post_message(txn, number, &MessageIn { body: body.to_owned(), attachments: ids }, &author(c), chrono::Utc::now()).await?;
-    Ok(())
+    crate::dispute_forms::attach(txn, number, body, stored, &author(c), Some(c.id)).await
 }
 
 /// `POST /portal/invoices/{number}/dispute`.
@@ -121,15 +109,6 @@ pub(crate) async fn open_dispute(State(st): State<AppState>, Extension(scope): E
             uploads::discard(&st.storage, &c.tenant.slug, &stored).await;
             refused(&session, &form_url, e, "The dispute was not opened").await
         }
-    }
-}
-
-/// A refusal as a notice on `to`; our own failures as an error page.
-async fn refused(session: &Session, to: &str, e: AppError, what: &str) -> Response {
-    match e {
-        AppError::NotFound => super::not_found("dispute or invoice"),
-        e if matches!(e.status(), 403 | 409 | 422 | 400) => back(session, to, format!("{what}: {}", e.public_message()), true).await,
-        e => crate::error_page(e, what),
     }
 }
 

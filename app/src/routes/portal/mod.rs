@@ -7,6 +7,11 @@ mod invoices;
 mod orders;
 
 pub use disputes::{DisputePage, DisputesList};
+
+/// A dispute as staff see it on its exception page (links and forms under `/workspace`).
+pub(crate) fn dispute_view_for_staff(d: crate::portal::DisputePageData, csrf: String) -> impl IntoView {
+    disputes::dispute_view(d, "/workspace", csrf)
+}
 pub use invoices::{DisputeForm, InvoicePage, InvoicesList};
 pub use orders::{PortalOrderPage, PortalOrdersList};
 
