@@ -177,43 +177,43 @@ mod server;
 pub(crate) use server::dispute_data;
 
 /// The portal home's figures.
-#[server(prefix = "/sfn")]
+#[server(prefix = "/sfn", endpoint = "portal_home")]
 pub async fn portal_home() -> Result<PortalHomeData, ServerFnError> {
     server::home().await
 }
 
 /// One page of the customer's orders.
-#[server(prefix = "/sfn")]
+#[server(prefix = "/sfn", endpoint = "portal_orders")]
 pub async fn portal_orders(q: Option<String>, status: Option<String>, from: Option<String>, to: Option<String>, after: Option<String>) -> Result<OrdersPage, ServerFnError> {
     server::orders(q, status, from, to, after).await
 }
 
 /// One of the customer's orders; `None` when it is not theirs or does not exist.
-#[server(prefix = "/sfn")]
+#[server(prefix = "/sfn", endpoint = "portal_order")]
 pub async fn portal_order(number: String) -> Result<Option<OrderPageData>, ServerFnError> {
     server::order(number).await
 }
 
 /// One page of the customer's invoices, with the aging.
-#[server(prefix = "/sfn")]
+#[server(prefix = "/sfn", endpoint = "portal_invoices")]
 pub async fn portal_invoices(q: Option<String>, status: Option<String>, after: Option<String>) -> Result<InvoicesData, ServerFnError> {
     server::invoices(q, status, after).await
 }
 
 /// One of the customer's invoices; the first view by each user is recorded.
-#[server(prefix = "/sfn")]
+#[server(prefix = "/sfn", endpoint = "portal_invoice")]
 pub async fn portal_invoice(number: String) -> Result<Option<InvoicePageData>, ServerFnError> {
     server::invoice(number).await
 }
 
 /// One page of the customer's disputes.
-#[server(prefix = "/sfn")]
+#[server(prefix = "/sfn", endpoint = "portal_disputes")]
 pub async fn portal_disputes(after: Option<String>) -> Result<DisputesData, ServerFnError> {
     server::disputes(after).await
 }
 
 /// One of the customer's disputes with its thread.
-#[server(prefix = "/sfn")]
+#[server(prefix = "/sfn", endpoint = "portal_dispute")]
 pub async fn portal_dispute(number: String) -> Result<Option<DisputePageData>, ServerFnError> {
     server::dispute(number).await
 }

@@ -305,6 +305,8 @@ mod tests {
             product_name: slug.into(),
             primary_color: "#000000".into(),
             logo_svg: String::new(),
+            address: vec![],
+            remit_to: vec![],
         }
     }
 

@@ -150,6 +150,45 @@ impl Storage {
         }
     }
 
+    /// Every key `tenant` has stored (for exports, and to prove that refused uploads left
+    /// nothing behind).
+    pub async fn keys(&self, tenant: &TenantSlug) -> Result<Vec<String>> {
+        let prefix = tenant_prefix(tenant);
+        match self {
+            Storage::Local { root } => {
+                let mut out = Vec::new();
+                let mut dirs = vec![root.join(&prefix)];
+                while let Some(dir) = dirs.pop() {
+                    let mut rd = match tokio::fs::read_dir(&dir).await {
+                        Ok(rd) => rd,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(storage_err("cannot list documents", e)),
+                    };
+                    while let Some(entry) = rd.next_entry().await.map_err(|e| storage_err("cannot list documents", e))? {
+                        let path = entry.path();
+                        if path.is_dir() {
+                            dirs.push(path);
+                        } else if let Ok(rel) = path.strip_prefix(root) {
+                            out.push(rel.to_string_lossy().replace('\\', "/"));
+                        }
+                    }
+                }
+                out.sort();
+                Ok(out)
+            }
+            Storage::S3 { client, bucket } => {
+                let mut out = Vec::new();
+                let mut pages = client.list_objects_v2().bucket(bucket).prefix(&prefix).into_paginator().send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| storage_err("cannot list documents", aws_sdk_s3::error::DisplayErrorContext(e)))?;
+                    out.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+                }
+                out.sort();
+                Ok(out)
+            }
+        }
+    }
+
     /// Removes one of `tenant`'s documents (used when the database write that would have
     /// referred to it fails, so no orphan is left behind).
     pub async fn delete(&self, tenant: &TenantSlug, key: &str) -> Result<()> {
@@ -197,8 +236,11 @@ mod tests {
         assert_eq!(stored.sha256, hex::encode(Sha256::digest(b"%PDF-1.7 pod")));
         assert_eq!(s.get(&acme, &stored.key).await.unwrap(), b"%PDF-1.7 pod");
         assert!(matches!(s.get(&globex, &stored.key).await, Err(Error::NotFound)));
+        assert_eq!(s.keys(&acme).await.unwrap(), vec![stored.key.clone()]);
+        assert!(s.keys(&globex).await.unwrap().is_empty());
         s.delete(&acme, &stored.key).await.unwrap();
         assert!(matches!(s.get(&acme, &stored.key).await, Err(Error::NotFound)));
+        assert!(s.keys(&acme).await.unwrap().is_empty());
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use domain::seed::DEMO_API_SECRET;
 
 pub const ACME: &str = "acme.localhost";
+pub const BLUEGRASS: &str = "bluegrass.localhost";
 pub const BG: &str = "bluegrass.localhost";
 
 pub struct TestApp {
