@@ -29,8 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "==> building the release server and the load generator"
-cargo build --release -p throughline --bin throughline --example ingest_bench
+echo "==> building the release server, the load generators and the release wasm bundle"
+cargo build --release -p throughline --bin throughline --example ingest_bench --example portal_bench
+cargo leptos build --release --frontend-only > "$RUN/frontend.log" 2>&1 || { tail -30 "$RUN/frontend.log"; exit 1; }
+# The hydrate bundle a browser downloads: the wasm and its JavaScript glue, gzipped.
+BUNDLE_KB=$(cat target/site/pkg/throughline.wasm target/site/pkg/throughline.js | gzip -9 | wc -c | awk '{printf "%.0f", $1/1024}')
 echo "==> PostgreSQL on port $PGPORT (fsync on, as in production)"
 PG_EXTRA_OPTS="-c fsync=on -c shared_buffers=256MB" start_pg "$RUN" "$PGPORT"
 PSQL="psql -h 127.0.0.1 -p $PGPORT -U postgres -q -v ON_ERROR_STOP=1"
@@ -160,6 +163,21 @@ $(billing_rule true '{"trigger":"dispatch","mode":"generate","tax_rate_bp":825,"
 SQL
 ingest_phase rules
 
+# The portal: as many invoices as orders (a third paid), spread over the same 30 customers;
+# Initech's buyer walks its order and invoice lists page by page. Then invoice PDFs.
+echo "==> portal: a customer's order and invoice lists with $ORDERS orders and $ORDERS invoices in the tenant; invoice PDFs"
+$PSQL throughline <<SQL
+SET search_path TO tenant_acme;
+CREATE TEMP TABLE fill_customers AS SELECT row_number() OVER (ORDER BY external_id) - 1 AS k, id FROM customers ORDER BY external_id LIMIT 30;
+INSERT INTO invoices (id, number, order_id, customer_id, currency, issued_on, due_on, subtotal_minor, tax_minor, total_minor, paid_minor, credited_minor, status, status_at, created_at, updated_at)
+SELECT gen_random_uuid(), 'FINV-' || g, NULL, c.id, 'USD', (now() - make_interval(secs => g * 30))::date, (now() - make_interval(secs => g * 30))::date + 30,
+       1000 + g % 50000, 0, 1000 + g % 50000, CASE WHEN g % 3 = 0 THEN 1000 + g % 50000 ELSE 0 END, 0,
+       CASE WHEN g % 3 = 0 THEN 'paid' ELSE 'open' END, now(), now(), now()
+FROM generate_series(1, $ORDERS) g JOIN fill_customers c ON c.k = g % 30;
+SQL
+$PSQL throughline -c "VACUUM ANALYZE tenant_acme.invoices" -c "CHECKPOINT"
+./target/release/examples/portal_bench "http://127.0.0.1:$PORT" "acme.localhost" "buyer@initech.test" "throughline-demo" 1000 | tee "$RUN/portal.txt"
+
 echo "==> pgbench TPC-B-like, $CLIENTS clients, ${SECONDS_EACH}s, on the same cluster"
 $PSQL -c "CREATE DATABASE pgbench" postgres
 pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 10 -q pgbench > "$RUN/pgbench-init.log" 2>&1
@@ -181,4 +199,12 @@ MIX=$(grep -oE 'mix_events_per_sec=[0-9]+' "$RUN/mix.txt" | cut -d= -f2)
 echo "  plain mix:                  $MIX events/s  (orders and their dispatches, rules off)"
 echo "  rule-triggering ingestion:  $RULES events/s  (ratio to the plain mix: $(awk "BEGIN{printf \"%.2f\", $RULES/$MIX}"); target >= 0.7; to plain single events: $(awk "BEGIN{printf \"%.2f\", $RULES/$SINGLE}"))"
 echo "  event to exception:         p99 $VISIBLE ms from sending an over-limit order to its credit hold in the exception API, at full rate (target < 1000 ms)"
+POL=$(grep -oE 'portal_orders_p99_ms=[0-9.]+' "$RUN/portal.txt" | cut -d= -f2)
+PIL=$(grep -oE 'portal_invoices_p99_ms=[0-9.]+' "$RUN/portal.txt" | cut -d= -f2)
+PDF99=$(grep -oE 'pdf_p99_ms=[0-9.]+' "$RUN/portal.txt" | cut -d= -f2)
+PDFRATE=$(grep -oE 'pdf_renders_per_sec=[0-9]+' "$RUN/portal.txt" | cut -d= -f2)
+echo "  portal order list:          p99 $POL ms  (one customer's pages, $ORDERS orders in the tenant; target < 50 ms)"
+echo "  portal invoice list:        p99 $PIL ms  (with the aging, $ORDERS invoices in the tenant; target < 50 ms)"
+echo "  invoice PDF:                p99 $PDF99 ms per render (3 pages, 120 lines, logo; target < 100 ms), $PDFRATE renders/s on $(nproc) cores"
+echo "  hydrate bundle:             $BUNDLE_KB KB gzipped (wasm + JS; target < 400 KB)"
 grep -E 'p50' "$RUN/http.txt" "$RUN/rules.txt" | sed 's/^[^:]*://; s/^/  /'

@@ -22,8 +22,8 @@ if ! cargo leptos --version >/dev/null 2>&1; then
   say "installing cargo-leptos 0.3.8 (about 12 minutes on 2 cores)"
   cargo install cargo-leptos --version 0.3.8 --locked --features no_downloads
 fi
-if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -d node_modules/playwright-core ]; then
-  say "installing npm packages (tailwind, binaryen, playwright-core)"
+if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@axe-core/playwright ] || [ ! -d node_modules/pdfjs-dist ]; then
+  say "installing npm packages (tailwind, binaryen, playwright-core, axe-core, pdf.js)"
   npm install --no-audit --no-fund
 fi
 
