@@ -102,7 +102,7 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-fn who(c: &PageCtx) -> impl IntoView + use<> {
+pub(crate) fn who(c: &PageCtx) -> impl IntoView + use<> {
     let v = c.viewer.clone();
     view! {
         <dl class="mt-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">

@@ -87,6 +87,7 @@ pub fn PortalHome() -> impl IntoView {
                 {portal_nav("/portal")}
                 <h1 class="text-2xl font-semibold">"Welcome, " {customer.clone()}</h1>
                 <p class="mt-1 text-slate-600" data-testid="customer-name">{customer}</p>
+                {super::who(&c)}
                 <div class="mt-4">
                     <Suspense fallback=|| view! { <p class="text-slate-600">"Loading your account…"</p> }>
                         {move || Suspend::new(async move {
