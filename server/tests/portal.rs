@@ -307,3 +307,31 @@ async fn staff_upload_a_pod_on_the_order_page_and_the_customer_sees_it() {
     assert_eq!(location(&r), "/portal");
     assert_eq!(app.storage.keys(&app.tenant(ACME).await.slug).await.unwrap(), keys);
 }
+
+/// The portal's rows of the cross-tenant matrix: bluegrass's customer user, on bluegrass's
+/// host, asks for acme's order, invoice, PDF, dispute and document ids: 404 every time, and a
+/// dispute form naming acme's invoice opens nothing anywhere.
+#[tokio::test]
+async fn the_cross_tenant_matrix_of_the_portal_answers_404_never_data() {
+    let app = spawn_app().await;
+    let t = app.acme_token().await;
+    let pod = fixture(&app, &t, "XT-P", "C-1001").await;
+    let d: Value = app.post(ACME, &t, "/api/v1/disputes", &json!({"invoice_number": "INV-XT-P", "reason": "pricing", "description": "x", "lines": [{"line": 1, "quantity": 1}]})).await.json().await.unwrap();
+    let dispute = d["number"].as_str().unwrap().to_owned();
+    let globex = signed_in(&app, BLUEGRASS, "buyer@globex.test").await;
+    let paths = ["/portal/orders/XT-P".to_owned(), "/portal/invoices/INV-XT-P".into(), "/portal/invoices/INV-XT-P/pdf".into(), "/portal/invoices/INV-XT-P/dispute".into(), format!("/portal/disputes/{dispute}"), format!("/portal/documents/{pod}")];
+    for path in &paths {
+        let r = globex.get(app.url(BLUEGRASS, path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(!r.text().await.unwrap().contains("Initech"), "{path} reveals nothing");
+        // The globex session means nothing on acme's host.
+        let r = globex.get(app.url(ACME, path)).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".into()), "{path} on acme");
+    }
+    let (_, html) = page(&app, &globex, BLUEGRASS, "/portal").await;
+    let form = reqwest::multipart::Form::new().text("csrf", extract_csrf(&html)).text("line", "1").text("quantity_1", "1").text("reason", "pricing").text("description", "x");
+    let r = globex.post(app.url(BLUEGRASS, "/portal/invoices/INV-XT-P/dispute")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let v: Value = app.get(ACME, &t, "/api/v1/disputes?limit=50").await.json().await.unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "only the dispute acme's API opened");
+}
