@@ -120,6 +120,9 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/queues/{queue}/bulk", post(queue_forms::bulk))
         .route("/workspace/queues/{queue}/export.csv", get(queue_export::queue_csv))
         .fallback_service(pages)
+        // Form posts may carry documents (portal evidence, staff PODs): up to the upload
+        // limit and the multipart framing, not axum's 2 MB default.
+        .layer(axum::extract::DefaultBodyLimit::max(config.upload_limit + 1024 * 1024))
         .layer(mw::from_fn_with_state(state.clone(), page_context))
         .layer(mw::from_fn_with_state(state.clone(), session::layer))
         .layer(mw::from_fn(same_origin_writes))

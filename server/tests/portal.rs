@@ -222,12 +222,17 @@ async fn a_dispute_with_evidence_is_answered_and_credited_and_the_customer_sees_
     let b = signed_in(&app, ACME, "buyer@initech.test").await;
     let form = "/portal/invoices/INV-D-1/dispute";
     assert_eq!(page(&app, &b, ACME, form).await.0, 200);
-    let r = post_multipart(&app, &b, form, form, &[("line", "2"), ("quantity_2", "1"), ("reason", "pricing"), ("description", "One hose was billed at the wrong price.")], vec![("evidence", "../../photo.pdf", pdf_bytes("evidence"))]).await;
+    // A scan of 3 MB (above axum's default body limit, within the upload limit) and a photo
+    // whose name tries to climb out of its folder.
+    let mut scan = pdf_bytes("scan");
+    scan.resize(3 * 1024 * 1024, b' ');
+    let files = vec![("evidence", "../../photo.pdf", pdf_bytes("evidence")), ("evidence", "scan.pdf", scan)];
+    let r = post_multipart(&app, &b, form, form, &[("line", "2"), ("quantity_2", "1"), ("reason", "pricing"), ("description", "One hose was billed at the wrong price.")], files).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let to = location(&r);
     assert!(to.starts_with("/portal/disputes/D-"), "{to}");
     let (_, html) = page(&app, &b, ACME, &to).await;
-    for want in ["Open — being reviewed", "Answer expected by", "One hose was billed at the wrong price.", "photo.pdf", "USD 10.00"] {
+    for want in ["Open — being reviewed", "Answer expected by", "One hose was billed at the wrong price.", "photo.pdf", "scan.pdf", "USD 10.00"] {
         assert!(html.contains(want), "the dispute page shows {want}");
     }
     assert!(!html.contains("../"), "the file name lost its path");
