@@ -2,8 +2,8 @@
 //! partner scoping, checked dates, sign-in and token limits under concurrency, session scope
 //! and lifetime, documents, event sources, idempotency, fair share, HTTPS cookies, API tokens
 //! and the cross-tenant matrix of the API.
-mod common;
-use common::*;
+
+use crate::common::*;
 use domain::seed::{self, DEMO_API_SECRET, NewTenant};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};

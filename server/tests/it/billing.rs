@@ -1,8 +1,8 @@
 //! Shipment-to-invoice, missing proof of delivery and shipment delays as event sequences
 //! through the API, on the clock the test drives.
-mod common;
+
 use chrono::{Duration, Utc};
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 async fn set_rule(app: &TestApp, rule: &str, config: Value) {

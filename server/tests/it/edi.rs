@@ -2,8 +2,8 @@
 //! (flat or pick-pack, with packs and serial numbers; over-shipments kept as exceptions), 997
 //! per group, 810 for an invoice, malformed and oversized interchanges, separators inside
 //! outbound data, and tenant isolation.
-mod common;
-use common::*;
+
+use crate::common::*;
 use domain::edi::EdiLimits;
 use domain::seed::DEMO_API_SECRET;
 use serde_json::{Value, json};

@@ -2,9 +2,9 @@
 //! credit memos that shrink the open amount (and pay the invoice when they cover it),
 //! rejections with a reason, refusals that name the field, segregation of duties, and the
 //! cross-tenant matrix.
-mod common;
+
 use chrono::{DateTime, Utc};
-use common::*;
+use crate::common::*;
 use domain::workflow::disputes::{self, Refused, Resolution};
 use domain::workflow::Acting;
 use sea_orm::prelude::*;

@@ -2,8 +2,8 @@
 //! authorisation matrix — another customer's orders, invoices, disputes and documents of the
 //! same tenant are 404 by URL and by server-function call, another tenant's are unreachable,
 //! and a document URL works only in the session that may read it.
-mod common;
-use common::*;
+
+use crate::common::*;
 use domain::entity::event;
 use domain::types::Role;
 use sea_orm::prelude::*;

@@ -1,9 +1,9 @@
 //! The workflow rules as event sequences through the API: credit holds released and
 //! rejected, the ERP deciding credit, backorders, SLA breaches escalating on the clock the
 //! test drives, the exception API's refusals, the audit trail, and the cross-tenant matrix.
-mod common;
+
 use chrono::{Duration, Utc};
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 async fn customer_with_limit(app: &TestApp, t: &str, id: &str, limit: i64) {

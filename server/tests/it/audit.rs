@@ -1,8 +1,8 @@
 //! The audit trail against the real database: one chain per tenant, no fork under concurrent
 //! writers, the database refusing updates and deletes, and `verify` (and the `verify-audit`
 //! command) finding a row that was altered or removed behind the application's back.
-mod common;
-use common::*;
+
+use crate::common::*;
 use domain::audit::{self, Actor, AuditFilter, BrokenLink, Reason};
 use domain::types::TenantSlug;
 use sea_orm::ConnectionTrait;

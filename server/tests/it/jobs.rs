@@ -1,9 +1,9 @@
 //! The job engine against a real database: the outbox commits with its transaction, retries
 //! and the dead letter on a clock the test drives, a worker that dies mid-job, and two
 //! instances (and a second process) that never run one job twice.
-mod common;
+
 use chrono::{Duration, Utc};
-use common::*;
+use crate::common::*;
 use domain::jobs::{self, Handler, JobCx, JobError, NewJob, Registry, Settings};
 use domain::types::TenantSlug;
 use sea_orm::{ConnectionTrait, Statement};

@@ -1,8 +1,8 @@
 //! The integration API through HTTP: events, idempotency, resources, documents and errors
 //! (tokens and the cross-tenant matrix are in `security.rs`). Runs on PostgreSQL + S3 and on
 //! SQLite + a folder.
-mod common;
-use common::*;
+
+use crate::common::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 

@@ -3,9 +3,9 @@
 //! customer service is refused; bulk claim and an all-or-nothing bulk resolve; an SLA breach
 //! shows escalated in the admin queue; forms without the CSRF token and the other tenant are
 //! refused (cross-tenant matrix).
-mod common;
+
 use chrono::{Duration, SecondsFormat, Utc};
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const CREDIT: &str = "/workspace/queues/credit";

@@ -2,9 +2,9 @@
 //! trail filtered, paged, exported and verified (intact, then altered behind the app's back);
 //! dead jobs retried and discarded with an audit entry each; clerks, forms without the CSRF
 //! token and the other tenant refused.
-mod common;
+
 use chrono::Utc;
-use common::*;
+use crate::common::*;
 use domain::audit::{self, Actor, AuditFilter};
 use domain::jobs::{self, NewJob, Settings};
 use domain::types::TenantSlug;

@@ -1,6 +1,6 @@
 //! Foundation tests: sign-in, sessions, tenancy, documents. See `common` for the harness.
-mod common;
-use common::*;
+
+use crate::common::*;
 use domain::Db;
 use domain::auth;
 use domain::entity::customer;

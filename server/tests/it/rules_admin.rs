@@ -2,8 +2,8 @@
 //! rule's settings saved as versions (who, when, the history), the next event running under
 //! the version just saved, wrong values refused with the field named, clerks and forms
 //! without the CSRF token refused, and the rows of the cross-tenant matrix for the page.
-mod common;
-use common::*;
+
+use crate::common::*;
 use domain::audit::AuditFilter;
 use domain::workflow::entity::rule_version;
 use domain::workflow::rules;

@@ -1,7 +1,7 @@
 //! Cash application on `payment.received` through the API: by remittance, by exact amount,
 //! unapplied cash, short payments, credit balances, and the ERP confirming an allocation.
-mod common;
-use common::*;
+
+use crate::common::*;
 use serde_json::{Value, json};
 
 async fn events(app: &TestApp, t: &str, evs: Vec<Value>) -> Value {

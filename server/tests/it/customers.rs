@@ -1,8 +1,8 @@
 //! The customer master: the API's new fields and their 422s, the demo's commercial settings,
 //! the tenant admin's settings form (without JavaScript: post, redirect, notice; audited),
 //! who may not use it, and the rows of the cross-tenant matrix for it.
-mod common;
-use common::*;
+
+use crate::common::*;
 use domain::audit::AuditFilter;
 use serde_json::{Value, json};
 
