@@ -138,7 +138,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href=icon type="image/svg+xml"/>
                 <style>{css}</style>
                 <link rel="stylesheet" href="/pkg/throughline.css"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900">
                 <App/>
@@ -147,15 +147,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn App() -> impl IntoView {
-    // Marks the document once the wasm has hydrated (effects run only in the browser).
+/// Marks the document once the wasm has loaded and hydrated the islands (effects run only in
+/// the browser); the end-to-end tests wait for it.
+#[island]
+fn HydrationMark() -> impl IntoView {
     Effect::new(|| {
         if let Some(b) = document().body() {
             let _ = b.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+#[component]
+pub fn App() -> impl IntoView {
     view! {
+        <HydrationMark/>
         <Router>
             <Routes fallback=|| view! { <routes::NotFound/> }>
                 <Route path=path!("/login") view=routes::LoginPage ssr=SsrMode::Async/>

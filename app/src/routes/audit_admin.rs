@@ -29,7 +29,7 @@ pub fn AuditPage() -> impl IntoView {
                     </span>
                 </div>
                 <p class="mt-1 text-sm text-slate-600">"Who did what to which record, in the order it happened. Entries cannot be changed: each holds the previous entry's hash, and “Verify chain” recomputes them all."</p>
-                {filter_form(q)}
+                <AuditFilter q/>
                 <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading the audit trail…"</p> }>
                     {move || Suspend::new(async move {
                         match data.await {
@@ -64,7 +64,10 @@ fn send_instant(date: NodeRef<html::Input>, instant: NodeRef<html::Input>, plus_
     }
 }
 
-fn filter_form(q: AuditQuery) -> impl IntoView {
+/// The filter form. An island: in the browser it turns the chosen days into instants of the
+/// viewer's time zone before the form is sent.
+#[island]
+fn AuditFilter(q: AuditQuery) -> impl IntoView {
     let (from, to, from_at, to_at) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
     let on_submit = move |_: leptos::ev::SubmitEvent| {
         #[cfg(feature = "hydrate")]

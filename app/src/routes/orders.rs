@@ -11,7 +11,7 @@ fn utc_label(iso: &str) -> String {
 }
 
 /// A UTC time, shown in UTC by the server and in the viewer's local time once hydrated.
-#[component]
+#[island]
 pub fn LocalTime(iso: String) -> impl IntoView {
     let label = RwSignal::new(utc_label(&iso));
     let _iso = iso.clone();
