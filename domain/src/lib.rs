@@ -44,6 +44,7 @@ pub mod session_store;
 pub mod storage;
 pub mod tenancy;
 pub mod types;
+pub mod webhooks;
 pub mod workflow;
 
 pub use db::{Db, TenantTxn};

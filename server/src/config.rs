@@ -90,6 +90,9 @@ pub struct Config {
     /// `THROUGHLINE_UPLOAD_LIMIT_MB` (default 10): the largest document one upload may be
     /// (API, staff and portal alike).
     pub upload_limit: usize,
+    /// `THROUGHLINE_WEBHOOK_ALLOW` (default empty): hosts and networks webhook endpoints may
+    /// point to despite the SSRF guard (`127.0.0.1`, `10.0.0.0/8`, `hooks.internal`).
+    pub webhook_allow: domain::webhooks::guard::Allow,
 }
 
 /// An S3-compatible server: `THROUGHLINE_S3_ENDPOINT`, `THROUGHLINE_S3_BUCKET` (default
@@ -153,6 +156,7 @@ pub const SETTINGS: &[Setting] = &[
     s("THROUGHLINE_JOB_LEASE_SECONDS", "300", "a claimed job whose worker died runs again after this long"),
     s("THROUGHLINE_JOB_POLL_MS", "2000", "how often workers look at every tenant without a wake-up"),
     s("THROUGHLINE_UPLOAD_LIMIT_MB", "10", "the largest document one upload may be, in MB (1-100)"),
+    s("THROUGHLINE_WEBHOOK_ALLOW", "", "hosts or networks webhooks may reach despite the private-address guard"),
     s("THROUGHLINE_EDI_MAX_SEGMENTS", "100000", "segments per inbound X12 interchange (more: 413)"),
     s("THROUGHLINE_EDI_MAX_ELEMENTS", "64", "elements per X12 segment (at least 16)"),
     s("THROUGHLINE_EDI_MAX_ELEMENT_LEN", "4096", "characters per X12 element"),
@@ -266,6 +270,7 @@ impl Config {
             job_poll_ms: r.get::<u64>("THROUGHLINE_JOB_POLL_MS")?.max(50),
             upload_limit: r.get::<usize>("THROUGHLINE_UPLOAD_LIMIT_MB")?.clamp(1, 100) * 1024 * 1024,
             edi_limits,
+            webhook_allow: domain::webhooks::guard::Allow::parse(&r.text("THROUGHLINE_WEBHOOK_ALLOW").unwrap_or_default()).map_err(|e| format!("THROUGHLINE_WEBHOOK_ALLOW: {e}"))?,
         })
     }
 }

@@ -19,6 +19,7 @@ pub mod session;
 mod signin;
 pub mod startup;
 mod uploads;
+pub mod webhooks;
 pub mod workers;
 
 pub use startup::{Backends, open, open_db, open_storage, prepare, serve};

@@ -42,6 +42,9 @@ pub fn periodic_jobs() -> Vec<Periodic> {
 /// Runs the job engine and the platform sweep until the process ends.
 pub async fn run(db: Db, config: Config) {
     tokio::spawn(platform_loop(db.clone(), config.clone()));
+    if config.workers > 0 {
+        tokio::spawn(crate::webhooks::run(db.clone(), crate::webhooks::Sender::new(config.webhook_allow.clone())));
+    }
     domain::jobs::run_workers(db, Arc::new(registry(&config)), settings(&config), periodic_jobs()).await;
 }
 

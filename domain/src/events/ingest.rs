@@ -279,8 +279,9 @@ pub async fn apply_now<C: ConnectionTrait>(c: &C, ev: &EventIn) -> Result<Effect
 /// what was parked waiting for what it created.
 async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect, parked_exist: bool) -> Result<bool, DbErr> {
     let now = Utc::now();
+    let id = crate::new_id();
     let row = event::ActiveModel {
-        id: Set(crate::new_id()),
+        id: Set(id),
         source: Set(ev.source.clone()),
         event_id: Set(ev.event_id.clone()),
         kind: Set(ev.kind.clone()),
@@ -297,6 +298,9 @@ async fn record<C: ConnectionTrait>(c: &C, ev: &EventIn, effect: &Effect, parked
     let inserted = event::Entity::insert(row).on_conflict_do_nothing_on([event::Column::Source, event::Column::EventId]).exec_without_returning(c).await?;
     if !crate::inserted(&inserted) {
         return Ok(false);
+    }
+    if effect.waiting_for.is_none() {
+        crate::webhooks::fan_out(c, Some(id), &ev.kind, &ev.payload, ev.occurred_at).await?;
     }
     if parked_exist {
         release_parked(c, effect.creates.clone()).await?;

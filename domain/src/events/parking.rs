@@ -104,6 +104,7 @@ pub async fn release_parked<C: ConnectionTrait>(c: &C, keys: Vec<String>) -> Res
                     am.update(c).await?;
                     if effect.waiting_for.is_none() {
                         o2c::exception::resolve_if_open(c, &parked_reference(&row.source, &row.event_id)).await?;
+                        crate::webhooks::fan_out(c, Some(row.id), &row.kind, &ev.payload, row.occurred_at).await?;
                     }
                     queue.extend(effect.creates);
                 }

@@ -140,6 +140,7 @@ pub async fn publish<C: ConnectionTrait>(c: &C, kind: &str, order_id: Option<Uui
     }
     .insert(c)
     .await?;
+    crate::webhooks::fan_out(c, Some(id), kind, payload, at).await?;
     Ok(())
 }
 

@@ -194,7 +194,15 @@ fn declared() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(disputes::list_disputes, disputes::post_dispute))
         .routes(routes!(disputes::get_dispute))
         .routes(routes!(disputes::post_dispute_message))
-        .routes(routes!(disputes::resolve_dispute));
+        .routes(routes!(disputes::resolve_dispute))
+        .routes(routes!(webhooks::list_endpoints, webhooks::post_endpoint))
+        .routes(routes!(webhooks::get_endpoint, webhooks::put_endpoint))
+        .routes(routes!(webhooks::rotate_endpoint))
+        .routes(routes!(webhooks::test_endpoint))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::list_attempts))
+        .routes(routes!(webhooks::replay_delivery))
+        .routes(routes!(webhooks::replay_failed));
     (public, authed)
 }
 
@@ -306,6 +314,7 @@ mod invoices;
 mod orders;
 mod payments;
 mod shipments;
+mod webhooks;
 
 pub use documents::document_response;
 

@@ -16,3 +16,4 @@ mod queues;
 mod rules_admin;
 mod security;
 mod workflow;
+mod webhooks;

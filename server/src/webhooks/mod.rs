@@ -1,0 +1,109 @@
+//! Webhooks out, the sending side: [`Sender`] posts one delivery; [`run`] keeps every
+//! tenant's due deliveries moving; [`deliver_due`] does one round for one tenant at a given
+//! time (tests drive the retry schedule with it on a controlled clock).
+//!
+//! [`run`] keeps up to [`MAX_IN_FLIGHT`] requests going and at most [`PER_ENDPOINT`] per
+//! endpoint: a receiver that hangs holds only its own slots for the 15 s limit, and every
+//! other endpoint's deliveries keep flowing. Outcomes are settled in batches as they finish.
+mod sender;
+
+pub use sender::Sender;
+
+use domain::Db;
+use domain::types::TenantSlug;
+use domain::webhooks::dispatch::{self, Outcome};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+/// Requests in flight in one process.
+pub const MAX_IN_FLIGHT: usize = 512;
+/// Requests in flight to one endpoint from one process.
+pub const PER_ENDPOINT: usize = 16;
+/// How often tenants are looked at for due deliveries when nothing is in flight.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Claims, sends and settles every delivery of `tenant` due at `now`, concurrently; returns
+/// how many were attempted.
+pub async fn deliver_due(db: &Db, tenant: &TenantSlug, sender: &Sender, now: chrono::DateTime<chrono::Utc>) -> Result<usize, sea_orm::DbErr> {
+    let mut total = 0;
+    loop {
+        let due = dispatch::claim(db, tenant, now, MAX_IN_FLIGHT as u64, PER_ENDPOINT as u64, &[]).await?;
+        if due.is_empty() {
+            return Ok(total);
+        }
+        total += due.len();
+        let outcomes = futures_util::future::join_all(due.iter().map(|d| sender.send(d))).await;
+        dispatch::settle(db, tenant, &outcomes, now).await?;
+    }
+}
+
+/// Sends every tenant's deliveries as they fall due, until the process ends.
+pub async fn run(db: Db, sender: Sender) {
+    let mut flights: JoinSet<(TenantSlug, Outcome)> = JoinSet::new();
+    let mut per_endpoint: HashMap<Uuid, usize> = HashMap::new();
+    let mut tenants: Vec<TenantSlug> = Vec::new();
+    let mut listed = std::time::Instant::now() - Duration::from_secs(60);
+    loop {
+        if listed.elapsed() > Duration::from_secs(5) {
+            match domain::tenancy::all_tenant_slugs(&db).await {
+                Ok(t) => tenants = t,
+                Err(e) => tracing::warn!(error = %e, "listing tenants for webhook delivery failed"),
+            }
+            listed = std::time::Instant::now();
+        }
+        for tenant in &tenants {
+            let free = MAX_IN_FLIGHT.saturating_sub(flights.len());
+            if free == 0 {
+                break;
+            }
+            let busy: Vec<Uuid> = per_endpoint.iter().filter(|(_, n)| **n >= PER_ENDPOINT).map(|(id, _)| *id).collect();
+            match dispatch::claim(&db, tenant, chrono::Utc::now(), free as u64, PER_ENDPOINT as u64, &busy).await {
+                Ok(due) => {
+                    for d in due {
+                        *per_endpoint.entry(d.endpoint_id).or_default() += 1;
+                        let (sender, tenant) = (sender.clone(), tenant.clone());
+                        flights.spawn(async move { (tenant, sender.send(&d).await) });
+                    }
+                }
+                Err(e) => tracing::warn!(tenant = %tenant, error = %e, "claiming webhook deliveries failed; will retry"),
+            }
+        }
+        let finished = wait_for_some(&mut flights).await;
+        let mut by_tenant: HashMap<TenantSlug, Vec<Outcome>> = HashMap::new();
+        for (tenant, o) in finished {
+            if let Some(n) = per_endpoint.get_mut(&o.endpoint_id) {
+                *n -= 1;
+                if *n == 0 {
+                    per_endpoint.remove(&o.endpoint_id);
+                }
+            }
+            by_tenant.entry(tenant).or_default().push(o);
+        }
+        for (tenant, outcomes) in by_tenant {
+            // A delivery whose outcome is lost here is claimed again when its lease ends.
+            if let Err(e) = dispatch::settle(&db, &tenant, &outcomes, chrono::Utc::now()).await {
+                tracing::warn!(tenant = %tenant, error = %e, "recording webhook outcomes failed; they will be sent again");
+            }
+        }
+    }
+}
+
+/// Waits until at least one request finishes (or the poll interval passes), then takes
+/// every one that has finished.
+async fn wait_for_some(flights: &mut JoinSet<(TenantSlug, Outcome)>) -> Vec<(TenantSlug, Outcome)> {
+    let mut out = Vec::new();
+    if flights.is_empty() {
+        tokio::time::sleep(POLL).await;
+        return out;
+    }
+    let first = tokio::time::timeout(POLL, flights.join_next()).await;
+    if let Ok(Some(res)) = first {
+        out.extend(res.ok());
+        while let Some(res) = flights.try_join_next() {
+            out.extend(res.ok());
+        }
+    }
+    out
+}
