@@ -21,6 +21,7 @@ pub mod portal;
 pub mod queues;
 pub mod routes;
 pub mod rules_admin;
+pub mod webhooks_admin;
 
 /// Order statuses, in their usual sequence (mirrors `domain::events::ORDER_STATUSES`).
 pub fn orders_statuses() -> Vec<&'static str> {
@@ -180,6 +181,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/admin/customers/:external_id") view=routes::customers_admin::CustomerAdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/jobs") view=routes::jobs_admin::JobsPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/rules") view=routes::rules_admin::RulesPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/webhooks") view=routes::webhooks_admin::WebhooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/webhooks/:id") view=routes::webhooks_admin::WebhookPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders") view=routes::orders::OrdersList ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders/:number") view=routes::orders::OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/work") view=routes::queues::MyWorkPage ssr=SsrMode::Async/>

@@ -92,6 +92,16 @@ pub struct InvoicePageData {
     pub disputes: Vec<DisputeBriefRow>,
     /// Whether "Dispute this invoice" is offered (something is open and no dispute is).
     pub can_dispute: bool,
+    /// How the invoice reached the customer, in plain words.
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+/// One channel's delivery of an invoice: "Sent to ap@initech.test" and when.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DeliveryRow {
+    pub text: String,
+    /// RFC 3339, when it was sent.
+    pub at: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

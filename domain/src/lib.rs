@@ -36,6 +36,7 @@ pub mod jobs;
 pub mod money;
 pub mod o2c;
 pub mod orders;
+pub mod outbound;
 pub mod password;
 pub mod portal;
 pub mod rate_limit;

@@ -106,7 +106,7 @@ pub(crate) async fn back(session: &Session, to: &str, message: String) -> Respon
 }
 
 /// [`back`], with a secret the page shows once (a new API client's).
-async fn back_with_secret(session: &Session, to: &str, message: String, secret: Option<String>) -> Response {
+pub(crate) async fn back_with_secret(session: &Session, to: &str, message: String, secret: Option<String>) -> Response {
     let _ = session.insert("notice", Notice { message, secret }).await;
     Redirect::to(to).into_response()
 }

@@ -93,6 +93,12 @@ pub struct Config {
     /// `THROUGHLINE_WEBHOOK_ALLOW` (default empty): hosts and networks webhook endpoints may
     /// point to despite the SSRF guard (`127.0.0.1`, `10.0.0.0/8`, `hooks.internal`).
     pub webhook_allow: domain::webhooks::guard::Allow,
+    /// `THROUGHLINE_SMTP_URL` (secret): `smtp://[user:pass@]host:port[?tls=required]` or
+    /// `smtps://…`; unset, invoice e-mails wait (and retry) until one is set.
+    pub smtp_url: Option<Secret>,
+    /// `THROUGHLINE_SMTP_FROM` (default `billing@<base domain>`): the sender address of
+    /// invoice e-mails; the sender name is the tenant's product name.
+    pub smtp_from: String,
 }
 
 /// An S3-compatible server: `THROUGHLINE_S3_ENDPOINT`, `THROUGHLINE_S3_BUCKET` (default
@@ -157,6 +163,8 @@ pub const SETTINGS: &[Setting] = &[
     s("THROUGHLINE_JOB_POLL_MS", "2000", "how often workers look at every tenant without a wake-up"),
     s("THROUGHLINE_UPLOAD_LIMIT_MB", "10", "the largest document one upload may be, in MB (1-100)"),
     s("THROUGHLINE_WEBHOOK_ALLOW", "", "hosts or networks webhooks may reach despite the private-address guard"),
+    s("THROUGHLINE_SMTP_URL", "", "the mail server for invoice e-mails: smtp://[user:pass@]host:port[?tls=required] or smtps://… (secret)"),
+    s("THROUGHLINE_SMTP_FROM", "", "the sender address of invoice e-mails (default billing@<base domain>)"),
     s("THROUGHLINE_EDI_MAX_SEGMENTS", "100000", "segments per inbound X12 interchange (more: 413)"),
     s("THROUGHLINE_EDI_MAX_ELEMENTS", "64", "elements per X12 segment (at least 16)"),
     s("THROUGHLINE_EDI_MAX_ELEMENT_LEN", "4096", "characters per X12 element"),
@@ -270,6 +278,8 @@ impl Config {
             job_poll_ms: r.get::<u64>("THROUGHLINE_JOB_POLL_MS")?.max(50),
             upload_limit: r.get::<usize>("THROUGHLINE_UPLOAD_LIMIT_MB")?.clamp(1, 100) * 1024 * 1024,
             edi_limits,
+            smtp_url: r.text("THROUGHLINE_SMTP_URL").map(Secret),
+            smtp_from: r.text("THROUGHLINE_SMTP_FROM").unwrap_or_else(|| format!("billing@{}", r.get::<String>("THROUGHLINE_BASE_DOMAIN").unwrap_or_default().to_ascii_lowercase())),
             webhook_allow: domain::webhooks::guard::Allow::parse(&r.text("THROUGHLINE_WEBHOOK_ALLOW").unwrap_or_default()).map_err(|e| format!("THROUGHLINE_WEBHOOK_ALLOW: {e}"))?,
         })
     }

@@ -5,12 +5,14 @@ pub mod admin;
 pub mod admin_customers;
 pub mod admin_jobs;
 pub mod admin_rules;
+pub mod admin_webhooks;
 pub mod api;
 pub mod config;
 mod dispute_forms;
 pub mod exports;
 pub mod middleware;
 pub mod openapi;
+pub mod outbound;
 mod pages;
 mod portal;
 pub mod queue_export;
@@ -112,6 +114,12 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/api-clients/{id}/{action}", post(admin::client_state))
         .route("/workspace/admin/users/{action}", post(admin::user_state))
         .route("/workspace/admin/customers/{external_id}/settings", post(admin_customers::save_settings))
+        .route("/workspace/admin/webhooks/new", post(admin_webhooks::create))
+        .route("/workspace/admin/webhooks/{id}/settings", post(admin_webhooks::update))
+        .route("/workspace/admin/webhooks/{id}/rotate", post(admin_webhooks::rotate))
+        .route("/workspace/admin/webhooks/{id}/test", post(admin_webhooks::test))
+        .route("/workspace/admin/webhooks/{id}/replay", post(admin_webhooks::replay_since))
+        .route("/workspace/admin/webhooks/{id}/deliveries/{delivery}/replay", post(admin_webhooks::replay_one))
         .route("/workspace/admin/audit.csv", get(admin_jobs::audit_csv))
         .route("/workspace/admin/jobs/{id}/{action}", post(admin_jobs::job_action))
         .route("/workspace/admin/rules/{rule}", post(admin_rules::save_rule))

@@ -24,11 +24,26 @@ pub fn settings(config: &Config) -> Settings {
 }
 
 /// Every job handler of the application.
-pub fn registry(config: &Config) -> Registry {
+pub fn registry(db: &Db, config: &Config) -> Registry {
     periodic::upkeep_registry(UpkeepSettings { parked_event_minutes: config.parked_event_minutes, idempotency_hours: IDEMPOTENCY_HOURS, done_job_hours: DONE_JOB_HOURS })
         .with("sla.escalate", domain::workflow::sla::EscalateBreached)
         .with("billing.invoice_due", domain::workflow::billing::InvoiceDue)
         .with("deliveries.watch", domain::workflow::pod::WatchDeliveries)
+        .with(domain::outbound::EMAIL_JOB, email_invoice(db, config))
+}
+
+/// The invoice e-mail job with this process's SMTP pool and the portal's public address.
+fn email_invoice(db: &Db, config: &Config) -> crate::outbound::EmailInvoice {
+    let mailer = config.smtp_url.as_ref().and_then(|u| match crate::outbound::email::Mailer::from_url(&u.0) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::error!(error = %e, "invoice e-mails cannot be sent");
+            None
+        }
+    });
+    // Links keep the port the app listens on, except behind TLS (a proxy on 443).
+    let port = std::env::var("LEPTOS_SITE_ADDR").ok().and_then(|a| a.rsplit_once(':').map(|(_, p)| p.to_owned())).filter(|p| !config.https && p != "80").map(|p| format!(":{p}")).unwrap_or_default();
+    crate::outbound::EmailInvoice { db: db.clone(), mailer, from: config.smtp_from.clone(), scheme: if config.https { "https" } else { "http" }, port, base_domain: config.base_domain.clone() }
 }
 
 /// Every periodic job of the application.
@@ -45,7 +60,7 @@ pub async fn run(db: Db, config: Config) {
     if config.workers > 0 {
         tokio::spawn(crate::webhooks::run(db.clone(), crate::webhooks::Sender::new(config.webhook_allow.clone())));
     }
-    domain::jobs::run_workers(db, Arc::new(registry(&config)), settings(&config), periodic_jobs()).await;
+    domain::jobs::run_workers(db.clone(), Arc::new(registry(&db, &config)), settings(&config), periodic_jobs()).await;
 }
 
 async fn platform_loop(db: Db, config: Config) {
@@ -62,7 +77,7 @@ async fn platform_loop(db: Db, config: Config) {
 pub async fn run_due(db: &Db, config: &Config, now: chrono::DateTime<chrono::Utc>) -> domain::Result<WorkOutcome> {
     domain::maintenance::sweep_platform(db, config.login_window_minutes).await;
     domain::jobs::schedule_all(db, &periodic_jobs(), now).await?;
-    let (registry, settings) = (registry(config), settings(config));
+    let (registry, settings) = (registry(db, config), settings(config));
     let mut total = WorkOutcome::default();
     for tenant in domain::tenancy::all_tenant_slugs(db).await? {
         total += domain::jobs::drain_tenant(db, &tenant, &registry, now, &settings).await?;

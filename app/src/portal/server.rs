@@ -117,7 +117,9 @@ pub(super) async fn invoice(number: String) -> Result<Option<InvoicePageData>, S
         Err(e) => return Err(internal(e)),
     };
     domain::portal::record_view(&txn, &p, c.user.user_id, &c.user.name, chrono::Utc::now()).await.map_err(internal)?;
+    let deliveries = domain::outbound::for_invoice(&txn, p.id).await.map_err(internal)?;
     txn.commit().await.map_err(internal)?;
+    let deliveries = deliveries.iter().map(|d| DeliveryRow { text: d.plain(), at: d.sent_at.map(|t| t.to_rfc3339()) }).collect();
     let i = p.invoice;
     let m = |v: i64| format(v, &i.currency);
     Ok(Some(InvoicePageData {
@@ -132,6 +134,7 @@ pub(super) async fn invoice(number: String) -> Result<Option<InvoicePageData>, S
         credits: p.credits.iter().map(|cm| MoneyRow { reference: cm.number.clone(), date: cm.created_at.date_naive().to_string(), amount: m(cm.amount_minor), note: cm.reason.clone() }).collect(),
         disputes: p.disputes.iter().map(|d| DisputeBriefRow { number: d.number.clone(), status: d.status.clone(), reason: reason_label(&d.reason), amount: m(d.disputed_minor) }).collect(),
         can_dispute: i.open_minor > 0 && !p.open_dispute,
+        deliveries,
         number: i.number,
         status: i.status,
         issued_on: i.issued_on.to_string(),

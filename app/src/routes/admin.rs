@@ -17,6 +17,7 @@ pub fn AdminPage() -> impl IntoView {
                     <a class="text-blue-700 underline" href="/workspace/admin/audit">"Audit trail"</a>
                     <a class="text-blue-700 underline" href="/workspace/admin/jobs">"Jobs"</a>
                     <a class="text-blue-700 underline" href="/workspace/admin/rules">"Rules"</a>
+                    <a class="text-blue-700 underline" href="/workspace/admin/webhooks">"Webhooks"</a>
                     <a class="text-blue-700 underline" href="/workspace/queues/admin">"Admin queue"</a>
                 </nav>
                 {c.notice.clone().map(|n| view! {

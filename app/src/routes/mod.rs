@@ -11,6 +11,7 @@ pub mod orders;
 pub mod portal;
 pub mod queues;
 pub mod rules_admin;
+pub mod webhooks_admin;
 
 /// Loads the page context and renders `body` with it, under the branded header.
 #[component]

@@ -315,6 +315,7 @@ pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known:
     if let (Some(o), false) = (ord, known.generated) {
         crate::workflow::billing::on_invoice_posted(c, o.id, invoice_id, at).await?;
     }
+    crate::outbound::queue_for_invoice(c, cust, invoice_id, at).await?;
     // What was an open order is now a receivable (tracked only for customers with a limit).
     if cust.credit_limit_minor.is_some() {
         crate::workflow::credit::exposure_add(c, cust.id, if ord.is_some() { -subtotal } else { 0 }, total).await?;

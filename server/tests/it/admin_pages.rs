@@ -31,7 +31,7 @@ async fn dead_job(app: &TestApp, slug: &TenantSlug, kind: &str) -> uuid::Uuid {
     let txn = app.db.tenant_txn(slug).await.unwrap();
     jobs::enqueue(&txn, vec![NewJob::new(kind, json!({"invoice": "INV-9"}), Utc::now())]).await.unwrap();
     txn.commit().await.unwrap();
-    jobs::drain_tenant(&app.db, slug, &server::workers::registry(&app.config), Utc::now(), &Settings::default()).await.unwrap();
+    jobs::drain_tenant(&app.db, slug, &server::workers::registry(&app.db, &app.config), Utc::now(), &Settings::default()).await.unwrap();
     let job = job_rows(app, slug).await.into_iter().find(|j| j.kind == kind).expect("the job exists");
     assert_eq!(job.status, "dead", "an unknown kind is dead-lettered at once");
     job.id

@@ -206,7 +206,7 @@ async fn a_worker_process_and_this_one_share_the_work_without_running_a_job_twic
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start throughline worker");
-    let reg = server::workers::registry(&app.config);
+    let reg = server::workers::registry(&app.db, &app.config);
     let s = Settings { batch: 25, ..settings() };
     let mut here = 0;
     let mut waited = 0;

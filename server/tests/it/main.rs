@@ -17,3 +17,4 @@ mod rules_admin;
 mod security;
 mod workflow;
 mod webhooks;
+mod outbound;

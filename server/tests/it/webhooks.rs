@@ -282,3 +282,78 @@ async fn another_tenant_cannot_see_or_touch_an_endpoint() {
     // Acme's token does not work on bluegrass's host either.
     assert_eq!(app.get(BG, &acme, "/api/v1/webhooks/endpoints").await.status(), 401);
 }
+
+/// The first `…/deliveries/<id>/replay` form action on a page.
+fn replay_action(html: &str) -> String {
+    let at = html.find("/deliveries/").expect("a delivery's replay form");
+    let start = html[..at].rfind("action=\"").unwrap() + 8;
+    let end = at + html[at..].find('"').unwrap();
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_manages_an_endpoint_on_the_pages_and_others_are_refused() {
+    let app = loopback_app().await;
+    let (rx, base) = receiver().await;
+    let b = signed_in(&app, ACME, "admin@acme.test").await;
+    let (status, html) = page(&app, &b, ACME, "/workspace/admin/webhooks").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No endpoints yet"));
+    let csrf = extract_csrf(&html);
+    // A private address is refused with the reason, and nothing is stored.
+    let r = post_form(&app, &b, ACME, "/workspace/admin/webhooks/new", &[("csrf", &csrf), ("url", "http://10.0.0.1/in"), ("event_types", "*"), ("enabled", "on")]).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/workspace/admin/webhooks".to_owned()));
+    let (_, html) = page(&app, &b, ACME, "/workspace/admin/webhooks").await;
+    assert!(html.contains("Not saved:") && html.contains("private address"), "{html}");
+    assert!(html.contains("No endpoints yet"));
+    // Added: the secret is shown once.
+    let url = format!("{base}/ok");
+    let r = post_form(&app, &b, ACME, "/workspace/admin/webhooks/new", &[("csrf", &csrf), ("url", &url), ("description", "ERP"), ("event_types", "order.* invoice.*"), ("enabled", "on")]).await;
+    let endpoint = location(&r);
+    assert!(endpoint.starts_with("/workspace/admin/webhooks/"), "{endpoint}");
+    let (_, html) = page(&app, &b, ACME, &endpoint).await;
+    assert!(html.contains("data-testid=\"new-secret\"") && html.contains("whsec_"));
+    let (_, html) = page(&app, &b, ACME, &endpoint).await;
+    assert!(!html.contains("whsec_"), "shown once");
+    assert!(html.contains("Nothing sent yet"));
+    // A test event, sent and shown with its attempt.
+    assert_eq!(post_form(&app, &b, ACME, &format!("{endpoint}/test"), &[("csrf", &csrf)]).await.status(), 303);
+    let (_, html) = page(&app, &b, ACME, &endpoint).await;
+    assert!(html.contains("Test event msg_") && html.contains("webhook.test"));
+    let tenant = app.tenant(ACME).await.slug;
+    let sender = Sender::new(app.config.webhook_allow.clone());
+    deliver_due(&app.db, &tenant, &sender, Utc::now()).await.unwrap();
+    let (_, html) = page(&app, &b, ACME, &endpoint).await;
+    assert!(html.contains(">succeeded<") && html.contains("HTTP 204") && html.contains("webhook-signature: v1,"), "{html}");
+    // Replayed from the page: the receiver gets it again with the same id.
+    assert_eq!(post_form(&app, &b, ACME, &replay_action(&html), &[("csrf", &csrf)]).await.status(), 303);
+    deliver_due(&app.db, &tenant, &sender, Utc::now()).await.unwrap();
+    let got = rx.got("ok");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].headers.get("webhook-id"), got[1].headers.get("webhook-id"));
+    // Settings saved; a rotation shows the new secret once.
+    let r = post_form(&app, &b, ACME, &format!("{endpoint}/settings"), &[("csrf", &csrf), ("url", &url), ("description", "ERP prod"), ("event_types", "*")]).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &b, ACME, &endpoint).await;
+    assert!(html.contains("is disabled") && html.contains("ERP prod"), "an unticked box disables it");
+    assert_eq!(post_form(&app, &b, ACME, &format!("{endpoint}/rotate"), &[("csrf", &csrf)]).await.status(), 303);
+    let (_, html) = page(&app, &b, ACME, &endpoint).await;
+    assert!(html.contains("Secret rotated") && html.contains("whsec_"));
+    // Without the CSRF token: refused.
+    assert_eq!(post_form(&app, &b, ACME, &format!("{endpoint}/test"), &[]).await.status(), 403);
+    // A clerk may not see the pages; another tenant's admin finds no such endpoint.
+    let clerk = signed_in(&app, ACME, "clerk@acme.test").await;
+    assert_eq!(page(&app, &clerk, ACME, "/workspace/admin/webhooks").await.0, 403);
+    let bg = signed_in(&app, BG, "admin@bluegrass.test").await;
+    let (status, html) = page(&app, &bg, BG, &endpoint).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("No such endpoint"));
+    let (_, list) = page(&app, &bg, BG, "/workspace/admin/webhooks").await;
+    assert!(!list.contains(&url));
+    let bg_csrf = extract_csrf(&list);
+    let r = post_form(&app, &bg, BG, &format!("{endpoint}/test"), &[("csrf", &bg_csrf)]).await;
+    assert_eq!(location(&r), "/workspace/admin/webhooks");
+    let (_, list) = page(&app, &bg, BG, "/workspace/admin/webhooks").await;
+    assert!(list.contains("there is no such endpoint"));
+    assert_eq!(rx.got("ok").len(), 2, "nothing more was sent");
+}

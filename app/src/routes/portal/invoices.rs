@@ -4,7 +4,7 @@ use super::portal_nav;
 use crate::PageCtx;
 use crate::portal::{InvoicePageData, InvoicesData, REASONS, portal_invoice, portal_invoices};
 use crate::routes::Frame;
-use crate::routes::orders::status_badge;
+use crate::routes::orders::{LocalTime, status_badge};
 use crate::routes::queues::{failed, outcome, set_status, was_refused};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -172,6 +172,12 @@ fn invoice_view(i: InvoicePageData) -> impl IntoView {
             <dt>"Credits"</dt><dd class="text-right" data-testid="invoice-credited">{i.credited}</dd>
             <dt class="font-semibold">"Open amount"</dt><dd class="text-right font-semibold" data-testid="invoice-open">{i.open}</dd>
         </dl>
+        {(!i.deliveries.is_empty()).then(|| view! {
+            <h2 class="mt-6 text-lg font-semibold">"Delivery"</h2>
+            <ul class="mt-2 space-y-1 text-sm" data-testid="invoice-deliveries">{i.deliveries.into_iter().map(|d| view! {
+                <li>{d.text} {d.at.map(|at| view! { " · " <LocalTime iso=at/> })}</li>
+            }).collect_view()}</ul>
+        })}
         {money_rows("Payments applied", i.payments, "payments")}
         {money_rows("Credit memos", i.credits, "credits")}
         {(!i.disputes.is_empty()).then(|| view! {

@@ -2,6 +2,7 @@
 //! Shared helpers of the integration tests. Integration tests through HTTP against a real database: PostgreSQL when
 //! `THROUGHLINE_TEST_DATABASE_URL` names a cluster (each test gets its own database), else
 //! SQLite files in a fresh folder. `make test` runs this binary once for each.
+pub mod smtp;
 use domain::Db;
 use domain::audit::{self, Actor, AuditFilter};
 use domain::auth;

@@ -1,0 +1,184 @@
+//! Outbound invoice delivery: when an invoice is posted (by the ERP or generated), one
+//! delivery per channel of its customer is recorded in the same transaction, and a job per
+//! channel that sends something (e-mail now) is queued with it. A delivery's status is what
+//! the invoice timeline shows staff and, in plain words, the customer.
+pub mod entity;
+
+use crate::customers::prefs::{ApEmails, InvoiceChannel, InvoiceChannels};
+use crate::entity::{customer, event};
+use crate::jobs::{self, NewJob, entity as job};
+use chrono::{DateTime, Utc};
+use entity as delivery;
+use sea_orm::ActiveValue::Set;
+use sea_orm::prelude::*;
+use sea_orm::{ConnectionTrait, QueryOrder};
+use serde_json::json;
+
+/// The job kind that e-mails an invoice.
+pub const EMAIL_JOB: &str = "invoice.email";
+/// Attempts of an e-mail before it is dead-lettered (temporary SMTP failures back off).
+pub const EMAIL_ATTEMPTS: i32 = 8;
+
+/// The status of one delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Queued,
+    Sent,
+    Delivered,
+    Failed,
+    Bounced,
+}
+
+impl DeliveryStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Bounced => "bounced",
+        }
+    }
+}
+
+fn job_key(delivery: Uuid) -> String {
+    format!("{EMAIL_JOB}:{delivery}")
+}
+
+/// Records the deliveries of a newly posted invoice and queues what sends them.
+pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model, invoice_id: Uuid, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let channels = InvoiceChannels::from_stored(&cust.invoice_channels);
+    let now = Utc::now();
+    for ch in channels.to_vec() {
+        let id = crate::new_id();
+        let (target, status, detail, key) = match ch {
+            InvoiceChannel::Portal => ("portal".to_owned(), DeliveryStatus::Delivered, "Available in the portal".to_owned(), None),
+            InvoiceChannel::Email => {
+                let to = ApEmails::from_stored(&cust.invoice_emails);
+                if to.is_empty() {
+                    (String::new(), DeliveryStatus::Failed, "No AP e-mail address is on file for this customer".to_owned(), None)
+                } else {
+                    (to.as_slice().join(", "), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), Some(job_key(id)))
+                }
+            }
+            // Sent by the channels' own mechanisms (the EDI outbox, webhooks), recorded here.
+            InvoiceChannel::Edi | InvoiceChannel::Webhook => (ch.as_str().to_owned(), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), None),
+        };
+        delivery::ActiveModel {
+            id: Set(id),
+            invoice_id: Set(invoice_id),
+            channel: Set(ch.as_str().into()),
+            target: Set(target),
+            status: Set(status.as_str().into()),
+            detail: Set(detail),
+            job_key: Set(key.clone()),
+            sent_at: Set((status == DeliveryStatus::Delivered).then_some(at)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(c)
+        .await?;
+        if let Some(key) = key {
+            jobs::enqueue_timer(c, NewJob::new(EMAIL_JOB, json!({"delivery": id}), at.min(now)).attempts(EMAIL_ATTEMPTS).unique(key)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One delivery, to send.
+pub async fn get<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<delivery::Model>, DbErr> {
+    delivery::Entity::find_by_id(id).one(c).await
+}
+
+/// A channel confirmed the delivery: it is `sent`, and `invoice.delivered` is published.
+pub async fn mark_sent<C: ConnectionTrait>(c: &C, d: &delivery::Model, invoice_number: &str, order_id: Option<Uuid>, detail: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let mut am: delivery::ActiveModel = d.clone().into();
+    am.status = Set(DeliveryStatus::Sent.as_str().into());
+    am.detail = Set(detail.into());
+    am.sent_at = Set(Some(at));
+    am.updated_at = Set(Utc::now());
+    am.update(c).await?;
+    let payload = json!({"number": invoice_number, "channel": d.channel, "to": d.target, "delivered_at": at});
+    crate::workflow::raise::publish(c, "invoice.delivered", order_id, &payload, &format!("Invoice {invoice_number} sent by {} to {}", d.channel, d.target), at).await
+}
+
+/// A delivery as the invoice timeline shows it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct DeliveryView {
+    pub channel: String,
+    pub target: String,
+    /// `queued`, `sent`, `delivered`, `failed` or `bounced`; `retrying` while a failed
+    /// attempt waits for the next.
+    pub status: String,
+    pub detail: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+impl DeliveryView {
+    /// The customer's words: "Sent to ap@initech.test" (the date is shown beside it).
+    pub fn plain(&self) -> String {
+        match (self.channel.as_str(), self.status.as_str()) {
+            ("portal", _) => "Available here in the portal".into(),
+            ("email", "sent" | "delivered") => format!("Sent to {}", self.target),
+            ("email", "failed" | "bounced") => format!("Could not be e-mailed to {}", if self.target.is_empty() { "you (no address on file)" } else { &self.target }),
+            ("email", _) => format!("Being e-mailed to {}", self.target),
+            ("edi", "sent" | "delivered") => "Sent by EDI".into(),
+            (ch, _) => format!("Queued for {ch}"),
+        }
+    }
+}
+
+/// An invoice's deliveries, with their jobs' attempts and last errors.
+pub async fn for_invoice<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<Vec<DeliveryView>, DbErr> {
+    let rows = delivery::Entity::find().filter(delivery::Column::InvoiceId.eq(invoice_id)).order_by_asc(delivery::Column::CreatedAt).order_by_asc(delivery::Column::Channel).all(c).await?;
+    let keys: Vec<String> = rows.iter().filter_map(|d| d.job_key.clone()).collect();
+    let jobs: std::collections::HashMap<String, job::Model> = if keys.is_empty() {
+        Default::default()
+    } else {
+        job::Entity::find().filter(job::Column::UniqueKey.is_in(keys)).all(c).await?.into_iter().filter_map(|j| j.unique_key.clone().map(|k| (k, j))).collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let j = d.job_key.as_ref().and_then(|k| jobs.get(k));
+            let status = match (d.status.as_str(), j.map(|j| j.status.as_str())) {
+                ("queued", Some("dead")) => "failed".to_owned(),
+                ("queued", Some(_)) if j.is_some_and(|j| j.last_error.is_some()) => "retrying".to_owned(),
+                (s, _) => s.to_owned(),
+            };
+            DeliveryView { channel: d.channel, target: d.target, status, detail: d.detail, sent_at: d.sent_at, attempts: j.map_or(0, |j| j.attempts), last_error: j.and_then(|j| j.last_error.clone()) }
+        })
+        .collect())
+}
+
+/// Whether `invoice.delivered` was published for this invoice number (tests, timelines).
+pub async fn delivered_events<C: ConnectionTrait>(c: &C, invoice_number: &str) -> Result<usize, DbErr> {
+    let rows = event::Entity::find().filter(event::Column::Kind.eq("invoice.delivered")).all(c).await?;
+    Ok(rows.iter().filter(|e| serde_json::from_str::<serde_json::Value>(&e.payload).is_ok_and(|p| p["number"] == invoice_number)).count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(channel: &str, status: &str, target: &str) -> DeliveryView {
+        DeliveryView { channel: channel.into(), target: target.into(), status: status.into(), detail: String::new(), sent_at: None, attempts: 0, last_error: None }
+    }
+
+    #[test]
+    fn deliveries_read_in_plain_words() {
+        let cases = [
+            (view("email", "sent", "ap@initech.test"), "Sent to ap@initech.test"),
+            (view("email", "retrying", "ap@initech.test"), "Being e-mailed to ap@initech.test"),
+            (view("email", "failed", ""), "Could not be e-mailed to you (no address on file)"),
+            (view("portal", "delivered", "portal"), "Available here in the portal"),
+            (view("edi", "sent", "edi"), "Sent by EDI"),
+            (view("webhook", "queued", "webhook"), "Queued for webhook"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(v.plain(), want);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Invoice e-mails: the tenant's brand (sender name, colour, product name), an HTML body
+//! with a plain-text part, the invoice PDF attached, and a link to the invoice in the
+//! portal. Sent over SMTP with lettre; a 4xx answer is temporary (retried), a 5xx permanent.
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// What an invoice e-mail says.
+pub struct InvoiceMail<'a> {
+    pub sender_name: &'a str,
+    pub from: &'a str,
+    pub to: &'a [String],
+    pub product_name: &'a str,
+    pub org_name: &'a str,
+    pub primary_color: &'a str,
+    pub customer_name: &'a str,
+    pub number: &'a str,
+    pub total: &'a str,
+    pub open: &'a str,
+    pub due_on: &'a str,
+    pub link: &'a str,
+    pub pdf: Vec<u8>,
+}
+
+/// How sending failed.
+#[derive(Debug)]
+pub enum SendError {
+    /// Worth another attempt: a 4xx answer, a connection that failed.
+    Temporary(String),
+    /// No attempt can succeed: a 5xx answer, an address that is not one.
+    Permanent(String),
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+impl InvoiceMail<'_> {
+    pub fn subject(&self) -> String {
+        format!("Invoice {} from {} — {} due {}", self.number, self.org_name, self.open, self.due_on)
+    }
+
+    pub fn text(&self) -> String {
+        format!(
+            "Hello {customer},\n\nInvoice {number} from {org} is attached as a PDF.\n\nTotal: {total}\nOpen: {open}\nDue: {due}\n\nView it, download it again or dispute it in the portal:\n{link}\n\n{product}\n",
+            customer = self.customer_name,
+            number = self.number,
+            org = self.org_name,
+            total = self.total,
+            open = self.open,
+            due = self.due_on,
+            link = self.link,
+            product = self.product_name
+        )
+    }
+
+    pub fn html(&self) -> String {
+        format!(
+            r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td style="background:{color};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:bold">{product}</td></tr>
+<tr><td style="padding:24px"><p>Hello {customer},</p><p>Invoice <strong>{number}</strong> from {org} is attached as a PDF.</p>
+<table role="presentation" cellpadding="4" style="border-collapse:collapse"><tr><td>Total</td><td style="text-align:right"><strong>{total}</strong></td></tr><tr><td>Open</td><td style="text-align:right">{open}</td></tr><tr><td>Due</td><td style="text-align:right">{due}</td></tr></table>
+<p style="margin-top:24px"><a href="{link}" style="background:{color};color:#ffffff;padding:10px 16px;text-decoration:none;border-radius:4px;display:inline-block">View invoice {number} in the portal</a></p>
+<p style="color:#475569;font-size:12px">You can also download it again or dispute it there.</p></td></tr></table></body></html>"#,
+            color = esc(self.primary_color),
+            product = esc(self.product_name),
+            customer = esc(self.customer_name),
+            number = esc(self.number),
+            org = esc(self.org_name),
+            total = esc(self.total),
+            open = esc(self.open),
+            due = esc(self.due_on),
+            link = esc(self.link)
+        )
+    }
+
+    /// The message: text and HTML alternatives, the PDF attached.
+    pub fn message(self) -> Result<Message, SendError> {
+        let from = Mailbox::new(Some(self.sender_name.to_owned()), self.from.parse().map_err(|e| SendError::Permanent(format!("the sender address {:?} is not valid: {e}", self.from)))?);
+        let mut b = Message::builder().from(from).subject(self.subject());
+        for to in self.to {
+            b = b.to(Mailbox::new(None, to.parse().map_err(|e| SendError::Permanent(format!("{to:?} is not an e-mail address: {e}")))?));
+        }
+        let pdf = ContentType::parse("application/pdf").map_err(|e| SendError::Permanent(e.to_string()))?;
+        let body = MultiPart::mixed()
+            .multipart(MultiPart::alternative().singlepart(SinglePart::plain(self.text())).singlepart(SinglePart::html(self.html())))
+            .singlepart(Attachment::new(format!("{}.pdf", self.number)).body(self.pdf, pdf));
+        b.multipart(body).map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
+    }
+}
+
+/// The SMTP connection pool of this process.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl Mailer {
+    /// From `smtp://[user:pass@]host:port[?tls=required|opportunistic]` or `smtps://…`.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("THROUGHLINE_SMTP_URL is not a usable SMTP URL: {e}"))?.build();
+        Ok(Mailer { transport })
+    }
+
+    pub async fn send(&self, m: Message) -> Result<(), SendError> {
+        match self.transport.send(m).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("the mail server refused it: {e}"))),
+            Err(e) => Err(SendError::Temporary(format!("the mail server did not take it: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail<'a>(to: &'a [String]) -> InvoiceMail<'a> {
+        InvoiceMail {
+            sender_name: "Acme Order Hub",
+            from: "billing@acme.test",
+            to,
+            product_name: "Acme <Hub>",
+            org_name: "Acme",
+            primary_color: "#1d4ed8",
+            customer_name: "Initech & Co",
+            number: "INV-1",
+            total: "$1,000.00",
+            open: "$900.00",
+            due_on: "2026-12-31",
+            link: "http://acme.localhost/portal/invoices/INV-1",
+            pdf: b"%PDF-1.7".to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_html_escapes_what_came_from_records() {
+        let to = vec!["ap@initech.test".to_owned()];
+        let html = mail(&to).html();
+        assert!(html.contains("Initech &amp; Co") && html.contains("Acme &lt;Hub&gt;"));
+        assert!(!html.contains("<Hub>"));
+        assert_eq!(mail(&to).subject(), "Invoice INV-1 from Acme — $900.00 due 2026-12-31");
+    }
+
+    #[test]
+    fn a_bad_address_is_a_permanent_failure() {
+        let to = vec!["not an address".to_owned()];
+        assert!(matches!(mail(&to).message(), Err(SendError::Permanent(m)) if m.contains("not an e-mail address")));
+        let to = vec!["ap@initech.test".to_owned(), "ap2@initech.test".to_owned()];
+        let m = mail(&to).message().unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(raw.contains("To: ap@initech.test, ap2@initech.test"));
+        assert!(raw.contains("Content-Type: application/pdf"));
+        assert!(raw.contains("filename=\"INV-1.pdf\""));
+    }
+}

@@ -1,0 +1,146 @@
+//! Invoice delivery by e-mail through a real SMTP server on loopback: the message read back
+//! (recipients, subject, sender and colour of the tenant's brand, a link into the portal, the
+//! attachment a PDF of that invoice), `invoice.delivered` once; a temporary refusal retried, a
+//! permanent one dead-lettered and shown as failed; the portal channel recorded as available.
+use crate::common::smtp::SmtpServer;
+use crate::common::*;
+use chrono::{Duration, Utc};
+use serde_json::json;
+
+async fn mail_app(smtp: &SmtpServer) -> TestApp {
+    let url = smtp.url();
+    spawn_app_with(move |c| {
+        c.smtp_url = Some(server::config::Secret(url));
+        c.smtp_from = "billing@acme.test".into();
+    })
+    .await
+}
+
+/// A customer invoiced by e-mail and one of its invoices; returns the invoice's id.
+async fn invoiced(app: &TestApp, token: &str, number: &str) -> uuid::Uuid {
+    let c = json!({"external_id": "C-MAIL", "name": "Mailroom & Co", "invoice_channels": ["email"], "invoice_emails": "ap@mailroom.test, AP2@mailroom.test"});
+    assert!(app.post(ACME, token, "/api/v1/customers", &c).await.status().is_success());
+    let inv = json!({"number": number, "customer": "C-MAIL", "currency": "USD", "issued_on": "2026-12-01", "tax_minor": 150,
+        "lines": [{"line": 1, "sku": "BRG-6204", "description": "Bearing", "quantity": 10, "unit_price_minor": 250}]});
+    let r = app.post(ACME, token, "/api/v1/invoices", &inv).await;
+    assert_eq!(r.status(), 201);
+    invoice_id(app, number).await
+}
+
+async fn invoice_id(app: &TestApp, number: &str) -> uuid::Uuid {
+    use domain::entity::invoice;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let slug = app.tenant(ACME).await.slug;
+    let txn = app.db.tenant_txn(&slug).await.unwrap();
+    let id = invoice::Entity::find().filter(invoice::Column::Number.eq(number)).one(&txn).await.unwrap().expect("the invoice").id;
+    txn.commit().await.unwrap();
+    id
+}
+
+async fn deliveries(app: &TestApp, invoice: uuid::Uuid) -> Vec<domain::outbound::DeliveryView> {
+    let slug = app.tenant(ACME).await.slug;
+    let txn = app.db.tenant_txn(&slug).await.unwrap();
+    let d = domain::outbound::for_invoice(&txn, invoice).await.unwrap();
+    txn.commit().await.unwrap();
+    d
+}
+
+async fn delivered_events(app: &TestApp, number: &str) -> usize {
+    let slug = app.tenant(ACME).await.slug;
+    let txn = app.db.tenant_txn(&slug).await.unwrap();
+    let n = domain::outbound::delivered_events(&txn, number).await.unwrap();
+    txn.commit().await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn a_posted_invoice_is_emailed_under_the_tenants_brand_with_its_pdf() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(&smtp).await;
+    let token = app.acme_token().await;
+    let id = invoiced(&app, &token, "INV-MAIL-1").await;
+    let before = deliveries(&app, id).await;
+    let mut pairs: Vec<(String, String)> = before.iter().map(|d| (d.channel.clone(), d.status.clone())).collect();
+    pairs.sort();
+    assert_eq!(pairs, [("email".to_owned(), "queued".to_owned()), ("portal".to_owned(), "delivered".to_owned())]);
+    server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
+    // The demo's own invoices of e-mail customers went too; this one went once, to both.
+    let mails = mails_for(&smtp, "INV-MAIL-1");
+    assert_eq!(mails.len(), 1, "one message to every AP address");
+    let m = &mails[0];
+    assert_eq!(m.to, ["ap@mailroom.test", "ap2@mailroom.test"]);
+    assert_eq!(m.from, "billing@acme.test");
+    assert_eq!(m.header("From").unwrap(), "\"Acme Order Hub\" <billing@acme.test>");
+    let subject = m.header("Subject").unwrap();
+    assert!(subject.contains("INV-MAIL-1") && subject.contains("Acme"), "{subject}");
+    assert!(m.data.contains("Content-Type: text/plain") && m.data.contains("Content-Type: text/html"), "a plain-text part and an HTML part");
+    assert!(m.data.contains("#1d4ed8"), "the tenant's colour is in the HTML");
+    assert!(m.data.contains("/portal/invoices/INV-MAIL-1"), "a link to the invoice in the portal");
+    let pdf = m.attachment("application/pdf").expect("a PDF attachment");
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    for want in ["INV-MAIL-1", "Acme", "Mailroom & Co", "USD 26.50"] {
+        assert!(text.contains(want), "the PDF names {want}: {text}");
+    }
+    let after = deliveries(&app, id).await;
+    let email = after.iter().find(|d| d.channel == "email").unwrap();
+    assert_eq!(email.status, "sent");
+    assert_eq!(email.plain(), "Sent to ap@mailroom.test, ap2@mailroom.test");
+    assert!(email.sent_at.is_some());
+    assert_eq!(delivered_events(&app, "INV-MAIL-1").await, 1);
+    // Running the jobs again sends nothing more.
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(mails_for(&smtp, "INV-MAIL-1").len(), 1);
+}
+
+/// The messages about invoice `number`.
+fn mails_for(smtp: &SmtpServer, number: &str) -> Vec<crate::common::smtp::Mail> {
+    smtp.mails().into_iter().filter(|m| m.header("Subject").is_some_and(|s| s.contains(&format!("Invoice {number} ")))).collect()
+}
+
+#[tokio::test]
+async fn a_temporary_refusal_is_retried_and_a_permanent_one_fails_the_delivery() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(&smtp).await;
+    let token = app.acme_token().await;
+    smtp.refuse_with(Some("451 4.3.0 mailbox busy, try later"));
+    let id = invoiced(&app, &token, "INV-MAIL-2").await;
+    server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
+    assert!(mails_for(&smtp, "INV-MAIL-2").is_empty());
+    let email = deliveries(&app, id).await.into_iter().find(|d| d.channel == "email").unwrap();
+    assert_eq!(email.status, "retrying");
+    assert_eq!(email.attempts, 1);
+    assert!(email.last_error.as_deref().unwrap_or_default().contains("451"), "{email:?}");
+    smtp.refuse_with(None);
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(mails_for(&smtp, "INV-MAIL-2").len(), 1, "sent on the retry");
+    assert_eq!(deliveries(&app, id).await.into_iter().find(|d| d.channel == "email").unwrap().status, "sent");
+
+    smtp.refuse_with(Some("550 5.7.1 relaying denied"));
+    let id = invoiced(&app, &token, "INV-MAIL-3").await;
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::hours(2)).await.unwrap();
+    let email = deliveries(&app, id).await.into_iter().find(|d| d.channel == "email").unwrap();
+    assert_eq!(email.status, "failed", "a 5xx is not retried: {email:?}");
+    assert!(email.last_error.as_deref().unwrap_or_default().contains("550"));
+    assert_eq!(email.plain(), "Could not be e-mailed to ap@mailroom.test, ap2@mailroom.test");
+    assert!(mails_for(&smtp, "INV-MAIL-3").is_empty());
+    assert_eq!(delivered_events(&app, "INV-MAIL-3").await, 0);
+}
+
+#[tokio::test]
+async fn a_portal_only_customer_gets_no_email_and_the_invoice_is_available_in_the_portal() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(&smtp).await;
+    let token = app.acme_token().await;
+    let c = json!({"external_id": "C-PORTAL", "name": "Portal Only Ltd"});
+    assert!(app.post(ACME, &token, "/api/v1/customers", &c).await.status().is_success());
+    let inv = json!({"number": "INV-PORTAL-1", "customer": "C-PORTAL", "currency": "USD", "issued_on": "2026-12-01",
+        "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 1, "unit_price_minor": 250}]});
+    assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv).await.status(), 201);
+    let id = invoice_id(&app, "INV-PORTAL-1").await;
+    let d = deliveries(&app, id).await;
+    assert_eq!(d.len(), 1);
+    assert_eq!((d[0].channel.as_str(), d[0].status.as_str()), ("portal", "delivered"));
+    server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
+    assert!(mails_for(&smtp, "INV-PORTAL-1").is_empty());
+}
