@@ -41,7 +41,7 @@ echo "==> building the site (server + wasm + css)"
 cargo leptos build
 echo "==> end-to-end tests in headless Chromium"
 mkdir -p "$RUN/e2e-data"
-THROUGHLINE_DEMO=true THROUGHLINE_DATA_DIR="$RUN/e2e-data" LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site \
+THROUGHLINE_DEMO=true THROUGHLINE_WEBHOOK_ALLOW=127.0.0.1 THROUGHLINE_DATA_DIR="$RUN/e2e-data" LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site \
   THROUGHLINE_LOG=warn ./target/debug/throughline serve > "$RUN/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.3; done
