@@ -30,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> building the release server, the load generators and the release wasm bundle"
-cargo build --release -p throughline --bin throughline --example ingest_bench --example portal_bench
+cargo build --release -p throughline --bin throughline --example ingest_bench --example portal_bench --example outbound_bench
 cargo leptos build --release --frontend-only > "$RUN/frontend.log" 2>&1 || { tail -30 "$RUN/frontend.log"; exit 1; }
 # The hydrate bundle a browser downloads: the wasm and its JavaScript glue, gzipped.
 BUNDLE_KB=$(cat target/site/pkg/throughline.wasm target/site/pkg/throughline.js | gzip -9 | wc -c | awk '{printf "%.0f", $1/1024}')
@@ -178,6 +178,14 @@ SQL
 $PSQL throughline -c "VACUUM ANALYZE tenant_acme.invoices" -c "CHECKPOINT"
 ./target/release/examples/portal_bench "http://127.0.0.1:$PORT" "acme.localhost" "buyer@initech.test" "throughline-demo" 1000 | tee "$RUN/portal.txt"
 
+# Outbound, with the server stopped (its own delivery loop would compete, and its SSRF guard
+# rightly refuses the loopback receivers that this bench allows for itself).
+echo "==> outbound: webhook deliveries to a local receiver (ten endpoints, then one hanging); invoice e-mails with PDFs to a local SMTP server"
+kill "$SERVER_PID" 2>/dev/null || true
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+./target/release/examples/outbound_bench "$URL" 2000 600 | tee "$RUN/outbound.txt"
+
 echo "==> pgbench TPC-B-like, $CLIENTS clients, ${SECONDS_EACH}s, on the same cluster"
 $PSQL -c "CREATE DATABASE pgbench" postgres
 pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 10 -q pgbench > "$RUN/pgbench-init.log" 2>&1
@@ -206,5 +214,12 @@ PDFRATE=$(grep -oE 'pdf_renders_per_sec=[0-9]+' "$RUN/portal.txt" | cut -d= -f2)
 echo "  portal order list:          p99 $POL ms  (one customer's pages, $ORDERS orders in the tenant; target < 50 ms)"
 echo "  portal invoice list:        p99 $PIL ms  (with the aging, $ORDERS invoices in the tenant; target < 50 ms)"
 echo "  invoice PDF:                p99 $PDF99 ms per render (3 pages, 120 lines, logo; target < 100 ms), $PDFRATE renders/s on $(nproc) cores"
+WH=$(grep -oE 'webhook_deliveries_per_sec=[0-9]+' "$RUN/outbound.txt" | cut -d= -f2)
+WH9=$(grep -oE 'webhook_healthy_per_sec_with_one_hanging=[0-9]+' "$RUN/outbound.txt" | cut -d= -f2)
+WHR=$(grep -oE 'webhook_healthy_ratio=[0-9.]+' "$RUN/outbound.txt" | cut -d= -f2)
+MAILS=$(grep -oE 'emails_per_sec=[0-9]+' "$RUN/outbound.txt" | cut -d= -f2)
+echo "  webhook deliveries:         $WH deliveries/s to ten local endpoints (target >= 1000)"
+echo "  with one endpoint hanging:  $WH9 deliveries/s to the nine others ($WHR of the rate above; target >= 0.8)"
+echo "  invoice e-mails:            $MAILS e-mails/s with the PDF attached, to a local SMTP server (target >= 100)"
 echo "  hydrate bundle:             $BUNDLE_KB KB gzipped (wasm + JS; target < 400 KB)"
 grep -E 'p50' "$RUN/http.txt" "$RUN/rules.txt" | sed 's/^[^:]*://; s/^/  /'
