@@ -30,6 +30,8 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with("billing.invoice_due", domain::workflow::billing::InvoiceDue)
         .with("deliveries.watch", domain::workflow::pod::WatchDeliveries)
         .with(domain::outbound::EMAIL_JOB, email_invoice(db, config))
+        .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
+        .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)
 }
 
 /// The invoice e-mail job with this process's SMTP pool and the portal's public address.
@@ -51,6 +53,7 @@ pub fn periodic_jobs() -> Vec<Periodic> {
     let mut all = periodic::UPKEEP.to_vec();
     all.push(Periodic { name: "sla.escalate", every_secs: 60 });
     all.push(Periodic { name: "deliveries.watch", every_secs: 900 });
+    all.push(Periodic { name: domain::outbound::edi::WATCH_JOB, every_secs: 900 });
     all
 }
 

@@ -17,9 +17,6 @@ fn refused() -> impl IntoView {
     view! { <p role="alert" class="mt-4 text-red-700">"Only tenant admins can see customers' commercial settings."</p> }
 }
 
-fn is_admin(c: &PageCtx) -> bool {
-    c.viewer.as_ref().is_some_and(|v| v.role == "tenant_admin")
-}
 
 fn notice(n: Option<Notice>) -> impl IntoView {
     n.map(|n| view! { <div role="status" data-testid="notice" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">{n.message}</div> })
@@ -39,7 +36,7 @@ pub fn CustomersAdminList() -> impl IntoView {
     let data = Resource::new(current, |(q, after)| admin_customers(q, after));
     view! {
         <Frame body=move |c: PageCtx| {
-            if !is_admin(&c) {
+            if !super::is_tenant_admin(&c) {
                 return refused().into_any();
             }
             let (q, after) = current();
@@ -109,7 +106,7 @@ pub fn CustomerAdminPage() -> impl IntoView {
     let data = Resource::new(id, admin_customer);
     view! {
         <Frame body=move |c: PageCtx| {
-            if !is_admin(&c) {
+            if !super::is_tenant_admin(&c) {
                 return refused().into_any();
             }
             let csrf = c.csrf.clone();

@@ -103,6 +103,12 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// Whether the page's viewer is a tenant admin (the admin pages show nothing to others; their
+/// server functions refuse others too).
+pub(crate) fn is_tenant_admin(c: &PageCtx) -> bool {
+    c.viewer.as_ref().is_some_and(|v| v.role == "tenant_admin")
+}
+
 pub(crate) fn who(c: &PageCtx) -> impl IntoView + use<> {
     let v = c.viewer.clone();
     view! {

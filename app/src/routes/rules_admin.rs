@@ -18,9 +18,6 @@ fn refused() -> impl IntoView {
     view! { <p role="alert" class="mt-4 text-red-700">"Only tenant admins can see and change the workflow rules."</p> }
 }
 
-fn is_admin(c: &PageCtx) -> bool {
-    c.viewer.as_ref().is_some_and(|v| v.role == "tenant_admin")
-}
 
 /// The notice of the last save: an alert in red when it was refused, else a status line.
 fn notice(n: Option<Notice>) -> impl IntoView {
@@ -38,7 +35,7 @@ pub fn RulesPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| rules_data());
     view! {
         <Frame body=move |c: PageCtx| {
-            if !is_admin(&c) {
+            if !super::is_tenant_admin(&c) {
                 return refused().into_any();
             }
             let csrf = c.csrf.clone();

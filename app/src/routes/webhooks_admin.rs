@@ -13,9 +13,6 @@ const INPUT: &str = "w-full rounded border border-slate-300 p-1.5";
 const BUTTON: &str = "rounded border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium";
 const PRIMARY: &str = "rounded bg-brand px-3 py-1.5 text-sm font-medium text-white";
 
-fn is_admin(c: &PageCtx) -> bool {
-    c.viewer.as_ref().is_some_and(|v| v.role == "tenant_admin")
-}
 
 fn refused() -> AnyView {
     #[cfg(feature = "ssr")]
@@ -55,7 +52,7 @@ pub fn WebhooksPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| admin_webhooks());
     view! {
         <Frame body=move |c: PageCtx| {
-            if !is_admin(&c) {
+            if !super::is_tenant_admin(&c) {
                 return refused();
             }
             let csrf = c.csrf.clone();
@@ -110,7 +107,7 @@ pub fn WebhookPage() -> impl IntoView {
     let data = Resource::new(id, admin_webhook);
     view! {
         <Frame body=move |c: PageCtx| {
-            if !is_admin(&c) {
+            if !super::is_tenant_admin(&c) {
                 return refused();
             }
             let csrf = c.csrf.clone();

@@ -194,6 +194,13 @@ pub async fn import(c: &crate::TenantTxn, input: &str, limits: &EdiLimits) -> Re
     let mut sets = Vec::new();
     let mut acks = Vec::new();
     for g in &ix.groups {
+        // A 997 acknowledges one of our 810s; X12 never acknowledges a 997 in turn.
+        if g.functional_id == "FA" {
+            for t in &g.transactions {
+                sets.push(acknowledgement(c, t).await?);
+            }
+            continue;
+        }
         let mut group_acks = Vec::new();
         for t in &g.transactions {
             let res = import_set(c, &ix, g, t, &mut parties).await?;
@@ -202,8 +209,35 @@ pub async fn import(c: &crate::TenantTxn, input: &str, limits: &EdiLimits) -> Re
         }
         acks.push((g.clone(), group_acks));
     }
-    let ack_997 = render::render_997(&ix, &acks, next_control_number(c).await?);
+    // Nothing to acknowledge when the interchange held only 997s.
+    let ack_997 = if acks.is_empty() { String::new() } else { render::render_997(&ix, &acks, next_control_number(c).await?) };
     Ok(Ok(ImportResult { interchange_control: ix.control.clone(), sets, ack_997 }))
+}
+
+/// A partner's 997 for one of our outbound 810s: AK1 names the group control number (ours is
+/// the interchange's), AK9 its disposition.
+async fn acknowledgement(c: &crate::TenantTxn, t: &Transaction) -> Result<SetResult, DbErr> {
+    let mut res = SetResult { set_id: t.set_id.clone(), control: t.control.clone(), result: "rejected".into(), status: None, reference: None, errors: vec![] };
+    let ak1 = t.segments.iter().find(|s| s.id() == "AK1");
+    let ak9 = t.segments.iter().find(|s| s.id() == "AK9");
+    let (Some(ak1), Some(ak9)) = (ak1, ak9) else {
+        res.errors.push(format!("transaction set {} {}: a 997 needs AK1 and AK9 segments", t.set_id, t.control));
+        return Ok(res);
+    };
+    if t.set_id != "997" || ak1.el(1) != "IN" {
+        res.errors.push(format!("only 997s acknowledging invoices (AK1*IN) are read in a functional acknowledgement group, not {} for {}", t.set_id, ak1.el(1)));
+        return Ok(res);
+    }
+    let Ok(control) = ak1.el(2).parse::<i64>() else {
+        res.errors.push(format!("segment {} (AK1): {:?} is not a group control number", ak1.position, ak1.el(2)));
+        return Ok(res);
+    };
+    match crate::outbound::edi::acknowledge(c, control, ak9.el(1), Utc::now()).await? {
+        crate::outbound::edi::Acked::Delivered(n) => (res.result, res.status, res.reference) = ("accepted".into(), Some("delivered".into()), Some(n)),
+        crate::outbound::edi::Acked::Rejected(n) => (res.result, res.status, res.reference) = ("accepted".into(), Some("rejected_by_partner".into()), Some(n)),
+        crate::outbound::edi::Acked::Unknown => res.errors.push(format!("no invoice was sent under group control number {control}")),
+    }
+    Ok(res)
 }
 
 /// The next interchange control number of this tenant, from its `counters` row, in the

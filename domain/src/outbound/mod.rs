@@ -1,7 +1,9 @@
 //! Outbound invoice delivery: when an invoice is posted (by the ERP or generated), one
 //! delivery per channel of its customer is recorded in the same transaction, and a job per
-//! channel that sends something (e-mail now) is queued with it. A delivery's status is what
+//! channel that sends something (e-mail now) is queued with it. The portal channel is always
+//! on and needs no record (an invoice is in the portal once posted). A delivery's status is what
 //! the invoice timeline shows staff and, in plain words, the customer.
+pub mod edi;
 pub mod entity;
 
 use crate::customers::prefs::{ApEmails, InvoiceChannel, InvoiceChannels};
@@ -41,8 +43,8 @@ impl DeliveryStatus {
     }
 }
 
-fn job_key(delivery: Uuid) -> String {
-    format!("{EMAIL_JOB}:{delivery}")
+fn job_key(kind: &str, delivery: Uuid) -> String {
+    format!("{kind}:{delivery}")
 }
 
 /// Records the deliveries of a newly posted invoice and queues what sends them.
@@ -52,17 +54,18 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
     for ch in channels.to_vec() {
         let id = crate::new_id();
         let (target, status, detail, key) = match ch {
-            InvoiceChannel::Portal => ("portal".to_owned(), DeliveryStatus::Delivered, "Available in the portal".to_owned(), None),
+            InvoiceChannel::Portal => continue,
             InvoiceChannel::Email => {
                 let to = ApEmails::from_stored(&cust.invoice_emails);
                 if to.is_empty() {
                     (String::new(), DeliveryStatus::Failed, "No AP e-mail address is on file for this customer".to_owned(), None)
                 } else {
-                    (to.as_slice().join(", "), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), Some(job_key(id)))
+                    (to.as_slice().join(", "), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), Some((EMAIL_JOB, job_key(EMAIL_JOB, id))))
                 }
             }
-            // Sent by the channels' own mechanisms (the EDI outbox, webhooks), recorded here.
-            InvoiceChannel::Edi | InvoiceChannel::Webhook => (ch.as_str().to_owned(), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), None),
+            InvoiceChannel::Edi => ("EDI outbox".to_owned(), DeliveryStatus::Queued, "Waiting to be put in the EDI outbox".to_owned(), Some((edi::EDI_JOB, job_key(edi::EDI_JOB, id)))),
+            // Customers' own webhook endpoints are not built yet: recorded, not sent.
+            InvoiceChannel::Webhook => (ch.as_str().to_owned(), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), None),
         };
         delivery::ActiveModel {
             id: Set(id),
@@ -71,15 +74,15 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
             target: Set(target),
             status: Set(status.as_str().into()),
             detail: Set(detail),
-            job_key: Set(key.clone()),
-            sent_at: Set((status == DeliveryStatus::Delivered).then_some(at)),
+            job_key: Set(key.as_ref().map(|(_, k)| k.clone())),
+            sent_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }
         .insert(c)
         .await?;
-        if let Some(key) = key {
-            jobs::enqueue_timer(c, NewJob::new(EMAIL_JOB, json!({"delivery": id}), at.min(now)).attempts(EMAIL_ATTEMPTS).unique(key)).await?;
+        if let Some((kind, key)) = key {
+            jobs::enqueue_timer(c, NewJob::new(kind, json!({"delivery": id}), at.min(now)).attempts(EMAIL_ATTEMPTS).unique(key)).await?;
         }
     }
     Ok(())
@@ -124,13 +127,15 @@ impl DeliveryView {
             ("email", "sent" | "delivered") => format!("Sent to {}", self.target),
             ("email", "failed" | "bounced") => format!("Could not be e-mailed to {}", if self.target.is_empty() { "you (no address on file)" } else { &self.target }),
             ("email", _) => format!("Being e-mailed to {}", self.target),
-            ("edi", "sent" | "delivered") => "Sent by EDI".into(),
+            ("edi", "sent") => "Sent by EDI".into(),
+            ("edi", "delivered") => "Delivered by EDI (acknowledged)".into(),
+            ("edi", "failed") => "Refused by your EDI system".into(),
             (ch, _) => format!("Queued for {ch}"),
         }
     }
 }
 
-/// An invoice's deliveries, with their jobs' attempts and last errors.
+/// An invoice's deliveries, the portal first, with their jobs' attempts and last errors.
 pub async fn for_invoice<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<Vec<DeliveryView>, DbErr> {
     let rows = delivery::Entity::find().filter(delivery::Column::InvoiceId.eq(invoice_id)).order_by_asc(delivery::Column::CreatedAt).order_by_asc(delivery::Column::Channel).all(c).await?;
     let keys: Vec<String> = rows.iter().filter_map(|d| d.job_key.clone()).collect();
@@ -139,9 +144,9 @@ pub async fn for_invoice<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<
     } else {
         job::Entity::find().filter(job::Column::UniqueKey.is_in(keys)).all(c).await?.into_iter().filter_map(|j| j.unique_key.clone().map(|k| (k, j))).collect()
     };
-    Ok(rows
-        .into_iter()
-        .map(|d| {
+    let portal = DeliveryView { channel: "portal".into(), target: "portal".into(), status: DeliveryStatus::Delivered.as_str().into(), detail: "Available in the portal".into(), sent_at: None, attempts: 0, last_error: None };
+    Ok(std::iter::once(portal)
+        .chain(rows.into_iter().map(|d| {
             let j = d.job_key.as_ref().and_then(|k| jobs.get(k));
             let status = match (d.status.as_str(), j.map(|j| j.status.as_str())) {
                 ("queued", Some("dead")) => "failed".to_owned(),
@@ -149,7 +154,7 @@ pub async fn for_invoice<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<
                 (s, _) => s.to_owned(),
             };
             DeliveryView { channel: d.channel, target: d.target, status, detail: d.detail, sent_at: d.sent_at, attempts: j.map_or(0, |j| j.attempts), last_error: j.and_then(|j| j.last_error.clone()) }
-        })
+        }))
         .collect())
 }
 
@@ -174,7 +179,8 @@ mod tests {
             (view("email", "retrying", "ap@initech.test"), "Being e-mailed to ap@initech.test"),
             (view("email", "failed", ""), "Could not be e-mailed to you (no address on file)"),
             (view("portal", "delivered", "portal"), "Available here in the portal"),
-            (view("edi", "sent", "edi"), "Sent by EDI"),
+            (view("edi", "sent", "EDI outbox"), "Sent by EDI"),
+            (view("edi", "delivered", "EDI outbox"), "Delivered by EDI (acknowledged)"),
             (view("webhook", "queued", "webhook"), "Queued for webhook"),
         ];
         for (v, want) in cases {

@@ -95,6 +95,7 @@ pub async fn create(txn: &TenantTxn, who: &Actor, input: &EndpointInput, allow: 
     }
     .insert(txn)
     .await?;
+    crate::workflow::rules::forget(txn);
     audit::record(txn, who, "webhook.endpoint_created", "webhook_endpoint", &row.id.to_string(), json!({"url": row.url, "event_types": row.event_types, "enabled": row.enabled})).await?;
     Ok(row)
 }
@@ -116,6 +117,7 @@ pub async fn update(txn: &TenantTxn, who: &Actor, id: Uuid, input: &EndpointInpu
     }
     am.updated_at = Set(Utc::now());
     let row = am.update(txn).await?;
+    crate::workflow::rules::forget(txn);
     audit::record(txn, who, "webhook.endpoint_changed", "webhook_endpoint", &id.to_string(), json!({"url": row.url, "event_types": row.event_types, "enabled": row.enabled})).await?;
     Ok(row)
 }

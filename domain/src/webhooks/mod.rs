@@ -69,6 +69,9 @@ pub fn webhook_id(message: Uuid) -> String {
 /// Queues `kind` (with `data`) for every enabled endpoint subscribed to it. Called in the
 /// transaction that records the event, so that the deliveries exist exactly when it commits.
 pub async fn fan_out<C: ConnectionTrait>(c: &C, event_id: Option<Uuid>, kind: &str, data: &Value, at: DateTime<Utc>) -> Result<Option<Uuid>, DbErr> {
+    if crate::workflow::rules::no_webhooks_in_scope() {
+        return Ok(None);
+    }
     let subs: Vec<(Uuid, String)> = endpoint::Entity::find()
         .select_only()
         .column(endpoint::Column::Id)

@@ -132,6 +132,9 @@ pub struct RuleSet {
     pub cash_application: Versioned<()>,
     pub approvals: Approvals,
     pub approvals_version: i32,
+    /// Whether the tenant has an enabled webhook endpoint: ingestion skips the fan-out query
+    /// when it has none (read with the rules, so at most 5 s old on other instances).
+    pub webhooks: bool,
 }
 
 /// The names of the rules, as stored and shown.
@@ -184,6 +187,8 @@ pub async fn load<C: ConnectionTrait>(c: &C) -> Result<RuleSet, AppError> {
         set.approvals = parse(r)?;
         set.approvals_version = r.version;
     }
+    use sea_orm::PaginatorTrait;
+    set.webhooks = crate::webhooks::entity::endpoint::Entity::find().filter(crate::webhooks::entity::endpoint::Column::Enabled.eq(true)).count(c).await? > 0;
     Ok(set)
 }
 
@@ -257,7 +262,8 @@ fn key(txn: &TenantTxn) -> (u64, String) {
     (db, tenant.to_owned())
 }
 
-fn forget(txn: &TenantTxn) {
+/// Drops this instance's cached rules of the tenant (after a rule or an endpoint changed).
+pub(crate) fn forget(txn: &TenantTxn) {
     cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&key(txn));
 }
 
@@ -274,6 +280,12 @@ pub async fn cached(txn: &TenantTxn) -> Result<Arc<RuleSet>, AppError> {
 
 tokio::task_local! {
     static CURRENT: Arc<RuleSet>;
+}
+
+/// Whether the rules in scope (an ingestion request) say the tenant has no enabled webhook
+/// endpoint; `false` when no rules are in scope (then the fan-out looks for itself).
+pub(crate) fn no_webhooks_in_scope() -> bool {
+    CURRENT.try_with(|r| !r.webhooks).unwrap_or(false)
 }
 
 /// Runs `f` (applying events) with the tenant's rules read once.

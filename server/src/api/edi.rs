@@ -28,3 +28,25 @@ pub(super) async fn post_edi(State(st): State<AppState>, api: Api, body: Bytes) 
         }
     }
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OutboxQuery {
+    /// The `id` of the last document of the previous page.
+    after: Option<Uuid>,
+    /// 1 to 500; 100 by default.
+    limit: Option<u64>,
+}
+
+/// `GET /edi/outbox`: the outbound 810s not yet acknowledged, oldest first. The EDI gateway
+/// polls it and answers each with a 997 through `POST /edi`.
+#[utoipa::path(get, path = "/edi/outbox", tag = "edi", security(("bearer" = ["read"])), params(OutboxQuery),
+    responses((status = 200, body = Vec<domain::outbound::edi::OutboxItem>), (status = 401, description = "Missing, expired, tampered or other-tenant token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks the scope", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn get_outbox(State(st): State<AppState>, api: Api, query: Result<Query<OutboxQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("bad query string: {}", e.body_text())))?;
+    let txn = api.txn(&st).await?;
+    let items = domain::outbound::edi::pending(&txn, q.after, q.limit.unwrap_or(100).clamp(1, 500)).await?;
+    txn.commit().await?;
+    Ok(Json(items).into_response())
+}

@@ -186,6 +186,7 @@ fn declared() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(invoices::get_invoice))
         .routes(routes!(invoices::get_invoice_810))
         .routes(routes!(edi::post_edi))
+        .routes(routes!(edi::get_outbox))
         .routes(routes!(payments::post_payment))
         .routes(routes!(payments::get_payment))
         .routes(routes!(exceptions::list_exceptions))

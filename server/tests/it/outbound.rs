@@ -144,3 +144,69 @@ async fn a_portal_only_customer_gets_no_email_and_the_invoice_is_available_in_th
     server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
     assert!(mails_for(&smtp, "INV-PORTAL-1").is_empty());
 }
+
+/// A partner's 997 for group control number `control` with AK9 code `code`.
+fn ack_997(control: &str, code: &str) -> String {
+    format!(
+        "ISA*00*          *00*          *ZZ*INITECH        *ZZ*ACME           *261206*0930*U*00401*000000777*0*P*>~\n\
+         GS*FA*INITECH*ACME*20261206*0930*777*X*004010~\nST*997*0001~\nAK1*IN*{control}~\nAK2*810*0001~\nAK5*{code}~\nAK9*{code}*1*1*{}~\nSE*6*0001~\nGE*1*777~\nIEA*1*000000777~\n",
+        if code == "A" { 1 } else { 0 }
+    )
+}
+
+async fn post_x12(app: &TestApp, token: &str, body: &str) -> serde_json::Value {
+    let r = app.browser().post(app.url(ACME, "/api/v1/edi")).bearer_auth(token).header("content-type", "application/edi-x12").body(body.to_owned()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_edi_customers_invoice_waits_in_the_outbox_until_the_partners_997() {
+    let app = spawn_app().await;
+    let token = app.acme_token().await;
+    let c = json!({"external_id": "C-EDI", "name": "EDI Buyer Inc", "invoice_channels": ["edi"]});
+    assert!(app.post(ACME, &token, "/api/v1/customers", &c).await.status().is_success());
+    for n in ["INV-EDI-OUT-1", "INV-EDI-OUT-2"] {
+        let inv = json!({"number": n, "customer": "C-EDI", "currency": "USD", "issued_on": "2026-12-01", "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 2, "unit_price_minor": 745}]});
+        assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv).await.status(), 201);
+    }
+    server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
+    // The demo's own EDI customers' invoices are there too; these two come in order.
+    let outbox: serde_json::Value = app.get(ACME, &token, "/api/v1/edi/outbox").await.json().await.unwrap();
+    let items: Vec<&serde_json::Value> = outbox.as_array().unwrap().iter().filter(|i| i["invoice_number"].as_str().unwrap().starts_with("INV-EDI-OUT")).collect();
+    assert_eq!(items.iter().map(|i| i["invoice_number"].as_str().unwrap()).collect::<Vec<_>>(), ["INV-EDI-OUT-1", "INV-EDI-OUT-2"]);
+    let doc = items[0]["document"].as_str().unwrap();
+    assert!(doc.starts_with("ISA*") && doc.contains("ST*810*") && doc.contains("BIG*20261201*INV-EDI-OUT-1") && doc.contains("N1*BT*EDI Buyer Inc"), "{doc}");
+    let control = items[0]["control"].as_str().unwrap().to_owned();
+    assert_eq!(control.len(), 9);
+    assert!(doc.contains(&format!("*{control}*")), "the ISA carries the control number");
+    let id = invoice_id(&app, "INV-EDI-OUT-1").await;
+    let edi = deliveries(&app, id).await.into_iter().find(|d| d.channel == "edi").unwrap();
+    assert_eq!((edi.status.as_str(), edi.plain()), ("sent", "Sent by EDI".to_owned()));
+    // Another tenant's outbox does not show it.
+    let bg: serde_json::Value = app.get(BG, &app.bg_token().await, "/api/v1/edi/outbox?limit=500").await.json().await.unwrap();
+    assert!(!bg.to_string().contains("INV-EDI-OUT") && !bg.to_string().contains("C-EDI"));
+
+    // The partner accepts the first: delivered, once; no 997 is sent back for a 997.
+    let group = control.trim_start_matches('0');
+    let res = post_x12(&app, &token, &ack_997(group, "A")).await;
+    assert_eq!(res["sets"][0]["status"], "delivered", "{res}");
+    assert_eq!(res["sets"][0]["reference"], "INV-EDI-OUT-1");
+    assert_eq!(res["ack_997"], "");
+    let edi = deliveries(&app, id).await.into_iter().find(|d| d.channel == "edi").unwrap();
+    assert_eq!(edi.status, "delivered");
+    assert_eq!(delivered_events(&app, "INV-EDI-OUT-1").await, 1);
+    let outbox: serde_json::Value = app.get(ACME, &token, "/api/v1/edi/outbox?limit=500").await.json().await.unwrap();
+    let left: Vec<&str> = outbox.as_array().unwrap().iter().filter_map(|i| i["invoice_number"].as_str()).filter(|n| n.starts_with("INV-EDI-OUT")).collect();
+    assert_eq!(left, ["INV-EDI-OUT-2"], "only the unacknowledged one is left");
+    // A 997 for nothing we sent is refused by name.
+    let res = post_x12(&app, &token, &ack_997("999999", "A")).await;
+    assert_eq!(res["sets"][0]["result"], "rejected");
+    assert!(res["sets"][0]["errors"][0].as_str().unwrap().contains("no invoice was sent under group control number 999999"));
+
+    // The second gets no 997: a day on it is an integration exception.
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::hours(25)).await.unwrap();
+    let ex: serde_json::Value = app.get(ACME, &token, "/api/v1/exceptions?kind=integration").await.json().await.unwrap();
+    assert!(ex.to_string().contains("INV-EDI-OUT-2") && ex.to_string().contains("no 997"), "{ex}");
+    assert!(!ex.to_string().contains("INV-EDI-OUT-1"));
+}

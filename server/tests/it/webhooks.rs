@@ -357,3 +357,24 @@ async fn an_admin_manages_an_endpoint_on_the_pages_and_others_are_refused() {
     assert!(list.contains("there is no such endpoint"));
     assert_eq!(rx.got("ok").len(), 2, "nothing more was sent");
 }
+
+#[tokio::test]
+async fn events_ingested_in_batches_reach_an_endpoint_added_just_before() {
+    let app = loopback_app().await;
+    let (rx, base) = receiver().await;
+    let token = app.acme_token().await;
+    // Ingest once before any endpoint exists (the tenant's rules, cached, say "no webhooks").
+    let first = json!([ev("wh-b0", "order.accepted", "2026-12-01T09:00:00Z", order_payload("WH-B0", "C-1001"))]);
+    assert_eq!(app.post(ACME, &token, "/api/v1/events", &first).await.status(), 200);
+    endpoint(&app, &token, &format!("{base}/ok"), &["order.accepted"]).await;
+    let batch = json!([
+        ev("wh-b1", "order.accepted", "2026-12-01T09:01:00Z", order_payload("WH-B1", "C-1001")),
+        ev("wh-b2", "order.accepted", "2026-12-01T09:02:00Z", order_payload("WH-B2", "C-1001")),
+    ]);
+    assert_eq!(app.post(ACME, &token, "/api/v1/events", &batch).await.status(), 200);
+    let tenant = app.tenant(ACME).await.slug;
+    deliver_due(&app.db, &tenant, &Sender::new(app.config.webhook_allow.clone()), Utc::now()).await.unwrap();
+    let mut numbers: Vec<String> = rx.got("ok").iter().map(|g| serde_json::from_slice::<Value>(&g.body).unwrap()["data"]["number"].as_str().unwrap().to_owned()).collect();
+    numbers.sort();
+    assert_eq!(numbers, ["WH-B1", "WH-B2"], "the endpoint hears what came after it, at once on this instance");
+}

@@ -1,0 +1,174 @@
+//! Invoices by EDI: the `invoice.edi` job renders the invoice as an X12 810 into the tenant's
+//! outbound mailbox (`GET /api/v1/edi/outbox`, polled by the EDI gateway); the partner's 997
+//! (`POST /api/v1/edi`) acknowledges it by control number: accepted, the delivery is
+//! `delivered` and `invoice.delivered` is published; rejected, it is `failed`. An 810 still
+//! unacknowledged after [`ACK_SLA_HOURS`] raises an `integration` exception for the admin.
+use super::{DeliveryStatus, entity as delivery};
+use crate::audit::Actor;
+use crate::entity::{customer, invoice, order};
+use crate::jobs::{Handler, JobCx, JobError};
+use crate::workflow::raise::{self, Raise};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::prelude::*;
+use sea_orm::{ConnectionTrait, QueryOrder, QuerySelect};
+
+/// The job kind that puts an invoice in the EDI outbox.
+pub const EDI_JOB: &str = "invoice.edi";
+/// The periodic job that raises unacknowledged 810s.
+pub const WATCH_JOB: &str = "edi.watch_acks";
+/// How long a partner has to acknowledge an 810 with a 997.
+pub const ACK_SLA_HOURS: i64 = 24;
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "edi_outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub invoice_id: Uuid,
+        pub delivery_id: Uuid,
+        /// The interchange (and group) control number.
+        pub control: i64,
+        pub document: String,
+        pub created_at: ChronoDateTimeUtc,
+        pub acknowledged_at: Option<ChronoDateTimeUtc>,
+        /// AK9's code: `A` accepted, `E` accepted with errors, `P` partly, `R` rejected.
+        pub ack_code: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+use entity as outbox;
+
+/// Renders one invoice into the outbox (see the module).
+pub struct EdiInvoice;
+
+#[derive(serde::Deserialize)]
+struct Payload {
+    delivery: Uuid,
+}
+
+#[async_trait::async_trait]
+impl Handler for EdiInvoice {
+    async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
+        let p: Payload = cx.payload()?;
+        let Some(d) = super::get(cx.txn, p.delivery).await? else { return Err(JobError::Permanent(format!("delivery {} does not exist", p.delivery))) };
+        if d.status != DeliveryStatus::Queued.as_str() {
+            return Ok(());
+        }
+        let inv = invoice::Entity::find_by_id(d.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
+        let view = crate::orders::invoice(cx.txn, &inv.number).await?;
+        let po = match inv.order_id {
+            Some(o) => order::Entity::find_by_id(o).one(cx.txn).await?.and_then(|o| o.po_number),
+            None => None,
+        };
+        let name = customer::Entity::find_by_id(inv.customer_id).one(cx.txn).await?.map(|c| c.name).unwrap_or_default();
+        let control = crate::edi::next_control_number(cx.txn).await?;
+        let sender = cx.tenant.as_str().to_ascii_uppercase();
+        let document = crate::edi::render_810(&view, po.as_deref(), &name, ("ZZ", &sender), control);
+        outbox::ActiveModel { id: Set(crate::new_id()), invoice_id: Set(inv.id), delivery_id: Set(d.id), control: Set(control as i64), document: Set(document), created_at: Set(cx.now), acknowledged_at: Set(None), ack_code: Set(None) }
+            .insert(cx.txn)
+            .await?;
+        set_status(cx.txn, &d, DeliveryStatus::Sent, &format!("In the EDI outbox as interchange {control:09}, waiting for the partner's 997"), Some(cx.now)).await?;
+        Ok(())
+    }
+}
+
+async fn set_status<C: ConnectionTrait>(c: &C, d: &delivery::Model, status: DeliveryStatus, detail: &str, sent_at: Option<DateTime<Utc>>) -> Result<(), DbErr> {
+    let mut am: delivery::ActiveModel = d.clone().into();
+    am.status = Set(status.as_str().into());
+    am.detail = Set(detail.into());
+    if sent_at.is_some() {
+        am.sent_at = Set(sent_at);
+    }
+    am.updated_at = Set(Utc::now());
+    am.update(c).await?;
+    Ok(())
+}
+
+/// An 810 waiting in the outbox, as the gateway reads it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OutboxItem {
+    pub id: Uuid,
+    pub invoice_number: String,
+    /// The interchange control number, nine digits as in ISA13.
+    pub control: String,
+    pub created_at: DateTime<Utc>,
+    /// The X12 text.
+    pub document: String,
+}
+
+/// Unacknowledged 810s, oldest first, after `after` (an `id` of the previous page).
+pub async fn pending<C: ConnectionTrait>(c: &C, after: Option<Uuid>, limit: u64) -> Result<Vec<OutboxItem>, DbErr> {
+    let mut q = outbox::Entity::find().filter(outbox::Column::AcknowledgedAt.is_null()).order_by_asc(outbox::Column::Control).limit(limit);
+    if let Some(after) = after
+        && let Some(a) = outbox::Entity::find_by_id(after).one(c).await?
+    {
+        q = q.filter(outbox::Column::Control.gt(a.control));
+    }
+    let rows = q.all(c).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.invoice_id).collect();
+    let numbers: std::collections::HashMap<Uuid, String> =
+        invoice::Entity::find().select_only().column(invoice::Column::Id).column(invoice::Column::Number).filter(invoice::Column::Id.is_in(ids)).into_tuple::<(Uuid, String)>().all(c).await?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| OutboxItem { id: r.id, invoice_number: numbers.get(&r.invoice_id).cloned().unwrap_or_default(), control: format!("{:09}", r.control), created_at: r.created_at, document: r.document })
+        .collect())
+}
+
+/// What a 997 did to one of our 810s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Acked {
+    /// Accepted (`A`, `E`): the invoice is delivered.
+    Delivered(String),
+    /// Rejected (`R`, `P`): the delivery failed.
+    Rejected(String),
+    /// No 810 of ours has this control number.
+    Unknown,
+}
+
+/// Records a partner's 997 for group control number `control` with AK9 code `code`.
+pub async fn acknowledge<C: ConnectionTrait>(c: &C, control: i64, code: &str, at: DateTime<Utc>) -> Result<Acked, DbErr> {
+    let Some(row) = outbox::Entity::find().filter(outbox::Column::Control.eq(control)).one(c).await? else { return Ok(Acked::Unknown) };
+    let number = invoice::Entity::find_by_id(row.invoice_id).one(c).await?.map(|i| (i.number, i.order_id));
+    let mut am: outbox::ActiveModel = row.clone().into();
+    am.acknowledged_at = Set(Some(at));
+    am.ack_code = Set(Some(code.into()));
+    am.update(c).await?;
+    let Some(d) = super::get(c, row.delivery_id).await? else { return Ok(Acked::Unknown) };
+    let (number, order_id) = number.unwrap_or_default();
+    if matches!(code, "A" | "E") {
+        set_status(c, &d, DeliveryStatus::Delivered, &format!("Acknowledged by the partner's 997 ({code})"), None).await?;
+        let payload = serde_json::json!({"number": number, "channel": "edi", "control": format!("{control:09}"), "delivered_at": at});
+        raise::publish(c, "invoice.delivered", order_id, &payload, &format!("Invoice {number} acknowledged by EDI 997"), at).await?;
+        Ok(Acked::Delivered(number))
+    } else {
+        set_status(c, &d, DeliveryStatus::Failed, &format!("Rejected by the partner's 997 ({code})"), None).await?;
+        Ok(Acked::Rejected(number))
+    }
+}
+
+/// Raises an `integration` exception for each 810 unacknowledged past the SLA (once each).
+pub struct WatchAcks;
+
+#[async_trait::async_trait]
+impl Handler for WatchAcks {
+    async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
+        let cutoff = cx.now - Duration::hours(ACK_SLA_HOURS);
+        let late = outbox::Entity::find().filter(outbox::Column::AcknowledgedAt.is_null()).filter(outbox::Column::CreatedAt.lte(cutoff)).all(cx.txn).await?;
+        for row in late {
+            let number = invoice::Entity::find_by_id(row.invoice_id).one(cx.txn).await?.map(|i| i.number).unwrap_or_default();
+            let detail = format!("The EDI 810 of invoice {number} (interchange {:09}) has had no 997 for over {ACK_SLA_HOURS} hours. Check the EDI gateway and the partner.", row.control);
+            let mut r = Raise::new("integration", &format!("edi-810-unacked:{}", row.control), &detail, Actor::System);
+            r.invoice_id = Some(row.invoice_id);
+            raise::raise(cx.txn, r, cx.now).await?;
+        }
+        Ok(())
+    }
+}
