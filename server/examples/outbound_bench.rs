@@ -84,7 +84,7 @@ async fn webhooks(db: &Db, tenant: &TenantSlug, messages: usize) {
         endpoints::create(&txn, &Actor::System, &input, &allow).await.unwrap();
     }
     txn.commit().await.unwrap();
-    let sender = Sender::new(allow);
+    let sender = Sender::new(allow).unwrap();
     fan_out(db, tenant, messages, "H").await;
     let total = (messages * 10) as i64;
     let rate = deliver(db, tenant, &sender, "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'succeeded'", total).await;

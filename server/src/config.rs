@@ -94,7 +94,8 @@ pub struct Config {
     /// point to despite the SSRF guard (`127.0.0.1`, `10.0.0.0/8`, `hooks.internal`).
     pub webhook_allow: domain::webhooks::guard::Allow,
     /// `THROUGHLINE_SMTP_URL` (secret): `smtp://[user:pass@]host:port[?tls=required]` or
-    /// `smtps://…`; unset, invoice e-mails wait (and retry) until one is set.
+    /// `smtps://…`; unset, invoice e-mail jobs are dead-lettered at once saying so (the admin
+    /// retries them from the Jobs page once it is set).
     pub smtp_url: Option<Secret>,
     /// `THROUGHLINE_SMTP_FROM` (default `billing@<base domain>`): the sender address of
     /// invoice e-mails; the sender name is the tenant's product name.

@@ -61,7 +61,10 @@ pub fn periodic_jobs() -> Vec<Periodic> {
 pub async fn run(db: Db, config: Config) {
     tokio::spawn(platform_loop(db.clone(), config.clone()));
     if config.workers > 0 {
-        tokio::spawn(crate::webhooks::run(db.clone(), crate::webhooks::Sender::new(config.webhook_allow.clone())));
+        match crate::webhooks::Sender::new(config.webhook_allow.clone()) {
+            Ok(sender) => drop(tokio::spawn(crate::webhooks::run(db.clone(), sender))),
+            Err(e) => tracing::error!(error = %e, "webhooks will not be sent by this instance"),
+        }
     }
     domain::jobs::run_workers(db.clone(), Arc::new(registry(&db, &config)), settings(&config), periodic_jobs()).await;
 }

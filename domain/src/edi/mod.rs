@@ -235,6 +235,7 @@ async fn acknowledgement(c: &crate::TenantTxn, t: &Transaction) -> Result<SetRes
     match crate::outbound::edi::acknowledge(c, control, ak9.el(1), Utc::now()).await? {
         crate::outbound::edi::Acked::Delivered(n) => (res.result, res.status, res.reference) = ("accepted".into(), Some("delivered".into()), Some(n)),
         crate::outbound::edi::Acked::Rejected(n) => (res.result, res.status, res.reference) = ("accepted".into(), Some("rejected_by_partner".into()), Some(n)),
+        crate::outbound::edi::Acked::Already(n) => (res.result, res.reference) = ("duplicate".into(), Some(n)),
         crate::outbound::edi::Acked::Unknown => res.errors.push(format!("no invoice was sent under group control number {control}")),
     }
     Ok(res)

@@ -104,22 +104,23 @@ pub struct OutboxItem {
     pub document: String,
 }
 
-/// Unacknowledged 810s, oldest first, after `after` (an `id` of the previous page).
-pub async fn pending<C: ConnectionTrait>(c: &C, after: Option<Uuid>, limit: u64) -> Result<Vec<OutboxItem>, DbErr> {
+/// Unacknowledged 810s, oldest first, after `after` (an `id` of the previous page); `None`
+/// when `after` names no document of this outbox.
+pub async fn pending<C: ConnectionTrait>(c: &C, after: Option<Uuid>, limit: u64) -> Result<Option<Vec<OutboxItem>>, DbErr> {
     let mut q = outbox::Entity::find().filter(outbox::Column::AcknowledgedAt.is_null()).order_by_asc(outbox::Column::Control).limit(limit);
-    if let Some(after) = after
-        && let Some(a) = outbox::Entity::find_by_id(after).one(c).await?
-    {
+    if let Some(after) = after {
+        let Some(a) = outbox::Entity::find_by_id(after).one(c).await? else { return Ok(None) };
         q = q.filter(outbox::Column::Control.gt(a.control));
     }
     let rows = q.all(c).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.invoice_id).collect();
     let numbers: std::collections::HashMap<Uuid, String> =
         invoice::Entity::find().select_only().column(invoice::Column::Id).column(invoice::Column::Number).filter(invoice::Column::Id.is_in(ids)).into_tuple::<(Uuid, String)>().all(c).await?.into_iter().collect();
-    Ok(rows
-        .into_iter()
-        .map(|r| OutboxItem { id: r.id, invoice_number: numbers.get(&r.invoice_id).cloned().unwrap_or_default(), control: format!("{:09}", r.control), created_at: r.created_at, document: r.document })
-        .collect())
+    Ok(Some(
+        rows.into_iter()
+            .map(|r| OutboxItem { id: r.id, invoice_number: numbers.get(&r.invoice_id).cloned().unwrap_or_default(), control: format!("{:09}", r.control), created_at: r.created_at, document: r.document })
+            .collect(),
+    ))
 }
 
 /// What a 997 did to one of our 810s.
@@ -131,25 +132,37 @@ pub enum Acked {
     Rejected(String),
     /// No 810 of ours has this control number.
     Unknown,
+    /// This 810 was acknowledged before; a repeated 997 changes nothing.
+    Already(String),
 }
 
 /// Records a partner's 997 for group control number `control` with AK9 code `code`.
 pub async fn acknowledge<C: ConnectionTrait>(c: &C, control: i64, code: &str, at: DateTime<Utc>) -> Result<Acked, DbErr> {
     let Some(row) = outbox::Entity::find().filter(outbox::Column::Control.eq(control)).one(c).await? else { return Ok(Acked::Unknown) };
     let number = invoice::Entity::find_by_id(row.invoice_id).one(c).await?.map(|i| (i.number, i.order_id));
+    if row.acknowledged_at.is_some() {
+        return Ok(Acked::Already(number.map(|(n, _)| n).unwrap_or_default()));
+    }
     let mut am: outbox::ActiveModel = row.clone().into();
     am.acknowledged_at = Set(Some(at));
     am.ack_code = Set(Some(code.into()));
     am.update(c).await?;
     let Some(d) = super::get(c, row.delivery_id).await? else { return Ok(Acked::Unknown) };
     let (number, order_id) = number.unwrap_or_default();
+    let late = format!("edi-810-unacked:{control}");
     if matches!(code, "A" | "E") {
         set_status(c, &d, DeliveryStatus::Delivered, &format!("Acknowledged by the partner's 997 ({code})"), None).await?;
+        raise::resolve_by_system(c, &late, "acknowledged", "The partner's 997 arrived.", at).await?;
         let payload = serde_json::json!({"number": number, "channel": "edi", "control": format!("{control:09}"), "delivered_at": at});
         raise::publish(c, "invoice.delivered", order_id, &payload, &format!("Invoice {number} acknowledged by EDI 997"), at).await?;
         Ok(Acked::Delivered(number))
     } else {
         set_status(c, &d, DeliveryStatus::Failed, &format!("Rejected by the partner's 997 ({code})"), None).await?;
+        raise::resolve_by_system(c, &late, "answered", "The partner's 997 arrived (a rejection).", at).await?;
+        let detail = format!("The partner's 997 rejected the EDI 810 of invoice {number} (interchange {control:09}, AK9 {code}). Check the invoice against the partner's requirements and send it again.");
+        let mut r = Raise::new("integration", &format!("edi-810-rejected:{control}"), &detail, Actor::System);
+        r.invoice_id = Some(row.invoice_id);
+        raise::raise(c, r, at).await?;
         Ok(Acked::Rejected(number))
     }
 }

@@ -20,7 +20,7 @@ use sea_orm::{DbBackend, Statement};
 use std::collections::HashMap;
 
 /// A delivery to send now.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Due {
     pub delivery_id: Uuid,
     pub endpoint_id: Uuid,
@@ -31,6 +31,12 @@ pub struct Due {
     pub previous_secret: Option<String>,
     /// This attempt's number, from 1.
     pub attempt: i32,
+}
+
+impl std::fmt::Debug for Due {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Due").field("delivery_id", &self.delivery_id).field("endpoint_id", &self.endpoint_id).field("url", &self.url).field("attempt", &self.attempt).finish_non_exhaustive()
+    }
 }
 
 /// What one attempt came to.
@@ -69,7 +75,8 @@ pub async fn claim(db: &Db, tenant: &crate::types::TenantSlug, now: DateTime<Utc
         "UPDATE webhook_deliveries SET next_at = {lease}, attempts = attempts + 1, updated_at = {now} \
          WHERE status = 'pending' AND next_at <= {now} AND id IN ( \
            SELECT id FROM (SELECT id, next_at, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_at, id) AS rn \
-                           FROM webhook_deliveries WHERE status = 'pending' AND next_at <= {now}{skip}) d \
+                           FROM webhook_deliveries WHERE status = 'pending' AND next_at <= {now}{skip} \
+                                 AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled)) d \
            WHERE rn <= {per} ORDER BY next_at LIMIT {n}) \
          RETURNING *",
         lease = p(1),
@@ -156,15 +163,21 @@ async fn settle_one(txn: &TenantTxn, o: &Outcome, now: DateTime<Utc>) -> Result<
         .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(delivery::Column::Id.eq(o.delivery_id))
         .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+        // Only the claim that made this attempt settles it: a replay in the meantime reset
+        // the count, and its own attempt decides.
+        .filter(delivery::Column::Attempts.eq(o.attempt))
         .exec(txn)
         .await?;
     if status == DeliveryStatus::Dead {
-        let r = Raise::new(
+        // One exception per endpoint and day, not announced as an event: announcing it would
+        // send `exception.opened` to the very endpoint that is failing.
+        let mut r = Raise::new(
             "endpoint",
-            &format!("webhook-dead:{}", o.delivery_id),
-            &format!("A webhook was not delivered after {} attempts: {}. Replay it from the endpoint's page once the receiver works.", o.attempt, error.unwrap_or_default()),
+            &format!("webhook-dead:{}:{}", o.endpoint_id, now.format("%Y-%m-%d")),
+            &format!("A webhook was not delivered after {} attempts: {}. Replay what failed from the endpoint's page once the receiver works.", o.attempt, error.unwrap_or_default()),
             Actor::System,
         );
+        r.announce = false;
         raise::raise(txn, r, now).await?;
     }
     Ok(())
@@ -184,7 +197,8 @@ async fn endpoint_health(txn: &TenantTxn, id: Uuid, ok: bool, now: DateTime<Utc>
             am.disabled_at = Set(Some(now));
             let why = format!("every delivery failed since {}", since.format("%Y-%m-%d %H:%M UTC"));
             am.disabled_reason = Set(Some(why.clone()));
-            let r = Raise::new("endpoint", &format!("webhook-disabled:{id}:{}", now.timestamp()), &format!("The webhook endpoint {} was disabled: {why}. Fix the receiver, then enable it and replay what failed.", e.url), Actor::System);
+            let mut r = Raise::new("endpoint", &format!("webhook-disabled:{id}:{}", now.timestamp()), &format!("The webhook endpoint {} was disabled: {why}. Fix the receiver, then enable it and replay what failed.", e.url), Actor::System);
+            r.announce = false;
             raise::raise(txn, r, now).await?;
         }
         (false, Some(_)) => return Ok(()),

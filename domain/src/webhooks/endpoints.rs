@@ -104,7 +104,17 @@ pub async fn create(txn: &TenantTxn, who: &Actor, input: &EndpointInput, allow: 
 /// Enabling it again clears a disablement and its failure streak.
 pub async fn update(txn: &TenantTxn, who: &Actor, id: Uuid, input: &EndpointInput, allow: &Allow) -> Result<endpoint::Model, AppError> {
     let row = get(txn, id).await?;
-    let (url, types) = checked(input, allow).await?;
+    // The address is looked up again only when it would matter: a new URL, or enabling. An
+    // endpoint whose host no longer resolves can still be disabled or described.
+    let recheck = input.url.trim() != row.url || (input.enabled && !row.enabled);
+    let (url, types) = if recheck {
+        checked(input, allow).await?
+    } else {
+        (row.url.clone(), parse_event_types(&input.event_types).map_err(AppError::Invalid)?)
+    };
+    if input.description.chars().count() > 500 {
+        return Err(AppError::Invalid("the description is longer than 500 characters".into()));
+    }
     let mut am: endpoint::ActiveModel = row.clone().into();
     am.url = Set(url);
     am.description = Set(input.description.trim().to_owned());

@@ -30,14 +30,32 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
     }
 }
 
+/// The IPv4 address some IPv6 forms carry and route to: NAT64 (`64:ff9b::/96`), 6to4
+/// (`2002::/16`) and the deprecated IPv4-compatible `::a.b.c.d`.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    match s {
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        [0, 0, 0, 0, 0, 0, hi, lo] if (hi, lo) != (0, 0) && (hi, lo) != (0, 1) => Some(v4(hi, lo)),
+        _ => None,
+    }
+}
+
 fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     let s = ip.segments();
+    if let Some(why) = embedded_v4(ip).and_then(v4_reason) {
+        return Some(why);
+    }
     if ip.is_loopback() {
         Some("a loopback address")
     } else if (s[0] & 0xfe00) == 0xfc00 {
         Some("a private address")
     } else if (s[0] & 0xffc0) == 0xfe80 {
         Some("a link-local address")
+    } else if (s[0] & 0xffc0) == 0xfec0 {
+        Some("a site-local address")
     } else if ip.is_unspecified() || ip.is_multicast() {
         Some("not a unicast address")
     } else if s[0] == 0xfd00 && s[1] == 0x0ec2 {
@@ -107,7 +125,7 @@ pub fn check_addresses(host: &str, addrs: &[IpAddr], allow: &Allow) -> Result<()
     }
     for &ip in addrs {
         if let Some(why) = forbidden_reason(ip).filter(|_| !allow.ip(ip)) {
-            return Err(format!("{host} resolves to {ip}, {why}; webhooks go only to public addresses"));
+            return Err(format!("{host} resolves to {why}; webhooks go only to public addresses"));
         }
     }
     Ok(())
@@ -134,6 +152,11 @@ mod tests {
             ("::ffff:127.0.0.1", Some("loopback")),
             ("::ffff:169.254.169.254", Some("link-local")),
             ("fd00:ec2::254", Some("private")),
+            ("64:ff9b::a9fe:a9fe", Some("link-local")),
+            ("2002:7f00:1::1", Some("loopback")),
+            ("::10.0.0.1", Some("private")),
+            ("fec0::1", Some("site-local")),
+            ("64:ff9b::5db8:d822", None),
             ("93.184.216.34", None),
             ("2606:2800:220:1::1", None),
         ];
@@ -156,7 +179,7 @@ mod tests {
         assert!(check_addresses("hooks.internal", &["192.168.0.1".parse().unwrap()], &allow).is_ok());
         // One bad address among good ones is enough to refuse.
         let err = check_addresses("mixed", &["93.184.216.34".parse().unwrap(), "169.254.169.254".parse().unwrap()], &Allow::default()).unwrap_err();
-        assert!(err.contains("169.254.169.254"), "{err}");
+        assert!(err.contains("link-local") && !err.contains("169.254"), "the kind is named, not the address: {err}");
         assert!(check_addresses("none", &[], &allow).unwrap_err().contains("does not resolve"));
         assert!(Allow::parse("10.0.0.0/40").unwrap_err().contains("prefix"));
     }

@@ -48,5 +48,6 @@ pub(super) async fn get_outbox(State(st): State<AppState>, api: Api, query: Resu
     let txn = api.txn(&st).await?;
     let items = domain::outbound::edi::pending(&txn, q.after, q.limit.unwrap_or(100).clamp(1, 500)).await?;
     txn.commit().await?;
+    let items = items.ok_or_else(|| Problem::invalid(vec![FieldError::new("after", "names no document of this outbox; use the id of the last document of the previous page")]))?;
     Ok(Json(items).into_response())
 }

@@ -7,6 +7,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// What an invoice e-mail says.
 pub struct InvoiceMail<'a> {
+    /// `<delivery-id@throughline>`: the same for every attempt, so a receiver can tell a
+    /// resend after a crash from a new message.
+    pub message_id: String,
     pub sender_name: &'a str,
     pub from: &'a str,
     pub to: &'a [String],
@@ -77,7 +80,7 @@ impl InvoiceMail<'_> {
     /// The message: text and HTML alternatives, the PDF attached.
     pub fn message(self) -> Result<Message, SendError> {
         let from = Mailbox::new(Some(self.sender_name.to_owned()), self.from.parse().map_err(|e| SendError::Permanent(format!("the sender address {:?} is not valid: {e}", self.from)))?);
-        let mut b = Message::builder().from(from).subject(self.subject());
+        let mut b = Message::builder().from(from).subject(self.subject()).message_id(Some(self.message_id.clone()));
         for to in self.to {
             b = b.to(Mailbox::new(None, to.parse().map_err(|e| SendError::Permanent(format!("{to:?} is not an e-mail address: {e}")))?));
         }
@@ -117,6 +120,7 @@ mod tests {
 
     fn mail<'a>(to: &'a [String]) -> InvoiceMail<'a> {
         InvoiceMail {
+            message_id: "<d-1@throughline>".into(),
             sender_name: "Acme Order Hub",
             from: "billing@acme.test",
             to,
@@ -152,5 +156,6 @@ mod tests {
         assert!(raw.contains("To: ap@initech.test, ap2@initech.test"));
         assert!(raw.contains("Content-Type: application/pdf"));
         assert!(raw.contains("filename=\"INV-1.pdf\""));
+        assert!(raw.contains("Message-ID: <d-1@throughline>"));
     }
 }

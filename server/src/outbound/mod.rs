@@ -49,6 +49,7 @@ impl Handler for EmailInvoice {
         let link = format!("{}://{}.{}{}/portal/invoices/{}", self.scheme, tenant.slug, self.base_domain, self.port, app::urlencode(&inv.number));
         let m = |v: i64| format(v, &inv.currency);
         let mail = InvoiceMail {
+            message_id: format!("<{}@throughline>", d.id),
             sender_name: &tenant.product_name,
             from: &self.from,
             to: &to,

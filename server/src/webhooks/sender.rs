@@ -40,16 +40,21 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn new(allow: Allow) -> Self {
+    /// The client, or why it cannot be built (then no webhook is sent: the guard, timeouts
+    /// and redirect policy are never given up for a default client).
+    pub fn new(allow: Allow) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(schedule::TIMEOUT_SECS))
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would be resolved instead of the receiver, and the
+            // guard would check the wrong address.
+            .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver { allow: allow.clone() }))
             .pool_max_idle_per_host(32)
             .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
-        Sender { client, allow, user_agent: format!("Throughline-Webhooks/{}", env!("CARGO_PKG_VERSION")) }
+            .map_err(|e| format!("the webhook HTTP client cannot be built: {e}"))?;
+        Ok(Sender { client, allow, user_agent: format!("Throughline-Webhooks/{}", env!("CARGO_PKG_VERSION")) })
     }
 
     /// Posts `due` and says what came of it; never fails (a failure is an outcome).
@@ -94,10 +99,17 @@ impl Sender {
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        let resp = req.send().await.map_err(describe)?;
+        let mut resp = req.send().await.map_err(describe)?;
         let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap_or_default();
-        Ok((status, body.chars().take(EXCERPT_CHARS).collect()))
+        // Only the start of the answer is kept: a receiver streaming for 15 s costs no memory.
+        let mut body: Vec<u8> = Vec::new();
+        while body.len() < EXCERPT_CHARS * 4 {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        Ok((status, String::from_utf8_lossy(&body).chars().take(EXCERPT_CHARS).collect()))
     }
 }
 

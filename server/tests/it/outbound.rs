@@ -196,6 +196,11 @@ async fn an_edi_customers_invoice_waits_in_the_outbox_until_the_partners_997() {
     let edi = deliveries(&app, id).await.into_iter().find(|d| d.channel == "edi").unwrap();
     assert_eq!(edi.status, "delivered");
     assert_eq!(delivered_events(&app, "INV-EDI-OUT-1").await, 1);
+    // The same 997 again changes nothing.
+    let res = post_x12(&app, &token, &ack_997(group, "R")).await;
+    assert_eq!(res["sets"][0]["result"], "duplicate");
+    assert_eq!(deliveries(&app, id).await.into_iter().find(|d| d.channel == "edi").unwrap().status, "delivered");
+    assert_eq!(delivered_events(&app, "INV-EDI-OUT-1").await, 1);
     let outbox: serde_json::Value = app.get(ACME, &token, "/api/v1/edi/outbox?limit=500").await.json().await.unwrap();
     let left: Vec<&str> = outbox.as_array().unwrap().iter().filter_map(|i| i["invoice_number"].as_str()).filter(|n| n.starts_with("INV-EDI-OUT")).collect();
     assert_eq!(left, ["INV-EDI-OUT-2"], "only the unacknowledged one is left");

@@ -125,7 +125,7 @@ async fn deliveries_are_signed_so_that_standard_webhooks_verifiers_accept_them_t
     let (_, other_secret) = endpoint(&app, &token, &format!("{base}/invoices"), &["invoice.*"]).await;
     let _ = other_secret;
     new_order(&app, &token, "WH-1").await;
-    let sender = Sender::new(app.config.webhook_allow.clone());
+    let sender = Sender::new(app.config.webhook_allow.clone()).unwrap();
     let tenant = app.tenant(ACME).await.slug;
     assert_eq!(deliver_due(&app.db, &tenant, &sender, Utc::now()).await.unwrap(), 1, "only the order.* endpoint subscribed");
     let got = rx.got("ok");
@@ -171,7 +171,7 @@ async fn failures_retry_on_the_schedule_then_dead_letter_raise_an_exception_and_
     let (id, _) = endpoint(&app, &token, &format!("{base}/flip"), &["order.*"]).await;
     let r = app.post(ACME, &token, &format!("/api/v1/webhooks/endpoints/{id}/test"), &json!({})).await;
     assert_eq!(r.status(), 202);
-    let sender = Sender::new(app.config.webhook_allow.clone());
+    let sender = Sender::new(app.config.webhook_allow.clone()).unwrap();
     let tenant = app.tenant(ACME).await.slug;
     let t0 = Utc::now();
     // Attempt 1 now; each later one only once its wait has passed.
@@ -213,7 +213,7 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_the_admin_told() {
     let (_rx, base) = receiver().await;
     let token = app.acme_token().await;
     let (id, _) = endpoint(&app, &token, &format!("{base}/fail"), &["order.*"]).await;
-    let sender = Sender::new(app.config.webhook_allow.clone());
+    let sender = Sender::new(app.config.webhook_allow.clone()).unwrap();
     let tenant = app.tenant(ACME).await.slug;
     new_order(&app, &token, "WH-D1").await;
     let t0 = Utc::now();
@@ -248,7 +248,7 @@ async fn a_hanging_receiver_does_not_hold_up_another_endpoint() {
     let token = app.acme_token().await;
     endpoint(&app, &token, &format!("{base}/hang"), &["order.*"]).await;
     endpoint(&app, &token, &format!("{base}/ok"), &["order.*"]).await;
-    let runner = tokio::spawn(server::webhooks::run(app.db.clone(), Sender::new(app.config.webhook_allow.clone())));
+    let runner = tokio::spawn(server::webhooks::run(app.db.clone(), Sender::new(app.config.webhook_allow.clone()).unwrap()));
     let started = std::time::Instant::now();
     for i in 0..40 {
         new_order(&app, &token, &format!("WH-H{i}")).await;
@@ -321,7 +321,7 @@ async fn an_admin_manages_an_endpoint_on_the_pages_and_others_are_refused() {
     let (_, html) = page(&app, &b, ACME, &endpoint).await;
     assert!(html.contains("Test event msg_") && html.contains("webhook.test"));
     let tenant = app.tenant(ACME).await.slug;
-    let sender = Sender::new(app.config.webhook_allow.clone());
+    let sender = Sender::new(app.config.webhook_allow.clone()).unwrap();
     deliver_due(&app.db, &tenant, &sender, Utc::now()).await.unwrap();
     let (_, html) = page(&app, &b, ACME, &endpoint).await;
     assert!(html.contains(">succeeded<") && html.contains("HTTP 204") && html.contains("webhook-signature: v1,"), "{html}");
@@ -373,7 +373,7 @@ async fn events_ingested_in_batches_reach_an_endpoint_added_just_before() {
     ]);
     assert_eq!(app.post(ACME, &token, "/api/v1/events", &batch).await.status(), 200);
     let tenant = app.tenant(ACME).await.slug;
-    deliver_due(&app.db, &tenant, &Sender::new(app.config.webhook_allow.clone()), Utc::now()).await.unwrap();
+    deliver_due(&app.db, &tenant, &Sender::new(app.config.webhook_allow.clone()).unwrap(), Utc::now()).await.unwrap();
     let mut numbers: Vec<String> = rx.got("ok").iter().map(|g| serde_json::from_slice::<Value>(&g.body).unwrap()["data"]["number"].as_str().unwrap().to_owned()).collect();
     numbers.sort();
     assert_eq!(numbers, ["WH-B1", "WH-B2"], "the endpoint hears what came after it, at once on this instance");
