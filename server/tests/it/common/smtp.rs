@@ -45,6 +45,11 @@ impl SmtpServer {
         self.mails.lock().unwrap().clone()
     }
 
+    /// How many messages arrived (without copying them).
+    pub fn count(&self) -> usize {
+        self.mails.lock().unwrap().len()
+    }
+
     pub fn refuse_with(&self, line: Option<&str>) {
         *self.refuse.lock().unwrap() = line.map(str::to_owned);
     }
