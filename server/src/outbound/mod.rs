@@ -31,12 +31,12 @@ struct Payload {
 impl Handler for EmailInvoice {
     async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
         let p: Payload = cx.payload()?;
+        // Dead-lettered at once: the admin sees why, and retries the jobs once it is set.
+        let mailer = self.mailer.as_ref().ok_or_else(|| JobError::Permanent("no SMTP server is configured (THROUGHLINE_SMTP_URL)".into()))?;
         let Some(d) = outbound::get(cx.txn, p.delivery).await? else { return Err(JobError::Permanent(format!("delivery {} does not exist", p.delivery))) };
         if d.status != DeliveryStatus::Queued.as_str() {
             return Ok(());
         }
-        // Dead-lettered at once: the admin sees why, and retries the jobs once it is set.
-        let mailer = self.mailer.as_ref().ok_or_else(|| JobError::Permanent("no SMTP server is configured (THROUGHLINE_SMTP_URL)".into()))?;
         let inv = invoice::Entity::find_by_id(d.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
         let pi = domain::portal::invoice(cx.txn, inv.customer_id, &inv.number).await?;
         let tenant = domain::tenancy::tenant_by_slug(&self.db, cx.tenant).await?.ok_or_else(|| JobError::Permanent("the tenant is gone".into()))?;

@@ -23,6 +23,9 @@ pub const MAX_IN_FLIGHT: usize = 512;
 pub const PER_ENDPOINT: usize = 16;
 /// How often tenants are looked at for due deliveries when nothing is in flight.
 const POLL: Duration = Duration::from_millis(250);
+/// The most one tenant's deliveries may hold of [`MAX_IN_FLIGHT`] from one claim, so that a
+/// tenant with a backlog leaves room for the others.
+const PER_TENANT_CLAIM: usize = MAX_IN_FLIGHT / 4;
 
 /// Claims, sends and settles every delivery of `tenant` due at `now`, concurrently; returns
 /// how many were attempted.
@@ -45,6 +48,7 @@ pub async fn run(db: Db, sender: Sender) {
     let mut per_endpoint: HashMap<Uuid, usize> = HashMap::new();
     let mut tenants: Vec<TenantSlug> = Vec::new();
     let mut listed = std::time::Instant::now() - Duration::from_secs(60);
+    let mut start = 0usize;
     loop {
         if listed.elapsed() > Duration::from_secs(5) {
             match domain::tenancy::all_tenant_slugs(&db).await {
@@ -53,8 +57,11 @@ pub async fn run(db: Db, sender: Sender) {
             }
             listed = std::time::Instant::now();
         }
-        for tenant in &tenants {
-            let free = MAX_IN_FLIGHT.saturating_sub(flights.len());
+        // Each round starts at the next tenant, so none is always served first.
+        start = start.wrapping_add(1);
+        let n = tenants.len().max(1);
+        for tenant in tenants.iter().cycle().skip(start % n).take(tenants.len()) {
+            let free = MAX_IN_FLIGHT.saturating_sub(flights.len()).min(PER_TENANT_CLAIM);
             if free == 0 {
                 break;
             }
