@@ -99,9 +99,12 @@ pub async fn admin_webhook(id: String) -> Result<Option<EndpointPage>, ServerFnE
         Err(domain::Error::NotFound) => return Ok(None),
         Err(e) => return Err(internal(e)),
     };
+    let latest = domain::webhooks::deliveries(&txn, uuid, 50).await.map_err(internal)?;
+    let ids: Vec<uuid::Uuid> = latest.iter().map(|d| d.id).collect();
+    let mut tries_of = domain::webhooks::attempts_of(&txn, &ids).await.map_err(internal)?;
     let mut deliveries = Vec::new();
-    for d in domain::webhooks::deliveries(&txn, uuid, 50).await.map_err(internal)? {
-        let tries = domain::webhooks::attempts(&txn, uuid, d.id).await.map_err(internal)?.unwrap_or_default();
+    for d in latest {
+        let tries = tries_of.remove(&d.id).unwrap_or_default();
         deliveries.push(DeliveryRow {
             id: d.id.to_string(),
             webhook_id: d.webhook_id,

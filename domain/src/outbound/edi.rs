@@ -3,7 +3,7 @@
 //! (`POST /api/v1/edi`) acknowledges it by control number: accepted, the delivery is
 //! `delivered` and `invoice.delivered` is published; rejected, it is `failed`. An 810 still
 //! unacknowledged after [`ACK_SLA_HOURS`] raises an `integration` exception for the admin.
-use super::{DeliveryStatus, entity as delivery};
+use super::{DeliveryStatus, set_status};
 use crate::audit::Actor;
 use crate::entity::{customer, invoice, order};
 use crate::jobs::{Handler, JobCx, JobError};
@@ -78,18 +78,6 @@ impl Handler for EdiInvoice {
         set_status(cx.txn, &d, DeliveryStatus::Sent, &format!("In the EDI outbox as interchange {control:09}, waiting for the partner's 997"), Some(cx.now)).await?;
         Ok(())
     }
-}
-
-async fn set_status<C: ConnectionTrait>(c: &C, d: &delivery::Model, status: DeliveryStatus, detail: &str, sent_at: Option<DateTime<Utc>>) -> Result<(), DbErr> {
-    let mut am: delivery::ActiveModel = d.clone().into();
-    am.status = Set(status.as_str().into());
-    am.detail = Set(detail.into());
-    if sent_at.is_some() {
-        am.sent_at = Set(sent_at);
-    }
-    am.updated_at = Set(Utc::now());
-    am.update(c).await?;
-    Ok(())
 }
 
 /// An 810 waiting in the outbox, as the gateway reads it.

@@ -7,7 +7,7 @@ pub mod edi;
 pub mod entity;
 
 use crate::customers::prefs::{ApEmails, InvoiceChannel, InvoiceChannels};
-use crate::entity::{customer, event};
+use crate::entity::customer;
 use crate::jobs::{self, NewJob, entity as job};
 use chrono::{DateTime, Utc};
 use entity as delivery;
@@ -93,14 +93,22 @@ pub async fn get<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<delivery:
     delivery::Entity::find_by_id(id).one(c).await
 }
 
-/// A channel confirmed the delivery: it is `sent`, and `invoice.delivered` is published.
-pub async fn mark_sent<C: ConnectionTrait>(c: &C, d: &delivery::Model, invoice_number: &str, order_id: Option<Uuid>, detail: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
+/// Moves a delivery to `status` with `detail` for people; `sent_at` when given.
+pub(crate) async fn set_status<C: ConnectionTrait>(c: &C, d: &delivery::Model, status: DeliveryStatus, detail: &str, sent_at: Option<DateTime<Utc>>) -> Result<(), DbErr> {
     let mut am: delivery::ActiveModel = d.clone().into();
-    am.status = Set(DeliveryStatus::Sent.as_str().into());
+    am.status = Set(status.as_str().into());
     am.detail = Set(detail.into());
-    am.sent_at = Set(Some(at));
+    if sent_at.is_some() {
+        am.sent_at = Set(sent_at);
+    }
     am.updated_at = Set(Utc::now());
     am.update(c).await?;
+    Ok(())
+}
+
+/// A channel confirmed the delivery: it is `sent`, and `invoice.delivered` is published.
+pub async fn mark_sent<C: ConnectionTrait>(c: &C, d: &delivery::Model, invoice_number: &str, order_id: Option<Uuid>, detail: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
+    set_status(c, d, DeliveryStatus::Sent, detail, Some(at)).await?;
     let payload = json!({"number": invoice_number, "channel": d.channel, "to": d.target, "delivered_at": at});
     crate::workflow::raise::publish(c, "invoice.delivered", order_id, &payload, &format!("Invoice {invoice_number} sent by {} to {}", d.channel, d.target), at).await
 }
@@ -156,12 +164,6 @@ pub async fn for_invoice<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<
             DeliveryView { channel: d.channel, target: d.target, status, detail: d.detail, sent_at: d.sent_at, attempts: j.map_or(0, |j| j.attempts), last_error: j.and_then(|j| j.last_error.clone()) }
         }))
         .collect())
-}
-
-/// Whether `invoice.delivered` was published for this invoice number (tests, timelines).
-pub async fn delivered_events<C: ConnectionTrait>(c: &C, invoice_number: &str) -> Result<usize, DbErr> {
-    let rows = event::Entity::find().filter(event::Column::Kind.eq("invoice.delivered")).all(c).await?;
-    Ok(rows.iter().filter(|e| serde_json::from_str::<serde_json::Value>(&e.payload).is_ok_and(|p| p["number"] == invoice_number)).count())
 }
 
 #[cfg(test)]

@@ -225,8 +225,20 @@ pub async fn deliveries<C: ConnectionTrait>(c: &C, endpoint_id: Uuid, limit: u64
 
 /// One delivery's attempts, oldest first; `None` when the delivery is not this endpoint's.
 pub async fn attempts<C: ConnectionTrait>(c: &C, endpoint_id: Uuid, delivery_id: Uuid) -> Result<Option<Vec<AttemptView>>, DbErr> {
+    if delivery::Entity::find_by_id(delivery_id).one(c).await?.is_none_or(|d| d.endpoint_id != endpoint_id) {
+        return Ok(None);
+    }
+    Ok(Some(attempts_of(c, &[delivery_id]).await?.remove(&delivery_id).unwrap_or_default()))
+}
+
+/// The attempts of several deliveries (the caller's own, already checked), in one query,
+/// oldest first for each.
+pub async fn attempts_of<C: ConnectionTrait>(c: &C, deliveries: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<AttemptView>>, DbErr> {
     use sea_orm::QueryOrder;
-    let Some(d) = delivery::Entity::find_by_id(delivery_id).one(c).await?.filter(|d| d.endpoint_id == endpoint_id) else { return Ok(None) };
-    let rows = entity::attempt::Entity::find().filter(entity::attempt::Column::DeliveryId.eq(d.id)).order_by_asc(entity::attempt::Column::At).all(c).await?;
-    Ok(Some(rows.into_iter().map(|a| AttemptView { at: a.at, request_headers: a.request_headers, status: a.status, response_excerpt: a.response_excerpt, error: a.error, duration_ms: a.duration_ms }).collect()))
+    let rows = entity::attempt::Entity::find().filter(entity::attempt::Column::DeliveryId.is_in(deliveries.iter().copied())).order_by_asc(entity::attempt::Column::At).all(c).await?;
+    let mut by: std::collections::HashMap<Uuid, Vec<AttemptView>> = std::collections::HashMap::new();
+    for a in rows {
+        by.entry(a.delivery_id).or_default().push(AttemptView { at: a.at, request_headers: a.request_headers, status: a.status, response_excerpt: a.response_excerpt, error: a.error, duration_ms: a.duration_ms });
+    }
+    Ok(by)
 }
