@@ -28,6 +28,7 @@ pub mod entity;
 pub mod customers;
 pub mod demo;
 pub mod documents;
+pub mod dunning;
 pub mod maintenance;
 pub mod edi;
 pub mod error;

@@ -137,10 +137,16 @@ pub struct Editable {
     pub version: i64,
 }
 
-/// The settings a customer without an override follows. Every tenant has the built-in ones
-/// until tenants can set their own; callers already ask per tenant, so that change stays here.
-pub async fn tenant_defaults<C: ConnectionTrait>(_c: &C) -> Result<TenantDefaults, DbErr> {
-    Ok(super::prefs::BUILT_IN_DEFAULTS)
+/// The settings a customer without an override follows: the billing rule's trigger and the
+/// `delivery` rule's channels, as the tenant admin set them.
+pub async fn tenant_defaults<C: ConnectionTrait>(c: &C) -> Result<TenantDefaults, DbErr> {
+    let rules = crate::workflow::rules::load(c).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(defaults_of(&rules))
+}
+
+/// The defaults in a rule set.
+pub fn defaults_of(rules: &crate::workflow::rules::RuleSet) -> TenantDefaults {
+    TenantDefaults { billing_rule: rules.billing.config.trigger, reminder_channel: rules.delivery.config.reminder_channel, invoice_channels: rules.delivery.config.channels() }
 }
 
 /// The customer with this external id, for its edit form.

@@ -112,15 +112,44 @@ impl InvoiceChannel {
 stored_as_text!(InvoiceChannel);
 
 /// The tenant-wide settings a customer without an override follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantDefaults {
+    /// The billing rule's trigger (the `billing` rule).
     pub billing_rule: BillingRule,
+    pub reminder_channel: ReminderChannel,
+    pub invoice_channels: InvoiceChannels,
+}
+
+/// The `delivery` rule: the invoice channels and reminder channel of customers that have
+/// none of their own. Out of the box invoices are in the portal only and reminders go by
+/// e-mail: the most common arrangement in wholesale distribution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryDefaults {
+    pub invoice_channels: Vec<InvoiceChannel>,
     pub reminder_channel: ReminderChannel,
 }
 
-/// Until tenants can set their own (the workflow settings), every tenant invoices on dispatch
-/// and reminds by e-mail: the most common arrangement in wholesale distribution.
-pub const BUILT_IN_DEFAULTS: TenantDefaults = TenantDefaults { billing_rule: BillingRule::Dispatch, reminder_channel: ReminderChannel::Email };
+impl Default for DeliveryDefaults {
+    fn default() -> Self {
+        DeliveryDefaults { invoice_channels: vec![InvoiceChannel::Portal], reminder_channel: ReminderChannel::Email }
+    }
+}
+
+impl DeliveryDefaults {
+    /// The channels as a set (`portal` always among them).
+    pub fn channels(&self) -> InvoiceChannels {
+        let mut set = InvoiceChannels::default();
+        set.0.extend(self.invoice_channels.iter().copied());
+        set
+    }
+
+    /// The stored form: `portal` first, each channel once.
+    pub fn normalised(mut self) -> Self {
+        self.invoice_channels = self.channels().to_vec();
+        self
+    }
+}
 
 /// Splits a list typed by a person or sent by a system: commas, semicolons and white space
 /// all separate; empty items are dropped.

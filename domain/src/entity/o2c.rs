@@ -172,6 +172,8 @@ pub mod invoice {
         pub updated_at: ChronoDateTimeUtc,
         /// The sum of the credit memos issued against it (dispute resolutions).
         pub credited_minor: i64,
+        /// The day the dunning run looks at it next; none when nothing is left to send.
+        pub dunning_next_on: Option<chrono::NaiveDate>,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

@@ -365,6 +365,7 @@ async fn insert<C: ConnectionTrait>(
         total_minor: Set(total),
         paid_minor: Set(0),
         credited_minor: Set(0),
+        dunning_next_on: Set(Some(due_on)),
         status: Set(InvoiceStatus::Open.as_str().into()),
         status_at: Set(at),
         delivered_at: Set(None),

@@ -230,6 +230,7 @@ mod tests {
             total_minor,
             paid_minor,
             credited_minor: 0,
+            dunning_next_on: Some(day),
             status: "open".into(),
             status_at: now,
             delivered_at: None,

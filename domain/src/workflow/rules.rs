@@ -132,10 +132,18 @@ pub struct RuleSet {
     pub cash_application: Versioned<()>,
     pub approvals: Approvals,
     pub approvals_version: i32,
+    /// Reminder sequences per customer segment (see [`crate::dunning`]).
+    pub dunning: Versioned<crate::dunning::Dunning>,
+    /// The invoice and reminder channels of customers without their own.
+    pub delivery: Versioned<crate::customers::prefs::DeliveryDefaults>,
     /// Whether the tenant has an enabled webhook endpoint: ingestion skips the fan-out query
     /// when it has none (read with the rules, so at most 5 s old on other instances).
     pub webhooks: bool,
 }
+
+/// The policies kept as versioned rules but edited on their own page (invoice delivery and
+/// reminders), not on the rules page.
+pub const POLICIES: [&str; 2] = ["dunning", "delivery"];
 
 /// The names of the rules, as stored and shown.
 pub const RULES: [&str; 7] = ["credit_check", "backorder", "billing", "missing_pod", "shipment_delay", "cash_application", "approvals"];
@@ -151,6 +159,8 @@ impl RuleSet {
             "shipment_delay" => self.shipment_delay.version,
             "cash_application" => self.cash_application.version,
             "approvals" => self.approvals_version,
+            "dunning" => self.dunning.version,
+            "delivery" => self.delivery.version,
             _ => 0,
         };
         Actor::Rule { name: rule.into(), version }
@@ -187,6 +197,12 @@ pub async fn load<C: ConnectionTrait>(c: &C) -> Result<RuleSet, AppError> {
         set.approvals = parse(r)?;
         set.approvals_version = r.version;
     }
+    if let Some(r) = latest.get("dunning") {
+        set.dunning = Versioned { version: r.version, enabled: r.enabled, config: parse(r)? };
+    }
+    if let Some(r) = latest.get("delivery") {
+        set.delivery = Versioned { version: r.version, enabled: r.enabled, config: parse(r)? };
+    }
     use sea_orm::PaginatorTrait;
     set.webhooks = crate::webhooks::entity::endpoint::Entity::find().filter(crate::webhooks::entity::endpoint::Column::Enabled.eq(true)).count(c).await? > 0;
     Ok(set)
@@ -222,7 +238,12 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
             }
             serde_json::to_value(a)
         }
-        other => return Err(AppError::Invalid(format!("there is no rule {other:?}; rules: {}", RULES.join(", ")))),
+        "dunning" => {
+            let d: crate::dunning::Dunning = serde_json::from_value(config).map_err(invalid)?;
+            serde_json::to_value(d.check().map_err(|e| AppError::Invalid(format!("settings of dunning: {e}")))?)
+        }
+        "delivery" => serde_json::to_value(serde_json::from_value::<crate::customers::prefs::DeliveryDefaults>(config).map_err(invalid)?.normalised()),
+        other => return Err(AppError::Invalid(format!("there is no rule {other:?}; rules: {}, {}", RULES.join(", "), POLICIES.join(", ")))),
     }
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let last = rule_version::Entity::find().filter(rule_version::Column::Rule.eq(rule)).order_by_desc(rule_version::Column::Version).one(txn).await?;
@@ -239,6 +260,10 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
     .insert(txn)
     .await?;
     audit::record(txn, who, "rule.changed", "rule", rule, serde_json::json!({"version": version, "enabled": enabled, "config": config})).await?;
+    if POLICIES.contains(&rule) {
+        // Sequences or default channels changed: every unpaid invoice is looked at again.
+        crate::dunning::engine::look_again(txn, None, Utc::now().date_naive()).await?;
+    }
     forget(txn);
     Ok(version)
 }

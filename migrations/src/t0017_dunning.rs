@@ -1,0 +1,61 @@
+//! Tenant: dunning.
+//! - `reminders`: each reminder of an invoice, unique per invoice and step day (a step is
+//!   never sent twice), with its channel, status and the words it carried.
+//! - `promises_to_pay`: promises (date, amount) made by a clerk or by the customer.
+//! - `invoices.dunning_next_on`: the day the dunning run looks at an invoice next (its due
+//!   date at first; none once its sequence is done or it is paid), indexed so that each run
+//!   reads only the invoices whose day has come.
+use super::index;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("reminders")
+                .col(pk_uuid("id"))
+                .col(uuid("invoice_id"))
+                .col(uuid("customer_id"))
+                .col(integer("step_days"))
+                .col(string("step_name"))
+                .col(string("channel"))
+                .col(text("target"))
+                .col(string("status"))
+                .col(text("subject"))
+                .col(text("body"))
+                .col(string_null("job_key"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("sent_at"))
+                .to_owned(),
+        )
+        .await?;
+        index(m, "reminders", "reminders_invoice_step", &["invoice_id", "step_days"], true).await?;
+        index(m, "reminders", "reminders_customer", &["customer_id", "created_at"], false).await?;
+        m.create_table(
+            Table::create()
+                .table("promises_to_pay")
+                .col(pk_uuid("id"))
+                .col(uuid("invoice_id"))
+                .col(uuid("customer_id"))
+                .col(date("promised_on"))
+                .col(big_integer("amount_minor"))
+                .col(string("currency"))
+                .col(string("by_kind"))
+                .col(string("by_name"))
+                .col(text("note"))
+                .col(timestamp_with_time_zone("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        index(m, "promises_to_pay", "promises_invoice", &["invoice_id", "created_at"], false).await?;
+        let mut next = date_null("dunning_next_on").to_owned();
+        m.alter_table(Table::alter().table("invoices").add_column(&mut next).to_owned()).await?;
+        m.exec_stmt(Query::update().table("invoices").value("dunning_next_on", Expr::col("due_on")).and_where(Expr::col("status").ne("paid")).to_owned()).await?;
+        index(m, "invoices", "invoices_dunning_next", &["dunning_next_on"], false).await
+    }
+}
