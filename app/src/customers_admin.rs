@@ -83,8 +83,12 @@ pub struct CustomerForm {
     pub invoicing_hold: bool,
     /// The tenant's default first (value ""), then each rule.
     pub billing_rules: Vec<Choice>,
-    /// Every channel; `portal` is always on.
+    /// Every channel; `portal` is always on. Ticked: the customer's own, else the default's.
     pub channels: Vec<Choice>,
+    /// Whether the customer follows the tenant's default channels.
+    pub inherit_channels: bool,
+    /// The tenant's default channels: "Portal, E-mail with PDF".
+    pub default_channels: String,
     /// One address per line.
     pub invoice_emails: String,
     pub reminder_channels: Vec<Choice>,
@@ -115,13 +119,17 @@ mod server {
         CustomerRow {
             credit_limit: c.credit_limit_minor.map(|m| domain::money::format(m, &c.currency)).unwrap_or_else(|| "No limit".into()),
             billing_rule: inherited(c.billing_rule.map(BillingRule::label), d.billing_rule.label()),
-            channels: c.invoice_channels.iter().map(|ch| ch.label()).collect::<Vec<_>>().join(", "),
+            channels: inherited(c.invoice_channels.as_deref().map(labels).as_deref(), &labels(&d.invoice_channels.to_vec())),
             external_id: c.external_id,
             name: c.name,
             segment: c.segment.unwrap_or_default().replace('_', " "),
             payment_terms: c.payment_terms,
             invoicing_hold: c.invoicing_hold,
         }
+    }
+
+    fn labels(channels: &[InvoiceChannel]) -> String {
+        channels.iter().map(|ch| ch.label()).collect::<Vec<_>>().join(", ")
     }
 
     /// The tenant's default as the first choice, then each value; `own` is selected.
@@ -136,7 +144,9 @@ mod server {
             credit_limit: c.credit_limit_minor.map(|m| domain::money::format_plain(m, &c.currency)).unwrap_or_default(),
             billing_rules: choices(&BillingRule::ALL, c.billing_rule, d.billing_rule, BillingRule::as_str, BillingRule::label),
             reminder_channels: choices(&ReminderChannel::ALL, c.reminder_channel, d.reminder_channel, ReminderChannel::as_str, ReminderChannel::label),
-            channels: InvoiceChannel::ALL.iter().map(|&ch| Choice { value: ch.as_str().into(), label: ch.label().into(), selected: c.invoice_channels.contains(&ch) }).collect(),
+            channels: InvoiceChannel::ALL.iter().map(|&ch| Choice { value: ch.as_str().into(), label: ch.label().into(), selected: c.invoice_channels.as_ref().map_or(d.invoice_channels.contains(ch), |own| own.contains(&ch)) }).collect(),
+            inherit_channels: c.invoice_channels.is_none(),
+            default_channels: labels(&d.invoice_channels.to_vec()),
             invoice_emails: c.invoice_emails.join("\n"),
             external_id: c.external_id,
             name: c.name,

@@ -64,10 +64,11 @@ pub struct CustomerIn {
     #[schema(value_type = Option<BillingRule>, nullable)]
     pub billing_rule: Option<Option<String>>,
     /// Where invoices go besides the portal (always implied): any of `portal`, `email`, `edi`,
-    /// `webhook`, as an array or one space-separated string (default `["portal"]`).
-    #[serde(default, deserialize_with = "prefs::text_or_list", skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<InvoiceChannel>>)]
-    pub invoice_channels: Option<Vec<String>>,
+    /// `webhook`, as an array or one space-separated string; `null` follows the tenant's
+    /// default (as a new customer sent without it does).
+    #[serde(default, deserialize_with = "prefs::nullable_list", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<InvoiceChannel>>, nullable)]
+    pub invoice_channels: Option<Option<Vec<String>>>,
     /// Accounts-payable addresses for invoices and reminders, as an array or one string
     /// separated by spaces or commas; at most 10. Needed when `email` is a channel.
     #[serde(default, deserialize_with = "prefs::text_or_list", skip_serializing_if = "Option::is_none")]
@@ -93,8 +94,8 @@ pub struct CustomerView {
     pub invoicing_hold: bool,
     /// `null`: the tenant's default applies.
     pub billing_rule: Option<BillingRule>,
-    /// Always starts with `portal`.
-    pub invoice_channels: Vec<InvoiceChannel>,
+    /// Always starts with `portal`; `null`: the tenant's default applies.
+    pub invoice_channels: Option<Vec<InvoiceChannel>>,
     pub invoice_emails: Vec<String>,
     /// `null`: the tenant's default applies.
     pub reminder_channel: Option<ReminderChannel>,
@@ -113,7 +114,7 @@ impl From<customer::Model> for CustomerView {
             currency: m.currency,
             invoicing_hold: m.invoicing_hold,
             billing_rule: m.billing_rule.and_then(|r| r.parse().ok()),
-            invoice_channels: InvoiceChannels::from_stored(&m.invoice_channels).to_vec(),
+            invoice_channels: InvoiceChannels::stored_override(&m.invoice_channels).map(|c| c.to_vec()),
             invoice_emails: ApEmails::from_stored(&m.invoice_emails).as_slice().to_vec(),
             reminder_channel: m.reminder_channel.and_then(|r| r.parse().ok()),
         }
@@ -124,7 +125,7 @@ impl From<customer::Model> for CustomerView {
 struct PrefsPatch {
     invoicing_hold: Option<bool>,
     billing_rule: Option<Option<BillingRule>>,
-    channels: Option<InvoiceChannels>,
+    channels: Option<Option<InvoiceChannels>>,
     emails: Option<ApEmails>,
     reminder: Option<Option<ReminderChannel>>,
 }
@@ -135,7 +136,11 @@ impl PrefsPatch {
             invoicing_hold: c.invoicing_hold,
             billing_rule: c.billing_rule.as_ref().and_then(|r| keep(errs, parse_override("billing_rule", r.as_deref(), BILLING_RULES))),
             reminder: c.reminder_channel.as_ref().and_then(|r| keep(errs, parse_override("reminder_channel", r.as_deref(), REMINDER_CHANNELS))),
-            channels: c.invoice_channels.as_ref().and_then(|l| keep(errs, InvoiceChannels::parse(l).map_err(|r| FieldError::new("invoice_channels", r)))),
+            channels: match &c.invoice_channels {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(l)) => keep(errs, InvoiceChannels::parse(l).map_err(|r| FieldError::new("invoice_channels", r))).map(Some),
+            },
             emails: c.invoice_emails.as_ref().and_then(|l| keep(errs, ApEmails::parse(l).map_err(|r| FieldError::new("invoice_emails", r)))),
         }
     }
@@ -143,10 +148,10 @@ impl PrefsPatch {
     /// Writes the given fields into `am`, then checks that what the customer ends up with
     /// can be delivered (`current` is the stored customer, if any).
     fn apply(self, am: &mut customer::ActiveModel, current: Option<&customer::Model>) -> Result<(), Fail> {
-        let channels = self.channels.unwrap_or_else(|| current.map(|m| InvoiceChannels::from_stored(&m.invoice_channels)).unwrap_or_default());
+        let channels = self.channels.unwrap_or_else(|| current.and_then(|m| InvoiceChannels::stored_override(&m.invoice_channels)));
         let emails = self.emails.unwrap_or_else(|| current.map(|m| ApEmails::from_stored(&m.invoice_emails)).unwrap_or_default());
         let reminder = self.reminder.unwrap_or_else(|| current.and_then(|m| m.reminder_channel.as_deref().and_then(|r| r.parse().ok())));
-        let errs = deliverable(&channels, &emails, reminder);
+        let errs = deliverable(channels.as_ref(), &emails, reminder);
         if !errs.is_empty() {
             return Err(Fail::Reject(errs));
         }
@@ -156,7 +161,7 @@ impl PrefsPatch {
         if let Some(rule) = self.billing_rule {
             am.billing_rule = Set(rule.map(|r| r.as_str().to_owned()));
         }
-        am.invoice_channels = Set(channels.to_text());
+        am.invoice_channels = Set(channels.map(|c| c.to_text()).unwrap_or_default());
         am.invoice_emails = Set(emails.to_text());
         am.reminder_channel = Set(reminder.map(|r| r.as_str().to_owned()));
         Ok(())
@@ -168,10 +173,12 @@ pub(crate) fn keep<T>(errs: &mut Vec<FieldError>, r: Result<T, FieldError>) -> O
     r.map_err(|e| errs.push(e)).ok()
 }
 
-/// Invoices and reminders sent by e-mail need an address to go to.
-pub(crate) fn deliverable(channels: &InvoiceChannels, emails: &ApEmails, reminder: Option<ReminderChannel>) -> Vec<FieldError> {
+/// Invoices and reminders the customer's own settings send by e-mail need an address to go
+/// to (a tenant default by e-mail is the admin's choice for every customer: a customer
+/// without an address shows its e-mails as failed).
+pub(crate) fn deliverable(channels: Option<&InvoiceChannels>, emails: &ApEmails, reminder: Option<ReminderChannel>) -> Vec<FieldError> {
     let mut errs = Vec::new();
-    if emails.is_empty() && channels.contains(InvoiceChannel::Email) {
+    if emails.is_empty() && channels.is_some_and(|c| c.contains(InvoiceChannel::Email)) {
         errs.push(FieldError::new("invoice_emails", "invoices go by e-mail (invoice_channels has email): give at least one AP address"));
     } else if emails.is_empty() && reminder == Some(ReminderChannel::Email) {
         errs.push(FieldError::new("invoice_emails", "reminders go by e-mail (reminder_channel is email): give at least one AP address"));
@@ -272,6 +279,10 @@ pub async fn upsert<C: ConnectionTrait>(c: &C, input: CustomerIn) -> Result<(Cus
             am.updated_at = Set(now);
             let updated = am.update(c).await?;
             track_exposure(c, m.id, m.credit_limit_minor, updated.credit_limit_minor).await?;
+            if (&m.segment, &m.reminder_channel) != (&updated.segment, &updated.reminder_channel) {
+                // Another sequence or channel may apply to its unpaid invoices from today.
+                crate::dunning::engine::look_again(c, Some(m.id), now.date_naive()).await?;
+            }
             (updated, false)
         }
         None => {

@@ -31,6 +31,9 @@ pub struct SettingsForm {
     invoicing_hold: Option<String>,
     #[serde(default)]
     billing_rule: String,
+    /// `inherit`: the tenant's default channels; anything else: the ticked ones.
+    #[serde(default)]
+    channels_mode: String,
     #[serde(default)]
     channel_email: Option<String>,
     #[serde(default)]
@@ -48,6 +51,7 @@ impl SettingsForm {
         let channels = [("email", &self.channel_email), ("edi", &self.channel_edi), ("webhook", &self.channel_webhook)];
         CommercialIn {
             invoice_channels: channels.iter().filter(|(_, on)| on.is_some()).map(|(name, _)| (*name).to_owned()).collect(),
+            inherit_channels: self.channels_mode == "inherit",
             credit_limit: self.credit_limit,
             payment_terms: self.payment_terms,
             segment: self.segment,

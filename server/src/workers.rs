@@ -29,13 +29,15 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with("sla.escalate", domain::workflow::sla::EscalateBreached)
         .with("billing.invoice_due", domain::workflow::billing::InvoiceDue)
         .with("deliveries.watch", domain::workflow::pod::WatchDeliveries)
-        .with(domain::outbound::EMAIL_JOB, email_invoice(db, config))
+        .with(domain::outbound::EMAIL_JOB, crate::outbound::EmailInvoice(sending(db, config)))
+        .with(domain::dunning::engine::RUN_JOB, crate::outbound::reminders::RunDunning(sending(db, config)))
+        .with(domain::dunning::engine::EMAIL_JOB, crate::outbound::reminders::EmailReminder(sending(db, config)))
         .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
         .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)
 }
 
-/// The invoice e-mail job with this process's SMTP pool and the portal's public address.
-fn email_invoice(db: &Db, config: &Config) -> crate::outbound::EmailInvoice {
+/// What the e-mail jobs share: this process's SMTP pool and the portal's public address.
+fn sending(db: &Db, config: &Config) -> crate::outbound::Sending {
     let mailer = config.smtp_url.as_ref().and_then(|u| match crate::outbound::email::Mailer::from_url(&u.0) {
         Ok(m) => Some(m),
         Err(e) => {
@@ -45,7 +47,8 @@ fn email_invoice(db: &Db, config: &Config) -> crate::outbound::EmailInvoice {
     });
     // Links keep the port the app listens on, except behind TLS (a proxy on 443).
     let port = std::env::var("LEPTOS_SITE_ADDR").ok().and_then(|a| a.rsplit_once(':').map(|(_, p)| p.to_owned())).filter(|p| !config.https && p != "80").map(|p| format!(":{p}")).unwrap_or_default();
-    crate::outbound::EmailInvoice { db: db.clone(), mailer, from: config.smtp_from.clone(), scheme: if config.https { "https" } else { "http" }, port, base_domain: config.base_domain.clone() }
+    let links = crate::outbound::PortalLinks { scheme: if config.https { "https" } else { "http" }, port, base_domain: config.base_domain.clone() };
+    crate::outbound::Sending { db: db.clone(), mailer, from: config.smtp_from.clone(), links }
 }
 
 /// Every periodic job of the application.
@@ -54,6 +57,7 @@ pub fn periodic_jobs() -> Vec<Periodic> {
     all.push(Periodic { name: "sla.escalate", every_secs: 60 });
     all.push(Periodic { name: "deliveries.watch", every_secs: 900 });
     all.push(Periodic { name: domain::outbound::edi::WATCH_JOB, every_secs: 900 });
+    all.push(Periodic { name: domain::dunning::engine::RUN_JOB, every_secs: 3600 });
     all
 }
 

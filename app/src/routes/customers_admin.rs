@@ -178,7 +178,12 @@ fn settings_form(f: CustomerForm, csrf: String) -> impl IntoView {
                     "Invoicing hold: raise no invoices for this customer until released"</label>
                 <label>"Billing rule (when an invoice is raised)"
                     <select name="billing_rule" class=INPUT>{options(f.billing_rules)}</select></label>
-                <fieldset><legend>"Invoice channels"</legend><div class="mt-1">{channels.collect_view()}</div></fieldset>
+                <fieldset class="sm:col-span-2" data-testid="channels"><legend>"Invoice channels"</legend>
+                    <label class="mt-1 flex items-center gap-2"><input type="radio" name="channels_mode" value="inherit" checked=f.inherit_channels/>
+                        "Tenant default (" {f.default_channels} ")"</label>
+                    <label class="mt-1 flex items-center gap-2"><input type="radio" name="channels_mode" value="own" checked=!f.inherit_channels/>
+                        "This customer's own:"</label>
+                    <div class="mt-1 pl-6">{channels.collect_view()}</div></fieldset>
                 <label class="sm:col-span-2">"AP e-mail addresses (one per line, or separated by commas)"
                     <textarea name="invoice_emails" rows="3" class=INPUT>{f.invoice_emails}</textarea></label>
             </fieldset>

@@ -27,6 +27,8 @@ pub struct CommercialIn {
     pub invoicing_hold: bool,
     pub billing_rule: String,
     pub invoice_channels: Vec<String>,
+    /// Follow the tenant's default channels (then `invoice_channels` is not read).
+    pub inherit_channels: bool,
     /// Separated by spaces, commas or new lines.
     pub invoice_emails: String,
     pub reminder_channel: String,
@@ -42,7 +44,8 @@ pub struct Commercial {
     pub segment: Option<String>,
     pub invoicing_hold: bool,
     pub billing_rule: Option<BillingRule>,
-    pub invoice_channels: InvoiceChannels,
+    /// `None`: the tenant's default.
+    pub invoice_channels: Option<InvoiceChannels>,
     pub invoice_emails: ApEmails,
     pub reminder_channel: Option<ReminderChannel>,
 }
@@ -55,7 +58,7 @@ impl Commercial {
             segment: m.segment.clone(),
             invoicing_hold: m.invoicing_hold,
             billing_rule: m.billing_rule.as_deref().and_then(|r| r.parse().ok()),
-            invoice_channels: InvoiceChannels::from_stored(&m.invoice_channels),
+            invoice_channels: InvoiceChannels::stored_override(&m.invoice_channels),
             invoice_emails: ApEmails::from_stored(&m.invoice_emails),
             reminder_channel: m.reminder_channel.as_deref().and_then(|r| r.parse().ok()),
         }
@@ -81,10 +84,10 @@ impl Commercial {
         errs.extend(check_segment(segment.as_deref()));
         let billing_rule = keep(&mut errs, parse_override("billing_rule", Some(&f.billing_rule), BILLING_RULES)).flatten();
         let reminder_channel = keep(&mut errs, parse_override("reminder_channel", Some(&f.reminder_channel), REMINDER_CHANNELS)).flatten();
-        let invoice_channels = keep(&mut errs, InvoiceChannels::parse(&f.invoice_channels).map_err(|r| FieldError::new("invoice_channels", r)));
+        let invoice_channels = if f.inherit_channels { Some(None) } else { keep(&mut errs, InvoiceChannels::parse(&f.invoice_channels).map_err(|r| FieldError::new("invoice_channels", r))).map(Some) };
         let invoice_emails = keep(&mut errs, ApEmails::parse(&split_list(&f.invoice_emails)).map_err(|r| FieldError::new("invoice_emails", r)));
         let (Some(invoice_channels), Some(invoice_emails)) = (invoice_channels, invoice_emails) else { return Err(errs) };
-        errs.extend(deliverable(&invoice_channels, &invoice_emails, reminder_channel));
+        errs.extend(deliverable(invoice_channels.as_ref(), &invoice_emails, reminder_channel));
         if !errs.is_empty() {
             return Err(errs);
         }
@@ -97,7 +100,7 @@ impl Commercial {
         am.segment = Set(self.segment.clone());
         am.invoicing_hold = Set(self.invoicing_hold);
         am.billing_rule = Set(self.billing_rule.map(|r| r.as_str().to_owned()));
-        am.invoice_channels = Set(self.invoice_channels.to_text());
+        am.invoice_channels = Set(self.invoice_channels.as_ref().map(InvoiceChannels::to_text).unwrap_or_default());
         am.invoice_emails = Set(self.invoice_emails.to_text());
         am.reminder_channel = Set(self.reminder_channel.map(|r| r.as_str().to_owned()));
     }
@@ -175,6 +178,10 @@ pub async fn update<C: ConnectionTrait>(c: &C, external_id: &str, input: &Commer
     am.updated_at = Set(Utc::now());
     am.update(c).await?;
     super::track_exposure(c, id, before.credit_limit_minor, after.credit_limit_minor).await?;
+    if (&before.segment, before.reminder_channel) != (&after.segment, after.reminder_channel) {
+        // Another sequence or channel may apply to its unpaid invoices from today.
+        crate::dunning::engine::look_again(c, Some(id), Utc::now().date_naive()).await?;
+    }
     audit::record(c, actor, "customer.updated", "customer", external_id, json!({"before": before, "after": after})).await?;
     Ok(Edited::Saved)
 }
@@ -244,7 +251,9 @@ mod tests {
     fn a_filled_form_parses_into_stored_values() {
         let c = Commercial::parse(&form(), "USD").unwrap();
         assert_eq!((c.credit_limit_minor, c.payment_terms.as_str(), c.segment.as_deref()), (Some(2_500_000), "NET45", Some("contractor")));
-        assert_eq!((c.invoice_channels.to_text(), c.invoice_emails.to_text()), ("portal email".into(), "ap@x.test ap2@x.test".into()));
+        assert_eq!((c.invoice_channels.as_ref().map(InvoiceChannels::to_text), c.invoice_emails.to_text()), (Some("portal email".into()), "ap@x.test ap2@x.test".into()));
+        let inherited = Commercial::parse(&CommercialIn { inherit_channels: true, invoice_channels: vec!["fax".into()], ..form() }, "USD").unwrap();
+        assert_eq!(inherited.invoice_channels, None, "the tenant's default; the list is not read");
         assert_eq!((c.billing_rule, c.reminder_channel), (None, None), "blank: the tenant's default");
         let blank = Commercial::parse(&CommercialIn { credit_limit: " ".into(), segment: String::new(), ..form() }, "USD").unwrap();
         assert_eq!((blank.credit_limit_minor, blank.segment), (None, None), "blank: no limit, no segment");

@@ -180,6 +180,12 @@ impl InvoiceChannels {
         Ok(set)
     }
 
+    /// The customer's own channels, `None` when the stored text is empty: the customer
+    /// follows the tenant's default ([`DeliveryDefaults`]).
+    pub fn stored_override(text: &str) -> Option<Self> {
+        (!text.trim().is_empty()).then(|| Self::from_stored(text))
+    }
+
     /// Reads the stored text; unknown names (never written by this code) are dropped.
     pub fn from_stored(text: &str) -> Self {
         let mut set = Self::default();
@@ -266,6 +272,15 @@ pub fn email(text: &str) -> Result<String, String> {
 /// back to the tenant's default) or a value.
 pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// Like [`text_or_list`], but `null` is kept apart from a list: `Some(None)`.
+pub(crate) fn nullable_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Vec<String>>>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    if v.is_null() {
+        return Ok(Some(None));
+    }
+    text_or_list(v).map(|l| Some(l)).map_err(serde::de::Error::custom)
 }
 
 /// Deserialises a list given as a JSON array of strings or as one string separated by spaces

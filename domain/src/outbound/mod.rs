@@ -49,7 +49,10 @@ fn job_key(kind: &str, delivery: Uuid) -> String {
 
 /// Records the deliveries of a newly posted invoice and queues what sends them.
 pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model, invoice_id: Uuid, at: DateTime<Utc>) -> Result<(), DbErr> {
-    let channels = InvoiceChannels::from_stored(&cust.invoice_channels);
+    let channels = match InvoiceChannels::stored_override(&cust.invoice_channels) {
+        Some(own) => own,
+        None => crate::workflow::rules::current(c).await.map_err(|e| DbErr::Custom(e.to_string()))?.delivery.config.channels(),
+    };
     let now = Utc::now();
     for ch in channels.to_vec() {
         let id = crate::new_id();

@@ -79,17 +79,62 @@ impl InvoiceMail<'_> {
 
     /// The message: text and HTML alternatives, the PDF attached.
     pub fn message(self) -> Result<Message, SendError> {
-        let from = Mailbox::new(Some(self.sender_name.to_owned()), self.from.parse().map_err(|e| SendError::Permanent(format!("the sender address {:?} is not valid: {e}", self.from)))?);
-        let mut b = Message::builder().from(from).subject(self.subject()).message_id(Some(self.message_id.clone()));
-        for to in self.to {
-            b = b.to(Mailbox::new(None, to.parse().map_err(|e| SendError::Permanent(format!("{to:?} is not an e-mail address: {e}")))?));
-        }
-        let pdf = ContentType::parse("application/pdf").map_err(|e| SendError::Permanent(e.to_string()))?;
-        let body = MultiPart::mixed()
-            .multipart(MultiPart::alternative().singlepart(SinglePart::plain(self.text())).singlepart(SinglePart::html(self.html())))
-            .singlepart(Attachment::new(format!("{}.pdf", self.number)).body(self.pdf, pdf));
-        b.multipart(body).map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
+        let parts = MultiPart::alternative().singlepart(SinglePart::plain(self.text())).singlepart(SinglePart::html(self.html()));
+        build(&self.message_id, self.sender_name, self.from, self.to, &self.subject(), parts, self.number, self.pdf)
     }
+}
+
+/// A payment reminder: the step's subject and body (already filled in), under the tenant's
+/// brand, with a button to the invoice and its PDF attached.
+pub struct ReminderMail<'a> {
+    /// `<reminder-id@throughline>`, the same for every attempt.
+    pub message_id: String,
+    pub sender_name: &'a str,
+    pub from: &'a str,
+    pub to: &'a [String],
+    pub product_name: &'a str,
+    pub primary_color: &'a str,
+    pub number: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+    pub pdf: Vec<u8>,
+}
+
+impl ReminderMail<'_> {
+    /// The body as HTML: escaped, a paragraph per blank-line-separated block.
+    pub fn html(&self) -> String {
+        let paragraphs: String = self.body.split("\n\n").map(|p| format!("<p>{}</p>", esc(p.trim()).replace('\n', "<br>"))).collect();
+        format!(
+            r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td style="background:{color};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:bold">{product}</td></tr>
+<tr><td style="padding:24px">{paragraphs}
+<p style="margin-top:24px"><a href="{link}" style="background:{color};color:#ffffff;padding:10px 16px;text-decoration:none;border-radius:4px;display:inline-block">View invoice {number} in the portal</a></p></td></tr></table></body></html>"#,
+            color = esc(self.primary_color),
+            product = esc(self.product_name),
+            link = esc(self.link),
+            number = esc(self.number),
+        )
+    }
+
+    pub fn message(self) -> Result<Message, SendError> {
+        let html = self.html();
+        let parts = MultiPart::alternative().singlepart(SinglePart::plain(self.body.to_owned())).singlepart(SinglePart::html(html));
+        build(&self.message_id, self.sender_name, self.from, self.to, self.subject, parts, self.number, self.pdf)
+    }
+}
+
+/// A message from the tenant's sender to `to` with the alternatives and the PDF attached.
+#[allow(clippy::too_many_arguments)]
+fn build(message_id: &str, sender_name: &str, from: &str, to: &[String], subject: &str, alternatives: MultiPart, number: &str, pdf: Vec<u8>) -> Result<Message, SendError> {
+    let from = Mailbox::new(Some(sender_name.to_owned()), from.parse().map_err(|e| SendError::Permanent(format!("the sender address {from:?} is not valid: {e}")))?);
+    let mut b = Message::builder().from(from).subject(subject).message_id(Some(message_id.to_owned()));
+    for to in to {
+        b = b.to(Mailbox::new(None, to.parse().map_err(|e| SendError::Permanent(format!("{to:?} is not an e-mail address: {e}")))?));
+    }
+    let kind = ContentType::parse("application/pdf").map_err(|e| SendError::Permanent(e.to_string()))?;
+    let body = MultiPart::mixed().multipart(alternatives).singlepart(Attachment::new(format!("{number}.pdf")).body(pdf, kind));
+    b.multipart(body).map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
 }
 
 /// The SMTP connection pool of this process.
@@ -144,6 +189,27 @@ mod tests {
         assert!(html.contains("Initech &amp; Co") && html.contains("Acme &lt;Hub&gt;"));
         assert!(!html.contains("<Hub>"));
         assert_eq!(mail(&to).subject(), "Invoice INV-1 from Acme — $900.00 due 2026-12-31");
+    }
+
+    #[test]
+    fn a_reminder_escapes_its_body_into_paragraphs() {
+        let to = vec!["ap@initech.test".to_owned()];
+        let m = ReminderMail {
+            message_id: "<r-1@throughline>".into(),
+            sender_name: "Acme",
+            from: "billing@acme.test",
+            to: &to,
+            product_name: "Acme",
+            primary_color: "#1d4ed8",
+            number: "INV-1",
+            subject: "Reminder: invoice INV-1",
+            body: "Hello <Initech>,\n\nIt is late.\nPlease pay.",
+            link: "http://acme.localhost/portal/invoices/INV-1",
+            pdf: b"%PDF-1.7".to_vec(),
+        };
+        assert!(m.html().contains("<p>Hello &lt;Initech&gt;,</p><p>It is late.<br>Please pay.</p>"), "{}", m.html());
+        let raw = String::from_utf8(m.message().unwrap().formatted()).unwrap();
+        assert!(raw.contains("Subject: Reminder: invoice INV-1") && raw.contains("filename=\"INV-1.pdf\""));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Outbound delivery of invoices, the sending side: the `invoice.email` job renders the
 //! invoice PDF under the tenant's brand and e-mails it to the customer's AP addresses.
 pub mod email;
+pub mod reminders;
 
 use domain::Db;
 use domain::entity::invoice;
@@ -11,16 +12,56 @@ use email::{InvoiceMail, Mailer, SendError};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-/// Sends one invoice e-mail (see [`domain::outbound::EMAIL_JOB`]).
-pub struct EmailInvoice {
-    pub db: Db,
-    pub mailer: Option<Mailer>,
-    pub from: String,
-    /// `http(s)://` and the port part of links into the portal.
+/// Where links in messages point: the portal of a tenant's host.
+#[derive(Clone, Debug)]
+pub struct PortalLinks {
+    /// `http` or `https`.
     pub scheme: &'static str,
+    /// `:3000`, or empty.
     pub port: String,
     pub base_domain: String,
 }
+
+impl PortalLinks {
+    /// `http://acme.localhost:3000`.
+    pub fn origin(&self, slug: &str) -> String {
+        format!("{}://{slug}.{}{}", self.scheme, self.base_domain, self.port)
+    }
+}
+
+/// What the e-mail jobs share: the SMTP pool (none when not configured), the sender
+/// address, and where links point.
+#[derive(Clone)]
+pub struct Sending {
+    pub db: Db,
+    pub mailer: Option<Mailer>,
+    pub from: String,
+    pub links: PortalLinks,
+}
+
+impl Sending {
+    /// The pool, or a permanent failure: the admin sees why, and retries once it is set.
+    pub fn mailer(&self) -> Result<&Mailer, JobError> {
+        self.mailer.as_ref().ok_or_else(|| JobError::Permanent("no SMTP server is configured (THROUGHLINE_SMTP_URL)".into()))
+    }
+
+    /// The tenant's row (brand, name).
+    pub async fn tenant(&self, slug: &domain::types::TenantSlug) -> Result<domain::tenancy::TenantInfo, JobError> {
+        Ok(domain::tenancy::tenant_by_slug(&self.db, slug).await?.ok_or_else(|| JobError::Permanent("the tenant is gone".into()))?)
+    }
+
+    /// The PDF of one of the customer's invoices under the tenant's brand.
+    pub async fn invoice_pdf(&self, tenant: &domain::tenancy::TenantInfo, pi: &domain::portal::PortalInvoice) -> Result<Vec<u8>, JobError> {
+        let (brand, doc) = (crate::portal::pdfs::brand(tenant), crate::portal::pdfs::invoice(pi));
+        tokio::task::spawn_blocking(move || pdf::invoice(&brand, &doc))
+            .await
+            .map_err(|e| JobError::Retry(format!("rendering the PDF stopped: {e}")))?
+            .map_err(|e| JobError::Permanent(format!("the invoice PDF could not be rendered: {e}")))
+    }
+}
+
+/// Sends one invoice e-mail (see [`domain::outbound::EMAIL_JOB`]).
+pub struct EmailInvoice(pub Sending);
 
 #[derive(serde::Deserialize)]
 struct Payload {
@@ -31,27 +72,23 @@ struct Payload {
 impl Handler for EmailInvoice {
     async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
         let p: Payload = cx.payload()?;
-        // Dead-lettered at once: the admin sees why, and retries the jobs once it is set.
-        let mailer = self.mailer.as_ref().ok_or_else(|| JobError::Permanent("no SMTP server is configured (THROUGHLINE_SMTP_URL)".into()))?;
+        let s = &self.0;
+        let mailer = s.mailer()?;
         let Some(d) = outbound::get(cx.txn, p.delivery).await? else { return Err(JobError::Permanent(format!("delivery {} does not exist", p.delivery))) };
         if d.status != DeliveryStatus::Queued.as_str() {
             return Ok(());
         }
         let inv = invoice::Entity::find_by_id(d.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
         let pi = domain::portal::invoice(cx.txn, inv.customer_id, &inv.number).await?;
-        let tenant = domain::tenancy::tenant_by_slug(&self.db, cx.tenant).await?.ok_or_else(|| JobError::Permanent("the tenant is gone".into()))?;
-        let (brand, doc) = (crate::portal::pdfs::brand(&tenant), crate::portal::pdfs::invoice(&pi));
-        let pdf = tokio::task::spawn_blocking(move || pdf::invoice(&brand, &doc))
-            .await
-            .map_err(|e| JobError::Retry(format!("rendering the PDF stopped: {e}")))?
-            .map_err(|e| JobError::Permanent(format!("the invoice PDF could not be rendered: {e}")))?;
+        let tenant = s.tenant(cx.tenant).await?;
+        let pdf = s.invoice_pdf(&tenant, &pi).await?;
         let to: Vec<String> = d.target.split(", ").map(str::to_owned).collect();
-        let link = format!("{}://{}.{}{}/portal/invoices/{}", self.scheme, tenant.slug, self.base_domain, self.port, app::urlencode(&inv.number));
+        let link = format!("{}/portal/invoices/{}", s.links.origin(tenant.slug.as_str()), app::urlencode(&inv.number));
         let m = |v: i64| format(v, &inv.currency);
         let mail = InvoiceMail {
             message_id: format!("<{}@throughline>", d.id),
             sender_name: &tenant.product_name,
-            from: &self.from,
+            from: &s.from,
             to: &to,
             product_name: &tenant.product_name,
             org_name: &tenant.name,
@@ -64,14 +101,19 @@ impl Handler for EmailInvoice {
             link: &link,
             pdf,
         };
-        let sent = match mail.message() {
-            Ok(msg) => mailer.send(msg).await,
-            Err(e) => Err(e),
-        };
-        match sent {
-            Ok(()) => Ok(outbound::mark_sent(cx.txn, &d, &inv.number, inv.order_id, &format!("Sent to {}", d.target), cx.now).await?),
-            Err(SendError::Temporary(e)) => Err(JobError::Retry(e)),
-            Err(SendError::Permanent(e)) => Err(JobError::Permanent(e)),
-        }
+        send(mailer, mail.message()).await?;
+        Ok(outbound::mark_sent(cx.txn, &d, &inv.number, inv.order_id, &format!("Sent to {}", d.target), cx.now).await?)
     }
+}
+
+/// Sends a built message; a temporary failure is retried, a permanent one dead-letters.
+pub async fn send(mailer: &Mailer, built: Result<lettre::Message, SendError>) -> Result<(), JobError> {
+    match built {
+        Ok(msg) => mailer.send(msg).await,
+        Err(e) => Err(e),
+    }
+    .map_err(|e| match e {
+        SendError::Temporary(e) => JobError::Retry(e),
+        SendError::Permanent(e) => JobError::Permanent(e),
+    })
 }
