@@ -14,11 +14,13 @@ pub mod audit_admin;
 pub mod customers_admin;
 pub mod exception_detail;
 mod href;
+pub mod invoices;
 pub use href::urlencode;
 pub mod jobs_admin;
 pub mod orders;
 pub mod portal;
 pub mod queues;
+pub mod reminders_admin;
 pub mod routes;
 pub mod rules_admin;
 pub mod webhooks_admin;
@@ -181,8 +183,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/admin/customers/:external_id") view=routes::customers_admin::CustomerAdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/jobs") view=routes::jobs_admin::JobsPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/rules") view=routes::rules_admin::RulesPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/reminders") view=routes::reminders_admin::RemindersPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/webhooks") view=routes::webhooks_admin::WebhooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/webhooks/:id") view=routes::webhooks_admin::WebhookPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/invoices/:number") view=routes::invoices::InvoicePage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders") view=routes::orders::OrdersList ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/orders/:number") view=routes::orders::OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/work") view=routes::queues::MyWorkPage ssr=SsrMode::Async/>

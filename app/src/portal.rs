@@ -94,6 +94,14 @@ pub struct InvoicePageData {
     pub can_dispute: bool,
     /// How the invoice reached the customer, in plain words.
     pub deliveries: Vec<DeliveryRow>,
+    /// Payment reminders sent about it, in plain words.
+    pub reminders: Vec<DeliveryRow>,
+    /// The promise to pay in force: "You promised $90.00 by 2026-12-20".
+    pub promise: Option<String>,
+    /// Whether a promise to pay can be made (something is open).
+    pub can_promise: bool,
+    /// Today in UTC (`YYYY-MM-DD`), the earliest date a promise may name.
+    pub today: String,
 }
 
 /// One channel's delivery of an invoice: "Sent to ap@initech.test" and when.

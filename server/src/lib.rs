@@ -5,7 +5,9 @@ pub mod admin;
 pub mod admin_customers;
 pub mod admin_jobs;
 pub mod admin_rules;
+pub mod admin_reminders;
 pub mod admin_webhooks;
+pub mod promise_forms;
 pub mod api;
 pub mod config;
 mod dispute_forms;
@@ -104,6 +106,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/portal/invoices/{number}/pdf", get(portal::invoice_pdf))
         .route("/portal/invoices/{number}/dispute", post(portal::open_dispute).fallback_service(pages.clone()))
         .route("/portal/disputes/{number}/messages", post(portal::post_message))
+        .route("/portal/invoices/{number}/promise", post(promise_forms::customer))
+        .route("/workspace/invoices/{number}/promise", post(promise_forms::staff))
         .route("/portal/statement.pdf", get(portal::statement_pdf))
         .route("/portal/orders.csv", get(portal::orders_csv))
         .route("/portal/invoices.csv", get(portal::invoices_csv))
@@ -123,6 +127,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/audit.csv", get(admin_jobs::audit_csv))
         .route("/workspace/admin/jobs/{id}/{action}", post(admin_jobs::job_action))
         .route("/workspace/admin/rules/{rule}", post(admin_rules::save_rule))
+        .route("/workspace/admin/reminders/defaults", post(admin_reminders::defaults))
+        .route("/workspace/admin/reminders/sequences", post(admin_reminders::sequences_post))
         .route("/workspace/exceptions/{id}/{action}", post(queue_forms::act_on_exception))
         .route("/workspace/disputes/{number}/messages", post(dispute_forms::reply))
         .route("/workspace/disputes/{number}/resolve", post(dispute_forms::resolve))

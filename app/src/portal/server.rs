@@ -118,6 +118,8 @@ pub(super) async fn invoice(number: String) -> Result<Option<InvoicePageData>, S
     };
     domain::portal::record_view(&txn, &p, c.user.user_id, &c.user.name, chrono::Utc::now()).await.map_err(internal)?;
     let deliveries = domain::outbound::for_invoice(&txn, p.id).await.map_err(internal)?;
+    let today = chrono::Utc::now().date_naive();
+    let dunning = domain::dunning::view::by_id(&txn, p.id, today).await.map_err(internal)?;
     txn.commit().await.map_err(internal)?;
     let deliveries = deliveries.iter().map(|d| DeliveryRow { text: d.plain(), at: d.sent_at.map(|t| t.to_rfc3339()) }).collect();
     let i = p.invoice;
@@ -135,6 +137,13 @@ pub(super) async fn invoice(number: String) -> Result<Option<InvoicePageData>, S
         disputes: p.disputes.iter().map(|d| DisputeBriefRow { number: d.number.clone(), status: d.status.clone(), reason: reason_label(&d.reason), amount: m(d.disputed_minor) }).collect(),
         can_dispute: i.open_minor > 0 && !p.open_dispute,
         deliveries,
+        reminders: dunning.reminders.iter().filter(|r| r.status != "failed").map(|r| DeliveryRow { text: r.plain(), at: Some(r.sent_at.unwrap_or(r.created_at).to_rfc3339()) }).collect(),
+        promise: dunning.promise.filter(|p| !p.lapsed).map(|p| {
+            let who = if p.by_kind == "customer" { "You promised".to_owned() } else { format!("{} noted your promise of", p.by_name) };
+            format!("{who} {} by {}; no reminders until then", format(p.amount_minor, &p.currency), p.promised_on)
+        }),
+        can_promise: i.open_minor > 0,
+        today: today.to_string(),
         number: i.number,
         status: i.status,
         issued_on: i.issued_on.to_string(),
@@ -222,3 +231,4 @@ pub(crate) fn dispute_data(d: domain::workflow::disputes::DisputeView, names: &N
         resolution_note: d.resolution_note,
     }
 }
+

@@ -6,10 +6,12 @@ pub mod admin;
 pub mod audit_admin;
 pub mod customers_admin;
 pub mod exception_page;
+pub mod invoices;
 pub mod jobs_admin;
 pub mod orders;
 pub mod portal;
 pub mod queues;
+pub mod reminders_admin;
 pub mod rules_admin;
 pub mod webhooks_admin;
 

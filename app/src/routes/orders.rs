@@ -241,7 +241,7 @@ fn order_view(o: OrderPageData, csrf: String) -> impl IntoView {
             <table class="mt-2 w-full bg-white text-left text-sm shadow-sm" data-testid="invoices">
                 <thead class="bg-slate-100"><tr><th class="p-2">"Invoice"</th><th class="p-2">"Status"</th><th class="p-2">"Issued"</th><th class="p-2">"Due"</th><th class="p-2 text-right">"Total"</th><th class="p-2 text-right">"Paid"</th></tr></thead>
                 <tbody>{o.invoices.into_iter().map(|i| view! {
-                    <tr class="border-t"><td class="p-2">{i.number}</td><td class="p-2">{status_badge(&i.status)}</td><td class="p-2">{i.issued_on}</td><td class="p-2">{i.due_on}</td>
+                    <tr class="border-t"><td class="p-2"><a class="text-blue-700 underline" href=crate::invoices::invoice_href(&i.number)>{i.number.clone()}</a></td><td class="p-2">{status_badge(&i.status)}</td><td class="p-2">{i.issued_on}</td><td class="p-2">{i.due_on}</td>
                         <td class="p-2 text-right tabular-nums">{i.total}</td><td class="p-2 text-right tabular-nums">{i.paid}</td></tr>
                 }).collect_view()}</tbody>
             </table>

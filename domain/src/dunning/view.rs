@@ -128,3 +128,18 @@ pub async fn for_invoice<C: ConnectionTrait>(c: &C, inv: &invoice::Model, cust: 
         .collect();
     Ok(InvoiceDunning { state, paused: paused.is_some(), reminders, promise: latest, promises })
 }
+
+/// The dunning of the invoice with this id.
+pub async fn by_id<C: ConnectionTrait>(c: &C, invoice_id: Uuid, today: NaiveDate) -> Result<InvoiceDunning, crate::AppError> {
+    let inv = invoice::Entity::find_by_id(invoice_id).one(c).await?.ok_or(crate::AppError::NotFound)?;
+    let cust = customer::Entity::find_by_id(inv.customer_id).one(c).await?.ok_or(crate::AppError::NotFound)?;
+    Ok(for_invoice(c, &inv, &cust, today).await?)
+}
+
+/// The invoice with this number, its customer and its dunning; `None` when there is none.
+pub async fn by_number<C: ConnectionTrait>(c: &C, number: &str, today: NaiveDate) -> Result<Option<(invoice::Model, customer::Model, InvoiceDunning)>, crate::AppError> {
+    let Some(inv) = invoice::Entity::find().filter(invoice::Column::Number.eq(number)).one(c).await? else { return Ok(None) };
+    let cust = customer::Entity::find_by_id(inv.customer_id).one(c).await?.ok_or(crate::AppError::NotFound)?;
+    let d = for_invoice(c, &inv, &cust, today).await?;
+    Ok(Some((inv, cust, d)))
+}

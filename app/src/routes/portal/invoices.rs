@@ -112,19 +112,19 @@ pub fn InvoicePage() -> impl IntoView {
     let data = Resource::new(number, portal_invoice);
     let refused = was_refused();
     view! {
-        <Frame body=move |c: PageCtx| view! {
+        <Frame body=move |c: PageCtx| { let csrf = c.csrf.clone(); view! {
             {portal_nav("/portal/invoices")}
             {outcome(c.notice.clone(), refused())}
             <Suspense fallback=|| view! { <p class="p-4 text-slate-600">"Loading the invoice…"</p> }>
-                {move || Suspend::new(async move {
+                {move || { let csrf = csrf.clone(); Suspend::new(async move {
                     match data.await {
-                        Ok(Some(i)) => invoice_view(i).into_any(),
+                        Ok(Some(i)) => invoice_view(i, csrf).into_any(),
                         Ok(None) => missing(),
                         Err(e) => failed(e),
                     }
-                })}
+                })}}
             </Suspense>
-        }/>
+        }}/>
     }
 }
 
@@ -137,8 +137,38 @@ fn money_rows(title: &'static str, rows: Vec<crate::portal::MoneyRow>, testid: &
     })
 }
 
-fn invoice_view(i: InvoicePageData) -> impl IntoView {
+/// Reminders sent, the promise in force, and a form to make one.
+fn reminders_view(i: &InvoicePageData, csrf: String) -> impl IntoView + use<> {
+    let action = format!("/portal/invoices/{}/promise", crate::urlencode(&i.number));
+    let (reminders, promise, today) = (i.reminders.clone(), i.promise.clone(), i.today.clone());
+    let form = (i.can_promise && promise.is_none()).then(|| view! {
+        <details class="mt-3 rounded bg-white p-3 text-sm shadow-sm">
+            <summary class="cursor-pointer font-medium text-blue-700">"Promise to pay by a date"</summary>
+            <form method="post" action=action class="mt-2 flex flex-wrap items-end gap-3" data-testid="promise-form">
+                <input type="hidden" name="csrf" value=csrf/>
+                <label>"Pay by" <input type="date" name="promised_on" required min=today class="mt-1 block rounded border border-slate-300 p-1.5"/></label>
+                <label>"Amount (blank: all that is open)" <input name="amount" inputmode="decimal" class="mt-1 block rounded border border-slate-300 p-1.5"/></label>
+                <label class="grow">"Note" <input name="note" maxlength="500" class="mt-1 block w-full rounded border border-slate-300 p-1.5"/></label>
+                <button type="submit" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Promise"</button>
+            </form>
+            <p class="mt-1 text-xs text-slate-600">"We will not send reminders about this invoice until that date."</p>
+        </details>
+    });
+    view! {
+        {(!reminders.is_empty() || promise.is_some()).then(|| view! { <h2 class="mt-6 text-lg font-semibold">"Reminders"</h2> })}
+        {promise.map(|p| view! { <p class="mt-2 text-sm" data-testid="invoice-promise">{p}</p> })}
+        {(!reminders.is_empty()).then(|| view! {
+            <ul class="mt-2 space-y-1 text-sm" data-testid="invoice-reminders">{reminders.into_iter().map(|d| view! {
+                <li>{d.text} {d.at.map(|at| view! { " · " <LocalTime iso=at/> })}</li>
+            }).collect_view()}</ul>
+        })}
+        {form}
+    }
+}
+
+fn invoice_view(i: InvoicePageData, csrf: String) -> impl IntoView {
     let enc = crate::urlencode(&i.number);
+    let reminders = reminders_view(&i, csrf);
     view! {
         <div class="flex flex-wrap items-baseline justify-between gap-2">
             <h1 class="text-2xl font-semibold" data-testid="invoice-number">"Invoice " {i.number.clone()}</h1>
@@ -178,6 +208,7 @@ fn invoice_view(i: InvoicePageData) -> impl IntoView {
                 <li>{d.text} {d.at.map(|at| view! { " · " <LocalTime iso=at/> })}</li>
             }).collect_view()}</ul>
         })}
+        {reminders}
         {money_rows("Payments applied", i.payments, "payments")}
         {money_rows("Credit memos", i.credits, "credits")}
         {(!i.disputes.is_empty()).then(|| view! {
