@@ -256,7 +256,11 @@ pub(crate) mod server {
 
     pub fn history_row(r: rule_version::Model) -> VersionRow {
         VersionRow {
-            settings: summary(info(&r.rule), &r.config),
+            settings: match r.rule.as_str() {
+                "dunning" => "Reminder sequences (on the Delivery and reminders page)".into(),
+                "delivery" => "Default invoice and reminder channels (on the Delivery and reminders page)".into(),
+                _ => summary(info(&r.rule), &r.config),
+            },
             saved_by: saved_by(&r.created_by),
             saved_at: r.created_at.to_rfc3339(),
             rule: r.rule,

@@ -180,7 +180,7 @@ fn settings_form(f: CustomerForm, csrf: String) -> impl IntoView {
                     <select name="billing_rule" class=INPUT>{options(f.billing_rules)}</select></label>
                 <fieldset class="sm:col-span-2" data-testid="channels"><legend>"Invoice channels"</legend>
                     <label class="mt-1 flex items-center gap-2"><input type="radio" name="channels_mode" value="inherit" checked=f.inherit_channels/>
-                        "Tenant default (" {f.default_channels} ")"</label>
+                        {format!("Tenant default ({})", f.default_channels)}</label>
                     <label class="mt-1 flex items-center gap-2"><input type="radio" name="channels_mode" value="own" checked=!f.inherit_channels/>
                         "This customer's own:"</label>
                     <div class="mt-1 pl-6">{channels.collect_view()}</div></fieldset>

@@ -17,4 +17,5 @@ mod rules_admin;
 mod security;
 mod workflow;
 mod webhooks;
+mod dunning;
 mod outbound;
