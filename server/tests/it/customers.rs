@@ -63,9 +63,11 @@ async fn the_api_upserts_the_invoicing_preferences_and_reads_them_back() {
     let c: Value = app.get(ACME, &t, "/api/v1/customers/P-1").await.json().await.unwrap();
     assert_eq!((&c["billing_rule"], &c["invoice_channels"], &c["invoicing_hold"]), (&Value::Null, &json!(["portal"]), &json!(true)));
     assert_eq!((&c["reminder_channel"], &c["invoice_emails"][1]), (&json!("none"), &json!("billing@pref.test")));
-    // A customer sent with none of them gets the defaults.
+    // A customer sent with none of them follows the tenant's defaults (null); null goes back.
     let c: Value = app.post(ACME, &t, "/api/v1/customers", &json!({"external_id": "P-2", "name": "Plain Co"})).await.json().await.unwrap();
-    assert_eq!(c["invoice_channels"], json!(["portal"]));
+    assert_eq!(c["invoice_channels"], Value::Null);
+    let p1: Value = app.post(ACME, &t, "/api/v1/customers", &json!({"external_id": "P-1", "name": "Pref Co", "invoice_channels": null})).await.json().await.unwrap();
+    assert_eq!(p1["invoice_channels"], Value::Null, "back to the tenant's default");
     assert_eq!((&c["invoicing_hold"], &c["billing_rule"], &c["invoice_emails"], &c["reminder_channel"]), (&json!(false), &Value::Null, &json!([]), &Value::Null));
 }
 

@@ -190,8 +190,12 @@ async fn periodic_work_is_enqueued_once_per_slot_however_many_instances_schedule
     jobs::schedule_all(&app.db, &periodic, at + Duration::seconds(61)).await.unwrap();
     assert_eq!(per_kind(&job_rows(&app, &acme).await, "parked.retry"), 2, "the next minute's run");
     let o = server::workers::run_due(&app.db, &app.config, at + Duration::seconds(61)).await.unwrap();
-    assert_eq!(o.dead, 0, "{o:?}");
-    assert!(job_rows(&app, &acme).await.iter().all(|j| j.status == "done"));
+    // The dunning run's reminders of overdue demo invoices are e-mails that fail here (no
+    // SMTP server); every other job of every tenant is done.
+    let no_smtp = |j: &&jobs::entity::Model| j.status == "dead" && j.kind.ends_with(".email") && j.last_error.as_deref().is_some_and(|e| e.contains("no SMTP server"));
+    let rows: Vec<jobs::entity::Model> = [job_rows(&app, &acme).await, job_rows(&app, &bg).await].concat();
+    assert_eq!(rows.iter().filter(no_smtp).count(), o.dead, "{o:?}");
+    assert!(rows.iter().all(|j| j.status == "done" || no_smtp(&j)), "{rows:?}");
 }
 
 #[tokio::test]
