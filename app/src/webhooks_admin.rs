@@ -23,6 +23,8 @@ pub struct EndpointRow {
     /// Space-separated, as typed back into the form.
     pub event_types: String,
     pub enabled: bool,
+    /// The customer (external id) whose own endpoint it is; empty for the tenant's.
+    pub customer: String,
     /// "Enabled", "Failing since 3 Dec", "Disabled: every delivery failed since …".
     pub state: String,
     /// Whether the state needs attention.
@@ -64,14 +66,15 @@ mod server {
     use super::*;
     use domain::webhooks::entity::endpoint;
 
-    pub fn row(e: endpoint::Model) -> EndpointRow {
+    pub fn row(e: endpoint::Model, customers: &std::collections::HashMap<uuid::Uuid, String>) -> EndpointRow {
+        let customer = e.customer_id.and_then(|id| customers.get(&id).cloned()).unwrap_or_default();
         let (state, trouble) = match (&e.disabled_reason, e.enabled, e.failing_since) {
             (Some(why), false, _) => (format!("Disabled: {why}"), true),
             (None, false, _) => ("Disabled".to_owned(), false),
             (_, true, Some(since)) => (format!("Failing since {}", since.format("%Y-%m-%d %H:%M UTC")), true),
             (_, true, None) => ("Enabled".to_owned(), false),
         };
-        EndpointRow { id: e.id.to_string(), url: e.url, description: e.description, event_types: e.event_types, enabled: e.enabled, state, trouble }
+        EndpointRow { id: e.id.to_string(), url: e.url, description: e.description, event_types: e.event_types, enabled: e.enabled, customer, state, trouble }
     }
 }
 
@@ -82,8 +85,9 @@ pub async fn admin_webhooks() -> Result<Vec<EndpointRow>, ServerFnError> {
     let (db, t, _) = crate::audit_admin::server::tenant_admin()?;
     let txn = db.tenant_txn(&t.slug).await.map_err(internal)?;
     let rows = domain::webhooks::endpoints::list(&txn).await.map_err(internal)?;
+    let customers = domain::webhooks::endpoints::customers_of(&txn, &rows).await.map_err(internal)?;
     txn.commit().await.map_err(internal)?;
-    Ok(rows.into_iter().map(server::row).collect())
+    Ok(rows.into_iter().map(|e| server::row(e, &customers)).collect())
 }
 
 /// One endpoint with its latest 50 deliveries and their attempts; `None` when this tenant
@@ -99,6 +103,7 @@ pub async fn admin_webhook(id: String) -> Result<Option<EndpointPage>, ServerFnE
         Err(domain::Error::NotFound) => return Ok(None),
         Err(e) => return Err(internal(e)),
     };
+    let customers = domain::webhooks::endpoints::customers_of(&txn, std::slice::from_ref(&e)).await.map_err(internal)?;
     let latest = domain::webhooks::deliveries(&txn, uuid, 50).await.map_err(internal)?;
     let ids: Vec<uuid::Uuid> = latest.iter().map(|d| d.id).collect();
     let mut tries_of = domain::webhooks::attempts_of(&txn, &ids).await.map_err(internal)?;
@@ -126,5 +131,5 @@ pub async fn admin_webhook(id: String) -> Result<Option<EndpointPage>, ServerFnE
         });
     }
     txn.commit().await.map_err(internal)?;
-    Ok(Some(EndpointPage { endpoint: server::row(e), deliveries }))
+    Ok(Some(EndpointPage { endpoint: server::row(e, &customers), deliveries }))
 }

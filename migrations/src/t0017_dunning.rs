@@ -5,6 +5,8 @@
 //! - `invoices.dunning_next_on`: the day the dunning run looks at an invoice next (its due
 //!   date at first; none once its sequence is done or it is paid), indexed so that each run
 //!   reads only the invoices whose day has come.
+//! - `webhook_endpoints.customer_id`: an endpoint of one customer (its invoice channel), and
+//!   `webhook_deliveries.invoice_delivery_id`: the invoice delivery such a delivery carries.
 //! - `customers.invoice_channels` empty: the customer follows the tenant's default channels
 //!   (the `delivery` rule); those on the portal alone, the old built-in default, now do.
 use super::index;
@@ -59,6 +61,12 @@ impl MigrationTrait for Migration {
         m.alter_table(Table::alter().table("invoices").add_column(&mut next).to_owned()).await?;
         m.exec_stmt(Query::update().table("invoices").value("dunning_next_on", Expr::col("due_on")).and_where(Expr::col("status").ne("paid")).to_owned()).await?;
         index(m, "invoices", "invoices_dunning_next", &["dunning_next_on"], false).await?;
+        // A customer's own webhook endpoint (its invoices only), and the invoice delivery a
+        // webhook delivery carries.
+        let mut customer = uuid_null("customer_id").to_owned();
+        m.alter_table(Table::alter().table("webhook_endpoints").add_column(&mut customer).to_owned()).await?;
+        let mut carries = uuid_null("invoice_delivery_id").to_owned();
+        m.alter_table(Table::alter().table("webhook_deliveries").add_column(&mut carries).to_owned()).await?;
         // Customers on the portal alone had the built-in default: they now follow the tenant's.
         m.exec_stmt(Query::update().table("customers").value("invoice_channels", "").and_where(Expr::col("invoice_channels").eq("portal")).to_owned()).await?;
         Ok(())

@@ -29,11 +29,13 @@ pub struct EndpointForm {
     event_types: String,
     #[serde(default)]
     enabled: Option<String>,
+    #[serde(default)]
+    customer: String,
 }
 
 impl EndpointForm {
     fn input(&self) -> EndpointInput {
-        EndpointInput { url: self.url.clone(), description: self.description.clone(), event_types: vec![self.event_types.clone()], enabled: self.enabled.is_some() }
+        EndpointInput { url: self.url.clone(), description: self.description.clone(), event_types: vec![self.event_types.clone()], enabled: self.enabled.is_some(), customer: Some(self.customer.clone()) }
     }
 }
 

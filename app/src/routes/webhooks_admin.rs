@@ -37,12 +37,14 @@ fn notice(n: Option<Notice>) -> impl IntoView {
 
 /// The fields an endpoint is made of (create and change share them).
 fn endpoint_fields(e: Option<&EndpointRow>) -> impl IntoView + use<> {
-    let (url, description, types, enabled) = e.map_or((String::new(), String::new(), "*".to_owned(), true), |e| (e.url.clone(), e.description.clone(), e.event_types.clone(), e.enabled));
+    let (url, description, types, enabled, customer) = e.map_or((String::new(), String::new(), "*".to_owned(), true, String::new()), |e| (e.url.clone(), e.description.clone(), e.event_types.clone(), e.enabled, e.customer.clone()));
     view! {
         <label class="block text-sm">"URL" <input name="url" type="url" required value=url placeholder="https://erp.example.com/hooks/throughline" class=INPUT/></label>
         <label class="mt-2 block text-sm">"Description" <input name="description" value=description placeholder="Which system listens here" class=INPUT/></label>
         <label class="mt-2 block text-sm">"Event types" <input name="event_types" required value=types class=INPUT aria-describedby="types-help"/></label>
         <p id="types-help" class="text-xs text-slate-600">"Separate with spaces: " {FAMILIES} ", or exact kinds such as invoice.posted."</p>
+        <label class="mt-2 block text-sm">"Customer (optional)" <input name="customer" value=customer placeholder="C-1001" class=INPUT aria-describedby="customer-help"/></label>
+        <p id="customer-help" class="text-xs text-slate-600">"A customer's own endpoint receives that customer's invoices when its invoice channels include Webhook, and no other events."</p>
         <label class="mt-2 inline-flex items-center gap-2 text-sm"><input type="checkbox" name="enabled" value="on" checked=enabled/> "Enabled"</label>
     }
 }
@@ -90,7 +92,8 @@ fn endpoints_table(rows: Vec<EndpointRow>) -> impl IntoView {
             <tbody>{rows.into_iter().map(|r| view! {
                 <tr class="border-t" data-testid="endpoint-row">
                     <td class="p-2"><a class="break-all font-medium text-blue-700 underline" href=endpoint_href(&r.id)>{r.url}</a>
-                        <span class="block text-xs text-slate-600">{r.description}</span></td>
+                        <span class="block text-xs text-slate-600">{r.description}</span>
+                        {(!r.customer.is_empty()).then(|| view! { <span class="block text-xs font-medium">"Customer " {r.customer.clone()} "'s invoices"</span> })}</td>
                     <td class="p-2"><code class="text-xs">{r.event_types}</code></td>
                     <td class=if r.trouble { "p-2 font-medium text-red-800" } else { "p-2" }>{r.state}</td>
                 </tr>

@@ -67,8 +67,14 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
                 }
             }
             InvoiceChannel::Edi => ("EDI outbox".to_owned(), DeliveryStatus::Queued, "Waiting to be put in the EDI outbox".to_owned(), Some((edi::EDI_JOB, job_key(edi::EDI_JOB, id)))),
-            // Customers' own webhook endpoints are not built yet: recorded, not sent.
-            InvoiceChannel::Webhook => (ch.as_str().to_owned(), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), None),
+            InvoiceChannel::Webhook => {
+                let urls = crate::webhooks::for_customer(c, cust.id, id, &invoice_body(c, invoice_id).await?, at).await?;
+                if urls.is_empty() {
+                    (String::new(), DeliveryStatus::Failed, "No webhook endpoint is set up for this customer".to_owned(), None)
+                } else {
+                    (urls.join(", "), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), None)
+                }
+            }
         };
         delivery::ActiveModel {
             id: Set(id),
@@ -89,6 +95,27 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
         }
     }
     Ok(())
+}
+
+/// The `invoice.posted` body a customer's endpoint receives: the invoice with its lines.
+async fn invoice_body<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<serde_json::Value, DbErr> {
+    let inv = crate::entity::invoice::Entity::find_by_id(invoice_id).one(c).await?.ok_or_else(|| DbErr::RecordNotFound("invoice".into()))?;
+    let view = crate::orders::invoice(c, &inv.number).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+    serde_json::to_value(view).map_err(|e| DbErr::Custom(e.to_string()))
+}
+
+/// A webhook delivery carrying invoice delivery `id` finished: the first success sends the
+/// invoice (`invoice.delivered`); a dead letter fails it, unless another endpoint took it.
+pub async fn webhook_settled<C: ConnectionTrait>(c: &C, id: Uuid, ok: bool, error: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let Some(d) = get(c, id).await? else { return Ok(()) };
+    if d.status != DeliveryStatus::Queued.as_str() {
+        return Ok(());
+    }
+    if !ok {
+        return set_status(c, &d, DeliveryStatus::Failed, &format!("Not accepted after every retry: {error}"), None).await;
+    }
+    let inv = crate::entity::invoice::Entity::find_by_id(d.invoice_id).one(c).await?.ok_or_else(|| DbErr::RecordNotFound("invoice".into()))?;
+    mark_sent(c, &d, &inv.number, inv.order_id, &format!("Accepted by {}", d.target), at).await
 }
 
 /// One delivery, to send.
@@ -141,6 +168,9 @@ impl DeliveryView {
             ("edi", "sent") => "Sent by EDI".into(),
             ("edi", "delivered") => "Delivered by EDI (acknowledged)".into(),
             ("edi", "failed") => "Refused by your EDI system".into(),
+            ("webhook", "sent" | "delivered") => "Sent to your system by webhook".into(),
+            ("webhook", "failed") => "Could not be sent to your system by webhook".into(),
+            ("webhook", _) => "Being sent to your system by webhook".into(),
             (ch, _) => format!("Queued for {ch}"),
         }
     }
@@ -186,7 +216,8 @@ mod tests {
             (view("portal", "delivered", "portal"), "Available here in the portal"),
             (view("edi", "sent", "EDI outbox"), "Sent by EDI"),
             (view("edi", "delivered", "EDI outbox"), "Delivered by EDI (acknowledged)"),
-            (view("webhook", "queued", "webhook"), "Queued for webhook"),
+            (view("webhook", "queued", "https://ap.example/hooks"), "Being sent to your system by webhook"),
+            (view("webhook", "sent", "https://ap.example/hooks"), "Sent to your system by webhook"),
         ];
         for (v, want) in cases {
             assert_eq!(v.plain(), want);

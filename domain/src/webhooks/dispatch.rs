@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{DbBackend, Statement};
+use sea_orm::{DbBackend, QuerySelect, Statement};
 use std::collections::HashMap;
 
 /// A delivery to send now.
@@ -134,18 +134,39 @@ pub async fn settle(db: &Db, tenant: &crate::types::TenantSlug, outcomes: &[Outc
     });
     attempt::Entity::insert_many(rows).exec_without_returning(&txn).await?;
     let mut endpoint_ok: HashMap<Uuid, bool> = HashMap::new();
+    let mut finished = Vec::new();
     for o in outcomes {
-        settle_one(&txn, o, now).await?;
+        if settle_one(&txn, o, now).await? != DeliveryStatus::Pending {
+            finished.push(o);
+        }
         let ok = endpoint_ok.entry(o.endpoint_id).or_insert(false);
         *ok |= o.succeeded();
     }
     for (id, ok) in endpoint_ok {
         endpoint_health(&txn, id, ok, now).await?;
     }
+    invoice_channel(&txn, &finished, now).await?;
     txn.commit().await
 }
 
-async fn settle_one(txn: &TenantTxn, o: &Outcome, now: DateTime<Utc>) -> Result<(), DbErr> {
+/// Settles the invoice deliveries (webhook channel) that finished deliveries carried: the
+/// first success sends the invoice; a dead letter fails it unless another endpoint took it.
+async fn invoice_channel(txn: &TenantTxn, finished: &[&Outcome], now: DateTime<Utc>) -> Result<(), DbErr> {
+    if finished.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = finished.iter().map(|o| o.delivery_id).collect();
+    let carried: Vec<(Uuid, Option<Uuid>)> =
+        delivery::Entity::find().select_only().column(delivery::Column::Id).column(delivery::Column::InvoiceDeliveryId).filter(delivery::Column::Id.is_in(ids)).filter(delivery::Column::InvoiceDeliveryId.is_not_null()).into_tuple().all(txn).await?;
+    for (id, carries) in carried {
+        let (Some(o), Some(carries)) = (finished.iter().find(|o| o.delivery_id == id), carries) else { continue };
+        crate::outbound::webhook_settled(txn, carries, o.succeeded(), &o.error.clone().or_else(|| o.status.map(|s| format!("HTTP {s}"))).unwrap_or_default(), now).await?;
+    }
+    Ok(())
+}
+
+/// Settles one attempt; answers the delivery's status after it.
+async fn settle_one(txn: &TenantTxn, o: &Outcome, now: DateTime<Utc>) -> Result<DeliveryStatus, DbErr> {
     let error = o.error.clone().or_else(|| o.status.map(|s| format!("HTTP {s}")));
     let (status, next_at) = if o.succeeded() {
         (DeliveryStatus::Succeeded, now)
@@ -180,7 +201,7 @@ async fn settle_one(txn: &TenantTxn, o: &Outcome, now: DateTime<Utc>) -> Result<
         r.announce = false;
         raise::raise(txn, r, now).await?;
     }
-    Ok(())
+    Ok(status)
 }
 
 /// A success ends the endpoint's failure streak; a failure starts one, and a streak of

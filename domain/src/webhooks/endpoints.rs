@@ -27,6 +27,10 @@ pub struct EndpointInput {
     pub event_types: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// A customer's external id: the endpoint is that customer's own, receiving its invoices
+    /// (the `webhook` invoice channel) and no business events. Blank: the tenant's endpoint.
+    #[serde(default)]
+    pub customer: Option<String>,
 }
 
 fn yes() -> bool {
@@ -65,6 +69,14 @@ pub async fn check_url(text: &str, allow: &Allow) -> Result<url::Url, String> {
     Ok(url)
 }
 
+/// The customer an endpoint belongs to, if the input names one of this tenant's.
+async fn customer_of<C: ConnectionTrait>(c: &C, input: &EndpointInput) -> Result<Option<Uuid>, AppError> {
+    use crate::entity::customer;
+    let Some(ext) = input.customer.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    let found = customer::Entity::find().filter(customer::Column::ExternalId.eq(ext)).one(c).await?;
+    found.map(|m| Some(m.id)).ok_or_else(|| AppError::Invalid(format!("customer: there is no customer {ext:?}")))
+}
+
 async fn checked(input: &EndpointInput, allow: &Allow) -> Result<(String, String), AppError> {
     let url = check_url(&input.url, allow).await.map_err(AppError::Invalid)?;
     let types = parse_event_types(&input.event_types).map_err(AppError::Invalid)?;
@@ -77,6 +89,7 @@ async fn checked(input: &EndpointInput, allow: &Allow) -> Result<(String, String
 /// Creates an endpoint with a fresh secret.
 pub async fn create(txn: &TenantTxn, who: &Actor, input: &EndpointInput, allow: &Allow) -> Result<endpoint::Model, AppError> {
     let (url, types) = checked(input, allow).await?;
+    let customer_id = customer_of(txn, input).await?;
     let now = Utc::now();
     let row = endpoint::ActiveModel {
         id: Set(crate::new_id()),
@@ -90,13 +103,14 @@ pub async fn create(txn: &TenantTxn, who: &Actor, input: &EndpointInput, allow: 
         failing_since: Set(None),
         disabled_at: Set(None),
         disabled_reason: Set(None),
+        customer_id: Set(customer_id),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(txn)
     .await?;
     crate::workflow::rules::forget(txn);
-    audit::record(txn, who, "webhook.endpoint_created", "webhook_endpoint", &row.id.to_string(), json!({"url": row.url, "event_types": row.event_types, "enabled": row.enabled})).await?;
+    audit::record(txn, who, "webhook.endpoint_created", "webhook_endpoint", &row.id.to_string(), json!({"url": row.url, "event_types": row.event_types, "enabled": row.enabled, "customer": input.customer})).await?;
     Ok(row)
 }
 
@@ -115,7 +129,9 @@ pub async fn update(txn: &TenantTxn, who: &Actor, id: Uuid, input: &EndpointInpu
     if input.description.chars().count() > 500 {
         return Err(AppError::Invalid("the description is longer than 500 characters".into()));
     }
+    let customer_id = customer_of(txn, input).await?;
     let mut am: endpoint::ActiveModel = row.clone().into();
+    am.customer_id = Set(customer_id);
     am.url = Set(url);
     am.description = Set(input.description.trim().to_owned());
     am.event_types = Set(types);
@@ -128,7 +144,7 @@ pub async fn update(txn: &TenantTxn, who: &Actor, id: Uuid, input: &EndpointInpu
     am.updated_at = Set(Utc::now());
     let row = am.update(txn).await?;
     crate::workflow::rules::forget(txn);
-    audit::record(txn, who, "webhook.endpoint_changed", "webhook_endpoint", &id.to_string(), json!({"url": row.url, "event_types": row.event_types, "enabled": row.enabled})).await?;
+    audit::record(txn, who, "webhook.endpoint_changed", "webhook_endpoint", &id.to_string(), json!({"url": row.url, "event_types": row.event_types, "enabled": row.enabled, "customer": input.customer})).await?;
     Ok(row)
 }
 
@@ -153,6 +169,16 @@ pub async fn get<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<endpoint::Model,
 /// Every endpoint, oldest first.
 pub async fn list<C: ConnectionTrait>(c: &C) -> Result<Vec<endpoint::Model>, DbErr> {
     endpoint::Entity::find().order_by_asc(endpoint::Column::CreatedAt).order_by_asc(endpoint::Column::Id).all(c).await
+}
+
+/// The external ids of the customers that own some of `rows`, by customer id.
+pub async fn customers_of<C: ConnectionTrait>(c: &C, rows: &[endpoint::Model]) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    use crate::entity::customer;
+    let ids: Vec<Uuid> = rows.iter().filter_map(|e| e.customer_id).collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(customer::Entity::find().filter(customer::Column::Id.is_in(ids)).all(c).await?.into_iter().map(|m| (m.id, m.external_id)).collect())
 }
 
 /// The secret that signs alongside the current one, while the rotation overlap lasts.

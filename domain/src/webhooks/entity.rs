@@ -18,6 +18,9 @@ pub mod endpoint {
         pub failing_since: Option<ChronoDateTimeUtc>,
         pub disabled_at: Option<ChronoDateTimeUtc>,
         pub disabled_reason: Option<String>,
+        /// A customer's own endpoint: it receives that customer's invoices (the `webhook`
+        /// invoice channel) and no business events.
+        pub customer_id: Option<Uuid>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }
@@ -66,6 +69,8 @@ pub mod delivery {
         pub next_at: ChronoDateTimeUtc,
         pub last_status: Option<i32>,
         pub last_error: Option<String>,
+        /// The invoice delivery (webhook channel) it carries, if any.
+        pub invoice_delivery_id: Option<Uuid>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

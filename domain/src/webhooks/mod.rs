@@ -77,6 +77,7 @@ pub async fn fan_out<C: ConnectionTrait>(c: &C, event_id: Option<Uuid>, kind: &s
         .column(endpoint::Column::Id)
         .column(endpoint::Column::EventTypes)
         .filter(endpoint::Column::Enabled.eq(true))
+        .filter(endpoint::Column::CustomerId.is_null())
         .into_tuple()
         .all(c)
         .await?;
@@ -102,9 +103,26 @@ fn new_delivery(endpoint_id: Uuid, message_id: Uuid, now: DateTime<Utc>) -> deli
         next_at: Set(now),
         last_status: Set(None),
         last_error: Set(None),
+        invoice_delivery_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
+}
+
+/// Queues invoice `data` (the `invoice.posted` body) for every enabled endpoint of customer
+/// `customer`, each delivery carrying the invoice delivery `carries`. Answers the endpoints'
+/// URLs (none: the customer has no endpoint).
+pub async fn for_customer<C: ConnectionTrait>(c: &C, customer: Uuid, carries: Uuid, data: &Value, at: DateTime<Utc>) -> Result<Vec<String>, DbErr> {
+    let targets = endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).filter(endpoint::Column::CustomerId.eq(customer)).all(c).await?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Utc::now();
+    let id = crate::new_id();
+    message::ActiveModel { id: Set(id), event_id: Set(None), kind: Set("invoice.posted".into()), body: Set(envelope("invoice.posted", at, data)), created_at: Set(now) }.insert(c).await?;
+    let rows = targets.iter().map(|e| delivery::ActiveModel { invoice_delivery_id: Set(Some(carries)), ..new_delivery(e.id, id, now) });
+    delivery::Entity::insert_many(rows).exec_without_returning(c).await?;
+    Ok(targets.into_iter().map(|e| e.url).collect())
 }
 
 /// The stored state of a delivery.

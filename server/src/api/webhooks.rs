@@ -19,13 +19,27 @@ pub struct EndpointView {
     pub disabled_reason: Option<String>,
     /// The first failure since the last success.
     pub failing_since: Option<chrono::DateTime<Utc>>,
+    /// The customer (external id) whose own endpoint this is: it receives that customer's
+    /// invoices (the `webhook` invoice channel) and no business events.
+    pub customer: Option<String>,
     /// `whsec_…`: only in the answers to create and rotate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
+/// The endpoints as the API shows them, with their customers' external ids.
+async fn views<C: sea_orm::ConnectionTrait>(c: &C, rows: Vec<endpoint::Model>, with_secret: bool) -> Result<Vec<EndpointView>, sea_orm::DbErr> {
+    let names = endpoints::customers_of(c, &rows).await?;
+    Ok(rows.into_iter().map(|e| EndpointView { customer: e.customer_id.and_then(|id| names.get(&id).cloned()), ..view(e, with_secret) }).collect())
+}
+
+async fn one<C: sea_orm::ConnectionTrait>(c: &C, e: endpoint::Model, with_secret: bool) -> Result<EndpointView, sea_orm::DbErr> {
+    Ok(views(c, vec![e], with_secret).await?.remove(0))
+}
+
 fn view(e: endpoint::Model, with_secret: bool) -> EndpointView {
     EndpointView {
+        customer: None,
         id: e.id,
         url: e.url,
         description: e.description,
@@ -51,16 +65,17 @@ pub(super) async fn post_endpoint(State(st): State<AppState>, api: Api, Extensio
     let input: EndpointInput = json_body(&headers, &body)?;
     let txn = api.txn(&st).await?;
     let e = endpoints::create(&txn, &actor(&client), &input, &st.config.webhook_allow).await?;
+    let v = one(&txn, e, true).await?;
     api.commit(txn).await?;
-    Ok((StatusCode::CREATED, Json(view(e, true))).into_response())
+    Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 #[utoipa::path(get, path = "/webhooks/endpoints", tag = "webhooks", security(("bearer" = ["read"])), responses((status = 200, body = Vec<EndpointView>)))]
 pub(super) async fn list_endpoints(State(st): State<AppState>, api: Api) -> ApiResult<Response> {
     let txn = api.txn(&st).await?;
-    let rows = endpoints::list(&txn).await?;
+    let rows = views(&txn, endpoints::list(&txn).await?, false).await?;
     txn.commit().await?;
-    Ok(Json(rows.into_iter().map(|e| view(e, false)).collect::<Vec<_>>()).into_response())
+    Ok(Json(rows).into_response())
 }
 
 #[utoipa::path(get, path = "/webhooks/endpoints/{id}", tag = "webhooks", security(("bearer" = ["read"])), params(("id" = String, Path)),
@@ -69,8 +84,9 @@ pub(super) async fn get_endpoint(State(st): State<AppState>, api: Api, Path(id):
     let uuid = endpoint_id(&id)?;
     let txn = api.txn(&st).await?;
     let e = endpoints::get(&txn, uuid).await.map_err(|e| not_found(e, "webhook endpoint", &id))?;
+    let v = one(&txn, e, false).await?;
     txn.commit().await?;
-    Ok(Json(view(e, false)).into_response())
+    Ok(Json(v).into_response())
 }
 
 #[utoipa::path(put, path = "/webhooks/endpoints/{id}", tag = "webhooks", security(("bearer" = ["write"])), params(("id" = String, Path)), request_body = EndpointInput,
@@ -80,8 +96,9 @@ pub(super) async fn put_endpoint(State(st): State<AppState>, api: Api, Extension
     let input: EndpointInput = json_body(&headers, &body)?;
     let txn = api.txn(&st).await?;
     let e = endpoints::update(&txn, &actor(&client), uuid, &input, &st.config.webhook_allow).await.map_err(|e| not_found(e, "webhook endpoint", &id))?;
+    let v = one(&txn, e, false).await?;
     api.commit(txn).await?;
-    Ok(Json(view(e, false)).into_response())
+    Ok(Json(v).into_response())
 }
 
 #[utoipa::path(post, path = "/webhooks/endpoints/{id}/rotate", tag = "webhooks", security(("bearer" = ["write"])), params(("id" = String, Path)),
@@ -90,8 +107,9 @@ pub(super) async fn rotate_endpoint(State(st): State<AppState>, api: Api, Extens
     let uuid = endpoint_id(&id)?;
     let txn = api.txn(&st).await?;
     let e = endpoints::rotate_secret(&txn, &actor(&client), uuid, Utc::now()).await.map_err(|e| not_found(e, "webhook endpoint", &id))?;
+    let v = one(&txn, e, true).await?;
     api.commit(txn).await?;
-    Ok(Json(view(e, true)).into_response())
+    Ok(Json(v).into_response())
 }
 
 #[utoipa::path(post, path = "/webhooks/endpoints/{id}/test", tag = "webhooks", security(("bearer" = ["write"])), params(("id" = String, Path)),

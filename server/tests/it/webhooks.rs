@@ -378,3 +378,62 @@ async fn events_ingested_in_batches_reach_an_endpoint_added_just_before() {
     numbers.sort();
     assert_eq!(numbers, ["WH-B1", "WH-B2"], "the endpoint hears what came after it, at once on this instance");
 }
+
+#[tokio::test]
+async fn a_customers_own_endpoint_receives_its_invoices_and_nothing_else() {
+    let app = loopback_app().await;
+    let (rx, base) = receiver().await;
+    let token = app.acme_token().await;
+    let c = json!({"external_id": "C-HOOK", "name": "Hooked AP Ltd", "invoice_channels": ["webhook"]});
+    assert!(app.post(ACME, &token, "/api/v1/customers", &c).await.status().is_success());
+    let r = app.post(ACME, &token, "/api/v1/webhooks/endpoints", &json!({"url": format!("{base}/ap"), "event_types": ["*"], "customer": "C-NOPE"})).await;
+    assert!(problem(r, 422).await["detail"].as_str().unwrap().contains("there is no customer \"C-NOPE\""));
+    let r = app.post(ACME, &token, "/api/v1/webhooks/endpoints", &json!({"url": format!("{base}/ap"), "event_types": ["*"], "customer": "C-HOOK"})).await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["customer"], "C-HOOK");
+    let secret = v["secret"].as_str().unwrap().to_owned();
+    let (_, _) = endpoint(&app, &token, &format!("{base}/erp"), &["*"]).await;
+    let inv = |n: &str, customer: &str| json!({"number": n, "customer": customer, "currency": "USD", "issued_on": "2026-12-01", "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 2, "unit_price_minor": 745}]});
+    assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv("INV-HOOK-1", "C-HOOK")).await.status(), 201);
+    assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv("INV-HOOK-2", "C-1001")).await.status(), 201);
+    new_order(&app, &token, "WH-HOOK").await;
+    let sender = Sender::new(app.config.webhook_allow.clone()).unwrap();
+    let tenant = app.tenant(ACME).await.slug;
+    deliver_due(&app.db, &tenant, &sender, Utc::now()).await.unwrap();
+    let got = rx.got("ap");
+    assert_eq!(got.len(), 1, "the customer's endpoint hears its own invoice only, no business events");
+    assert!(verify(&secret, &got[0]));
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!((body["type"].as_str(), body["data"]["number"].as_str(), body["data"]["lines"][0]["sku"].as_str()), (Some("invoice.posted"), Some("INV-HOOK-1"), Some("BRG-6204")));
+    let erp: Vec<String> = rx.got("erp").iter().map(|g| String::from_utf8_lossy(&g.body).into_owned()).collect();
+    assert!(erp.iter().any(|b| b.contains("WH-HOOK")) && erp.iter().any(|b| b.contains("INV-HOOK-2")), "the tenant's endpoint hears the events");
+    // The invoice's webhook delivery is sent, and `invoice.delivered` published (the tenant's
+    // endpoint hears that too on the next round).
+    let txn = app.db.tenant_txn(&tenant).await.unwrap();
+    let id = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        domain::entity::invoice::Entity::find().filter(domain::entity::invoice::Column::Number.eq("INV-HOOK-1")).one(&txn).await.unwrap().unwrap().id
+    };
+    let d = domain::outbound::for_invoice(&txn, id).await.unwrap();
+    txn.commit().await.unwrap();
+    let hook = d.iter().find(|d| d.channel == "webhook").expect("a webhook delivery");
+    assert_eq!((hook.status.as_str(), hook.plain()), ("sent", "Sent to your system by webhook".to_owned()));
+    deliver_due(&app.db, &tenant, &sender, Utc::now()).await.unwrap();
+    assert!(rx.got("erp").iter().any(|g| String::from_utf8_lossy(&g.body).contains("invoice.delivered")));
+    // A customer with the channel but no endpoint: failed, saying why.
+    let c = json!({"external_id": "C-HOOKLESS", "name": "No Hook Ltd", "invoice_channels": ["webhook"]});
+    assert!(app.post(ACME, &token, "/api/v1/customers", &c).await.status().is_success());
+    assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv("INV-HOOK-3", "C-HOOKLESS")).await.status(), 201);
+    let txn = app.db.tenant_txn(&tenant).await.unwrap();
+    let id = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        domain::entity::invoice::Entity::find().filter(domain::entity::invoice::Column::Number.eq("INV-HOOK-3")).one(&txn).await.unwrap().unwrap().id
+    };
+    let d = domain::outbound::for_invoice(&txn, id).await.unwrap();
+    txn.commit().await.unwrap();
+    let hook = d.iter().find(|d| d.channel == "webhook").unwrap();
+    assert_eq!((hook.status.as_str(), hook.detail.as_str()), ("failed", "No webhook endpoint is set up for this customer"));
+    let r: Value = app.get(ACME, &token, "/api/v1/webhooks/endpoints").await.json().await.unwrap();
+    assert_eq!(r.as_array().unwrap().iter().filter(|e| e["customer"] == "C-HOOK").count(), 1);
+}
