@@ -4,11 +4,13 @@
 //! - `promises_to_pay`: promises (date, amount) made by a clerk or by the customer.
 //! - `invoices.dunning_next_on`: the day the dunning run looks at an invoice next (its due
 //!   date at first; none once its sequence is done or it is paid), indexed so that each run
-//!   reads only the invoices whose day has come.
+//!   reads only the invoices whose day has come. Invoices already overdue when this runs get
+//!   none: an upgrade does not send a wave of reminders nobody chose.
 //! - `webhook_endpoints.customer_id`: an endpoint of one customer (its invoice channel), and
 //!   `webhook_deliveries.invoice_delivery_id`: the invoice delivery such a delivery carries.
-//! - `customers.invoice_channels` empty: the customer follows the tenant's default channels
-//!   (the `delivery` rule); those on the portal alone, the old built-in default, now do.
+//! - `customers.invoice_channels` empty (new customers sent without channels): the customer
+//!   follows the tenant's default channels (the `delivery` rule). Existing customers keep
+//!   what they have; the admin switches each to the default on its page.
 use super::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -59,16 +61,15 @@ impl MigrationTrait for Migration {
         index(m, "promises_to_pay", "promises_invoice", &["invoice_id", "created_at"], false).await?;
         let mut next = date_null("dunning_next_on").to_owned();
         m.alter_table(Table::alter().table("invoices").add_column(&mut next).to_owned()).await?;
-        m.exec_stmt(Query::update().table("invoices").value("dunning_next_on", Expr::col("due_on")).and_where(Expr::col("status").ne("paid")).to_owned()).await?;
+        // Invoices not yet due start their sequences; those already overdue are not reminded
+        // at once with whatever step fits (often a final notice) without anyone choosing it.
+        m.exec_stmt(Query::update().table("invoices").value("dunning_next_on", Expr::col("due_on")).and_where(Expr::col("status").ne("paid")).and_where(Expr::col("due_on").gte(Expr::current_date())).to_owned()).await?;
         index(m, "invoices", "invoices_dunning_next", &["dunning_next_on"], false).await?;
         // A customer's own webhook endpoint (its invoices only), and the invoice delivery a
         // webhook delivery carries.
         let mut customer = uuid_null("customer_id").to_owned();
         m.alter_table(Table::alter().table("webhook_endpoints").add_column(&mut customer).to_owned()).await?;
         let mut carries = uuid_null("invoice_delivery_id").to_owned();
-        m.alter_table(Table::alter().table("webhook_deliveries").add_column(&mut carries).to_owned()).await?;
-        // Customers on the portal alone had the built-in default: they now follow the tenant's.
-        m.exec_stmt(Query::update().table("customers").value("invoice_channels", "").and_where(Expr::col("invoice_channels").eq("portal")).to_owned()).await?;
-        Ok(())
+        m.alter_table(Table::alter().table("webhook_deliveries").add_column(&mut carries).to_owned()).await
     }
 }

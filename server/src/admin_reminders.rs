@@ -38,6 +38,9 @@ pub fn sequences(f: &Fields) -> Result<Dunning, String> {
             }
             let name = field(f, &k("name")).trim();
             if name.is_empty() {
+                if ["days", "subject", "body"].iter().any(|n| !field(f, &k(n)).trim().is_empty()) {
+                    return Err(format!("a step of {} has a day, subject or body but no name; name it, or clear it to remove it", if field(f, &format!("segment_{i}")).trim().is_empty() { "the default sequence".to_owned() } else { format!("{:?}", field(f, &format!("segment_{i}")).trim()) }));
+                }
                 continue;
             }
             let days_text = field(f, &k("days")).trim();
@@ -115,5 +118,7 @@ mod tests {
         assert_eq!(d.sequences[0].steps, vec![Step { days: 3, name: "Friendly".into(), subject: "Hi {invoice}".into(), body: "Body\nline".into() }]);
         let bad = form(&[("segment_0", ""), ("days_0_0", "soon"), ("name_0_0", "Late"), ("subject_0_0", "s"), ("body_0_0", "b")]);
         assert_eq!(sequences(&bad).unwrap_err(), "step \"Late\": \"soon\" is not a whole number of days");
+        let unnamed = form(&[("segment_0", ""), ("days_0_0", "4"), ("name_0_0", " "), ("subject_0_0", "s"), ("body_0_0", "b")]);
+        assert!(sequences(&unnamed).unwrap_err().contains("no name"), "not dropped silently");
     }
 }

@@ -137,7 +137,7 @@ pub(super) async fn invoice(number: String) -> Result<Option<InvoicePageData>, S
         disputes: p.disputes.iter().map(|d| DisputeBriefRow { number: d.number.clone(), status: d.status.clone(), reason: reason_label(&d.reason), amount: m(d.disputed_minor) }).collect(),
         can_dispute: i.open_minor > 0 && !p.open_dispute,
         deliveries,
-        reminders: dunning.reminders.iter().filter(|r| r.status != "failed").map(|r| DeliveryRow { text: r.plain(), at: Some(r.sent_at.unwrap_or(r.created_at).to_rfc3339()) }).collect(),
+        reminders: dunning.reminders.iter().filter(|r| r.status != "failed" && r.status != "cancelled").map(|r| DeliveryRow { text: r.plain(), at: Some(r.sent_at.unwrap_or(r.created_at).to_rfc3339()) }).collect(),
         promise: dunning.promise.filter(|p| !p.lapsed).map(|p| {
             let who = if p.by_kind == "customer" { "You promised".to_owned() } else { format!("{} noted your promise of", p.by_name) };
             format!("{who} {} by {}; no reminders until then", format(p.amount_minor, &p.currency), p.promised_on)

@@ -5,7 +5,7 @@
 //! workers, two instances) record it once, and only the run that wrote it queues its e-mail
 //! or publishes `reminder.sent`.
 use super::entity::{promise, reminder};
-use super::{Dunning, Fill, next_check, next_step, pause};
+use super::{Dunning, Fill, last_sent, next_check, next_step, pause};
 use crate::customers::prefs::{ApEmails, ReminderChannel};
 use crate::entity::{customer, invoice};
 use crate::jobs::{self, NewJob, entity as job};
@@ -67,7 +67,16 @@ fn channel_of(c: &customer::Model, default: ReminderChannel) -> ReminderChannel 
     c.reminder_channel.as_deref().and_then(|r| r.parse().ok()).unwrap_or(default)
 }
 
-fn decide(d: &Dunning, inv: &invoice::Model, cust: &customer::Model, channel: ReminderChannel, promised: Option<NaiveDate>, last_days: Option<i32>, today: NaiveDate) -> Decision {
+/// What an invoice's look needs besides the invoice and its customer.
+#[derive(Clone, Debug, Default)]
+struct Known {
+    promised: Option<NaiveDate>,
+    open_dispute: bool,
+    /// The step days of the reminders already recorded.
+    sent: Vec<i32>,
+}
+
+fn decide(d: &Dunning, inv: &invoice::Model, cust: &customer::Model, channel: ReminderChannel, k: &Known, today: NaiveDate) -> Decision {
     let done = Decision { send: None, next_on: None };
     let open = inv.total_minor - inv.paid_minor - inv.credited_minor;
     if inv.status == "paid" || open <= 0 || channel == ReminderChannel::Off {
@@ -75,8 +84,8 @@ fn decide(d: &Dunning, inv: &invoice::Model, cust: &customer::Model, channel: Re
     }
     let Some(seq) = d.for_segment(cust.segment.as_deref()) else { return done };
     let days: Vec<i32> = seq.steps.iter().map(|s| s.days).collect();
-    let last = last_days.and_then(|l| days.iter().rposition(|&d| d <= l));
-    if let Some(p) = pause(&inv.status, promised, today) {
+    let last = last_sent(&days, &k.sent);
+    if let Some(p) = pause(&inv.status, k.open_dispute, k.promised, today) {
         return Decision { send: None, next_on: Some(p.recheck(today)) };
     }
     match next_step(&days, inv.due_on, today, last) {
@@ -91,8 +100,33 @@ pub(crate) async fn latest_promises<C: ConnectionTrait>(c: &C, invoices: &[Uuid]
     Ok(rows.into_iter().map(|p| (p.invoice_id, p)).collect())
 }
 
-/// The latest step day sent to each invoice.
-async fn last_steps<C: ConnectionTrait>(c: &C, invoices: &[Uuid]) -> Result<HashMap<Uuid, i32>, DbErr> {
+/// What each invoice's look needs to know: its latest promise, whether it has an open
+/// dispute, and the steps already recorded.
+async fn known<C: ConnectionTrait>(c: &C, invoices: &[Uuid]) -> Result<HashMap<Uuid, Known>, DbErr> {
+    use crate::workflow::disputes::{DisputeStatus, dispute};
+    let mut out: HashMap<Uuid, Known> = HashMap::new();
+    for (inv, p) in latest_promises(c, invoices).await? {
+        out.entry(inv).or_default().promised = Some(p.promised_on);
+    }
+    let disputed: Vec<Uuid> = dispute::Entity::find()
+        .select_only()
+        .column(dispute::Column::InvoiceId)
+        .filter(dispute::Column::InvoiceId.is_in(invoices.to_vec()))
+        .filter(dispute::Column::Status.eq(DisputeStatus::Open.as_str()))
+        .into_tuple()
+        .all(c)
+        .await?;
+    for inv in disputed {
+        out.entry(inv).or_default().open_dispute = true;
+    }
+    for (inv, days) in sent_steps(c, invoices).await? {
+        out.entry(inv).or_default().sent.push(days);
+    }
+    Ok(out)
+}
+
+/// The step days of the reminders of these invoices.
+async fn sent_steps<C: ConnectionTrait>(c: &C, invoices: &[Uuid]) -> Result<Vec<(Uuid, i32)>, DbErr> {
     let rows: Vec<(Uuid, i32)> = reminder::Entity::find()
         .select_only()
         .column(reminder::Column::InvoiceId)
@@ -101,12 +135,7 @@ async fn last_steps<C: ConnectionTrait>(c: &C, invoices: &[Uuid]) -> Result<Hash
         .into_tuple()
         .all(c)
         .await?;
-    let mut last = HashMap::new();
-    for (inv, days) in rows {
-        let e = last.entry(inv).or_insert(days);
-        *e = (*e).max(days);
-    }
-    Ok(last)
+    Ok(rows)
 }
 
 /// Sends what is due at `cx.now`; see the module.
@@ -119,23 +148,36 @@ pub async fn run<C: ConnectionTrait>(c: &C, cx: &RunCx) -> Result<Outcome, DbErr
     let (d, default) = (&rules.dunning.config, rules.delivery.config.reminder_channel);
     let today = cx.now.date_naive();
     while out.looked_at < PER_RUN {
-        let batch = invoice::Entity::find().filter(invoice::Column::DunningNextOn.lte(today)).order_by_asc(invoice::Column::DunningNextOn).order_by_asc(invoice::Column::Id).limit(BATCH).all(c).await?;
+        let mut q = invoice::Entity::find().filter(invoice::Column::DunningNextOn.lte(today)).order_by_asc(invoice::Column::DunningNextOn).order_by_asc(invoice::Column::Id).limit(BATCH);
+        if c.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Locked until the run commits: a payment, a dispute or another run waits for
+            // it (or, for another run, passes these by), and no look is decided on a stale
+            // row. A SQLite tenant transaction is already the only writer.
+            q = q.lock_with_behavior(sea_orm::sea_query::LockType::Update, sea_orm::sea_query::LockBehavior::SkipLocked);
+        }
+        let batch = q.all(c).await?;
         if batch.is_empty() {
             return Ok(out);
         }
         let ids: Vec<Uuid> = batch.iter().map(|i| i.id).collect();
         let cust_ids: Vec<Uuid> = batch.iter().map(|i| i.customer_id).collect();
         let customers: HashMap<Uuid, customer::Model> = customer::Entity::find().filter(customer::Column::Id.is_in(cust_ids)).all(c).await?.into_iter().map(|m| (m.id, m)).collect();
-        let promises = latest_promises(c, &ids).await?;
-        let last = last_steps(c, &ids).await?;
+        let known = known(c, &ids).await?;
+        let none = Known::default();
         for inv in &batch {
             out.looked_at += 1;
-            let Some(cust) = customers.get(&inv.customer_id) else { continue };
-            let channel = channel_of(cust, default);
-            let dec = decide(d, inv, cust, channel, promises.get(&inv.id).map(|p| p.promised_on), last.get(&inv.id).copied(), today);
-            if let (Some(i), Some(seq)) = (dec.send, d.for_segment(cust.segment.as_deref())) {
-                out.reminders += usize::from(record(c, cx, inv, cust, channel, &seq.steps[i]).await?);
-            }
+            let dec = match customers.get(&inv.customer_id) {
+                Some(cust) => {
+                    let channel = channel_of(cust, default);
+                    let dec = decide(d, inv, cust, channel, known.get(&inv.id).unwrap_or(&none), today);
+                    if let (Some(i), Some(seq)) = (dec.send, d.for_segment(cust.segment.as_deref())) {
+                        out.reminders += usize::from(record(c, cx, inv, cust, channel, &seq.steps[i]).await?);
+                    }
+                    dec
+                }
+                // Never written by this code: nothing to remind, and never looked at again.
+                None => Decision { send: None, next_on: None },
+            };
             let mut am: invoice::ActiveModel = inv.clone().into();
             am.dunning_next_on = Set(dec.next_on);
             am.update(c).await?;
@@ -204,6 +246,25 @@ async fn published<C: ConnectionTrait>(c: &C, r: &reminder::Model, inv: &invoice
 /// One reminder, to e-mail.
 pub async fn get<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<reminder::Model>, DbErr> {
     reminder::Entity::find_by_id(id).one(c).await
+}
+
+/// Why a queued reminder must not go out after all (the invoice was paid, disputed or
+/// promised since it was recorded, or its job is retried days later), if it must not.
+pub async fn no_longer_due<C: ConnectionTrait>(c: &C, r: &reminder::Model, today: NaiveDate) -> Result<Option<String>, DbErr> {
+    let Some(inv) = invoice::Entity::find_by_id(r.invoice_id).one(c).await? else { return Ok(Some("the invoice is gone".into())) };
+    if inv.status == "paid" || inv.total_minor - inv.paid_minor - inv.credited_minor <= 0 {
+        return Ok(Some("the invoice was paid".into()));
+    }
+    let k = known(c, &[inv.id]).await?.remove(&inv.id).unwrap_or_default();
+    Ok(pause(&inv.status, k.open_dispute, k.promised, today).map(|p| p.said()))
+}
+
+/// A queued reminder that will not go out: `cancelled`.
+pub async fn cancel<C: ConnectionTrait>(c: &C, r: &reminder::Model) -> Result<(), DbErr> {
+    let mut am: reminder::ActiveModel = r.clone().into();
+    am.status = Set("cancelled".into());
+    am.update(c).await?;
+    Ok(())
 }
 
 /// An e-mailed reminder went out: `sent`, and `reminder.sent` is published.
@@ -307,7 +368,8 @@ mod tests {
             ("open", 0, None, email, Some(day(14)), Some(0), day(15), Some(1), Some(day(21))),
         ];
         for (i, (status, paid, seg, ch, promise, last, today, send, next)) in cases.into_iter().enumerate() {
-            let got = decide(&d, &inv(status, due, paid), &cust(seg), ch, promise, last, today);
+            let k = Known { promised: promise, open_dispute: false, sent: last.into_iter().collect() };
+            let got = decide(&d, &inv(status, due, paid), &cust(seg), ch, &k, today);
             assert_eq!((got.send, got.next_on), (send, next), "case {i}");
         }
     }

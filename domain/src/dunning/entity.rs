@@ -19,7 +19,8 @@ pub mod reminder {
         pub channel: String,
         /// The addresses, or `portal`.
         pub target: String,
-        /// `queued`, `sent` or `failed`.
+        /// `queued`, `sent`, `failed`, or `cancelled` (paid, disputed or promised before it
+        /// went out).
         pub status: String,
         pub subject: String,
         pub body: String,

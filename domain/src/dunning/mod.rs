@@ -207,6 +207,15 @@ pub fn step_date(due_on: NaiveDate, days: i32) -> NaiveDate {
     due_on.checked_add_days(Days::new(days.max(0) as u64)).unwrap_or(due_on)
 }
 
+/// The index of the last step sent, from the step days of the reminders sent: the latest
+/// step on or before the latest day sent, and never fewer steps than were sent (so a step
+/// moved to another day after it went out is not sent again).
+pub fn last_sent(days: &[i32], sent_days: &[i32]) -> Option<usize> {
+    let by_day = sent_days.iter().max().and_then(|&l| days.iter().rposition(|&d| d <= l));
+    let by_count = sent_days.len().checked_sub(1).map(|n| n.min(days.len().saturating_sub(1)));
+    by_day.max(by_count)
+}
+
 /// The step to send today: the latest whose date has come, if it is after the last sent
 /// (steps passed over while paused, or before the invoice arrived, are not sent late: the
 /// customer gets the one that fits how overdue the invoice is). `days` is sorted.
@@ -249,10 +258,11 @@ impl Pause {
     }
 }
 
-/// Whether reminders of an invoice with this status and latest promise wait today. A
-/// promise lapses the day after its date.
-pub fn pause(status: &str, promised_by: Option<NaiveDate>, today: NaiveDate) -> Option<Pause> {
-    if status == "disputed" {
+/// Whether reminders of an invoice with this status (and whether it has an open dispute,
+/// which an ERP's own dispute notes do not change) and latest promise wait today. A promise
+/// lapses the day after its date.
+pub fn pause(status: &str, open_dispute: bool, promised_by: Option<NaiveDate>, today: NaiveDate) -> Option<Pause> {
+    if status == "disputed" || open_dispute {
         return Some(Pause::Dispute);
     }
     promised_by.filter(|&on| on >= today).map(Pause::Promise)

@@ -13,6 +13,9 @@ use serde_json::json;
 
 /// How far ahead a promise may be.
 pub const MAX_DAYS_AHEAD: u64 = 90;
+/// Promises a customer may make on one invoice in the portal; after that, a clerk talks to
+/// them (and records what they agree).
+pub const CUSTOMER_PROMISES: usize = 2;
 
 /// A promise as typed.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -107,6 +110,13 @@ pub async fn make<C: ConnectionTrait>(c: &C, number: &str, customer: Option<Uuid
     }
     let (on, amount) = check(input, &inv.currency, open, now.date_naive()).map_err(AppError::Invalid)?;
     let (kind, actor) = by.parts();
+    let earlier = promise::Entity::find().filter(promise::Column::InvoiceId.eq(inv.id)).all(c).await?;
+    if let Some(p) = earlier.iter().filter(|p| p.promised_on >= now.date_naive()).max_by_key(|p| p.created_at) {
+        return Err(AppError::Conflict(format!("a promise to pay by {} is in force on invoice {number}; a new one can be made once it lapses", p.promised_on)));
+    }
+    if kind == "customer" && earlier.iter().filter(|p| p.by_kind == "customer").count() >= CUSTOMER_PROMISES {
+        return Err(AppError::Conflict(format!("{CUSTOMER_PROMISES} promises were already made on invoice {number} here; please contact us to agree a date")));
+    }
     let row = promise::ActiveModel {
         id: Set(crate::new_id()),
         invoice_id: Set(inv.id),

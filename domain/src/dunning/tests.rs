@@ -46,8 +46,9 @@ fn disputes_and_unlapsed_promises_pause_reminders() {
         ("open", Some(date(12, 9)), None),
     ];
     for (status, promise, want) in cases {
-        assert_eq!(pause(status, promise, today), want, "{status} {promise:?}");
+        assert_eq!(pause(status, false, promise, today), want, "{status} {promise:?}");
     }
+    assert_eq!(pause("open", true, None, today), Some(Pause::Dispute), "an open dispute the ERP's notes did not count");
     assert_eq!(Pause::Promise(date(12, 20)).recheck(today), date(12, 21));
     assert_eq!(Pause::Dispute.recheck(today), date(12, 11));
     assert_eq!(Pause::Promise(date(12, 20)).said(), "Paused: payment promised by 2026-12-20");
@@ -102,5 +103,24 @@ fn promises_are_checked_field_by_field() {
     for (input, field) in [(p("2026-12-09", ""), "promised_on: 2026-12-09 has passed"), (p("2027-06-01", ""), "more than 90 days"), (p("soon", ""), "not a date"), (p("2026-12-20", "0"), "amount: must be more"), (p("2026-12-20", "91.00"), "more than the USD 90.00 open"), (p("2026-12-20", "lots"), "amount:")] {
         let err = check(&input, "USD", 9_000, today).unwrap_err();
         assert!(err.contains(field), "{err}");
+    }
+}
+
+#[test]
+fn the_last_step_sent_survives_edits_of_the_sequence() {
+    // (step days now, days of the reminders sent) → index of the last step sent
+    let cases: [(&[i32], &[i32], Option<usize>); 6] = [
+        (&[0, 7, 21], &[], None),
+        (&[0, 7, 21], &[0, 7], Some(1)),
+        // "Reminder" moved from day 7 to day 8 after it went out: not sent again.
+        (&[0, 8, 21], &[0, 7], Some(1)),
+        // A step added at day 3 after days 0 and 7 went out: not sent late.
+        (&[0, 3, 7, 21], &[0, 7], Some(2)),
+        // Steps removed: the count never points past the end.
+        (&[0], &[0, 7, 21], Some(0)),
+        (&[5, 9], &[0], Some(0)),
+    ];
+    for (days, sent, want) in cases {
+        assert_eq!(last_sent(days, sent), want, "{days:?} after {sent:?}");
     }
 }

@@ -3,7 +3,7 @@
 //! to pay in force.
 use super::engine::shown_status;
 use super::entity::{promise, reminder};
-use super::{next_step, pause, step_date};
+use super::{last_sent, next_step, pause, step_date};
 use crate::customers::prefs::ReminderChannel;
 use crate::entity::{customer, invoice};
 use crate::jobs::entity as job;
@@ -84,9 +84,10 @@ pub async fn for_invoice<C: ConnectionTrait>(c: &C, inv: &invoice::Model, cust: 
     };
     let promises: Vec<PromiseView> = promise::Entity::find().filter(promise::Column::InvoiceId.eq(inv.id)).order_by_asc(promise::Column::CreatedAt).all(c).await?.into_iter().map(|p| promise_view(p, today)).collect();
     let latest = promises.last().cloned();
-    let last_days = rows.iter().map(|r| r.step_days).max();
+    let sent: Vec<i32> = rows.iter().map(|r| r.step_days).collect();
+    let open_dispute = crate::workflow::disputes::in_dispute(c, inv.id, None).await? > 0;
     let channel = cust.reminder_channel.as_deref().and_then(|r| r.parse().ok()).unwrap_or(rules.delivery.config.reminder_channel);
-    let paused = pause(&inv.status, latest.as_ref().map(|p| p.promised_on), today);
+    let paused = pause(&inv.status, open_dispute, latest.as_ref().map(|p| p.promised_on), today);
     let open = inv.total_minor - inv.paid_minor - inv.credited_minor;
     let state = match (&paused, rules.dunning.config.for_segment(cust.segment.as_deref())) {
         _ if inv.status == "paid" || open <= 0 => "Paid: no reminders".to_owned(),
@@ -96,7 +97,7 @@ pub async fn for_invoice<C: ConnectionTrait>(c: &C, inv: &invoice::Model, cust: 
         (None, None) => "No reminder sequence applies".to_owned(),
         (None, Some(seq)) => {
             let days: Vec<i32> = seq.steps.iter().map(|s| s.days).collect();
-            let last = last_days.and_then(|l| days.iter().rposition(|&d| d <= l));
+            let last = last_sent(&days, &sent);
             let next = next_step(&days, inv.due_on, today, last).or_else(|| Some(last.map_or(0, |l| l + 1)).filter(|&i| i < days.len()));
             match next {
                 Some(i) => {

@@ -47,6 +47,9 @@ impl Handler for EmailReminder {
         if r.status != "queued" {
             return Ok(());
         }
+        if engine::no_longer_due(cx.txn, &r, cx.now.date_naive()).await?.is_some() {
+            return Ok(engine::cancel(cx.txn, &r).await?);
+        }
         let inv = invoice::Entity::find_by_id(r.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
         let pi = domain::portal::invoice(cx.txn, inv.customer_id, &inv.number).await?;
         let tenant = s.tenant(cx.tenant).await?;
