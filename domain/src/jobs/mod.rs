@@ -138,6 +138,16 @@ pub async fn enqueue_timer<C: sea_orm::ConnectionTrait>(c: &C, j: NewJob) -> Res
     Ok(())
 }
 
+/// Writes several timers in one statement (see [`enqueue_timer`]).
+pub async fn enqueue_timers<C: sea_orm::ConnectionTrait>(c: &C, jobs: Vec<NewJob>) -> Result<(), DbErr> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    job::Entity::insert_many(jobs.into_iter().map(|j| j.row(now))).on_conflict_do_nothing_on([job::Column::UniqueKey]).exec_without_returning(c).await?;
+    Ok(())
+}
+
 /// How a job failed.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {

@@ -54,6 +54,7 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
         None => crate::workflow::rules::current(c).await.map_err(|e| DbErr::Custom(e.to_string()))?.delivery.config.channels(),
     };
     let now = Utc::now();
+    let (mut rows, mut timers) = (Vec::new(), Vec::new());
     for ch in channels.to_vec() {
         let id = crate::new_id();
         let (target, status, detail, key) = match ch {
@@ -68,7 +69,8 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
             }
             InvoiceChannel::Edi => ("EDI outbox".to_owned(), DeliveryStatus::Queued, "Waiting to be put in the EDI outbox".to_owned(), Some((edi::EDI_JOB, job_key(edi::EDI_JOB, id)))),
             InvoiceChannel::Webhook => {
-                let urls = crate::webhooks::for_customer(c, cust.id, id, &invoice_body(c, invoice_id).await?, at).await?;
+                let endpoints = crate::webhooks::customer_endpoints(c, cust.id).await?;
+                let urls = if endpoints.is_empty() { Vec::new() } else { crate::webhooks::for_customer(c, endpoints, id, &invoice_body(c, invoice_id).await?, at).await? };
                 if urls.is_empty() {
                     (String::new(), DeliveryStatus::Failed, "No webhook endpoint is set up for this customer".to_owned(), None)
                 } else {
@@ -76,7 +78,7 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
                 }
             }
         };
-        delivery::ActiveModel {
+        rows.push(delivery::ActiveModel {
             id: Set(id),
             invoice_id: Set(invoice_id),
             channel: Set(ch.as_str().into()),
@@ -87,14 +89,16 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
             sent_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(c)
-        .await?;
+        });
         if let Some((kind, key)) = key {
-            jobs::enqueue_timer(c, NewJob::new(kind, json!({"delivery": id}), at.min(now)).attempts(EMAIL_ATTEMPTS).unique(key)).await?;
+            timers.push(NewJob::new(kind, json!({"delivery": id}), at.min(now)).attempts(EMAIL_ATTEMPTS).unique(key));
         }
     }
-    Ok(())
+    // One statement for the deliveries and one for their jobs, however many channels.
+    if !rows.is_empty() {
+        delivery::Entity::insert_many(rows).exec_without_returning(c).await?;
+    }
+    jobs::enqueue_timers(c, timers).await
 }
 
 /// The `invoice.posted` body a customer's endpoint receives: the invoice with its lines.

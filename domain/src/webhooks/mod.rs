@@ -109,11 +109,14 @@ fn new_delivery(endpoint_id: Uuid, message_id: Uuid, now: DateTime<Utc>) -> deli
     }
 }
 
-/// Queues invoice `data` (the `invoice.posted` body) for every enabled endpoint of customer
-/// `customer`, each delivery carrying the invoice delivery `carries`. Answers the endpoints'
-/// URLs (none: the customer has no endpoint).
-pub async fn for_customer<C: ConnectionTrait>(c: &C, customer: Uuid, carries: Uuid, data: &Value, at: DateTime<Utc>) -> Result<Vec<String>, DbErr> {
-    let targets = endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).filter(endpoint::Column::CustomerId.eq(customer)).all(c).await?;
+/// The enabled endpoints of customer `customer` (its own, for the `webhook` invoice channel).
+pub async fn customer_endpoints<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<Vec<endpoint::Model>, DbErr> {
+    endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).filter(endpoint::Column::CustomerId.eq(customer)).all(c).await
+}
+
+/// Queues invoice `data` (the `invoice.posted` body) for `targets` (a customer's endpoints),
+/// each delivery carrying the invoice delivery `carries`. Answers the endpoints' URLs.
+pub async fn for_customer<C: ConnectionTrait>(c: &C, targets: Vec<endpoint::Model>, carries: Uuid, data: &Value, at: DateTime<Utc>) -> Result<Vec<String>, DbErr> {
     if targets.is_empty() {
         return Ok(Vec::new());
     }
