@@ -5,12 +5,10 @@
 // The portal invoice page passes axe-core at 390 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { launch } from './chromium.mjs';
+import { ACME, port, request, token } from './api.mjs';
 import AxeBuilder from '@axe-core/playwright';
 
-const port = process.env.BASE_PORT || '3000';
-const ACME = 'acme.localhost';
 let browser;
 
 before(async () => {
@@ -18,25 +16,9 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
-function request(method, path, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: { Host: `${ACME}:${port}`, ...headers } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
-
 /** Invoice `INV-n` for Initech, USD 65.00, issued today. */
 async function invoice(n) {
-  const basic = Buffer.from('acme-erp:throughline-demo-secret').toString('base64');
-  const tok = await request('POST', '/api/v1/oauth/token', { headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-  assert.equal(tok.status, 200, tok.body);
-  const t = JSON.parse(tok.body).access_token;
+  const t = await token();
   const body = { number: `INV-${n}`, customer: 'C-1001', currency: 'USD', issued_on: new Date().toISOString().slice(0, 10),
     lines: [{ line: 1, sku: 'BRG-1', description: 'Bearing', quantity: 10, unit_price_minor: 250 }, { line: 2, sku: 'HOSE-2', description: 'Hose', quantity: 4, unit_price_minor: 1000 }] };
   const r = await request('POST', '/api/v1/invoices', { headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });

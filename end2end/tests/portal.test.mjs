@@ -6,41 +6,18 @@
 // and fits a 390 px wide screen. Run by `make test` against the built server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import { launch } from './chromium.mjs';
+import { ACME, port, request, token } from './api.mjs';
 import AxeBuilder from '@axe-core/playwright';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
-const port = process.env.BASE_PORT || '3000';
-const ACME = 'acme.localhost';
 let browser;
 
 before(async () => {
   browser = await launch();
 });
 after(async () => { await browser?.close(); });
-
-/** One HTTP request to the app on 127.0.0.1 with the tenant's Host header. */
-function request(method, path, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: { Host: `${ACME}:${port}`, ...headers } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
-
-async function token() {
-  const basic = Buffer.from('acme-erp:throughline-demo-secret').toString('base64');
-  const r = await request('POST', '/api/v1/oauth/token', { headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-  assert.equal(r.status, 200, r.body);
-  return JSON.parse(r.body).access_token;
-}
 
 const tinyPdf = (text) => Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`);
 

@@ -81,7 +81,7 @@ async fn webhooks(db: &Db, tenant: &TenantSlug, messages: usize) {
     let txn = db.tenant_txn(tenant).await.unwrap();
     txn.execute_unprepared("DELETE FROM webhook_attempts; DELETE FROM webhook_deliveries; DELETE FROM webhook_messages; DELETE FROM webhook_endpoints").await.unwrap();
     for i in 0..10 {
-        let input = EndpointInput { url: format!("{base}/ep{i}"), description: format!("bench {i}"), event_types: vec!["order.*".into()], enabled: true };
+        let input = EndpointInput { url: format!("{base}/ep{i}"), description: format!("bench {i}"), event_types: vec!["order.*".into()], enabled: true, customer: None };
         endpoints::create(&txn, &Actor::System, &input, &allow).await.unwrap();
     }
     txn.commit().await.unwrap();

@@ -6,7 +6,6 @@ use super::entity::{promise, reminder};
 use super::{last_sent, next_step, pause, step_date};
 use crate::customers::prefs::ReminderChannel;
 use crate::entity::{customer, invoice};
-use crate::jobs::entity as job;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::prelude::*;
 use sea_orm::{ConnectionTrait, QueryOrder};
@@ -77,11 +76,7 @@ pub async fn for_invoice<C: ConnectionTrait>(c: &C, inv: &invoice::Model, cust: 
     let rules = crate::workflow::rules::load(c).await.map_err(|e| DbErr::Custom(e.to_string()))?;
     let rows = reminder::Entity::find().filter(reminder::Column::InvoiceId.eq(inv.id)).order_by_asc(reminder::Column::StepDays).all(c).await?;
     let keys: Vec<String> = rows.iter().filter_map(|r| r.job_key.clone()).collect();
-    let jobs: std::collections::HashMap<String, job::Model> = if keys.is_empty() {
-        Default::default()
-    } else {
-        job::Entity::find().filter(job::Column::UniqueKey.is_in(keys)).all(c).await?.into_iter().filter_map(|j| j.unique_key.clone().map(|k| (k, j))).collect()
-    };
+    let jobs = crate::jobs::by_unique_keys(c, keys).await?;
     let promises: Vec<PromiseView> = promise::Entity::find().filter(promise::Column::InvoiceId.eq(inv.id)).order_by_asc(promise::Column::CreatedAt).all(c).await?.into_iter().map(|p| promise_view(p, today)).collect();
     let latest = promises.last().cloned();
     let sent: Vec<i32> = rows.iter().map(|r| r.step_days).collect();

@@ -138,6 +138,15 @@ pub async fn enqueue_timer<C: sea_orm::ConnectionTrait>(c: &C, j: NewJob) -> Res
     Ok(())
 }
 
+/// The jobs with these unique keys, by key (what a delivery or reminder shows of its job).
+pub async fn by_unique_keys<C: sea_orm::ConnectionTrait>(c: &C, keys: Vec<String>) -> Result<std::collections::HashMap<String, job::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(job::Entity::find().filter(job::Column::UniqueKey.is_in(keys)).all(c).await?.into_iter().filter_map(|j| j.unique_key.clone().map(|k| (k, j))).collect())
+}
+
 /// Writes several timers in one statement (see [`enqueue_timer`]).
 pub async fn enqueue_timers<C: sea_orm::ConnectionTrait>(c: &C, jobs: Vec<NewJob>) -> Result<(), DbErr> {
     if jobs.is_empty() {

@@ -8,7 +8,7 @@ pub mod entity;
 
 use crate::customers::prefs::{ApEmails, InvoiceChannel, InvoiceChannels};
 use crate::entity::customer;
-use crate::jobs::{self, NewJob, entity as job};
+use crate::jobs::{self, NewJob};
 use chrono::{DateTime, Utc};
 use entity as delivery;
 use sea_orm::ActiveValue::Set;
@@ -184,11 +184,7 @@ impl DeliveryView {
 pub async fn for_invoice<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<Vec<DeliveryView>, DbErr> {
     let rows = delivery::Entity::find().filter(delivery::Column::InvoiceId.eq(invoice_id)).order_by_asc(delivery::Column::CreatedAt).order_by_asc(delivery::Column::Channel).all(c).await?;
     let keys: Vec<String> = rows.iter().filter_map(|d| d.job_key.clone()).collect();
-    let jobs: std::collections::HashMap<String, job::Model> = if keys.is_empty() {
-        Default::default()
-    } else {
-        job::Entity::find().filter(job::Column::UniqueKey.is_in(keys)).all(c).await?.into_iter().filter_map(|j| j.unique_key.clone().map(|k| (k, j))).collect()
-    };
+    let jobs = jobs::by_unique_keys(c, keys).await?;
     let portal = DeliveryView { channel: "portal".into(), target: "portal".into(), status: DeliveryStatus::Delivered.as_str().into(), detail: "Available in the portal".into(), sent_at: None, attempts: 0, last_error: None };
     Ok(std::iter::once(portal)
         .chain(rows.into_iter().map(|d| {

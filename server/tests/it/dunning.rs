@@ -23,15 +23,6 @@ fn at(days_after_due: i64) -> DateTime<Utc> {
     Utc.from_utc_datetime(&due().and_hms_opt(12, 0, 0).unwrap()) + Duration::days(days_after_due)
 }
 
-async fn mail_app(smtp: &SmtpServer) -> TestApp {
-    let url = smtp.url();
-    spawn_app_with(move |c| {
-        c.smtp_url = Some(server::config::Secret(url));
-        c.smtp_from = "billing@acme.test".into();
-    })
-    .await
-}
-
 async fn customer_with_invoice(app: &TestApp, t: &str, customer: Value, number: &str) {
     let id = customer["external_id"].as_str().unwrap().to_owned();
     assert!(app.post(ACME, t, "/api/v1/customers", &customer).await.status().is_success());

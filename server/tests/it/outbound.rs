@@ -7,15 +7,6 @@ use crate::common::*;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-async fn mail_app(smtp: &SmtpServer) -> TestApp {
-    let url = smtp.url();
-    spawn_app_with(move |c| {
-        c.smtp_url = Some(server::config::Secret(url));
-        c.smtp_from = "billing@acme.test".into();
-    })
-    .await
-}
-
 /// A customer invoiced by e-mail and one of its invoices; returns the invoice's id.
 async fn invoiced(app: &TestApp, token: &str, number: &str) -> uuid::Uuid {
     let c = json!({"external_id": "C-MAIL", "name": "Mailroom & Co", "invoice_channels": ["email"], "invoice_emails": "ap@mailroom.test, AP2@mailroom.test"});

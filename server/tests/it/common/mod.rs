@@ -88,6 +88,16 @@ pub async fn spawn_app_with(f: impl FnOnce(&mut Config)) -> TestApp {
 /// instead of stalling the suite.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// An app that sends its e-mails to `smtp` from `billing@acme.test`.
+pub async fn mail_app(smtp: &smtp::SmtpServer) -> TestApp {
+    let url = smtp.url();
+    spawn_app_with(move |c| {
+        c.smtp_url = Some(server::config::Secret(url));
+        c.smtp_from = "billing@acme.test".into();
+    })
+    .await
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
