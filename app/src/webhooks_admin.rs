@@ -13,7 +13,7 @@ pub fn endpoint_href(id: &str) -> String {
 }
 
 /// The event families an endpoint can subscribe to, for the form's help text.
-pub const FAMILIES: &str = "order.*, shipment.*, invoice.*, dispute.*, payment.*, exception.*, reminder.sent, or * for everything";
+pub const FAMILIES: &str = "order.*, shipment.*, invoice.*, dispute.*, payment.*, exception.*, reminder.sent, or * for everything; a customer's own endpoint takes invoice.posted (its invoices) or edi.810 (the X12 810, to its trading partner's URL)";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct EndpointRow {

@@ -3,6 +3,9 @@
 //! (`POST /api/v1/edi`) acknowledges it by control number: accepted, the delivery is
 //! `delivered` and `invoice.delivered` is published; rejected, it is `failed`. An 810 still
 //! unacknowledged after [`ACK_SLA_HOURS`] raises an `integration` exception for the admin.
+//! When the customer has its own endpoint subscribed to `edi.810` (its trading partner's
+//! URL), the 810 is also posted there as `application/edi-x12`, signed and retried like a
+//! webhook; if every retry fails the delivery is `failed`.
 use super::{DeliveryStatus, set_status};
 use crate::audit::Actor;
 use crate::entity::{customer, invoice, order};
@@ -72,10 +75,14 @@ impl Handler for EdiInvoice {
         let control = crate::edi::next_control_number(cx.txn).await?;
         let sender = cx.tenant.as_str().to_ascii_uppercase();
         let document = crate::edi::render_810(&view, po.as_deref(), &name, ("ZZ", &sender), control);
-        outbox::ActiveModel { id: Set(crate::new_id()), invoice_id: Set(inv.id), delivery_id: Set(d.id), control: Set(control as i64), document: Set(document), created_at: Set(cx.now), acknowledged_at: Set(None), ack_code: Set(None) }
+        outbox::ActiveModel { id: Set(crate::new_id()), invoice_id: Set(inv.id), delivery_id: Set(d.id), control: Set(control as i64), document: Set(document.clone()), created_at: Set(cx.now), acknowledged_at: Set(None), ack_code: Set(None) }
             .insert(cx.txn)
             .await?;
-        set_status(cx.txn, &d, DeliveryStatus::Sent, &format!("In the EDI outbox as interchange {control:09}, waiting for the partner's 997"), Some(cx.now)).await?;
+        // The partner's own URL, if it has one, gets the document too (signed, retried).
+        let endpoints = crate::webhooks::customer_endpoints(cx.txn, inv.customer_id, crate::webhooks::EDI_810).await?;
+        let posted = crate::webhooks::for_customer(cx.txn, endpoints, d.id, crate::webhooks::EDI_810, document).await?;
+        let to = if posted.is_empty() { String::new() } else { format!(" and being posted to {}", posted.join(", ")) };
+        set_status(cx.txn, &d, DeliveryStatus::Sent, &format!("In the EDI outbox as interchange {control:09}{to}, waiting for the partner's 997."), Some(cx.now)).await?;
         Ok(())
     }
 }

@@ -69,8 +69,13 @@ pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model
             }
             InvoiceChannel::Edi => ("EDI outbox".to_owned(), DeliveryStatus::Queued, "Waiting to be put in the EDI outbox".to_owned(), Some((edi::EDI_JOB, job_key(edi::EDI_JOB, id)))),
             InvoiceChannel::Webhook => {
-                let endpoints = crate::webhooks::customer_endpoints(c, cust.id).await?;
-                let urls = if endpoints.is_empty() { Vec::new() } else { crate::webhooks::for_customer(c, endpoints, id, &invoice_body(c, invoice_id).await?, at).await? };
+                let endpoints = crate::webhooks::customer_endpoints(c, cust.id, "invoice.posted").await?;
+                let urls = if endpoints.is_empty() {
+                    Vec::new()
+                } else {
+                    let body = crate::webhooks::envelope("invoice.posted", at, &invoice_body(c, invoice_id).await?);
+                    crate::webhooks::for_customer(c, endpoints, id, "invoice.posted", body).await?
+                };
                 if urls.is_empty() {
                     (String::new(), DeliveryStatus::Failed, "No webhook endpoint is set up for this customer".to_owned(), None)
                 } else {
@@ -110,8 +115,17 @@ async fn invoice_body<C: ConnectionTrait>(c: &C, invoice_id: Uuid) -> Result<ser
 
 /// A webhook delivery carrying invoice delivery `id` finished: the first success sends the
 /// invoice (`invoice.delivered`); a dead letter fails it, unless another endpoint took it.
+/// For an 810 posted to a trading partner's URL, the 997 still decides `delivered`; a dead
+/// letter fails it.
 pub async fn webhook_settled<C: ConnectionTrait>(c: &C, id: Uuid, ok: bool, error: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
     let Some(d) = get(c, id).await? else { return Ok(()) };
+    if d.channel == "edi" {
+        return match (ok, d.status.as_str()) {
+            (true, "sent") => set_status(c, &d, DeliveryStatus::Sent, "In the EDI outbox and taken by the trading partner's URL, waiting for the partner's 997.", None).await,
+            (false, "sent") => set_status(c, &d, DeliveryStatus::Failed, &format!("The trading partner's URL did not take the 810 after every retry: {error}"), None).await,
+            _ => Ok(()),
+        };
+    }
     if d.status != DeliveryStatus::Queued.as_str() {
         return Ok(());
     }

@@ -27,6 +27,8 @@ pub struct Due {
     pub url: String,
     pub webhook_id: String,
     pub body: String,
+    /// `application/json`, or `application/edi-x12` for an 810 to a trading partner.
+    pub content_type: &'static str,
     pub secret: String,
     pub previous_secret: Option<String>,
     /// This attempt's number, from 1.
@@ -108,6 +110,7 @@ async fn describe(txn: &TenantTxn, claimed: Vec<delivery::Model>, now: DateTime<
                 url: e.url.clone(),
                 webhook_id: webhook_id(m.id),
                 body: m.body.clone(),
+                content_type: super::content_type(&m.kind),
                 secret: e.secret.clone(),
                 previous_secret: super::endpoints::previous_secret(e, now).map(str::to_owned),
                 attempt: d.attempts,

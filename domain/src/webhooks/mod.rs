@@ -22,8 +22,17 @@ use sea_orm::prelude::*;
 use sea_orm::{ConnectionTrait, QuerySelect};
 use serde_json::{Value, json};
 
-/// The families of business events an endpoint can subscribe to.
-pub const FAMILIES: [&str; 8] = ["order", "shipment", "invoice", "dispute", "payment", "exception", "reminder", "endpoint"];
+/// The families of business events an endpoint can subscribe to. `edi.810` is for a
+/// customer's own endpoint (its trading partner's URL): the X12 810 of each invoice.
+pub const FAMILIES: [&str; 9] = ["order", "shipment", "invoice", "dispute", "payment", "exception", "reminder", "endpoint", "edi"];
+
+/// The kind of the message that carries an X12 810 to a trading partner's URL.
+pub const EDI_810: &str = "edi.810";
+
+/// The content type a message of `kind` is sent with.
+pub fn content_type(kind: &str) -> &'static str {
+    if kind == EDI_810 { "application/edi-x12" } else { "application/json" }
+}
 
 /// Whether a subscription list (`invoice.* payment.applied`, or `*`) covers `kind`.
 pub fn subscribes(event_types: &str, kind: &str) -> bool {
@@ -41,7 +50,7 @@ pub fn parse_event_types<S: AsRef<str>>(items: &[S]) -> Result<String, String> {
         let t = item.to_ascii_lowercase();
         let ok = t == "*"
             || t.split_once('.').is_some_and(|(family, rest)| {
-                FAMILIES.contains(&family) && (rest == "*" || (!rest.is_empty() && rest.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')))
+                FAMILIES.contains(&family) && (rest == "*" || (!rest.is_empty() && rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')))
             });
         if !ok {
             return Err(format!("{item:?} is not an event type; use a kind such as invoice.posted, a family such as invoice.*, or * (families: {})", FAMILIES.join(", ")));
@@ -109,20 +118,23 @@ fn new_delivery(endpoint_id: Uuid, message_id: Uuid, now: DateTime<Utc>) -> deli
     }
 }
 
-/// The enabled endpoints of customer `customer` (its own, for the `webhook` invoice channel).
-pub async fn customer_endpoints<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<Vec<endpoint::Model>, DbErr> {
-    endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).filter(endpoint::Column::CustomerId.eq(customer)).all(c).await
+/// The enabled endpoints of customer `customer` subscribed to `kind` (its own: `invoice.posted`
+/// for the `webhook` invoice channel, `edi.810` for its trading partner's URL).
+pub async fn customer_endpoints<C: ConnectionTrait>(c: &C, customer: Uuid, kind: &str) -> Result<Vec<endpoint::Model>, DbErr> {
+    let all = endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).filter(endpoint::Column::CustomerId.eq(customer)).all(c).await?;
+    Ok(all.into_iter().filter(|e| subscribes(&e.event_types, kind)).collect())
 }
 
-/// Queues invoice `data` (the `invoice.posted` body) for `targets` (a customer's endpoints),
-/// each delivery carrying the invoice delivery `carries`. Answers the endpoints' URLs.
-pub async fn for_customer<C: ConnectionTrait>(c: &C, targets: Vec<endpoint::Model>, carries: Uuid, data: &Value, at: DateTime<Utc>) -> Result<Vec<String>, DbErr> {
+/// Queues `body` (a message of `kind`: the `invoice.posted` envelope, or an X12 810 as is) for
+/// `targets` (a customer's endpoints), each delivery carrying the invoice delivery `carries`.
+/// Answers the endpoints' URLs.
+pub async fn for_customer<C: ConnectionTrait>(c: &C, targets: Vec<endpoint::Model>, carries: Uuid, kind: &str, body: String) -> Result<Vec<String>, DbErr> {
     if targets.is_empty() {
         return Ok(Vec::new());
     }
     let now = Utc::now();
     let id = crate::new_id();
-    message::ActiveModel { id: Set(id), event_id: Set(None), kind: Set("invoice.posted".into()), body: Set(envelope("invoice.posted", at, data)), created_at: Set(now) }.insert(c).await?;
+    message::ActiveModel { id: Set(id), event_id: Set(None), kind: Set(kind.into()), body: Set(body), created_at: Set(now) }.insert(c).await?;
     let rows = targets.iter().map(|e| delivery::ActiveModel { invoice_delivery_id: Set(Some(carries)), ..new_delivery(e.id, id, now) });
     delivery::Entity::insert_many(rows).exec_without_returning(c).await?;
     Ok(targets.into_iter().map(|e| e.url).collect())
@@ -172,6 +184,7 @@ mod tests {
     fn event_type_lists_are_checked_and_normalised() {
         assert_eq!(parse_event_types(&["Invoice.*, payment.applied", "invoice.*"]).unwrap(), "invoice.* payment.applied");
         assert_eq!(parse_event_types(&["*"]).unwrap(), "*");
+        assert_eq!(parse_event_types(&["EDI.810"]).unwrap(), "edi.810");
         for bad in ["invoices.*", "invoice.", "invoice", "order.Accepted!", "http://x"] {
             assert!(parse_event_types(&[bad]).unwrap_err().contains("not an event type"), "{bad}");
         }

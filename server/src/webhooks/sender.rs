@@ -86,7 +86,7 @@ impl Sender {
         }
         let signature = sign::header(&due.secret, due.previous_secret.as_deref(), &due.webhook_id, ts, due.body.as_bytes())?;
         Ok(vec![
-            ("content-type", "application/json".to_owned()),
+            ("content-type", due.content_type.to_owned()),
             ("user-agent", self.user_agent.clone()),
             ("webhook-id", due.webhook_id.clone()),
             ("webhook-timestamp", ts.to_string()),

@@ -437,3 +437,40 @@ async fn a_customers_own_endpoint_receives_its_invoices_and_nothing_else() {
     let r: Value = app.get(ACME, &token, "/api/v1/webhooks/endpoints").await.json().await.unwrap();
     assert_eq!(r.as_array().unwrap().iter().filter(|e| e["customer"] == "C-HOOK").count(), 1);
 }
+
+#[tokio::test]
+async fn an_edi_customers_810_is_also_posted_to_its_trading_partners_url() {
+    let app = loopback_app().await;
+    let (rx, base) = receiver().await;
+    let token = app.acme_token().await;
+    let c = json!({"external_id": "C-EDI-URL", "name": "Posted EDI Inc", "invoice_channels": ["edi"]});
+    assert!(app.post(ACME, &token, "/api/v1/customers", &c).await.status().is_success());
+    let r = app.post(ACME, &token, "/api/v1/webhooks/endpoints", &json!({"url": format!("{base}/as2"), "event_types": ["edi.810"], "customer": "C-EDI-URL"})).await;
+    assert_eq!(r.status(), 201);
+    let secret = r.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+    let inv = json!({"number": "INV-EDI-URL-1", "customer": "C-EDI-URL", "currency": "USD", "issued_on": "2026-12-01", "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 2, "unit_price_minor": 745}]});
+    assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv).await.status(), 201);
+    server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
+    let sender = Sender::new(app.config.webhook_allow.clone()).unwrap();
+    let tenant = app.tenant(ACME).await.slug;
+    deliver_due(&app.db, &tenant, &sender, Utc::now()).await.unwrap();
+    let got = rx.got("as2");
+    assert_eq!(got.len(), 1, "the 810, and nothing else");
+    assert_eq!(got[0].headers.get("content-type").unwrap(), "application/edi-x12");
+    let doc = String::from_utf8(got[0].body.clone()).unwrap();
+    assert!(doc.starts_with("ISA*") && doc.contains("ST*810*") && doc.contains("BIG*20261201*INV-EDI-URL-1"), "{doc}");
+    assert!(verify(&secret, &got[0]), "signed like any webhook");
+    // Still in the outbox for the gateway, and the 997 still decides `delivered`.
+    let outbox: Value = app.get(ACME, &token, "/api/v1/edi/outbox?limit=500").await.json().await.unwrap();
+    assert!(outbox.to_string().contains("INV-EDI-URL-1"));
+    let txn = app.db.tenant_txn(&tenant).await.unwrap();
+    let id = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        domain::entity::invoice::Entity::find().filter(domain::entity::invoice::Column::Number.eq("INV-EDI-URL-1")).one(&txn).await.unwrap().unwrap().id
+    };
+    let d = domain::outbound::for_invoice(&txn, id).await.unwrap();
+    txn.commit().await.unwrap();
+    let edi = d.iter().find(|d| d.channel == "edi").unwrap();
+    assert_eq!(edi.status, "sent");
+    assert!(edi.detail.contains("taken by the trading partner's URL"), "{}", edi.detail);
+}
