@@ -85,6 +85,8 @@ pub struct TenantSummary {
     pub slug: String,
     pub primary_color: String,
     pub url: String,
+    /// `false` while the partner has it suspended.
+    pub active: bool,
 }
 
 /// Returns the request's page context.

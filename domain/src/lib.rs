@@ -38,6 +38,7 @@ pub mod money;
 pub mod o2c;
 pub mod orders;
 pub mod outbound;
+pub mod partner;
 pub mod password;
 pub mod portal;
 pub mod rate_limit;

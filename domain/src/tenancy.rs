@@ -67,12 +67,30 @@ pub fn host_name(host: &str) -> String {
     }
 }
 
+/// What a host name serves: an open site (the platform or an active tenant), or a suspended
+/// tenant, which answers with a neutral page and keeps its data.
+#[derive(Clone, Debug)]
+pub enum Site {
+    Open(Scope),
+    /// A suspended tenant, by its name (for the neutral page).
+    Suspended(String),
+}
+
 /// Resolves a Host to its scope: the base domain is the platform, `<slug>.<base>` an active
-/// tenant, any other name a verified custom domain. `None` for anything else.
+/// tenant, any other name a verified custom domain. `None` for anything else, and for a
+/// suspended tenant ([`resolve_site`] tells those apart).
 pub async fn resolve_host(db: &Db, host: &str, base_domain: &str) -> Result<Option<Scope>> {
+    Ok(match resolve_site(db, host, base_domain).await? {
+        Some(Site::Open(scope)) => Some(scope),
+        _ => None,
+    })
+}
+
+/// [`resolve_host`], telling a suspended tenant from no site at all.
+pub async fn resolve_site(db: &Db, host: &str, base_domain: &str) -> Result<Option<Site>> {
     let name = host_name(host);
     if name == base_domain {
-        return Ok(Some(Scope::Platform));
+        return Ok(Some(Site::Open(Scope::Platform)));
     }
     let found = if let Some(sub) = name.strip_suffix(&format!(".{base_domain}")) {
         match TenantSlug::parse(sub) {
@@ -90,7 +108,7 @@ pub async fn resolve_host(db: &Db, host: &str, base_domain: &str) -> Result<Opti
             None => None,
         }
     };
-    Ok(found.filter(|t| t.active).map(|t| Scope::Tenant(t.into())))
+    Ok(found.map(|t| if t.active { Site::Open(Scope::Tenant(t.into())) } else { Site::Suspended(t.name) }))
 }
 
 #[cfg(test)]
@@ -123,11 +141,23 @@ pub async fn visible_tenants(db: &Db, who: &crate::auth::Principal) -> Result<Ve
     Ok(q.all(db.platform()).await?)
 }
 
-/// The slug of every tenant in slug order (background work and `verify-audit --all` visit
-/// each). A row with an invalid slug is logged and left out.
+/// The slug of every tenant in slug order (`verify-audit --all` visits each). A row with an
+/// invalid slug is logged and left out.
 pub async fn all_tenant_slugs(db: &Db) -> std::result::Result<Vec<TenantSlug>, sea_orm::DbErr> {
+    tenant_slugs(db, false).await
+}
+
+/// The slug of every active tenant in slug order: background work (jobs, webhook deliveries)
+/// waits while a tenant is suspended.
+pub async fn active_tenant_slugs(db: &Db) -> std::result::Result<Vec<TenantSlug>, sea_orm::DbErr> {
+    tenant_slugs(db, true).await
+}
+
+async fn tenant_slugs(db: &Db, only_active: bool) -> std::result::Result<Vec<TenantSlug>, sea_orm::DbErr> {
     use sea_orm::QuerySelect;
-    let mut slugs: Vec<String> = tenant::Entity::find().select_only().column(tenant::Column::Slug).into_tuple().all(db.platform()).await?;
+    let q = tenant::Entity::find().select_only().column(tenant::Column::Slug);
+    let q = if only_active { q.filter(tenant::Column::Active.eq(true)) } else { q };
+    let mut slugs: Vec<String> = q.into_tuple().all(db.platform()).await?;
     slugs.sort();
     Ok(slugs
         .into_iter()

@@ -6,6 +6,7 @@ pub mod admin_customers;
 pub mod admin_jobs;
 pub mod admin_rules;
 pub mod admin_reminders;
+mod partner_forms;
 pub mod admin_webhooks;
 pub mod promise_forms;
 pub mod api;
@@ -129,6 +130,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/rules/{rule}", post(admin_rules::save_rule))
         .route("/workspace/admin/reminders/defaults", post(admin_reminders::defaults))
         .route("/workspace/admin/reminders/sequences", post(admin_reminders::sequences_post))
+        .route("/partner/tenants/{slug}/suspend", post(partner_forms::suspend))
+        .route("/partner/tenants/{slug}/reactivate", post(partner_forms::reactivate))
         .route("/workspace/exceptions/{id}/{action}", post(queue_forms::act_on_exception))
         .route("/workspace/disputes/{number}/messages", post(dispute_forms::reply))
         .route("/workspace/disputes/{number}/resolve", post(dispute_forms::resolve))

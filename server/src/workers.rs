@@ -89,7 +89,7 @@ pub async fn run_due(db: &Db, config: &Config, now: chrono::DateTime<chrono::Utc
     domain::jobs::schedule_all(db, &periodic_jobs(), now).await?;
     let (registry, settings) = (registry(db, config), settings(config));
     let mut total = WorkOutcome::default();
-    for tenant in domain::tenancy::all_tenant_slugs(db).await? {
+    for tenant in domain::tenancy::active_tenant_slugs(db).await? {
         total += domain::jobs::drain_tenant(db, &tenant, &registry, now, &settings).await?;
     }
     Ok(total)

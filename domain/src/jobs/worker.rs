@@ -117,7 +117,7 @@ pub async fn drain_tenant(db: &Db, tenant: &TenantSlug, registry: &Registry, now
 /// Enqueues `periodic` for every tenant at `now` (unique per slot, so any number of
 /// instances may do it). A failing tenant is logged and skipped.
 pub async fn schedule_all(db: &Db, periodic: &[Periodic], now: DateTime<Utc>) -> Result<(), DbErr> {
-    for tenant in crate::tenancy::all_tenant_slugs(db).await? {
+    for tenant in crate::tenancy::active_tenant_slugs(db).await? {
         let res = async {
             let txn = db.tenant_txn(&tenant).await?;
             schedule(&txn, periodic, now).await?;
@@ -181,7 +181,7 @@ async fn scheduler_loop(db: Db, settings: Settings, periodic: Vec<Periodic>) {
     let mut last_minute = i64::MIN;
     loop {
         let now = Utc::now();
-        match crate::tenancy::all_tenant_slugs(&db).await {
+        match crate::tenancy::active_tenant_slugs(&db).await {
             Ok(tenants) => db.job_signal().mark_all_due(tenants.iter().map(TenantSlug::as_str)),
             Err(e) => tracing::warn!(error = %e, "listing tenants for the job poll failed"),
         }

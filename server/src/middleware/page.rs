@@ -112,6 +112,7 @@ async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<Tena
             product_name: t.product_name,
             slug: t.slug,
             primary_color: t.primary_color,
+            active: t.active,
         })
         .collect()
 }

@@ -51,7 +51,7 @@ pub async fn run(db: Db, sender: Sender) {
     let mut start = 0usize;
     loop {
         if listed.elapsed() > Duration::from_secs(5) {
-            match domain::tenancy::all_tenant_slugs(&db).await {
+            match domain::tenancy::active_tenant_slugs(&db).await {
                 Ok(t) => tenants = t,
                 Err(e) => tracing::warn!(error = %e, "listing tenants for webhook delivery failed"),
             }

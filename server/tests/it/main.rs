@@ -19,3 +19,4 @@ mod workflow;
 mod webhooks;
 mod dunning;
 mod outbound;
+mod partner;

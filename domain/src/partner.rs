@@ -1,0 +1,93 @@
+//! What a partner admin does to its tenants from the partner console: suspend and reactivate.
+//!
+//! A suspended tenant keeps all its data; its host answers users with a neutral page and its
+//! API with 403, its sessions end, and its background work (jobs, webhook deliveries) waits
+//! until it is reactivated. Each change is recorded in the tenant's own audit trail with the
+//! partner user's name.
+use crate::audit::{self, Actor};
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::entity::{partner, session, tenant};
+use crate::error::{AppError, Result};
+use crate::types::{Role, TenantSlug};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+
+/// Tenant `slug` if `who` may run it: a partner admin their own partner's tenants, the
+/// platform operator any. `NotFound` otherwise, so that another partner's tenants are not
+/// even confirmed to exist.
+pub async fn own_tenant(db: &Db, who: &Principal, slug: &str) -> Result<tenant::Model> {
+    let t = tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.platform()).await?.ok_or(AppError::NotFound)?;
+    if may_run(who, &t) { Ok(t) } else { Err(AppError::NotFound) }
+}
+
+/// Whether `who` runs tenant `t` (pure: the partner console's one rule).
+pub fn may_run(who: &Principal, t: &tenant::Model) -> bool {
+    match (who.role, who.partner_id) {
+        (Role::PlatformAdmin, _) => true,
+        (Role::PartnerAdmin, Some(p)) => p == t.partner_id,
+        _ => false,
+    }
+}
+
+/// Suspends (`active = false`) or reactivates tenant `slug` for `who`. Suspending ends the
+/// tenant's sessions. Answers the tenant as it is now; asking for the state it already has is
+/// a 409 naming it.
+pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> Result<tenant::Model> {
+    let t = own_tenant(db, who, slug).await?;
+    if t.active == active {
+        let state = if active { "active" } else { "suspended" };
+        return Err(AppError::Conflict(format!("{} is already {state}", t.name)));
+    }
+    let tenant_slug = TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))?;
+    let partner_name = partner::Entity::find_by_id(t.partner_id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default();
+    let actor = Actor::User { id: who.user_id, name: format!("{} ({}, {})", who.name, who.role.label(), if who.role == Role::PlatformAdmin { "platform" } else { &partner_name }) };
+    let (action, words) = if active { ("tenant.reactivated", "reactivated") } else { ("tenant.suspended", "suspended") };
+    // The audit entry first, in the tenant's transaction, committed only after the platform's:
+    // a failure before then leaves neither.
+    let audit_txn = db.tenant_txn(&tenant_slug).await?;
+    audit::record(&audit_txn, &actor, action, "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "what": words})).await?;
+    let txn = db.platform().begin().await?;
+    let mut row: tenant::ActiveModel = t.into();
+    row.active = Set(active);
+    row.updated_at = Set(Utc::now());
+    let t = row.update(&txn).await?;
+    if !active {
+        session::Entity::delete_many().filter(session::Column::Scope.eq(format!("tenant:{}", t.id))).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    audit_txn.commit().await?;
+    tracing::info!(tenant = %t.slug, by = %who.email, action, "tenant state changed");
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn who(role: Role, partner: Option<Uuid>) -> Principal {
+        Principal { user_id: Uuid::nil(), name: "N".into(), email: "n@x.test".into(), role, customer_name: None, customer_id: None, partner_id: partner }
+    }
+
+    #[test]
+    fn only_the_tenants_partner_or_the_operator_runs_a_tenant() {
+        let (mine, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let now = Utc::now();
+        let t = tenant::Model {
+            id: Uuid::from_u128(9), partner_id: mine, slug: "acme".into(), name: "Acme".into(), product_name: "P".into(), primary_color: "#000000".into(),
+            logo_svg: String::new(), active: true, address: String::new(), remit_to: String::new(), created_at: now, updated_at: now,
+        };
+        let cases = [
+            (who(Role::PartnerAdmin, Some(mine)), true),
+            (who(Role::PartnerAdmin, Some(other)), false),
+            (who(Role::PartnerAdmin, None), false),
+            (who(Role::PlatformAdmin, None), true),
+            (who(Role::TenantAdmin, Some(mine)), false),
+        ];
+        for (p, expected) in cases {
+            assert_eq!(may_run(&p, &t), expected, "{:?} {:?}", p.role, p.partner_id);
+        }
+    }
+}
