@@ -7,6 +7,7 @@ pub mod admin_jobs;
 pub mod admin_rules;
 pub mod admin_reminders;
 mod partner_forms;
+mod tls_ask;
 pub mod admin_webhooks;
 pub mod promise_forms;
 pub mod api;
@@ -153,6 +154,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/internal/tls/ask", get(tls_ask::ask))
         .merge(api_routes)
         .merge(tenant_routes)
         .with_state(state)

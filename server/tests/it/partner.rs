@@ -86,3 +86,37 @@ async fn cross_partner_matrix_another_partner_cannot_suspend_or_find_a_tenant() 
     let site = domain::tenancy::resolve_site(&app.db, "zenith.localhost", "localhost").await.unwrap();
     assert!(matches!(site, Some(domain::tenancy::Site::Suspended(ref name)) if name == "Zenith Wholesale"), "{site:?}");
 }
+
+#[tokio::test]
+async fn the_tls_ask_endpoint_answers_only_for_names_served_here() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let acme = app.tenant(ACME).await;
+    seed::add_custom_domain(&app.db, acme.id, "portal.acme-supply.test").await.unwrap();
+    let now = chrono::Utc::now();
+    domain::entity::tenant_domain::ActiveModel { id: Set(uuid::Uuid::new_v4()), tenant_id: Set(acme.id), domain: Set("pending.acme-supply.test".into()), verified: Set(false), created_at: Set(now), updated_at: Set(now) }
+        .insert(app.db.platform())
+        .await
+        .unwrap();
+    let b = app.browser();
+    let cases = [
+        ("portal.acme-supply.test", 200),
+        ("PORTAL.Acme-Supply.test", 200),
+        ("acme.localhost", 200),
+        ("localhost", 200),
+        ("pending.acme-supply.test", 404),
+        ("nope.localhost", 404),
+        ("evil.example", 404),
+        ("", 400),
+    ];
+    for (name, status) in cases {
+        let r = b.get(app.url("localhost", "/internal/tls/ask")).query(&[("domain", name)]).send().await.unwrap();
+        assert_eq!(r.status(), status, "{name:?}");
+    }
+    assert_eq!(b.get(app.url("localhost", "/internal/tls/ask")).send().await.unwrap().status(), 400, "no domain at all");
+    // A suspended tenant's names still get certificates: its users must reach its notice.
+    let (partner, csrf) = console(&app, "partner@northwind.test", PW).await;
+    assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf)]).await.status(), 303);
+    let r = b.get(app.url("localhost", "/internal/tls/ask")).query(&[("domain", "portal.acme-supply.test")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
