@@ -11,7 +11,9 @@ use crate::entity::{partner, session, tenant};
 use crate::error::{AppError, Result};
 use crate::types::{Role, TenantSlug};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use crate::tenancy::Scope;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 /// Tenant `slug` if `who` may run it: a partner admin their own partner's tenants, the
@@ -44,20 +46,34 @@ pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> R
     let partner_name = partner::Entity::find_by_id(t.partner_id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default();
     let actor = Actor::User { id: who.user_id, name: format!("{} ({}, {})", who.name, who.role.label(), if who.role == Role::PlatformAdmin { "platform" } else { &partner_name }) };
     let (action, words) = if active { ("tenant.reactivated", "reactivated") } else { ("tenant.suspended", "suspended") };
-    // The audit entry first, in the tenant's transaction, committed only after the platform's:
-    // a failure before then leaves neither.
+    // The platform row first, changed only from the other state (two admins at once: one
+    // wins, the other is told); then the audit entry in the tenant's transaction, so no
+    // tenant lock is held while waiting for a connection. Nothing is committed until both
+    // are written.
+    let now = Utc::now();
+    let txn = db.platform().begin().await?;
+    let changed = tenant::Entity::update_many()
+        .col_expr(tenant::Column::Active, Expr::value(active))
+        .col_expr(tenant::Column::UpdatedAt, Expr::value(now))
+        .filter(tenant::Column::Id.eq(t.id))
+        .filter(tenant::Column::Active.eq(!active))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(AppError::Conflict(format!("{} was just changed by someone else; reload the console", t.name)));
+    }
+    if !active {
+        session::Entity::delete_many().filter(session::Column::Scope.eq(Scope::Tenant(t.clone().into()).key())).exec(&txn).await?;
+    }
     let audit_txn = db.tenant_txn(&tenant_slug).await?;
     audit::record(&audit_txn, &actor, action, "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "what": words})).await?;
-    let txn = db.platform().begin().await?;
-    let mut row: tenant::ActiveModel = t.into();
-    row.active = Set(active);
-    row.updated_at = Set(Utc::now());
-    let t = row.update(&txn).await?;
-    if !active {
-        session::Entity::delete_many().filter(session::Column::Scope.eq(format!("tenant:{}", t.id))).exec(&txn).await?;
-    }
     txn.commit().await?;
-    audit_txn.commit().await?;
+    if let Err(e) = audit_txn.commit().await {
+        tracing::error!(tenant = %t.slug, error = %e, action, "the tenant's state changed but its audit entry could not be committed");
+        return Err(e.into());
+    }
+    let t = tenant::Model { active, updated_at: now, ..t };
     tracing::info!(tenant = %t.slug, by = %who.email, action, "tenant state changed");
     Ok(t)
 }

@@ -147,6 +147,12 @@ pub async fn all_tenant_slugs(db: &Db) -> std::result::Result<Vec<TenantSlug>, s
     tenant_slugs(db, false).await
 }
 
+/// Whether tenant `slug` exists and is not suspended (the job workers ask before each batch).
+pub async fn is_active(db: &Db, slug: &TenantSlug) -> std::result::Result<bool, sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).filter(tenant::Column::Active.eq(true)).count(db.platform()).await? > 0)
+}
+
 /// The slug of every active tenant in slug order: background work (jobs, webhook deliveries)
 /// waits while a tenant is suspended.
 pub async fn active_tenant_slugs(db: &Db) -> std::result::Result<Vec<TenantSlug>, sea_orm::DbErr> {

@@ -52,6 +52,10 @@ impl std::ops::AddAssign for WorkOutcome {
 /// Claims one batch of `tenant`'s jobs due at `now` and runs it: all in one transaction,
 /// each job that writes in its own savepoint, completions in one statement.
 pub async fn work_tenant(db: &Db, tenant: &TenantSlug, registry: &Registry, now: DateTime<Utc>, settings: &Settings) -> Result<WorkOutcome, DbErr> {
+    // A suspended tenant's work waits, however it was woken (a commit, NOTIFY, a full batch).
+    if !crate::tenancy::is_active(db, tenant).await? {
+        return Ok(WorkOutcome::default());
+    }
     let txn = db.tenant_txn(tenant).await?;
     let claimed = claim(&txn, now, settings.batch, settings.lease).await?;
     txn.commit().await?;

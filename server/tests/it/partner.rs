@@ -39,7 +39,19 @@ async fn a_partner_suspends_a_tenant_and_reactivates_it_with_its_data_kept() {
     let v = problem(app.get(ACME, &token, "/api/v1/orders").await, 403).await;
     assert!(v["detail"].as_str().unwrap().contains("suspended"), "{v}");
     assert_eq!(staff.get(app.url(ACME, "/workspace")).send().await.unwrap().status(), 403);
-    // Background work skips it while suspended; maintenance still sees it.
+    // Background work skips it while suspended, however its workers are woken: a job due now
+    // is not claimed; maintenance still sees the tenant.
+    let slug = app.tenant(BLUEGRASS).await.slug; // bluegrass is open: a control
+    let acme_slug = domain::types::TenantSlug::parse("acme").unwrap();
+    for t in [&acme_slug, &slug] {
+        let txn = app.db.tenant_txn(t).await.unwrap();
+        domain::jobs::enqueue(&txn, vec![domain::jobs::NewJob::new("dunning.run", serde_json::Value::Null, chrono::Utc::now())]).await.unwrap();
+        txn.commit().await.unwrap();
+    }
+    let reg = server::workers::registry(&app.db, &app.config);
+    let settings = domain::jobs::Settings::default();
+    assert_eq!(domain::jobs::work_tenant(&app.db, &acme_slug, &reg, chrono::Utc::now(), &settings).await.unwrap().claimed, 0, "acme's job waits");
+    assert!(domain::jobs::work_tenant(&app.db, &slug, &reg, chrono::Utc::now(), &settings).await.unwrap().claimed >= 1, "bluegrass's runs");
     let active = domain::tenancy::active_tenant_slugs(&app.db).await.unwrap();
     assert!(!active.iter().any(|t| t.as_str() == "acme") && active.iter().any(|t| t.as_str() == "bluegrass"));
     assert!(domain::tenancy::all_tenant_slugs(&app.db).await.unwrap().iter().any(|t| t.as_str() == "acme"));
