@@ -11,6 +11,11 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// The customer's invoice `number` in the portal: `/portal/invoices/INV-1`.
+pub fn portal_invoice_href(number: &str) -> String {
+    format!("/portal/invoices/{}", urlencode(number))
+}
+
 /// `base` with `pairs` as its query string, values percent-encoded; `base` alone without any.
 pub(crate) fn with_query<'a>(base: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let parts: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();

@@ -15,7 +15,7 @@ pub mod customers_admin;
 pub mod exception_detail;
 mod href;
 pub mod invoices;
-pub use href::urlencode;
+pub use href::{portal_invoice_href, urlencode};
 pub mod jobs_admin;
 pub mod orders;
 pub mod portal;

@@ -76,17 +76,9 @@ pub enum Site {
     Suspended(String),
 }
 
-/// Resolves a Host to its scope: the base domain is the platform, `<slug>.<base>` an active
-/// tenant, any other name a verified custom domain. `None` for anything else, and for a
-/// suspended tenant ([`resolve_site`] tells those apart).
-pub async fn resolve_host(db: &Db, host: &str, base_domain: &str) -> Result<Option<Scope>> {
-    Ok(match resolve_site(db, host, base_domain).await? {
-        Some(Site::Open(scope)) => Some(scope),
-        _ => None,
-    })
-}
-
-/// [`resolve_host`], telling a suspended tenant from no site at all.
+/// Resolves a Host to what it serves: the base domain is the platform, `<slug>.<base>` a
+/// tenant, any other name a verified custom domain; an inactive tenant is `Suspended`.
+/// `None` for anything else.
 pub async fn resolve_site(db: &Db, host: &str, base_domain: &str) -> Result<Option<Site>> {
     let name = host_name(host);
     if name == base_domain {

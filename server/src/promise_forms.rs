@@ -64,6 +64,6 @@ pub async fn customer(State(st): State<AppState>, Extension(scope): Extension<Sc
         Err(r) => return r,
     };
     let by = PromisedBy::Customer(Actor::User { id: c.user.user_id, name: c.user.name.clone() });
-    let page = format!("/portal/invoices/{}", app::urlencode(&number));
+    let page = app::portal_invoice_href(&number);
     answer(&session, &page, made(&st, &c.tenant, &number, Some(c.id), &f, by).await).await
 }

@@ -83,7 +83,7 @@ impl Handler for EmailInvoice {
         let tenant = s.tenant(cx.tenant).await?;
         let pdf = s.invoice_pdf(&tenant, &pi).await?;
         let to: Vec<String> = d.target.split(", ").map(str::to_owned).collect();
-        let link = format!("{}/portal/invoices/{}", s.links.origin(tenant.slug.as_str()), app::urlencode(&inv.number));
+        let link = format!("{}{}", s.links.origin(tenant.slug.as_str()), app::portal_invoice_href(&inv.number));
         let m = |v: i64| format(v, &inv.currency);
         let mail = InvoiceMail {
             message_id: format!("<{}@throughline>", d.id),

@@ -55,7 +55,7 @@ impl Handler for EmailReminder {
         let tenant = s.tenant(cx.tenant).await?;
         let pdf = s.invoice_pdf(&tenant, &pi).await?;
         let to: Vec<String> = r.target.split(", ").map(str::to_owned).collect();
-        let link = format!("{}/portal/invoices/{}", s.links.origin(tenant.slug.as_str()), app::urlencode(&inv.number));
+        let link = format!("{}{}", s.links.origin(tenant.slug.as_str()), app::portal_invoice_href(&inv.number));
         let mail = ReminderMail {
             message_id: format!("<{}@throughline>", r.id),
             sender_name: &tenant.product_name,

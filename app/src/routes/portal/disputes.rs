@@ -94,7 +94,7 @@ pub fn DisputePage() -> impl IntoView {
 pub(crate) fn dispute_view(d: DisputePageData, area: &'static str, csrf: String) -> impl IntoView {
     let enc = crate::urlencode(&d.number);
     let reply = format!("{area}/disputes/{enc}/messages");
-    let invoice_link = if area == "/portal" { Some(format!("/portal/invoices/{}", crate::urlencode(&d.invoice))) } else { None };
+    let invoice_link = if area == "/portal" { Some(crate::portal_invoice_href(&d.invoice)) } else { None };
     view! {
         <h1 class="text-2xl font-semibold" data-testid="dispute-number">"Dispute " {d.number.clone()}</h1>
         <dl class="mt-3 grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-4">

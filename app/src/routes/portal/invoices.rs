@@ -81,7 +81,7 @@ fn invoices_view(d: InvoicesData, q: Option<String>, status: Option<String>, pag
                 <thead class="bg-slate-100"><tr><th class="p-2">"Invoice"</th><th class="p-2">"Status"</th><th class="p-2">"Issued"</th><th class="p-2">"Due"</th><th class="p-2 text-right">"Total"</th><th class="p-2 text-right">"Open"</th></tr></thead>
                 <tbody>{d.rows.into_iter().map(|i| view! {
                     <tr class="border-t" data-testid="invoice-row">
-                        <td class="p-2"><a class="font-medium text-blue-700 underline" href=format!("/portal/invoices/{}", crate::urlencode(&i.number))>{i.number.clone()}</a></td>
+                        <td class="p-2"><a class="font-medium text-blue-700 underline" href=crate::portal_invoice_href(&i.number)>{i.number.clone()}</a></td>
                         <td class="p-2">{status_badge(&i.status)}</td><td class="p-2">{i.issued_on}</td><td class="p-2">{i.due_on}</td>
                         <td class="p-2 text-right tabular-nums">{i.total}</td><td class="p-2 text-right tabular-nums">{i.open}</td>
                     </tr>

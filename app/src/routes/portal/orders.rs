@@ -160,7 +160,7 @@ fn order_view(o: OrderPageData) -> impl IntoView {
         <h2 class="mt-6 text-lg font-semibold">"Invoices"</h2>
         {if o.invoices.is_empty() { view! { <p class="text-sm text-slate-600">"Not invoiced yet."</p> }.into_any() } else { view! {
             <ul class="mt-2 space-y-1 text-sm" data-testid="invoices">{o.invoices.into_iter().map(|i| view! {
-                <li><a class="text-blue-700 underline" href=format!("/portal/invoices/{}", crate::urlencode(&i.number))>{i.number.clone()}</a>
+                <li><a class="text-blue-700 underline" href=crate::portal_invoice_href(&i.number)>{i.number.clone()}</a>
                     " " {status_badge(&i.status)} " due " {i.due_on} " · " {i.total}</li>
             }).collect_view()}</ul>
         }.into_any() }}

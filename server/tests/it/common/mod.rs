@@ -133,7 +133,10 @@ impl TestApp {
     }
 
     pub async fn scope(&self, host: &str) -> Scope {
-        tenancy::resolve_host(&self.db, host, "localhost").await.unwrap().unwrap()
+        match tenancy::resolve_site(&self.db, host, "localhost").await.unwrap() {
+            Some(tenancy::Site::Open(scope)) => scope,
+            other => panic!("{host} serves no open site: {other:?}"),
+        }
     }
 
     /// A client without a cookie jar, for tests that send cookies by hand.
