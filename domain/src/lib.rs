@@ -33,6 +33,7 @@ pub mod maintenance;
 pub mod edi;
 pub mod error;
 pub mod events;
+pub mod family;
 pub mod jobs;
 pub mod money;
 pub mod o2c;

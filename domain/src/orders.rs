@@ -342,41 +342,57 @@ fn shown_invoice_status(i: &invoice::Model, today: NaiveDate) -> String {
 }
 
 async fn invoice_views<C: ConnectionTrait>(c: &C, rows: Vec<invoice::Model>) -> Result<Vec<InvoiceView>> {
-    let today = Utc::now().date_naive();
+    let (lines, customers, orders) = invoice_parts(c, &rows).await?;
+    Ok(rows.into_iter().map(|i| invoice_view(i, &lines, &customers, &orders)).collect())
+}
+
+/// An invoice as the API shows it, with the customer and order it belongs to (one query each,
+/// and one for the lines): what an EDI 810 prints.
+pub async fn invoice_with_parties<C: ConnectionTrait>(c: &C, i: invoice::Model) -> Result<(InvoiceView, Option<customer::Model>, Option<order::Model>)> {
+    let (lines, mut customers, mut orders) = invoice_parts(c, std::slice::from_ref(&i)).await?;
+    let view = invoice_view(i.clone(), &lines, &customers, &orders);
+    Ok((view, customers.remove(&i.customer_id), i.order_id.and_then(|id| orders.remove(&id))))
+}
+
+type InvoiceParts = (Vec<invoice_line::Model>, HashMap<Uuid, customer::Model>, HashMap<Uuid, order::Model>);
+
+/// The lines, customers and orders of `rows`.
+async fn invoice_parts<C: ConnectionTrait>(c: &C, rows: &[invoice::Model]) -> Result<InvoiceParts> {
     let ids: Vec<Uuid> = rows.iter().map(|i| i.id).collect();
     let lines = if ids.is_empty() { vec![] } else { invoice_line::Entity::find().filter(invoice_line::Column::InvoiceId.is_in(ids)).order_by_asc(invoice_line::Column::LineNo).all(c).await? };
     let customers = customers_by_id(c, rows.iter().map(|i| i.customer_id).collect()).await?;
     let order_ids: Vec<Uuid> = rows.iter().filter_map(|i| i.order_id).collect();
-    let orders: HashMap<Uuid, String> = if order_ids.is_empty() {
+    let orders: HashMap<Uuid, order::Model> = if order_ids.is_empty() {
         HashMap::new()
     } else {
-        order::Entity::find().filter(order::Column::Id.is_in(order_ids)).all(c).await?.into_iter().map(|o| (o.id, o.number)).collect()
+        order::Entity::find().filter(order::Column::Id.is_in(order_ids)).all(c).await?.into_iter().map(|o| (o.id, o)).collect()
     };
-    Ok(rows
-        .into_iter()
-        .map(|i| InvoiceView {
-            open_minor: i.open_minor(),
-            status: shown_invoice_status(&i, today),
-            lines: lines
-                .iter()
-                .filter(|l| l.invoice_id == i.id)
-                .map(|l| InvoiceLineView { line: l.line_no, order_line: l.order_line_no, sku: l.sku.clone(), description: l.description.clone(), quantity: l.quantity, unit_price_minor: l.unit_price_minor, amount_minor: l.amount_minor })
-                .collect(),
-            order_number: i.order_id.and_then(|id| orders.get(&id).cloned()),
-            customer: customers.get(&i.customer_id).map(|c| c.external_id.clone()).unwrap_or_default(),
-            number: i.number,
-            currency: i.currency,
-            issued_on: i.issued_on,
-            due_on: i.due_on,
-            subtotal_minor: i.subtotal_minor,
-            tax_minor: i.tax_minor,
-            total_minor: i.total_minor,
-            paid_minor: i.paid_minor,
-            credited_minor: i.credited_minor,
-            delivered_at: i.delivered_at,
-            viewed_at: i.viewed_at,
-        })
-        .collect())
+    Ok((lines, customers, orders))
+}
+
+fn invoice_view(i: invoice::Model, lines: &[invoice_line::Model], customers: &HashMap<Uuid, customer::Model>, orders: &HashMap<Uuid, order::Model>) -> InvoiceView {
+    InvoiceView {
+        open_minor: i.open_minor(),
+        status: shown_invoice_status(&i, Utc::now().date_naive()),
+        lines: lines
+            .iter()
+            .filter(|l| l.invoice_id == i.id)
+            .map(|l| InvoiceLineView { line: l.line_no, order_line: l.order_line_no, sku: l.sku.clone(), description: l.description.clone(), quantity: l.quantity, unit_price_minor: l.unit_price_minor, amount_minor: l.amount_minor })
+            .collect(),
+        order_number: i.order_id.and_then(|id| orders.get(&id).map(|o| o.number.clone())),
+        customer: customers.get(&i.customer_id).map(|c| c.external_id.clone()).unwrap_or_default(),
+        number: i.number,
+        currency: i.currency,
+        issued_on: i.issued_on,
+        due_on: i.due_on,
+        subtotal_minor: i.subtotal_minor,
+        tax_minor: i.tax_minor,
+        total_minor: i.total_minor,
+        paid_minor: i.paid_minor,
+        credited_minor: i.credited_minor,
+        delivered_at: i.delivered_at,
+        viewed_at: i.viewed_at,
+    }
 }
 
 async fn allocation_views<C: ConnectionTrait>(c: &C, rows: Vec<payment_allocation::Model>) -> Result<Vec<AllocationView>> {

@@ -147,6 +147,17 @@ pub async fn by_unique_keys<C: sea_orm::ConnectionTrait>(c: &C, keys: Vec<String
     Ok(job::Entity::find().filter(job::Column::UniqueKey.is_in(keys)).all(c).await?.into_iter().filter_map(|j| j.unique_key.clone().map(|k| (k, j))).collect())
 }
 
+/// The statement that writes `jobs` as timers (see [`enqueue_timer`]), for a caller that runs
+/// it as part of another ([`crate::family`]); `None` for no jobs.
+pub(crate) fn timers_statement(backend: sea_orm::DbBackend, jobs: Vec<NewJob>) -> Option<sea_orm::Statement> {
+    if jobs.is_empty() {
+        return None;
+    }
+    let now = Utc::now();
+    let unless_known = sea_orm::sea_query::OnConflict::column(job::Column::UniqueKey).do_nothing().to_owned();
+    Some(sea_orm::QueryTrait::build(&job::Entity::insert_many(jobs.into_iter().map(|j| j.row(now))).on_conflict(unless_known), backend))
+}
+
 /// Writes several timers in one statement (see [`enqueue_timer`]).
 pub async fn enqueue_timers<C: sea_orm::ConnectionTrait>(c: &C, jobs: Vec<NewJob>) -> Result<(), DbErr> {
     if jobs.is_empty() {

@@ -309,16 +309,24 @@ pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known:
     let (subtotal, total) = totals(&inv)?;
     let days = terms_days(&cust.payment_terms).unwrap_or(30);
     let due_on = due_date(inv.issued_on, days).ok_or_else(|| reject("payload.issued_on", format!("{} is out of range: dates run from {} to {}", inv.issued_on, FIRST_DATE, LAST_DATE)))?;
-    let Some(invoice_id) = insert(c, &inv, cust, ord, &currency, (subtotal, total, due_on), at).await? else {
+    // The invoice, its lines, its deliveries and their jobs, and (for customers with a limit:
+    // the only ones tracked) what was an open order becoming a receivable: one statement.
+    let invoice_id = crate::new_id();
+    let deliveries = crate::outbound::plan(c, cust, invoice_id, at).await?;
+    let webhook = deliveries.webhook;
+    let backend = c.get_database_backend();
+    let mut then = deliveries.statements(backend);
+    if cust.credit_limit_minor.is_some() {
+        then.push(crate::workflow::credit::exposure_add_statement(backend, cust.id, if ord.is_some() { -subtotal } else { 0 }, total));
+    }
+    if !insert(c, invoice_id, &inv, (cust, ord), &currency, (subtotal, total, due_on), at, then).await? {
         return Err(reject("payload.number", format!("invoice {} was already posted", inv.number)));
-    };
+    }
     if let (Some(o), false) = (ord, known.generated) {
         crate::workflow::billing::on_invoice_posted(c, o.id, invoice_id, at).await?;
     }
-    crate::outbound::queue_for_invoice(c, cust, invoice_id, at).await?;
-    // What was an open order is now a receivable (tracked only for customers with a limit).
-    if cust.credit_limit_minor.is_some() {
-        crate::workflow::credit::exposure_add(c, cust.id, if ord.is_some() { -subtotal } else { 0 }, total).await?;
+    if webhook {
+        crate::outbound::queue_webhook(c, cust, invoice_id, at).await?;
     }
     let mut order_lines = None;
     if let Some(o) = ord {
@@ -339,19 +347,21 @@ pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known:
     Ok(Posted { effect, invoice_id, order_lines })
 }
 
-/// Inserts a posted invoice, `open`, and its lines. Answers its id, or `None` when an invoice
-/// with its number exists (nothing is written then).
+/// Inserts posted invoice `id`, `open`, its lines and the writes `then` that follow it (see
+/// [`crate::family`]). Answers `false` when an invoice with its number exists: nothing is
+/// written then.
+#[allow(clippy::too_many_arguments)]
 async fn insert<C: ConnectionTrait>(
     c: &C,
+    id: Uuid,
     inv: &InvoiceIn,
-    cust: &customer::Model,
-    ord: Option<&order::Model>,
+    (cust, ord): (&customer::Model, Option<&order::Model>),
     currency: &str,
     (subtotal, total, due_on): (i64, i64, NaiveDate),
     at: DateTime<Utc>,
-) -> Result<Option<Uuid>, DbErr> {
+    then: Vec<sea_orm::Statement>,
+) -> Result<bool, DbErr> {
     let now = Utc::now();
-    let id = crate::new_id();
     let row = invoice::ActiveModel {
         id: Set(id),
         number: Set(inv.number.clone()),
@@ -373,10 +383,6 @@ async fn insert<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let inserted = invoice::Entity::insert(row).on_conflict_do_nothing_on([invoice::Column::Number]).exec_without_returning(c).await?;
-    if !crate::inserted(&inserted) {
-        return Ok(None);
-    }
     let rows: Vec<invoice_line::ActiveModel> = inv
         .lines
         .iter()
@@ -394,8 +400,12 @@ async fn insert<C: ConnectionTrait>(
             updated_at: Set(now),
         })
         .collect();
-    invoice_line::Entity::insert_many(rows).exec(c).await?;
-    Ok(Some(id))
+    let backend = c.get_database_backend();
+    let unless_known = sea_orm::sea_query::OnConflict::column(invoice::Column::Number).do_nothing().to_owned();
+    let head = sea_orm::QueryTrait::build(&invoice::Entity::insert(row).on_conflict(unless_known), backend);
+    let mut all = vec![sea_orm::QueryTrait::build(&invoice_line::Entity::insert_many(rows), backend)];
+    all.extend(then);
+    crate::family::insert_with(c, head, all).await
 }
 
 /// Adds an invoice's quantities to the order lines it bills, one update per invoice line, and

@@ -332,51 +332,12 @@ async fn accept<C: ConnectionTrait>(c: &C, o: OrderIn, at: DateTime<Utc>) -> Res
 }
 
 /// Inserts a new order and its lines, unless an order with its number exists: then nothing is
-/// written and the answer is `false`. On PostgreSQL in one statement: the lines are inserted
-/// by the statement whose CTE inserts the order, only if it did (an order has lines).
+/// written and the answer is `false`. On PostgreSQL in one statement (see [`crate::family`]).
 async fn insert_new<C: ConnectionTrait>(c: &C, new_order: order::ActiveModel, lines: Vec<order_line::ActiveModel>) -> Result<bool, DbErr> {
+    let backend = c.get_database_backend();
     let unless_known = sea_orm::sea_query::OnConflict::column(order::Column::Number).do_nothing().to_owned();
-    let head = order::Entity::insert(new_order).on_conflict(unless_known);
-    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
-        if !crate::inserted(&head.try_insert().exec_without_returning(c).await?) {
-            return Ok(false);
-        }
-        order_line::Entity::insert_many(lines).exec(c).await?;
-        return Ok(true);
-    }
-    let head = sea_orm::QueryTrait::build(&head, sea_orm::DbBackend::Postgres);
-    let body = sea_orm::QueryTrait::build(&order_line::Entity::insert_many(lines), sea_orm::DbBackend::Postgres);
-    let (Some(mut values), Some(body_values)) = (head.values, body.values) else { return Err(DbErr::Custom("an order insert without values".into())) };
-    let Some((columns, rows)) = body.sql.split_once(" VALUES ") else { return Err(DbErr::Custom("an order line insert without VALUES".into())) };
-    let rows = shift_placeholders(rows, values.0.len());
-    let sql = format!("WITH o AS ({} RETURNING 1) {columns} SELECT * FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM o)", head.sql);
-    values.0.extend(body_values.0);
-    let done = c.execute_raw(sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, sql, values)).await?;
-    Ok(done.rows_affected() > 0)
-}
-
-/// Renumbers PostgreSQL placeholders (`$1` → `$(1 + by)`), for a statement appended to one
-/// that has `by` parameters already. Statements built by SeaQuery carry every value as a
-/// parameter, so a `$` followed by digits is always a placeholder.
-pub fn shift_placeholders(sql: &str, by: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut chars = sql.char_indices().peekable();
-    while let Some((_, ch)) = chars.next() {
-        out.push(ch);
-        if ch != '$' {
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
-            digits.push(*d);
-            chars.next();
-        }
-        match digits.parse::<usize>() {
-            Ok(n) => out.push_str(&(n + by).to_string()),
-            Err(_) => out.push_str(&digits),
-        }
-    }
-    out
+    let head = sea_orm::QueryTrait::build(&order::Entity::insert(new_order).on_conflict(unless_known), backend);
+    crate::family::insert_with(c, head, vec![sea_orm::QueryTrait::build(&order_line::Entity::insert_many(lines), backend)]).await
 }
 
 /// A rule that failed on the database fails the event; any other failure is a bug.
@@ -421,13 +382,6 @@ async fn stepped<C: ConnectionTrait>(c: &C, step: OrderStep, r: OrderRef, at: Da
 mod tests {
     use super::*;
 
-    #[test]
-    fn placeholders_are_renumbered_after_the_statement_before() {
-        let cases = [("($1, $2), ($3, $4)", 16, "($17, $18), ($19, $20)"), ("($1)", 0, "($1)"), ("$9,$10", 1, "$10,$11"), ("no params", 5, "no params"), ("$", 3, "$")];
-        for (sql, by, want) in cases {
-            assert_eq!(shift_placeholders(sql, by), want, "{sql} by {by}");
-        }
-    }
     use chrono::TimeZone;
 
     fn t(hour: u32) -> DateTime<Utc> {

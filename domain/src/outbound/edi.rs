@@ -8,7 +8,7 @@
 //! webhook; if every retry fails the delivery is `failed`.
 use super::{DeliveryStatus, set_status};
 use crate::audit::Actor;
-use crate::entity::{customer, invoice, order};
+use crate::entity::invoice;
 use crate::jobs::{Handler, JobCx, JobError};
 use crate::workflow::raise::{self, Raise};
 use chrono::{DateTime, Duration, Utc};
@@ -66,12 +66,9 @@ impl Handler for EdiInvoice {
             return Ok(());
         }
         let inv = invoice::Entity::find_by_id(d.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
-        let view = crate::orders::invoice(cx.txn, &inv.number).await?;
-        let po = match inv.order_id {
-            Some(o) => order::Entity::find_by_id(o).one(cx.txn).await?.and_then(|o| o.po_number),
-            None => None,
-        };
-        let name = customer::Entity::find_by_id(inv.customer_id).one(cx.txn).await?.map(|c| c.name).unwrap_or_default();
+        let (view, cust, ord) = crate::orders::invoice_with_parties(cx.txn, inv.clone()).await?;
+        let po = ord.and_then(|o| o.po_number);
+        let name = cust.map(|c| c.name).unwrap_or_default();
         let control = crate::edi::next_control_number(cx.txn).await?;
         let sender = cx.tenant.as_str().to_ascii_uppercase();
         let document = crate::edi::render_810(&view, po.as_deref(), &name, ("ZZ", &sender), control);

@@ -47,63 +47,102 @@ fn job_key(kind: &str, delivery: Uuid) -> String {
     format!("{kind}:{delivery}")
 }
 
-/// Records the deliveries of a newly posted invoice and queues what sends them.
-pub async fn queue_for_invoice<C: ConnectionTrait>(c: &C, cust: &customer::Model, invoice_id: Uuid, at: DateTime<Utc>) -> Result<(), DbErr> {
-    let channels = match InvoiceChannels::stored_override(&cust.invoice_channels) {
-        Some(own) => own,
-        None => crate::workflow::rules::current(c).await.map_err(|e| DbErr::Custom(e.to_string()))?.delivery.config.channels(),
-    };
+/// The deliveries of an invoice about to be posted, planned before it is written so that they
+/// go out in the invoice's own statement ([`crate::family`]): e-mail and EDI need nothing but
+/// the customer. A webhook channel carries the stored invoice, so its delivery is written
+/// after the invoice by [`queue_webhook`] (`webhook` says whether to).
+pub struct Planned {
+    rows: Vec<delivery::ActiveModel>,
+    jobs: Vec<NewJob>,
+    pub webhook: bool,
+}
+
+impl Planned {
+    /// The inserts of the deliveries and of the jobs that send them, built for `backend`.
+    pub fn statements(self, backend: sea_orm::DbBackend) -> Vec<sea_orm::Statement> {
+        let mut out = Vec::new();
+        if !self.rows.is_empty() {
+            out.push(sea_orm::QueryTrait::build(&delivery::Entity::insert_many(self.rows), backend));
+        }
+        out.extend(jobs::timers_statement(backend, self.jobs));
+        out
+    }
+}
+
+/// Plans the deliveries of invoice `invoice_id` of `cust`, posted `at` (see [`Planned`]).
+pub async fn plan<C: ConnectionTrait>(c: &C, cust: &customer::Model, invoice_id: Uuid, at: DateTime<Utc>) -> Result<Planned, DbErr> {
     let now = Utc::now();
-    let (mut rows, mut timers) = (Vec::new(), Vec::new());
-    for ch in channels.to_vec() {
+    let mut p = Planned { rows: Vec::new(), jobs: Vec::new(), webhook: false };
+    for ch in channels_of(c, cust).await?.to_vec() {
         let id = crate::new_id();
-        let (target, status, detail, key) = match ch {
+        let (target, status, detail, kind) = match ch {
             InvoiceChannel::Portal => continue,
+            InvoiceChannel::Webhook => {
+                p.webhook = true;
+                continue;
+            }
             InvoiceChannel::Email => {
                 let to = ApEmails::from_stored(&cust.invoice_emails);
                 if to.is_empty() {
-                    (String::new(), DeliveryStatus::Failed, "No AP e-mail address is on file for this customer".to_owned(), None)
+                    (String::new(), DeliveryStatus::Failed, "No AP e-mail address is on file for this customer", None)
                 } else {
-                    (to.as_slice().join(", "), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), Some((EMAIL_JOB, job_key(EMAIL_JOB, id))))
+                    (to.as_slice().join(", "), DeliveryStatus::Queued, "Waiting to be sent", Some(EMAIL_JOB))
                 }
             }
-            InvoiceChannel::Edi => ("EDI outbox".to_owned(), DeliveryStatus::Queued, "Waiting to be put in the EDI outbox".to_owned(), Some((edi::EDI_JOB, job_key(edi::EDI_JOB, id)))),
-            InvoiceChannel::Webhook => {
-                let endpoints = crate::webhooks::customer_endpoints(c, cust.id, "invoice.posted").await?;
-                let urls = if endpoints.is_empty() {
-                    Vec::new()
-                } else {
-                    let body = crate::webhooks::envelope("invoice.posted", at, &invoice_body(c, invoice_id).await?);
-                    crate::webhooks::for_customer(c, endpoints, id, "invoice.posted", body).await?
-                };
-                if urls.is_empty() {
-                    (String::new(), DeliveryStatus::Failed, "No webhook endpoint is set up for this customer".to_owned(), None)
-                } else {
-                    (urls.join(", "), DeliveryStatus::Queued, "Waiting to be sent".to_owned(), None)
-                }
-            }
+            InvoiceChannel::Edi => ("EDI outbox".to_owned(), DeliveryStatus::Queued, "Waiting to be put in the EDI outbox", Some(edi::EDI_JOB)),
         };
-        rows.push(delivery::ActiveModel {
-            id: Set(id),
-            invoice_id: Set(invoice_id),
-            channel: Set(ch.as_str().into()),
-            target: Set(target),
-            status: Set(status.as_str().into()),
-            detail: Set(detail),
-            job_key: Set(key.as_ref().map(|(_, k)| k.clone())),
-            sent_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-        if let Some((kind, key)) = key {
-            timers.push(NewJob::new(kind, json!({"delivery": id}), at.min(now)).attempts(EMAIL_ATTEMPTS).unique(key));
+        let key = kind.map(|k| job_key(k, id));
+        if let (Some(kind), Some(key)) = (kind, &key) {
+            p.jobs.push(NewJob::new(kind, json!({"delivery": id}), at.min(now)).attempts(EMAIL_ATTEMPTS).unique(key.clone()));
         }
+        p.rows.push(new_row(id, invoice_id, ch, target, status, detail, key, now));
     }
-    // One statement for the deliveries and one for their jobs, however many channels.
-    if !rows.is_empty() {
-        delivery::Entity::insert_many(rows).exec_without_returning(c).await?;
+    Ok(p)
+}
+
+/// The customer's invoice channels: its own, or the tenant's default.
+async fn channels_of<C: ConnectionTrait>(c: &C, cust: &customer::Model) -> Result<InvoiceChannels, DbErr> {
+    Ok(match InvoiceChannels::stored_override(&cust.invoice_channels) {
+        Some(own) => own,
+        None => crate::workflow::rules::current(c).await.map_err(|e| DbErr::Custom(e.to_string()))?.delivery.config.channels(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_row(id: Uuid, invoice_id: Uuid, ch: InvoiceChannel, target: String, status: DeliveryStatus, detail: &str, key: Option<String>, now: DateTime<Utc>) -> delivery::ActiveModel {
+    delivery::ActiveModel {
+        id: Set(id),
+        invoice_id: Set(invoice_id),
+        channel: Set(ch.as_str().into()),
+        target: Set(target),
+        status: Set(status.as_str().into()),
+        detail: Set(detail.to_owned()),
+        job_key: Set(key),
+        sent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
-    jobs::enqueue_timers(c, timers).await
+}
+
+/// Records the webhook delivery of a posted invoice whose customer takes invoices by webhook:
+/// a message to each of its endpoints subscribed to `invoice.posted`, or a failed delivery
+/// when it has none.
+pub async fn queue_webhook<C: ConnectionTrait>(c: &C, cust: &customer::Model, invoice_id: Uuid, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let id = crate::new_id();
+    let endpoints = crate::webhooks::customer_endpoints(c, cust.id, "invoice.posted").await?;
+    let urls = if endpoints.is_empty() {
+        Vec::new()
+    } else {
+        let body = crate::webhooks::envelope("invoice.posted", at, &invoice_body(c, invoice_id).await?);
+        crate::webhooks::for_customer(c, endpoints, id, "invoice.posted", body).await?
+    };
+    let row = if urls.is_empty() {
+        new_row(id, invoice_id, InvoiceChannel::Webhook, String::new(), DeliveryStatus::Failed, "No webhook endpoint is set up for this customer", None, Utc::now())
+    } else {
+        new_row(id, invoice_id, InvoiceChannel::Webhook, urls.join(", "), DeliveryStatus::Queued, "Waiting to be sent", None, Utc::now())
+    };
+    delivery::Entity::insert(row).exec_without_returning(c).await?;
+    Ok(())
 }
 
 /// The `invoice.posted` body a customer's endpoint receives: the invoice with its lines.

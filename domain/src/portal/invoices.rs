@@ -1,7 +1,7 @@
 //! A customer's invoices: the list (status filter, number search, keyset pages, newest first),
 //! one invoice with its lines, payments, credit memos and disputes, and the first view of it
 //! by each user (`invoice.viewed`).
-use crate::entity::{customer, invoice, order, payment, payment_allocation};
+use crate::entity::{invoice, order, payment, payment_allocation};
 use crate::orders::{InvoiceView, csv_cell};
 use crate::workflow::disputes::{DisputeStatus, credit_memo, dispute};
 use crate::{Error, Result};
@@ -150,23 +150,26 @@ pub struct PortalInvoice {
 /// One of the customer's invoices; another customer's is `NotFound`.
 pub async fn invoice<C: ConnectionTrait>(c: &C, customer: Uuid, number: &str) -> Result<PortalInvoice> {
     let i = invoice::Entity::find().filter(invoice::Column::Number.eq(number)).one(c).await?;
-    let i = i.filter(|i| i.customer_id == customer).ok_or(Error::NotFound)?;
-    let cu = customer::Entity::find_by_id(customer).one(c).await?.ok_or(Error::NotFound)?;
-    let po_number = match i.order_id {
-        Some(o) => order::Entity::find_by_id(o).one(c).await?.and_then(|o| o.po_number),
-        None => None,
-    };
-    let allocs = payment_allocation::Entity::find().filter(payment_allocation::Column::InvoiceId.eq(i.id)).order_by_asc(payment_allocation::Column::CreatedAt).all(c).await?;
-    let pays = payment::Entity::find().filter(payment::Column::Id.is_in(allocs.iter().map(|a| a.payment_id))).all(c).await?;
+    invoice_of(c, i.filter(|i| i.customer_id == customer).ok_or(Error::NotFound)?).await
+}
+
+/// [`invoice`] for an invoice already read (by a caller that knows it is the customer's).
+pub async fn invoice_of<C: ConnectionTrait>(c: &C, i: invoice::Model) -> Result<PortalInvoice> {
+    let id = i.id;
+    let (view, cu, ord) = crate::orders::invoice_with_parties(c, i).await?;
+    let cu = cu.ok_or(Error::NotFound)?;
+    let po_number = ord.and_then(|o| o.po_number);
+    let allocs = payment_allocation::Entity::find().filter(payment_allocation::Column::InvoiceId.eq(id)).order_by_asc(payment_allocation::Column::CreatedAt).all(c).await?;
+    let pays = if allocs.is_empty() { Vec::new() } else { payment::Entity::find().filter(payment::Column::Id.is_in(allocs.iter().map(|a| a.payment_id))).all(c).await? };
     let payments = allocs
         .iter()
         .filter_map(|a| pays.iter().find(|p| p.id == a.payment_id).map(|p| PaymentApplied { payment: p.number.clone(), received_on: p.received_on, reference: p.reference.clone(), amount_minor: a.amount_minor }))
         .collect();
-    let credits = credit_memo::Entity::find().filter(credit_memo::Column::InvoiceId.eq(i.id)).order_by_asc(credit_memo::Column::CreatedAt).all(c).await?;
-    let disputes = dispute::Entity::find().filter(dispute::Column::InvoiceId.eq(i.id)).order_by_desc(dispute::Column::CreatedAt).all(c).await?;
+    let credits = credit_memo::Entity::find().filter(credit_memo::Column::InvoiceId.eq(id)).order_by_asc(credit_memo::Column::CreatedAt).all(c).await?;
+    let disputes = dispute::Entity::find().filter(dispute::Column::InvoiceId.eq(id)).order_by_desc(dispute::Column::CreatedAt).all(c).await?;
     Ok(PortalInvoice {
-        id: i.id,
-        invoice: crate::orders::invoice(c, number).await?,
+        id,
+        invoice: view,
         customer_name: cu.name,
         customer_number: cu.external_id,
         bill_to: address_lines(cu.bill_to.as_deref()),

@@ -8,7 +8,7 @@ mod invoices;
 
 pub use aging::{AGING_BUCKETS, Aging, aging, bucket};
 pub use home::{Activity, Home, home};
-pub use invoices::{INVOICE_FILTERS, InvoiceFilter, InvoicePage, InvoiceRow, PortalInvoice, address_lines, invoice, invoices, record_view, shown_status, to_csv};
+pub use invoices::{INVOICE_FILTERS, InvoiceFilter, InvoicePage, InvoiceRow, PortalInvoice, address_lines, invoice, invoice_of, invoices, record_view, shown_status, to_csv};
 
 use crate::entity::{document, order, shipment};
 use crate::orders::{DocumentView, OrderDetail, OrderFilter, OrderPage};

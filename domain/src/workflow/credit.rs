@@ -19,21 +19,22 @@ use serde_json::json;
 /// busy customer's orders need not queue on one row. Setting a limit starts tracking
 /// ([`recompute`]).
 pub async fn exposure_add<C: ConnectionTrait>(c: &C, customer_id: Uuid, orders_delta: i64, receivables_delta: i64) -> Result<Option<i64>, DbErr> {
-    let backend = c.get_database_backend();
-    let p: [&str; 3] = if backend == DbBackend::Postgres { ["$1", "$2", "$3"] } else { ["?1", "?2", "?3"] };
-    let add = |col: &str, delta: &str| format!("CASE WHEN {col} + {delta} < 0 THEN 0 ELSE {col} + {delta} END");
-    let sql = format!(
-        "UPDATE customer_exposure SET open_orders_minor = {}, open_receivables_minor = {} WHERE customer_id = {} \
-         RETURNING open_orders_minor + open_receivables_minor AS exposure",
-        add("open_orders_minor", p[1]),
-        add("open_receivables_minor", p[2]),
-        p[0]
-    );
-    let values: [sea_orm::Value; 3] = [customer_id.into(), orders_delta.into(), receivables_delta.into()];
-    match c.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+    let mut st = exposure_add_statement(c.get_database_backend(), customer_id, orders_delta, receivables_delta);
+    st.sql.push_str(" RETURNING open_orders_minor + open_receivables_minor AS exposure");
+    match c.query_one_raw(st).await? {
         Some(row) => Ok(Some(row.try_get::<i64>("", "exposure")?)),
         None => Ok(None),
     }
+}
+
+/// The update of [`exposure_add`] without its answer, for a caller that runs it as part of
+/// another statement ([`crate::family`]).
+pub(crate) fn exposure_add_statement(backend: DbBackend, customer_id: Uuid, orders_delta: i64, receivables_delta: i64) -> Statement {
+    let p: [&str; 3] = if backend == DbBackend::Postgres { ["$1", "$2", "$3"] } else { ["?1", "?2", "?3"] };
+    let add = |col: &str, delta: &str| format!("CASE WHEN {col} + {delta} < 0 THEN 0 ELSE {col} + {delta} END");
+    let sql = format!("UPDATE customer_exposure SET open_orders_minor = {}, open_receivables_minor = {} WHERE customer_id = {}", add("open_orders_minor", p[1]), add("open_receivables_minor", p[2]), p[0]);
+    let values: [sea_orm::Value; 3] = [customer_id.into(), orders_delta.into(), receivables_delta.into()];
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Computes a customer's exposure from its orders not yet invoiced and its invoices not yet
