@@ -10,6 +10,7 @@ use leptos_router::{
 use serde::{Deserialize, Serialize};
 
 pub mod admin;
+pub mod branding_admin;
 pub mod audit_admin;
 pub mod customers_admin;
 pub mod exception_detail;
@@ -38,7 +39,13 @@ pub struct Brand {
     pub org_name: String,
     /// `#rrggbb`, validated on the server.
     pub primary_color: String,
+    /// `#rrggbb`: buttons.
+    pub accent_color: String,
     pub logo_url: String,
+    /// The line at the foot of every page, and whom to ask (each may be empty).
+    pub footer_text: String,
+    pub support_email: String,
+    pub support_phone: String,
 }
 
 /// The signed-in user as pages show them.
@@ -128,11 +135,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let brand = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<PageCtx>().map(|c| c.brand.clone()));
     #[cfg(not(feature = "ssr"))]
     let brand: Option<Brand> = None;
-    let (title, color, icon) = match brand {
-        Some(b) => (b.product_name, b.primary_color, b.logo_url),
-        None => ("Throughline".to_owned(), "#334155".to_owned(), "/logo.svg".to_owned()),
+    let (title, color, accent, icon) = match brand {
+        Some(b) => (b.product_name, b.primary_color, b.accent_color, b.logo_url),
+        None => ("Throughline".to_owned(), "#334155".to_owned(), "#334155".to_owned(), "/logo.svg".to_owned()),
     };
-    let css = format!(":root{{--brand:{color}}}");
+    let css = format!(":root{{--brand:{color};--accent:{accent}}}");
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -195,6 +202,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/queues/:queue") view=routes::queues::QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/exceptions/:id") view=routes::exception_page::ExceptionPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner") view=routes::PartnerHome ssr=SsrMode::Async/>
+                <Route path=path!("/partner/tenants/:slug/branding") view=routes::branding_admin::BrandingPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

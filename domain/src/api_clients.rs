@@ -307,6 +307,10 @@ mod tests {
             logo_svg: String::new(),
             address: vec![],
             remit_to: vec![],
+            accent_color: "#000000".into(),
+            support_email: String::new(),
+            support_phone: String::new(),
+            footer_text: String::new(),
         }
     }
 

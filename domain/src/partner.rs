@@ -1,4 +1,5 @@
-//! What a partner admin does to its tenants from the partner console: suspend and reactivate.
+//! What a partner admin does to its tenants from the partner console: suspend and reactivate,
+//! and edit their branding.
 //!
 //! A suspended tenant keeps all its data; its host answers users with a neutral page and its
 //! API with 403, its sessions end, and its background work (jobs, webhook deliveries) waits
@@ -6,6 +7,7 @@
 //! partner user's name.
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
+use crate::branding::BrandingIn;
 use crate::db::Db;
 use crate::entity::{partner, session, tenant};
 use crate::error::{AppError, Result};
@@ -43,8 +45,7 @@ pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> R
         return Err(AppError::Conflict(format!("{} is already {state}", t.name)));
     }
     let tenant_slug = TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))?;
-    let partner_name = partner::Entity::find_by_id(t.partner_id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default();
-    let actor = Actor::User { id: who.user_id, name: format!("{} ({}, {})", who.name, who.role.label(), if who.role == Role::PlatformAdmin { "platform" } else { &partner_name }) };
+    let (actor, partner_name) = actor_for(db, who, &t).await?;
     let (action, words) = if active { ("tenant.reactivated", "reactivated") } else { ("tenant.suspended", "suspended") };
     // The platform row first, changed only from the other state (two admins at once: one
     // wins, the other is told); then the audit entry in the tenant's transaction, so no
@@ -78,6 +79,55 @@ pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> R
     Ok(t)
 }
 
+/// How a tenant's audit trail names a partner user who changed it, and the partner's name.
+async fn actor_for(db: &Db, who: &Principal, t: &tenant::Model) -> Result<(Actor, String)> {
+    let partner_name = partner::Entity::find_by_id(t.partner_id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default();
+    let actor = Actor::User { id: who.user_id, name: format!("{} ({}, {})", who.name, who.role.label(), if who.role == Role::PlatformAdmin { "platform" } else { &partner_name }) };
+    Ok((actor, partner_name))
+}
+
+/// Saves tenant `slug`'s brand for `who` (see [`crate::branding`]): every field checked, all
+/// problems named at once (`Invalid`); the change recorded in the tenant's audit trail with
+/// what it was and what it is now. Answers the tenant as it is now.
+pub async fn set_branding(db: &Db, who: &Principal, slug: &str, input: &BrandingIn) -> Result<tenant::Model> {
+    let t = own_tenant(db, who, slug).await?;
+    let brand = input.validate().map_err(|errs| AppError::Invalid(errs.iter().map(|e| format!("{}: {}", label(&e.field), e.reason)).collect::<Vec<_>>().join("; ")))?;
+    let tenant_slug = TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (actor, partner_name) = actor_for(db, who, &t).await?;
+    let before = BrandingIn::from_tenant(&t);
+    let mut am: tenant::ActiveModel = t.clone().into();
+    brand.apply(&mut am);
+    am.updated_at = sea_orm::ActiveValue::Set(Utc::now());
+    let txn = db.platform().begin().await?;
+    let t = sea_orm::ActiveModelTrait::update(am, &txn).await?;
+    let after = BrandingIn::from_tenant(&t);
+    let audit_txn = db.tenant_txn(&tenant_slug).await?;
+    audit::record(&audit_txn, &actor, "tenant.branding_changed", "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "before": brief(&before), "after": brief(&after)})).await?;
+    txn.commit().await?;
+    if let Err(e) = audit_txn.commit().await {
+        tracing::error!(tenant = %t.slug, error = %e, "the tenant's branding changed but its audit entry could not be committed");
+        return Err(e.into());
+    }
+    Ok(t)
+}
+
+/// The editor's words for a field.
+fn label(field: &str) -> &str {
+    match field {
+        "product_name" => "Product name",
+        "primary_color" => "Primary colour",
+        "accent_color" => "Accent colour",
+        "support_email" => "Support e-mail",
+        "support_phone" => "Support phone",
+        "footer_text" => "Footer text",
+        other => other,
+    }
+}
+
+fn brief(b: &BrandingIn) -> serde_json::Value {
+    json!({"product_name": b.product_name, "primary_color": b.primary_color, "accent_color": b.accent_color, "support_email": b.support_email, "support_phone": b.support_phone, "footer_text": b.footer_text})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +143,8 @@ mod tests {
         let now = Utc::now();
         let t = tenant::Model {
             id: Uuid::from_u128(9), partner_id: mine, slug: "acme".into(), name: "Acme".into(), product_name: "P".into(), primary_color: "#000000".into(),
-            logo_svg: String::new(), active: true, address: String::new(), remit_to: String::new(), created_at: now, updated_at: now,
+            logo_svg: String::new(), active: true, address: String::new(), remit_to: String::new(), accent_color: "#000000".into(),
+            support_email: String::new(), support_phone: String::new(), footer_text: String::new(), created_at: now, updated_at: now,
         };
         let cases = [
             (who(Role::PartnerAdmin, Some(mine)), true),

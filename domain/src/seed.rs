@@ -79,6 +79,10 @@ pub async fn create_tenant(db: &Db, partner_id: Uuid, t: NewTenant<'_>) -> Resul
         active: Set(true),
         address: Set(t.address.into()),
         remit_to: Set(t.remit_to.into()),
+        accent_color: Set(color.as_str().into()),
+        support_email: Set(String::new()),
+        support_phone: Set(String::new()),
+        footer_text: Set(String::new()),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -19,6 +19,13 @@ pub struct TenantInfo {
     pub address: Vec<String>,
     /// Remit-to lines.
     pub remit_to: Vec<String>,
+    /// `#rrggbb`, for buttons and links.
+    pub accent_color: String,
+    /// Whom the tenant's users ask, and the line at the foot of pages and e-mails (each may be
+    /// empty).
+    pub support_email: String,
+    pub support_phone: String,
+    pub footer_text: String,
 }
 
 impl From<tenant::Model> for TenantInfo {
@@ -32,6 +39,22 @@ impl From<tenant::Model> for TenantInfo {
             logo_svg: t.logo_svg,
             address: lines(&t.address),
             remit_to: lines(&t.remit_to),
+            accent_color: t.accent_color,
+            support_email: t.support_email,
+            support_phone: t.support_phone,
+            footer_text: t.footer_text,
+        }
+    }
+}
+
+impl TenantInfo {
+    /// The footer line of messages: the footer text and whom to ask, as far as set.
+    pub fn footer_line(&self) -> String {
+        let contact = [self.support_email.as_str(), self.support_phone.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+        match (self.footer_text.is_empty(), contact.is_empty()) {
+            (_, true) => self.footer_text.clone(),
+            (true, false) => format!("Support: {contact}"),
+            (false, false) => format!("{} · Support: {contact}", self.footer_text),
         }
     }
 }

@@ -6,6 +6,7 @@ use sea_orm_migration::schema::*;
 
 mod m0003_rate_limits;
 mod m0004_tenant_addresses;
+mod m0005_tenant_branding;
 mod t0003_api_client_sources;
 mod t0004_edi_counters;
 mod t0005_pick_pack_and_order_dates;
@@ -28,7 +29,7 @@ pub struct TenantMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for PlatformMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration)]
+        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration), Box::new(m0005_tenant_branding::Migration)]
     }
 }
 

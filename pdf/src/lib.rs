@@ -21,6 +21,9 @@ pub struct Brand {
     pub address: Vec<String>,
     /// Where payments go (remit-to lines); may be empty.
     pub remit_to: Vec<String>,
+    /// A line above the page footer (the tenant's footer text and support contact); may be
+    /// empty.
+    pub footer: String,
     /// The logo as SVG text; empty for none.
     #[serde(skip)]
     pub logo_svg: String,

@@ -7,6 +7,7 @@ fn brand() -> Brand {
         primary_color: "#1d4ed8".into(),
         address: vec!["100 Main St".into(), "Louisville, KY 40202".into()],
         remit_to: vec!["Acme Industrial Supply, Lockbox 1234".into()],
+        footer: "Acme Industrial Supply · Support: help@acme.test".into(),
         logo_svg: r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#1d4ed8"/></svg>"##.into(),
     }
 }
@@ -51,7 +52,7 @@ fn an_invoice_renders_as_a_pdf_whose_pages_grow_with_its_lines() {
     let long = invoice(&brand(), &invoice_with(120)).unwrap();
     assert_eq!(pages(&long), 3, "120 lines flow over three pages");
     let text = text_of(&long);
-    for want in ["INV-000042", "Acme Industrial Supply", "$3,826.32", "Initech Manufacturing", "Lockbox 1234", "BRG-0120", "Page 3 of 3"] {
+    for want in ["INV-000042", "Acme Industrial Supply", "$3,826.32", "Initech Manufacturing", "Lockbox 1234", "BRG-0120", "Page 3 of 3", "Support: help@acme.test"] {
         assert!(text.contains(want), "{want:?} missing from the PDF text");
     }
     // The table header repeats on every page.
@@ -69,7 +70,7 @@ fn markup_in_the_data_is_printed_as_text_not_evaluated() {
 
 #[test]
 fn a_brand_without_logo_address_or_remit_to_still_renders() {
-    let bare = Brand { logo_svg: String::new(), address: vec![], remit_to: vec![], ..brand() };
+    let bare = Brand { logo_svg: String::new(), address: vec![], remit_to: vec![], footer: String::new(), ..brand() };
     assert!(invoice(&bare, &invoice_with(1)).unwrap().starts_with(b"%PDF-"));
 }
 
@@ -90,7 +91,7 @@ fn a_statement_renders_with_its_aging_buckets() {
         total_open: "$400.00".into(),
     };
     let text = text_of(&statement(&brand(), &s).unwrap());
-    for want in ["STATEMENT", "31-60", "INV-39", "$400.00", "Initech Manufacturing"] {
+    for want in ["STATEMENT", "31-60", "INV-39", "$400.00", "Initech Manufacturing", "Support: help@acme.test"] {
         assert!(text.contains(want), "{want:?} missing from the statement");
     }
 }

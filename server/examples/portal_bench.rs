@@ -50,6 +50,7 @@ fn invoice_doc() -> (pdf::Brand, pdf::Invoice) {
         primary_color: "#1d4ed8".into(),
         address: vec!["400 Industrial Pkwy".into(), "Louisville, KY 40218".into()],
         remit_to: vec!["Acme Industrial Supply".into(), "Lockbox 4410".into()],
+        footer: String::new(),
         logo_svg: r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#1d4ed8"/><text x="32" y="44" font-size="36" text-anchor="middle" fill="#fff">A</text></svg>"##.into(),
     };
     let lines = (1..=120)

@@ -1,4 +1,4 @@
-//! Form posts of the partner console: suspend and reactivate a tenant (a partner admin their
+//! Form posts of the partner console: suspend and reactivate a tenant, save its branding (a partner admin their
 //! own partner's tenants, the platform operator any; see [`domain::partner`]). Each checks
 //! the CSRF token, then redirects back to the console with a one-time notice.
 use crate::admin::back;
@@ -10,6 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use domain::AppError;
+use domain::auth::Principal;
+use domain::branding::BrandingIn;
 use domain::tenancy::Scope;
 use domain::types::Role;
 use tower_sessions::Session;
@@ -26,17 +28,27 @@ pub async fn reactivate(st: State<AppState>, scope: Extension<Scope>, auth: Exte
     change(&st, &scope, &auth, &session, &slug, &f.csrf, true).await
 }
 
-async fn change(st: &AppState, scope: &Scope, auth: &Auth, session: &Session, slug: &str, csrf: &str, active: bool) -> Response {
+/// The signed-in partner admin (or platform operator) of a console form post with a good
+/// CSRF token, or the answer that refuses it.
+async fn partner_admin<'a>(scope: &Scope, auth: &'a Auth, session: &Session, csrf: &str) -> Result<&'a Principal, Response> {
     if !matches!(scope, Scope::Platform) {
-        return neutral_page(StatusCode::NOT_FOUND, "Not found", "The partner console is not served at this address.");
+        return Err(neutral_page(StatusCode::NOT_FOUND, "Not found", "The partner console is not served at this address."));
     }
-    let Some(who) = &auth.0 else { return Redirect::to("/login").into_response() };
+    let Some(who) = &auth.0 else { return Err(Redirect::to("/login").into_response()) };
     if !matches!(who.role, Role::PartnerAdmin | Role::PlatformAdmin) {
-        return (StatusCode::FORBIDDEN, "Only partner admins may do this.").into_response();
+        return Err((StatusCode::FORBIDDEN, "Only partner admins may do this.").into_response());
     }
     if !session_csrf_ok(session, csrf).await {
-        return (StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response();
+        return Err((StatusCode::FORBIDDEN, "The form has expired. Reload the page and try again.").into_response());
     }
+    Ok(who)
+}
+
+async fn change(st: &AppState, scope: &Scope, auth: &Auth, session: &Session, slug: &str, csrf: &str, active: bool) -> Response {
+    let who = match partner_admin(scope, auth, session, csrf).await {
+        Ok(who) => who,
+        Err(r) => return r,
+    };
     match domain::partner::set_active(&st.db, who, slug, active).await {
         Ok(t) => {
             st.hosts.forget();
@@ -46,5 +58,44 @@ async fn change(st: &AppState, scope: &Scope, auth: &Auth, session: &Session, sl
         Err(AppError::NotFound) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such tenant among yours."),
         Err(AppError::Conflict(m)) => back(session, CONSOLE, format!("Nothing changed: {m}.")).await,
         Err(e) => error_page(e, "changing a tenant's state"),
+    }
+}
+
+/// The branding editor's fields.
+#[derive(serde::Deserialize)]
+pub struct BrandingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    product_name: String,
+    #[serde(default)]
+    primary_color: String,
+    #[serde(default)]
+    accent_color: String,
+    #[serde(default)]
+    support_email: String,
+    #[serde(default)]
+    support_phone: String,
+    #[serde(default)]
+    footer_text: String,
+}
+
+/// `POST /partner/tenants/{slug}/branding`: saves the tenant's brand; every instance shows it
+/// within the host cache's 5 s (this one at once).
+pub async fn branding(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, session: Session, slug: Path<String>, Form(f): Form<BrandingForm>) -> Response {
+    let who = match partner_admin(&scope, &auth, &session, &f.csrf).await {
+        Ok(who) => who,
+        Err(r) => return r,
+    };
+    let editor = app::branding_admin::branding_href(&slug);
+    let input = BrandingIn { product_name: f.product_name, primary_color: f.primary_color, accent_color: f.accent_color, support_email: f.support_email, support_phone: f.support_phone, footer_text: f.footer_text };
+    match domain::partner::set_branding(&st.db, who, &slug, &input).await {
+        Ok(t) => {
+            st.hosts.forget();
+            back(&session, &editor, format!("Branding of {} saved.", t.name)).await
+        }
+        Err(AppError::NotFound) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such tenant among yours."),
+        Err(AppError::Invalid(m)) => back(&session, &editor, format!("Not saved: {m}.")).await,
+        Err(e) => error_page(e, "saving a tenant's branding"),
     }
 }

@@ -76,7 +76,7 @@ fn admin_view(d: AdminView, csrf: String) -> impl IntoView {
             <label><input type="checkbox" name="read" value="on" checked/> " read"</label>
             <label><input type="checkbox" name="write" value="on"/> " write"</label>
             <label>"Event sources"<br/><input name="sources" placeholder="its own name" class="rounded border border-slate-300 p-1.5"/></label>
-            <button type="submit" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Create API client"</button>
+            <button type="submit" class="rounded bg-accent px-3 py-1.5 font-medium text-white">"Create API client"</button>
         </form>
         <h2 class="mt-8 text-lg font-semibold">"Users"</h2>
         <table class="mt-2 w-full bg-white text-left text-sm shadow-sm" data-testid="users">

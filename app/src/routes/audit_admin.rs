@@ -89,7 +89,7 @@ fn AuditFilter(q: AuditQuery) -> impl IntoView {
             // Filled by the browser on submit; disabled (not sent) until then.
             <input node_ref=from_at type="hidden" name="from_at" disabled/>
             <input node_ref=to_at type="hidden" name="to_at" disabled/>
-            <button type="submit" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Filter"</button>
+            <button type="submit" class="rounded bg-accent px-3 py-1.5 font-medium text-white">"Filter"</button>
             <a href=PATH class="underline">"Clear"</a>
             <p class="basis-full text-xs text-slate-500">"Days are in your time zone (in UTC while the page's scripts have not loaded). Times below are shown in your local time."</p>
         </form>

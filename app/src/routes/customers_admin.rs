@@ -48,7 +48,7 @@ pub fn CustomersAdminList() -> impl IntoView {
                     <label class="text-sm">"Name or customer id"<br/>
                         <input name="q" type="search" value=q.clone().unwrap_or_default() class="rounded border border-slate-300 p-1.5"/>
                     </label>
-                    <button type="submit" class="rounded bg-brand px-3 py-1.5 text-sm font-medium text-white">"Search"</button>
+                    <button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Search"</button>
                     {q.is_some().then(|| view! { <a href=LIST class="text-sm underline">"Clear"</a> })}
                 </form>
                 <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading customers…"</p> }>
@@ -191,7 +191,7 @@ fn settings_form(f: CustomerForm, csrf: String) -> impl IntoView {
                 <legend class="mb-1 font-semibold">"Reminders"</legend>
                 <label>"Reminder channel" <select name="reminder_channel" class=INPUT>{options(f.reminder_channels)}</select></label>
             </fieldset>
-            <div><button type="submit" class="rounded bg-brand px-4 py-2 font-medium text-white">"Save settings"</button></div>
+            <div><button type="submit" class="rounded bg-accent px-4 py-2 font-medium text-white">"Save settings"</button></div>
         </form>
     }
 }

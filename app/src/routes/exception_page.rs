@@ -105,7 +105,7 @@ fn action_form(id: &str, action: &'static str, csrf: &str, body: AnyView) -> imp
 const STATUS: &str = "rounded bg-slate-100 px-2 py-0.5 text-xs font-medium";
 const STATUS_ESCALATED: &str = "rounded bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900";
 const BUTTON: &str = "rounded border border-slate-400 px-3 py-1.5";
-const PRIMARY: &str = "rounded bg-brand px-3 py-1.5 font-medium text-white";
+const PRIMARY: &str = "rounded bg-accent px-3 py-1.5 font-medium text-white";
 const INPUT: &str = "rounded border border-slate-300 p-1.5";
 
 /// The forms for what the viewer may do now, nothing else.

@@ -52,7 +52,7 @@ fn promise_form(i: &InvoiceData, csrf: String) -> impl IntoView + use<> {
             <label>"Pay by" <input type="date" name="promised_on" required min=i.today.clone() class=INPUT/></label>
             <label>"Amount (blank: all open)" <input name="amount" inputmode="decimal" class=INPUT/></label>
             <label class="grow">"Note" <input name="note" maxlength="500" placeholder="Called AP: payment run on Friday" class="mt-1 block w-full rounded border border-slate-300 p-1.5"/></label>
-            <button type="submit" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Record promise"</button>
+            <button type="submit" class="rounded bg-accent px-3 py-1.5 font-medium text-white">"Record promise"</button>
         </form>
     }
 }

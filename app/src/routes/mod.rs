@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 pub mod admin;
 pub mod audit_admin;
+pub mod branding_admin;
 pub mod customers_admin;
 pub mod exception_page;
 pub mod invoices;
@@ -30,13 +31,30 @@ where
                 let body = body.clone();
                 Suspend::new(async move {
                     match ctx.await {
-                        Ok(c) => view! { <Header ctx=c.clone()/> <main class="mx-auto max-w-5xl p-6">{body(c)}</main> }.into_any(),
+                        Ok(c) => view! { <Header ctx=c.clone()/> <main class="mx-auto max-w-5xl p-6">{body(c.clone())}</main> <Footer brand=c.brand/> }.into_any(),
                         Err(e) => view! { <p role="alert" class="p-8 text-red-700">"This page could not be loaded: " {e.to_string()}</p> }.into_any(),
                     }
                 })
             }}
         </Suspense>
     }
+}
+
+/// The tenant's footer line and support contact, when it has them.
+#[component]
+fn Footer(brand: crate::Brand) -> impl IntoView {
+    let mail = (!brand.support_email.is_empty()).then(|| {
+        let href = format!("mailto:{}", brand.support_email);
+        view! { <a class="underline" href=href>{brand.support_email.clone()}</a> }
+    });
+    let phone = (!brand.support_phone.is_empty()).then(|| brand.support_phone.clone());
+    let any = !brand.footer_text.is_empty() || mail.is_some() || phone.is_some();
+    any.then(|| view! {
+        <footer data-testid="brand-footer" class="mx-auto max-w-5xl border-t px-6 py-4 text-xs text-slate-600">
+            <span>{brand.footer_text.clone()}</span>
+            {(mail.is_some() || phone.is_some()).then(|| view! { <span class="ml-2">"Support: " {mail} " " {phone}</span> })}
+        </footer>
+    })
 }
 
 #[component]
@@ -97,7 +115,7 @@ pub fn LoginPage() -> impl IntoView {
                             <input id="password" name="password" type="password" autocomplete="current-password" required
                                 class="mt-1 w-full rounded border border-slate-300 p-2"/>
                         </div>
-                        <button type="submit" class="w-full rounded bg-brand p-2 font-medium text-white">"Sign in"</button>
+                        <button type="submit" class="w-full rounded bg-accent p-2 font-medium text-white">"Sign in"</button>
                     </form>
                 </section>
             }
@@ -151,6 +169,7 @@ pub fn PartnerHome() -> impl IntoView {
                             let (verb, path) = if t.active { ("Suspend", "suspend") } else { ("Reactivate", "reactivate") };
                             let action = format!("/partner/tenants/{}/{path}", t.slug);
                             let label = format!("{verb} {}", t.name);
+                            let brand_label = format!("Branding of {}", t.name);
                             view! {
                                 <tr class="border-t">
                                     <td class="p-2">{t.name}</td>
@@ -161,7 +180,8 @@ pub fn PartnerHome() -> impl IntoView {
                                     <td class="p-2"><form method="post" action=action>
                                         <input type="hidden" name="csrf" value=csrf.clone()/>
                                         <button type="submit" class="rounded border px-2 py-0.5">{label}</button>
-                                    </form></td>
+                                    </form>
+                                    <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a></td>
                                 </tr>
                             }
                         }).collect_view()}

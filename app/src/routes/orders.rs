@@ -75,7 +75,7 @@ pub fn OrdersList() -> impl IntoView {
                     </label>
                     <label class="text-sm">"From"<br/><input name="from" type="date" value=q.from.clone().unwrap_or_default() class="rounded border border-slate-300 p-1.5"/></label>
                     <label class="text-sm">"To"<br/><input name="to" type="date" value=q.to.clone().unwrap_or_default() class="rounded border border-slate-300 p-1.5"/></label>
-                    <button type="submit" class="rounded bg-brand px-3 py-1.5 text-sm font-medium text-white">"Filter"</button>
+                    <button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Filter"</button>
                     <a href="/workspace/orders" class="text-sm underline">"Clear"</a>
                 </form>
                 <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading orders…"</p> }>

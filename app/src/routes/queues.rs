@@ -167,7 +167,7 @@ fn filter_form(queue: &str, q: &QueueQuery) -> impl IntoView + use<> {
             </label>
             {select("sla", "SLA", q.sla.clone(), &[("", "Any"), ("breached", "Breached"), ("due_soon", "Due within 2 h"), ("ok", "On time")])}
             {select("status", "Status", q.status.clone(), &statuses)}
-            <button type="submit" class="rounded bg-brand px-3 py-1.5 text-sm font-medium text-white">"Filter"</button>
+            <button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Filter"</button>
             <a href=queue_href(queue) class="text-sm underline">"Clear"</a>
         </form>
     }
@@ -233,7 +233,7 @@ fn bulk_controls(codes: Vec<String>) -> impl IntoView {
                 </select>
             </label>
             <label>"Note"<br/><input name="note" class="w-64 rounded border border-slate-300 p-1.5"/></label>
-            <button type="submit" name="action" value="resolve" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Resolve selected"</button>
+            <button type="submit" name="action" value="resolve" class="rounded bg-accent px-3 py-1.5 font-medium text-white">"Resolve selected"</button>
         </fieldset>
     }
 }

@@ -8,7 +8,7 @@ use crate::{Notice, PageCtx};
 use leptos::prelude::*;
 
 const INPUT: &str = "mt-1 block w-full rounded border border-slate-300 p-1.5";
-const PRIMARY: &str = "rounded bg-brand px-3 py-1.5 text-sm font-medium text-white";
+const PRIMARY: &str = "rounded bg-accent px-3 py-1.5 text-sm font-medium text-white";
 
 fn notice(n: Option<Notice>) -> impl IntoView {
     n.map(|n| {

@@ -117,7 +117,7 @@ fn rule_card(r: RuleView, csrf: String) -> impl IntoView {
                 {switch}
                 {r.fields.into_iter().map(field).collect_view()}
                 {no_settings}
-                <button type="submit" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Save as new version"</button>
+                <button type="submit" class="rounded bg-accent px-3 py-1.5 font-medium text-white">"Save as new version"</button>
             </form>
         </section>
     }

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_params_map;
 
 const INPUT: &str = "w-full rounded border border-slate-300 p-1.5";
 const BUTTON: &str = "rounded border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium";
-const PRIMARY: &str = "rounded bg-brand px-3 py-1.5 text-sm font-medium text-white";
+const PRIMARY: &str = "rounded bg-accent px-3 py-1.5 text-sm font-medium text-white";
 
 
 fn refused() -> AnyView {

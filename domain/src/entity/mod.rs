@@ -35,6 +35,13 @@ pub mod tenant {
         pub address: String,
         /// Remit-to lines, newline-separated.
         pub remit_to: String,
+        /// `#rrggbb`: buttons and links (see [`crate::branding`]).
+        pub accent_color: String,
+        /// Shown to the tenant's users as whom to ask; empty for none.
+        pub support_email: String,
+        pub support_phone: String,
+        /// One line at the foot of pages and e-mails; empty for none.
+        pub footer_text: String,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

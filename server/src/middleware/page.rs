@@ -123,13 +123,21 @@ fn brand_of(scope: &Scope) -> Brand {
             product_name: "Throughline Partner Console".into(),
             org_name: "Throughline".into(),
             primary_color: "#334155".into(),
+            accent_color: "#334155".into(),
             logo_url: "/logo.svg".into(),
+            footer_text: String::new(),
+            support_email: String::new(),
+            support_phone: String::new(),
         },
         Scope::Tenant(t) => Brand {
             product_name: t.product_name.clone(),
             org_name: t.name.clone(),
             primary_color: t.primary_color.clone(),
+            accent_color: t.accent_color.clone(),
             logo_url: "/branding/logo.svg".into(),
+            footer_text: t.footer_text.clone(),
+            support_email: t.support_email.clone(),
+            support_phone: t.support_phone.clone(),
         },
     }
 }

@@ -5,17 +5,55 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+/// The tenant's brand as a message shows it: the product name (also the sender's name), the
+/// primary colour of the banner, the accent colour of the button, and the footer line.
+pub struct MailBrand<'a> {
+    pub product_name: &'a str,
+    pub primary_color: &'a str,
+    pub accent_color: &'a str,
+    /// The tenant's footer text and support contact; may be empty.
+    pub footer: String,
+}
+
+impl<'a> MailBrand<'a> {
+    pub fn of(t: &'a domain::tenancy::TenantInfo) -> Self {
+        MailBrand { product_name: &t.product_name, primary_color: &t.primary_color, accent_color: &t.accent_color, footer: t.footer_line() }
+    }
+
+    /// The banner a message starts with.
+    fn banner(&self) -> String {
+        format!(r#"<tr><td style="background:{};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:bold">{}</td></tr>"#, esc(self.primary_color), esc(self.product_name))
+    }
+
+    /// The button to the invoice in the portal.
+    fn button(&self, link: &str, number: &str) -> String {
+        format!(
+            r#"<p style="margin-top:24px"><a href="{}" style="background:{};color:#ffffff;padding:10px 16px;text-decoration:none;border-radius:4px;display:inline-block">View invoice {} in the portal</a></p>"#,
+            esc(link),
+            esc(self.accent_color),
+            esc(number)
+        )
+    }
+
+    /// The footer row, if there is a footer.
+    fn footer_html(&self) -> String {
+        if self.footer.is_empty() { String::new() } else { format!(r#"<tr><td style="padding:12px 24px;border-top:1px solid #e2e8f0;color:#475569;font-size:12px">{}</td></tr>"#, esc(&self.footer)) }
+    }
+
+    fn footer_text(&self) -> String {
+        if self.footer.is_empty() { String::new() } else { format!("\n--\n{}\n", self.footer) }
+    }
+}
+
 /// What an invoice e-mail says.
 pub struct InvoiceMail<'a> {
     /// `<delivery-id@throughline>`: the same for every attempt, so a receiver can tell a
     /// resend after a crash from a new message.
     pub message_id: String,
-    pub sender_name: &'a str,
+    pub brand: MailBrand<'a>,
     pub from: &'a str,
     pub to: &'a [String],
-    pub product_name: &'a str,
     pub org_name: &'a str,
-    pub primary_color: &'a str,
     pub customer_name: &'a str,
     pub number: &'a str,
     pub total: &'a str,
@@ -45,7 +83,7 @@ impl InvoiceMail<'_> {
 
     pub fn text(&self) -> String {
         format!(
-            "Hello {customer},\n\nInvoice {number} from {org} is attached as a PDF.\n\nTotal: {total}\nOpen: {open}\nDue: {due}\n\nView it, download it again or dispute it in the portal:\n{link}\n\n{product}\n",
+            "Hello {customer},\n\nInvoice {number} from {org} is attached as a PDF.\n\nTotal: {total}\nOpen: {open}\nDue: {due}\n\nView it, download it again or dispute it in the portal:\n{link}\n\n{product}\n{footer}",
             customer = self.customer_name,
             number = self.number,
             org = self.org_name,
@@ -53,34 +91,35 @@ impl InvoiceMail<'_> {
             open = self.open,
             due = self.due_on,
             link = self.link,
-            product = self.product_name
+            product = self.brand.product_name,
+            footer = self.brand.footer_text()
         )
     }
 
     pub fn html(&self) -> String {
         format!(
             r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td style="background:{color};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:bold">{product}</td></tr>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{banner}
 <tr><td style="padding:24px"><p>Hello {customer},</p><p>Invoice <strong>{number}</strong> from {org} is attached as a PDF.</p>
 <table role="presentation" cellpadding="4" style="border-collapse:collapse"><tr><td>Total</td><td style="text-align:right"><strong>{total}</strong></td></tr><tr><td>Open</td><td style="text-align:right">{open}</td></tr><tr><td>Due</td><td style="text-align:right">{due}</td></tr></table>
-<p style="margin-top:24px"><a href="{link}" style="background:{color};color:#ffffff;padding:10px 16px;text-decoration:none;border-radius:4px;display:inline-block">View invoice {number} in the portal</a></p>
-<p style="color:#475569;font-size:12px">You can also download it again or dispute it there.</p></td></tr></table></body></html>"#,
-            color = esc(self.primary_color),
-            product = esc(self.product_name),
+{button}
+<p style="color:#475569;font-size:12px">You can also download it again or dispute it there.</p></td></tr>{footer}</table></body></html>"#,
+            banner = self.brand.banner(),
             customer = esc(self.customer_name),
             number = esc(self.number),
             org = esc(self.org_name),
             total = esc(self.total),
             open = esc(self.open),
             due = esc(self.due_on),
-            link = esc(self.link)
+            button = self.brand.button(self.link, self.number),
+            footer = self.brand.footer_html()
         )
     }
 
     /// The message: text and HTML alternatives, the PDF attached.
     pub fn message(self) -> Result<Message, SendError> {
         let parts = MultiPart::alternative().singlepart(SinglePart::plain(self.text())).singlepart(SinglePart::html(self.html()));
-        build(&self.message_id, self.sender_name, self.from, self.to, &self.subject(), parts, self.number, self.pdf)
+        build(&self.message_id, self.brand.product_name, self.from, self.to, &self.subject(), parts, self.number, self.pdf)
     }
 }
 
@@ -89,11 +128,9 @@ impl InvoiceMail<'_> {
 pub struct ReminderMail<'a> {
     /// `<reminder-id@throughline>`, the same for every attempt.
     pub message_id: String,
-    pub sender_name: &'a str,
+    pub brand: MailBrand<'a>,
     pub from: &'a str,
     pub to: &'a [String],
-    pub product_name: &'a str,
-    pub primary_color: &'a str,
     pub number: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
@@ -107,20 +144,20 @@ impl ReminderMail<'_> {
         let paragraphs: String = self.body.split("\n\n").map(|p| format!("<p>{}</p>", esc(p.trim()).replace('\n', "<br>"))).collect();
         format!(
             r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td style="background:{color};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:bold">{product}</td></tr>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{banner}
 <tr><td style="padding:24px">{paragraphs}
-<p style="margin-top:24px"><a href="{link}" style="background:{color};color:#ffffff;padding:10px 16px;text-decoration:none;border-radius:4px;display:inline-block">View invoice {number} in the portal</a></p></td></tr></table></body></html>"#,
-            color = esc(self.primary_color),
-            product = esc(self.product_name),
-            link = esc(self.link),
-            number = esc(self.number),
+{button}</td></tr>{footer}</table></body></html>"#,
+            banner = self.brand.banner(),
+            button = self.brand.button(self.link, self.number),
+            footer = self.brand.footer_html()
         )
     }
 
     pub fn message(self) -> Result<Message, SendError> {
         let html = self.html();
-        let parts = MultiPart::alternative().singlepart(SinglePart::plain(self.body.to_owned())).singlepart(SinglePart::html(html));
-        build(&self.message_id, self.sender_name, self.from, self.to, self.subject, parts, self.number, self.pdf)
+        let text = format!("{}{}", self.body, self.brand.footer_text());
+        let parts = MultiPart::alternative().singlepart(SinglePart::plain(text)).singlepart(SinglePart::html(html));
+        build(&self.message_id, self.brand.product_name, self.from, self.to, self.subject, parts, self.number, self.pdf)
     }
 }
 
@@ -166,12 +203,10 @@ mod tests {
     fn mail<'a>(to: &'a [String]) -> InvoiceMail<'a> {
         InvoiceMail {
             message_id: "<d-1@throughline>".into(),
-            sender_name: "Acme Order Hub",
+            brand: MailBrand { product_name: "Acme <Hub>", primary_color: "#1d4ed8", accent_color: "#047857", footer: "Acme & Sons · Support: help@acme.test".into() },
             from: "billing@acme.test",
             to,
-            product_name: "Acme <Hub>",
             org_name: "Acme",
-            primary_color: "#1d4ed8",
             customer_name: "Initech & Co",
             number: "INV-1",
             total: "$1,000.00",
@@ -188,6 +223,8 @@ mod tests {
         let html = mail(&to).html();
         assert!(html.contains("Initech &amp; Co") && html.contains("Acme &lt;Hub&gt;"));
         assert!(!html.contains("<Hub>"));
+        assert!(html.contains("background:#047857") && html.contains("Acme &amp; Sons · Support: help@acme.test"), "accent button and footer: {html}");
+        assert!(mail(&to).text().ends_with("--\nAcme & Sons · Support: help@acme.test\n"));
         assert_eq!(mail(&to).subject(), "Invoice INV-1 from Acme — $900.00 due 2026-12-31");
     }
 
@@ -196,11 +233,9 @@ mod tests {
         let to = vec!["ap@initech.test".to_owned()];
         let m = ReminderMail {
             message_id: "<r-1@throughline>".into(),
-            sender_name: "Acme",
+            brand: MailBrand { product_name: "Acme", primary_color: "#1d4ed8", accent_color: "#1d4ed8", footer: String::new() },
             from: "billing@acme.test",
             to: &to,
-            product_name: "Acme",
-            primary_color: "#1d4ed8",
             number: "INV-1",
             subject: "Reminder: invoice INV-1",
             body: "Hello <Initech>,\n\nIt is late.\nPlease pay.",

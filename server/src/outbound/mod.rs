@@ -79,7 +79,7 @@ impl Handler for EmailInvoice {
             return Ok(());
         }
         let inv = invoice::Entity::find_by_id(d.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
-        let pi = domain::portal::invoice(cx.txn, inv.customer_id, &inv.number).await?;
+        let pi = domain::portal::invoice_of(cx.txn, inv.clone()).await?;
         let tenant = s.tenant(cx.tenant).await?;
         let pdf = s.invoice_pdf(&tenant, &pi).await?;
         let to: Vec<String> = d.target.split(", ").map(str::to_owned).collect();
@@ -87,12 +87,10 @@ impl Handler for EmailInvoice {
         let m = |v: i64| format(v, &inv.currency);
         let mail = InvoiceMail {
             message_id: format!("<{}@throughline>", d.id),
-            sender_name: &tenant.product_name,
+            brand: email::MailBrand::of(&tenant),
             from: &s.from,
             to: &to,
-            product_name: &tenant.product_name,
             org_name: &tenant.name,
-            primary_color: &tenant.primary_color,
             customer_name: &pi.customer_name,
             number: &inv.number,
             total: &m(inv.total_minor),

@@ -51,18 +51,16 @@ impl Handler for EmailReminder {
             return Ok(engine::cancel(cx.txn, &r).await?);
         }
         let inv = invoice::Entity::find_by_id(r.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
-        let pi = domain::portal::invoice(cx.txn, inv.customer_id, &inv.number).await?;
+        let pi = domain::portal::invoice_of(cx.txn, inv.clone()).await?;
         let tenant = s.tenant(cx.tenant).await?;
         let pdf = s.invoice_pdf(&tenant, &pi).await?;
         let to: Vec<String> = r.target.split(", ").map(str::to_owned).collect();
         let link = format!("{}{}", s.links.origin(tenant.slug.as_str()), app::portal_invoice_href(&inv.number));
         let mail = ReminderMail {
             message_id: format!("<{}@throughline>", r.id),
-            sender_name: &tenant.product_name,
+            brand: super::email::MailBrand::of(&tenant),
             from: &s.from,
             to: &to,
-            product_name: &tenant.product_name,
-            primary_color: &tenant.primary_color,
             number: &inv.number,
             subject: &r.subject,
             body: &r.body,

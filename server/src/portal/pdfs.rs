@@ -14,6 +14,7 @@ pub(crate) fn brand(t: &TenantInfo) -> pdf::Brand {
         primary_color: t.primary_color.clone(),
         address: t.address.clone(),
         remit_to: t.remit_to.clone(),
+        footer: t.footer_line(),
         logo_svg: t.logo_svg.clone(),
     }
 }

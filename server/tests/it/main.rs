@@ -20,3 +20,4 @@ mod webhooks;
 mod dunning;
 mod outbound;
 mod partner;
+mod branding;

@@ -138,7 +138,7 @@ pub(crate) fn dispute_view(d: DisputePageData, area: &'static str, csrf: String)
             <label class="block text-sm font-medium">"Attach files (PDF, PNG, JPEG or TIFF)"<br/>
                 <input type="file" name="attachment" multiple class="mt-1 text-sm"/>
             </label>
-            <button type="submit" class="rounded bg-brand px-4 py-2 text-sm font-medium text-white">"Send"</button>
+            <button type="submit" class="rounded bg-accent px-4 py-2 text-sm font-medium text-white">"Send"</button>
         </form>
     }
 }

@@ -43,7 +43,7 @@ pub fn InvoicesList() -> impl IntoView {
                             {[("open", "Open"), ("overdue", "Overdue"), ("disputed", "Disputed"), ("paid", "Paid")].into_iter().map(|(v, l)| view! { <option value=v selected=status.as_deref() == Some(v)>{l}</option> }).collect_view()}
                         </select>
                     </label>
-                    <button type="submit" class="rounded bg-brand px-3 py-1.5 text-sm font-medium text-white">"Search"</button>
+                    <button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Search"</button>
                     <a href="/portal/invoices" class="text-sm text-blue-700 underline">"Clear"</a>
                 </form>
                 <Suspense fallback=|| view! { <p class="p-4 text-slate-600">"Loading your invoices…"</p> }>
@@ -149,7 +149,7 @@ fn reminders_view(i: &InvoicePageData, csrf: String) -> impl IntoView + use<> {
                 <label>"Pay by" <input type="date" name="promised_on" required min=today class="mt-1 block rounded border border-slate-300 p-1.5"/></label>
                 <label>"Amount (blank: all that is open)" <input name="amount" inputmode="decimal" class="mt-1 block rounded border border-slate-300 p-1.5"/></label>
                 <label class="grow">"Note" <input name="note" maxlength="500" class="mt-1 block w-full rounded border border-slate-300 p-1.5"/></label>
-                <button type="submit" class="rounded bg-brand px-3 py-1.5 font-medium text-white">"Promise"</button>
+                <button type="submit" class="rounded bg-accent px-3 py-1.5 font-medium text-white">"Promise"</button>
             </form>
             <p class="mt-1 text-xs text-slate-600">"We will not send reminders about this invoice until that date."</p>
         </details>
@@ -174,7 +174,7 @@ fn invoice_view(i: InvoicePageData, csrf: String) -> impl IntoView {
             <h1 class="text-2xl font-semibold" data-testid="invoice-number">"Invoice " {i.number.clone()}</h1>
             <span class="flex flex-wrap gap-3 text-sm">
                 <a class="rounded border border-slate-400 px-3 py-1.5 text-blue-700" rel="external" download href=format!("/portal/invoices/{enc}/pdf") data-testid="invoice-pdf">"Download PDF"</a>
-                {i.can_dispute.then(|| view! { <a class="rounded bg-brand px-3 py-1.5 font-medium text-white" href=format!("/portal/invoices/{enc}/dispute") data-testid="dispute-invoice">"Dispute this invoice"</a> })}
+                {i.can_dispute.then(|| view! { <a class="rounded bg-accent px-3 py-1.5 font-medium text-white" href=format!("/portal/invoices/{enc}/dispute") data-testid="dispute-invoice">"Dispute this invoice"</a> })}
             </span>
         </div>
         <dl class="mt-3 grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-4">
@@ -281,7 +281,7 @@ fn dispute_form(i: InvoicePageData, csrf: String) -> impl IntoView {
             <label class="block text-sm font-medium">"Evidence (PDF, PNG, JPEG or TIFF, up to 10 MB each)"<br/>
                 <input type="file" name="evidence" multiple accept=".pdf,.png,.jpg,.jpeg,.tif,.tiff,application/pdf,image/png,image/jpeg,image/tiff" class="mt-1 text-sm"/>
             </label>
-            <button type="submit" class="rounded bg-brand px-4 py-2 text-sm font-medium text-white">"Open the dispute"</button>
+            <button type="submit" class="rounded bg-accent px-4 py-2 text-sm font-medium text-white">"Open the dispute"</button>
         </form>
     }
 }

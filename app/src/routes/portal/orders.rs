@@ -46,7 +46,7 @@ pub fn PortalOrdersList() -> impl IntoView {
                     </label>
                     <label class="text-sm">"From"<br/><input name="from" type="date" value=q.from.clone().unwrap_or_default() class="rounded border border-slate-400 p-1.5"/></label>
                     <label class="text-sm">"To"<br/><input name="to" type="date" value=q.to.clone().unwrap_or_default() class="rounded border border-slate-400 p-1.5"/></label>
-                    <button type="submit" class="rounded bg-brand px-3 py-1.5 text-sm font-medium text-white">"Search"</button>
+                    <button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Search"</button>
                     <a href="/portal/orders" class="text-sm text-blue-700 underline">"Clear"</a>
                 </form>
                 <Suspense fallback=|| view! { <p class="p-4 text-slate-600">"Loading your orders…"</p> }>

@@ -1,0 +1,66 @@
+//! The partner's branding editor for one of its tenants: what the tenant's users see on every
+//! page, e-mail and PDF (product name, colours, support contact, footer). Colours are checked
+//! for WCAG AA contrast with white text (4.5:1); the editor shows each ratio.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The editor's address for tenant `slug`.
+pub fn branding_href(slug: &str) -> String {
+    format!("/partner/tenants/{slug}/branding")
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BrandingView {
+    pub slug: String,
+    pub name: String,
+    pub product_name: String,
+    pub primary_color: String,
+    pub accent_color: String,
+    pub support_email: String,
+    pub support_phone: String,
+    pub footer_text: String,
+    /// White text on each colour, as `6.70:1`.
+    pub primary_contrast: String,
+    pub accent_contrast: String,
+}
+
+/// The brand of tenant `slug`, for its partner's admins (and the platform operator) only.
+#[server(prefix = "/sfn")]
+pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> {
+    use domain::branding::contrast_with_white;
+    use domain::tenancy::Scope;
+    use domain::types::HexColor;
+    let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
+    let me = parts.extensions.get::<domain::auth::Principal>().cloned().ok_or_else(|| ServerFnError::new("sign in first"))?;
+    let status = |code: http::StatusCode| {
+        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+            r.set_status(code);
+        }
+    };
+    if !matches!(parts.extensions.get::<Scope>(), Some(Scope::Platform)) {
+        status(http::StatusCode::NOT_FOUND);
+        return Err(ServerFnError::new("The partner console is not served at this address."));
+    }
+    let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
+    let t = match domain::partner::own_tenant(&db, &me, &slug).await {
+        Ok(t) => t,
+        Err(domain::AppError::NotFound) => {
+            status(http::StatusCode::NOT_FOUND);
+            return Err(ServerFnError::new("There is no such tenant among yours."));
+        }
+        Err(e) => return Err(ServerFnError::new(e.to_string())),
+    };
+    let ratio = |c: &str| HexColor::parse(c).map(|c| format!("{:.2}:1", contrast_with_white(&c))).unwrap_or_default();
+    Ok(BrandingView {
+        primary_contrast: ratio(&t.primary_color),
+        accent_contrast: ratio(&t.accent_color),
+        slug: t.slug,
+        name: t.name,
+        product_name: t.product_name,
+        primary_color: t.primary_color,
+        accent_color: t.accent_color,
+        support_email: t.support_email,
+        support_phone: t.support_phone,
+        footer_text: t.footer_text,
+    })
+}

@@ -1,0 +1,100 @@
+//! The partner's branding editor for one tenant: a plain form that posts and redirects back
+//! with a notice (so it works before the wasm has loaded), with a live preview of the header,
+//! a button and the footer as the colours and names are typed.
+use super::Frame;
+use crate::branding_admin::{BrandingView, branding_data, branding_href};
+use crate::{Notice, PageCtx};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+const INPUT: &str = "w-full rounded border border-slate-300 p-1.5";
+
+fn notice(n: Option<Notice>) -> impl IntoView {
+    n.map(|n| {
+        let refused = n.message.starts_with("Not ");
+        let class = if refused { "mt-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800" } else { "mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm" };
+        view! { <div role=if refused { "alert" } else { "status" } data-testid="notice" class=class>{n.message}</div> }
+    })
+}
+
+#[component]
+pub fn BrandingPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let data = Resource::new(slug, branding_data);
+    view! {
+        <Frame body=move |c: PageCtx| {
+            let csrf = c.csrf.clone();
+            let notice_view = notice(c.notice.clone());
+            view! {
+                <p class="text-sm"><a href="/partner" class="underline">"Partner console"</a></p>
+                {notice_view}
+                <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading the brand…"</p> }>
+                    {move || {
+                        let csrf = csrf.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(b) => editor(b, csrf).into_any(),
+                                Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
+                            }
+                        })
+                    }}
+                </Suspense>
+            }
+        }/>
+    }
+}
+
+fn editor(b: BrandingView, csrf: String) -> AnyView {
+    let action = branding_href(&b.slug);
+    view! {
+        <h1 class="mt-2 text-2xl font-semibold">{format!("Branding of {}", b.name)}</h1>
+        <p class="text-sm text-slate-600">"What this tenant's users see on every page, e-mail and invoice PDF. White text sits on both colours, so each needs a contrast of at least 4.5:1 (WCAG AA)."</p>
+        <form method="post" action=action class="mt-4 grid gap-4 md:grid-cols-2">
+            <input type="hidden" name="csrf" value=csrf/>
+            <BrandFields b=b.clone()/>
+            <div class="md:col-span-2"><button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Save branding"</button></div>
+        </form>
+    }
+    .into_any()
+}
+
+/// The fields and, beside them, a preview that follows what is typed once scripts run.
+#[island]
+fn BrandFields(b: BrandingView) -> impl IntoView {
+    let product = RwSignal::new(b.product_name.clone());
+    let primary = RwSignal::new(b.primary_color.clone());
+    let accent = RwSignal::new(b.accent_color.clone());
+    let footer = RwSignal::new(b.footer_text.clone());
+    let contact = format!("{} {}", b.support_email, b.support_phone).trim().to_owned();
+    let fields = view! {
+        <div class="rounded bg-white p-4 shadow-sm">
+            <label class="block text-sm">"Product name"
+                <input name="product_name" required maxlength="60" value=b.product_name.clone() on:input=move |e| product.set(event_target_value(&e)) class=INPUT/></label>
+            <label class="mt-2 block text-sm">"Primary colour (header, e-mail banner, PDF rules)"
+                <span class="flex gap-2"><input type="color" aria-label="Pick the primary colour" value=b.primary_color.clone() prop:value=move || primary.get() on:input=move |e| primary.set(event_target_value(&e))/>
+                <input name="primary_color" aria-label="Primary colour" required pattern="#[0-9a-fA-F]{6}" value=b.primary_color.clone() prop:value=move || primary.get() on:input=move |e| primary.set(event_target_value(&e)) class=INPUT/></span></label>
+            <p class="text-xs text-slate-600" data-testid="primary-contrast">{format!("Saved: white text on it {}", b.primary_contrast)}</p>
+            <label class="mt-2 block text-sm">"Accent colour (buttons, links)"
+                <span class="flex gap-2"><input type="color" aria-label="Pick the accent colour" value=b.accent_color.clone() prop:value=move || accent.get() on:input=move |e| accent.set(event_target_value(&e))/>
+                <input name="accent_color" aria-label="Accent colour" required pattern="#[0-9a-fA-F]{6}" value=b.accent_color.clone() prop:value=move || accent.get() on:input=move |e| accent.set(event_target_value(&e)) class=INPUT/></span></label>
+            <p class="text-xs text-slate-600" data-testid="accent-contrast">{format!("Saved: white text on it {}", b.accent_contrast)}</p>
+            <label class="mt-2 block text-sm">"Support e-mail" <input name="support_email" type="email" value=b.support_email.clone() class=INPUT/></label>
+            <label class="mt-2 block text-sm">"Support phone" <input name="support_phone" value=b.support_phone.clone() class=INPUT/></label>
+            <label class="mt-2 block text-sm">"Footer text" <input name="footer_text" maxlength="200" value=b.footer_text.clone() on:input=move |e| footer.set(event_target_value(&e)) class=INPUT/></label>
+        </div>
+    }
+    .into_any();
+    let preview = view! {
+        <div aria-label="Preview" data-testid="brand-preview" class="overflow-hidden rounded border bg-slate-50 shadow-sm">
+            <div class="p-3 font-semibold text-white" style=move || format!("background:{}", primary.get())>{move || product.get()}</div>
+            <div class="p-4 text-sm">
+                <p>"Invoice INV-1001 is ready."</p>
+                <span class="mt-2 inline-block rounded px-3 py-1.5 text-white" style=move || format!("background:{}", accent.get())>"View invoice"</span>
+            </div>
+            <div class="border-t p-3 text-xs text-slate-600">{move || footer.get()} " " {contact.clone()}</div>
+        </div>
+    }
+    .into_any();
+    view! { {fields} {preview} }
+}
