@@ -72,6 +72,15 @@ impl BrandingIn {
     /// Checks every field; all problems at once, each naming its field.
     pub fn validate(&self) -> Result<Branding, Vec<FieldError>> {
         let mut errs = Vec::new();
+        let fields = [("product_name", &self.product_name), ("primary_color", &self.primary_color), ("accent_color", &self.accent_color), ("support_email", &self.support_email), ("support_phone", &self.support_phone), ("footer_text", &self.footer_text)];
+        for (field, value) in fields {
+            if value.chars().any(char::is_control) {
+                errs.push(FieldError::new(field, "one line of text, without tabs or control characters"));
+            }
+        }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
         let product_name = self.product_name.trim().to_owned();
         if product_name.is_empty() || product_name.chars().count() > 60 {
             errs.push(FieldError::new("product_name", "give the product a name of 1 to 60 characters"));
@@ -80,6 +89,11 @@ impl BrandingIn {
         let accent_color = readable(&mut errs, "accent_color", &self.accent_color);
         let support_email = match self.support_email.trim() {
             "" => None,
+            // It also becomes a `mailto:` link: one plain address, nothing that adds headers.
+            e if e.contains(|c: char| c.is_whitespace() || "?,;<>\"'()[]\\".contains(c)) => {
+                errs.push(FieldError::new("support_email", format!("{e:?} is not one plain e-mail address")));
+                None
+            }
             e => Email::parse(e).map_err(|r| errs.push(FieldError::new("support_email", r))).ok(),
         };
         let support_phone = self.support_phone.trim().to_owned();
@@ -87,7 +101,7 @@ impl BrandingIn {
             errs.push(FieldError::new("support_phone", "a phone number has digits, spaces and + - ( ) only, at most 40 characters"));
         }
         let footer_text = self.footer_text.trim().to_owned();
-        if footer_text.chars().count() > 200 || footer_text.contains(['\n', '\r']) {
+        if footer_text.chars().count() > 200 {
             errs.push(FieldError::new("footer_text", "the footer is one line of at most 200 characters"));
         }
         match (primary_color, accent_color, errs.is_empty()) {
@@ -159,7 +173,7 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named_and_a_pale_colour_gets_its_ratio() {
-        let cases: [(fn(&mut BrandingIn), &str, &str); 8] = [
+        let cases: [(fn(&mut BrandingIn), &str, &str); 10] = [
             (|f| f.product_name = "  ".into(), "product_name", "1 to 60"),
             (|f| f.primary_color = "#fde047".into(), "primary_color", "1.31:1"),
             (|f| f.primary_color = "#777777".into(), "primary_color", "4.47:1"),
@@ -168,6 +182,8 @@ mod tests {
             (|f| f.support_email = "nobody".into(), "support_email", ""),
             (|f| f.support_phone = "call us".into(), "support_phone", "digits"),
             (|f| f.footer_text = "two\nlines".into(), "footer_text", "one line"),
+            (|f| f.product_name = "Acme\u{0}Hub".into(), "product_name", "control characters"),
+            (|f| f.support_email = "help@acme.test?cc=boss@evil.test".into(), "support_email", "one plain e-mail address"),
         ];
         for (change, field, says) in cases {
             let mut f = form();

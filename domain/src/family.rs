@@ -10,7 +10,9 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
 /// Runs `head` (an `INSERT` that may do nothing) and, only if it inserted, each of `then`: an
 /// `INSERT … VALUES …` (with or without `ON CONFLICT …`) or an `UPDATE … WHERE …` without
-/// `RETURNING`. Every statement is built for `c`'s backend with its values as parameters.
+/// `RETURNING` or subquery. Every statement is built for `c`'s backend with its values as
+/// parameters. The writes must be independent: on PostgreSQL every part sees the data as it
+/// was before the statement, so none may touch a row another writes or depend on one.
 /// Answers whether `head` inserted.
 pub async fn insert_with<C: ConnectionTrait>(c: &C, head: Statement, then: Vec<Statement>) -> Result<bool, DbErr> {
     if c.get_database_backend() != DbBackend::Postgres {
@@ -51,7 +53,7 @@ fn guard(sql: &str) -> Result<String, DbErr> {
         };
         return Ok(format!("{columns} SELECT * FROM (VALUES {rows}) AS v WHERE {EXISTS}{conflict}"));
     }
-    if sql.starts_with("UPDATE") && !sql.contains(" RETURNING ") {
+    if sql.starts_with("UPDATE") && !sql.contains(" RETURNING ") && !sql.contains("SELECT") {
         if let Some((set, cond)) = sql.split_once(" WHERE ") {
             return Ok(format!("{set} WHERE ({cond}) AND {EXISTS}"));
         }
@@ -103,6 +105,7 @@ mod tests {
             ("UPDATE x SET n = n + $1 WHERE id = $2", Some("UPDATE x SET n = n + $1 WHERE (id = $2) AND EXISTS (SELECT 1 FROM head)")),
             ("UPDATE x SET n = $1 WHERE id = $2 RETURNING n", None),
             ("UPDATE x SET n = $1", None),
+            ("UPDATE x SET n = (SELECT m FROM y WHERE k = $1) WHERE id = $2", None),
             ("DELETE FROM x WHERE id = $1", None),
         ];
         for (sql, want) in cases {

@@ -98,8 +98,14 @@ pub async fn set_branding(db: &Db, who: &Principal, slug: &str, input: &Branding
     let mut am: tenant::ActiveModel = t.clone().into();
     brand.apply(&mut am);
     am.updated_at = sea_orm::ActiveValue::Set(Utc::now());
+    // Only over the row as it was read (two editors at once: one wins, the other is told), so
+    // that the audit entry's "before" is what was replaced.
     let txn = db.platform().begin().await?;
-    let t = sea_orm::ActiveModelTrait::update(am, &txn).await?;
+    let changed = tenant::Entity::update_many().set(am).filter(tenant::Column::Id.eq(t.id)).filter(tenant::Column::UpdatedAt.eq(t.updated_at)).exec(&txn).await?.rows_affected;
+    if changed == 0 {
+        return Err(AppError::Conflict(format!("{} was just changed by someone else; reload the editor", t.name)));
+    }
+    let t = tenant::Entity::find_by_id(t.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let after = BrandingIn::from_tenant(&t);
     let audit_txn = db.tenant_txn(&tenant_slug).await?;
     audit::record(&audit_txn, &actor, "tenant.branding_changed", "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "before": brief(&before), "after": brief(&after)})).await?;

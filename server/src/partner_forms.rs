@@ -95,7 +95,7 @@ pub async fn branding(st: State<AppState>, scope: Extension<Scope>, auth: Extens
             back(&session, &editor, format!("Branding of {} saved.", t.name)).await
         }
         Err(AppError::NotFound) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such tenant among yours."),
-        Err(AppError::Invalid(m)) => back(&session, &editor, format!("Not saved: {m}.")).await,
+        Err(AppError::Invalid(m) | AppError::Conflict(m)) => back(&session, &editor, format!("Not saved: {m}.")).await,
         Err(e) => error_page(e, "saving a tenant's branding"),
     }
 }
