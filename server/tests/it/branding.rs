@@ -7,17 +7,9 @@
 use crate::common::smtp::SmtpServer;
 use crate::common::*;
 use chrono::Utc;
-use domain::seed::{self, NewTenant};
 use serde_json::json;
 
 const EDITOR: &str = "/partner/tenants/acme/branding";
-
-async fn console(app: &TestApp, email: &str, pw: &str) -> (reqwest::Client, String) {
-    let b = app.browser();
-    assert_eq!(app.login(&b, "localhost", email, pw).await.status(), 303);
-    let html = b.get(app.url("localhost", "/partner")).send().await.unwrap().text().await.unwrap();
-    (b, extract_csrf(&html))
-}
 
 fn brand<'a>(csrf: &'a str, primary: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -31,30 +23,25 @@ fn brand<'a>(csrf: &'a str, primary: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-async fn page(b: &reqwest::Client, app: &TestApp, host: &str, path: &str) -> (u16, String) {
-    let r = b.get(app.url(host, path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 #[tokio::test]
 async fn a_partner_rebrands_its_tenant_on_pages_emails_and_pdfs() {
     let smtp = SmtpServer::start().await;
     let app = mail_app(&smtp).await;
     let (partner, csrf) = console(&app, "partner@northwind.test", PW).await;
-    let (status, editor) = page(&partner, &app, "localhost", EDITOR).await;
+    let (status, editor) = page(&app, &partner, "localhost", EDITOR).await;
     assert_eq!(status, 200);
     assert!(editor.contains("Branding of Acme Industrial Supply") && editor.contains("#1d4ed8") && editor.contains("6.70:1"), "{editor}");
 
     let r = post_form(&app, &partner, "localhost", EDITOR, &brand(&csrf, "#0F766E")).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, EDITOR.into()));
-    let (_, editor) = page(&partner, &app, "localhost", EDITOR).await;
+    let (_, editor) = page(&app, &partner, "localhost", EDITOR).await;
     assert!(editor.contains("Branding of Acme Industrial Supply saved.") && editor.contains("#0f766e") && editor.contains("5.47:1"), "{editor}");
 
     // Pages of the tenant's host: title, colours, footer with the support contact.
-    let (_, login) = page(&app.browser(), &app, ACME, "/login").await;
+    let (_, login) = page(&app, &app.browser(), ACME, "/login").await;
     assert!(login.contains("<title>Acme Supply Hub</title>") && login.contains("--brand:#0f766e;--accent:#b45309"), "{login}");
     assert!(login.contains("Acme Industrial Supply, Louisville KY") && login.contains("mailto:help@acme.test") && login.contains("+1 (502) 555-0100"), "{login}");
-    let (_, other) = page(&app.browser(), &app, BLUEGRASS, "/login").await;
+    let (_, other) = page(&app, &app.browser(), BLUEGRASS, "/login").await;
     assert!(!other.contains("Acme Supply Hub") && !other.contains("help@acme.test"), "bluegrass keeps its own brand");
 
     // An invoice e-mail under the new brand, its PDF with the footer line.
@@ -88,16 +75,16 @@ async fn a_colour_too_pale_for_white_text_is_refused_with_its_contrast_and_nothi
     for (colour, says) in cases {
         let r = post_form(&app, &partner, "localhost", EDITOR, &brand(&csrf, colour)).await;
         assert_eq!((r.status().as_u16(), location(&r)), (303, EDITOR.into()));
-        let (_, editor) = page(&partner, &app, "localhost", EDITOR).await;
+        let (_, editor) = page(&app, &partner, "localhost", EDITOR).await;
         assert!(editor.contains("Not saved: ") && editor.contains(says), "{colour}: {editor}");
     }
     let mut bad = brand(&csrf, "#0f766e");
     bad[4] = ("support_email", "not-an-address");
     bad[1] = ("product_name", " ");
     assert_eq!(post_form(&app, &partner, "localhost", EDITOR, &bad).await.status(), 303);
-    let (_, editor) = page(&partner, &app, "localhost", EDITOR).await;
+    let (_, editor) = page(&app, &partner, "localhost", EDITOR).await;
     assert!(editor.contains("Product name: ") && editor.contains("Support e-mail: "), "every problem at once: {editor}");
-    let (_, login) = page(&app.browser(), &app, ACME, "/login").await;
+    let (_, login) = page(&app, &app.browser(), ACME, "/login").await;
     assert!(login.contains("<title>Acme Order Hub</title>") && login.contains("--brand:#1d4ed8"), "nothing changed: {login}");
     assert_eq!(post_form(&app, &partner, "localhost", EDITOR, &brand("stale", "#0f766e")).await.status(), 403, "CSRF");
 }
@@ -105,19 +92,16 @@ async fn a_colour_too_pale_for_white_text_is_refused_with_its_contrast_and_nothi
 #[tokio::test]
 async fn cross_partner_matrix_another_partner_neither_sees_nor_changes_a_brand() {
     let app = spawn_app().await;
-    let other = seed::create_partner_with_admin(&app.db, "Other MSP", "boss@other.test", "Olga", "other-partner-pw").await.unwrap();
-    seed::create_tenant(&app.db, other, NewTenant { slug: "zenith", name: "Zenith Wholesale", product_name: "Zenith Hub", primary_color: "#7c3aed", logo_svg: String::new(), address: "", remit_to: "" })
-        .await
-        .unwrap();
+    other_partner(&app).await;
     let (olga, csrf) = console(&app, "boss@other.test", "other-partner-pw").await;
-    let (status, body) = page(&olga, &app, "localhost", EDITOR).await;
+    let (status, body) = page(&app, &olga, "localhost", EDITOR).await;
     assert_eq!(status, 404, "{body}");
     assert!(!body.contains("#1d4ed8") && !body.contains("Acme Order Hub"), "nothing of acme's brand shows: {body}");
     assert_eq!(post_form(&app, &olga, "localhost", EDITOR, &brand(&csrf, "#0f766e")).await.status(), 404);
-    let (_, login) = page(&app.browser(), &app, ACME, "/login").await;
+    let (_, login) = page(&app, &app.browser(), ACME, "/login").await;
     assert!(login.contains("<title>Acme Order Hub</title>"), "unchanged");
     // Olga brands her own; the editor is not served on a tenant's host; a tenant admin is not a partner.
-    let (status, own) = page(&olga, &app, "localhost", "/partner/tenants/zenith/branding").await;
+    let (status, own) = page(&app, &olga, "localhost", "/partner/tenants/zenith/branding").await;
     assert!(status == 200 && own.contains("Zenith Hub"), "{own}");
     let admin = signed_in(&app, ACME, "admin@acme.test").await;
     let r = admin.get(app.url(ACME, EDITOR)).send().await.unwrap();
@@ -125,6 +109,6 @@ async fn cross_partner_matrix_another_partner_neither_sees_nor_changes_a_brand()
     let csrf_t = extract_csrf(&admin.get(app.url(ACME, "/workspace")).send().await.unwrap().text().await.unwrap());
     let r = post_form(&app, &admin, ACME, EDITOR, &brand(&csrf_t, "#0f766e")).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/workspace".into()));
-    let (_, login) = page(&app.browser(), &app, ACME, "/login").await;
+    let (_, login) = page(&app, &app.browser(), ACME, "/login").await;
     assert!(login.contains("<title>Acme Order Hub</title>"), "still unchanged");
 }

@@ -3,14 +3,7 @@
 //! kept) and reactivates it; the tenant's audit trail names the partner user; another
 //! partner can neither suspend nor even find it (rows of the cross-partner matrix).
 use crate::common::*;
-use domain::seed::{self, NewTenant};
-
-async fn console(app: &TestApp, email: &str, pw: &str) -> (reqwest::Client, String) {
-    let b = app.browser();
-    assert_eq!(app.login(&b, "localhost", email, pw).await.status(), 303);
-    let html = b.get(app.url("localhost", "/partner")).send().await.unwrap().text().await.unwrap();
-    (b, extract_csrf(&html))
-}
+use domain::seed;
 
 #[tokio::test]
 async fn a_partner_suspends_a_tenant_and_reactivates_it_with_its_data_kept() {
@@ -72,10 +65,7 @@ async fn a_partner_suspends_a_tenant_and_reactivates_it_with_its_data_kept() {
 #[tokio::test]
 async fn cross_partner_matrix_another_partner_cannot_suspend_or_find_a_tenant() {
     let app = spawn_app().await;
-    let other = seed::create_partner_with_admin(&app.db, "Other MSP", "boss@other.test", "Olga", "other-partner-pw").await.unwrap();
-    seed::create_tenant(&app.db, other, NewTenant { slug: "zenith", name: "Zenith Wholesale", product_name: "Zenith Hub", primary_color: "#7c3aed", logo_svg: String::new(), address: "", remit_to: "" })
-        .await
-        .unwrap();
+    other_partner(&app).await;
     let (olga, csrf) = console(&app, "boss@other.test", "other-partner-pw").await;
     for action in ["suspend", "reactivate"] {
         let r = post_form(&app, &olga, "localhost", &format!("/partner/tenants/acme/{action}"), &[("csrf", &csrf)]).await;

@@ -193,6 +193,24 @@ pub async fn signed_in(app: &TestApp, host: &str, email: &str) -> reqwest::Clien
     b
 }
 
+/// A browser signed in to the partner console (the base domain) and the console's CSRF token.
+pub async fn console(app: &TestApp, email: &str, pw: &str) -> (reqwest::Client, String) {
+    let b = app.browser();
+    assert_eq!(app.login(&b, "localhost", email, pw).await.status(), 303);
+    let html = b.get(app.url("localhost", "/partner")).send().await.unwrap().text().await.unwrap();
+    (b, extract_csrf(&html))
+}
+
+/// A second partner, "Other MSP" (its admin boss@other.test, password `other-partner-pw`), with
+/// its own tenant `zenith`: the other side of the cross-partner matrix.
+pub async fn other_partner(app: &TestApp) {
+    use domain::seed::{self, NewTenant};
+    let other = seed::create_partner_with_admin(&app.db, "Other MSP", "boss@other.test", "Olga", "other-partner-pw").await.unwrap();
+    seed::create_tenant(&app.db, other, NewTenant { slug: "zenith", name: "Zenith Wholesale", product_name: "Zenith Hub", primary_color: "#7c3aed", logo_svg: String::new(), address: "", remit_to: "" })
+        .await
+        .unwrap();
+}
+
 /// A page's status and HTML.
 pub async fn page(app: &TestApp, b: &reqwest::Client, host: &str, path: &str) -> (u16, String) {
     let r = b.get(app.url(host, path)).send().await.unwrap();
