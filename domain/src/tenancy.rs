@@ -35,11 +35,11 @@ impl From<tenant::Model> for TenantInfo {
             slug: TenantSlug::parse(&t.slug).expect("stored slugs are valid"),
             name: t.name,
             product_name: t.product_name,
-            primary_color: t.primary_color,
+            primary_color: colour(t.primary_color),
             logo_svg: t.logo_svg,
             address: lines(&t.address),
             remit_to: lines(&t.remit_to),
-            accent_color: t.accent_color,
+            accent_color: colour(t.accent_color),
             support_email: t.support_email,
             support_phone: t.support_phone,
             footer_text: t.footer_text,
@@ -57,6 +57,12 @@ impl TenantInfo {
             (false, false) => format!("{} · Support: {contact}", self.footer_text),
         }
     }
+}
+
+/// A stored colour as pages, e-mails and PDFs use it (in CSS and style attributes): checked
+/// again, though every writer checks it, and slate when it is not `#rrggbb`.
+fn colour(stored: String) -> String {
+    crate::types::HexColor::parse(&stored).map(|c| c.as_str().to_owned()).unwrap_or_else(|_| "#334155".into())
 }
 
 /// Non-blank lines of a stored multi-line text.

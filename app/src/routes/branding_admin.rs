@@ -1,21 +1,14 @@
 //! The partner's branding editor for one tenant: a plain form that posts and redirects back
 //! with a notice (so it works before the wasm has loaded), with a live preview of the header,
 //! a button and the footer as the colours and names are typed.
-use super::Frame;
+use super::{Frame, notice};
 use crate::branding_admin::{BrandingView, branding_data, branding_href};
-use crate::{Notice, PageCtx};
+use crate::PageCtx;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 const INPUT: &str = "w-full rounded border border-slate-300 p-1.5";
 
-fn notice(n: Option<Notice>) -> impl IntoView {
-    n.map(|n| {
-        let refused = n.message.starts_with("Not ");
-        let class = if refused { "mt-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800" } else { "mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm" };
-        view! { <div role=if refused { "alert" } else { "status" } data-testid="notice" class=class>{n.message}</div> }
-    })
-}
 
 #[component]
 pub fn BrandingPage() -> impl IntoView {

@@ -1,5 +1,5 @@
 //! Pages. Each one loads the [`PageCtx`](crate::PageCtx) and renders inside [`Frame`].
-use crate::{PageCtx, load_page};
+use crate::{Notice, PageCtx, load_page};
 use leptos::prelude::*;
 
 pub mod admin;
@@ -38,6 +38,21 @@ where
             }}
         </Suspense>
     }
+}
+
+/// The one-time notice after a form post: a refusal (starting "Not ") as an alert in red, else
+/// a status in green; with a new secret, shown once.
+pub(crate) fn notice(n: Option<Notice>) -> impl IntoView {
+    n.map(|n| {
+        let refused = n.message.starts_with("Not ");
+        let class = if refused { "mt-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800" } else { "mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm" };
+        view! {
+            <div role=if refused { "alert" } else { "status" } data-testid="notice" class=class>
+                <p>{n.message}</p>
+                {n.secret.map(|s| view! { <p class="mt-2">"Signing secret: " <code data-testid="new-secret" class="select-all break-all rounded bg-white px-2 py-1">{s}</code></p> })}
+            </div>
+        }
+    })
 }
 
 /// The tenant's footer line and support contact, when it has them.

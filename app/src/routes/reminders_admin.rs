@@ -1,22 +1,15 @@
 //! The tenant admin's delivery and reminders page (see `crate::reminders_admin`): default
 //! channels, and the reminder sequences per segment as one form, each saved step with a
 //! preview. Plain forms that post and redirect back with a notice.
-use super::Frame;
+use super::{Frame, notice};
 use crate::customers_admin::Choice;
 use crate::reminders_admin::{PATH, RemindersPage, SequenceForm, admin_reminders};
-use crate::{Notice, PageCtx};
+use crate::PageCtx;
 use leptos::prelude::*;
 
 const INPUT: &str = "mt-1 block w-full rounded border border-slate-300 p-1.5";
 const PRIMARY: &str = "rounded bg-accent px-3 py-1.5 text-sm font-medium text-white";
 
-fn notice(n: Option<Notice>) -> impl IntoView {
-    n.map(|n| {
-        let refused = n.message.starts_with("Not ");
-        let class = if refused { "mt-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800" } else { "mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm" };
-        view! { <div role=if refused { "alert" } else { "status" } data-testid="notice" class=class><p>{n.message}</p></div> }
-    })
-}
 
 #[component]
 pub fn RemindersPage() -> impl IntoView {

@@ -2,10 +2,10 @@
 //! (change it, rotate its secret, send a test event, replay what failed since a time) with
 //! its latest deliveries and every attempt. All plain forms that post and redirect back with
 //! a notice, so they work before the wasm has loaded and after.
-use super::Frame;
+use super::{Frame, notice};
 use super::orders::LocalTime;
 use crate::webhooks_admin::{DeliveryRow, EndpointPage, EndpointRow, FAMILIES, LIST, admin_webhook, admin_webhooks, endpoint_href};
-use crate::{Notice, PageCtx};
+use crate::PageCtx;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -22,18 +22,6 @@ fn refused() -> AnyView {
     view! { <p role="alert" class="mt-4 text-red-700">"Only tenant admins can manage webhooks."</p> }.into_any()
 }
 
-fn notice(n: Option<Notice>) -> impl IntoView {
-    n.map(|n| {
-        let refused = n.message.starts_with("Not ");
-        let class = if refused { "mt-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800" } else { "mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm" };
-        view! {
-            <div role=if refused { "alert" } else { "status" } data-testid="notice" class=class>
-                <p>{n.message}</p>
-                {n.secret.map(|s| view! { <p class="mt-2">"Signing secret: " <code data-testid="new-secret" class="select-all break-all rounded bg-white px-2 py-1">{s}</code></p> })}
-            </div>
-        }
-    })
-}
 
 /// The fields an endpoint is made of (create and change share them).
 fn endpoint_fields(e: Option<&EndpointRow>) -> impl IntoView + use<> {

@@ -117,12 +117,6 @@ async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<Tena
         .collect()
 }
 
-/// A stored colour as it goes into the page's CSS: checked again (every writer checks it), the
-/// console's slate if it is not `#rrggbb`.
-fn colour(stored: &str) -> String {
-    domain::types::HexColor::parse(stored).map(|c| c.as_str().to_owned()).unwrap_or_else(|_| "#334155".into())
-}
-
 fn brand_of(scope: &Scope) -> Brand {
     match scope {
         Scope::Platform => Brand {
@@ -138,8 +132,8 @@ fn brand_of(scope: &Scope) -> Brand {
         Scope::Tenant(t) => Brand {
             product_name: t.product_name.clone(),
             org_name: t.name.clone(),
-            primary_color: colour(&t.primary_color),
-            accent_color: colour(&t.accent_color),
+            primary_color: t.primary_color.clone(),
+            accent_color: t.accent_color.clone(),
             logo_url: "/branding/logo.svg".into(),
             footer_text: t.footer_text.clone(),
             support_email: t.support_email.clone(),

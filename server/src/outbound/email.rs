@@ -17,9 +17,7 @@ pub struct MailBrand<'a> {
 
 impl<'a> MailBrand<'a> {
     pub fn of(t: &'a domain::tenancy::TenantInfo) -> Self {
-        // Colours go into style attributes: checked again (every writer checks them).
-        let checked = |c: &'a str| if domain::types::HexColor::parse(c).is_ok() { c } else { "#334155" };
-        MailBrand { product_name: &t.product_name, primary_color: checked(&t.primary_color), accent_color: checked(&t.accent_color), footer: t.footer_line() }
+        MailBrand { product_name: &t.product_name, primary_color: &t.primary_color, accent_color: &t.accent_color, footer: t.footer_line() }
     }
 
     /// The banner a message starts with.
