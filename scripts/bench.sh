@@ -19,8 +19,8 @@ ORDERS="${BENCH_ORDERS:-1000000}"
 JOBS="${BENCH_JOBS:-100000}"
 RUN="$(mktemp -d /tmp/throughline-bench.XXXXXX)"
 chmod 755 "$RUN"
-PGPORT=$(( 20000 + RANDOM % 20000 ))
-PORT=$(( 40000 + RANDOM % 10000 ))
+PGPORT=$(free_port)
+PORT=$(free_port "$PGPORT")
 SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true

@@ -8,9 +8,9 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 . scripts/pg.sh
 RUN="$(mktemp -d /tmp/throughline-test.XXXXXX)"
 chmod 755 "$RUN"
-PGPORT=$(( 20000 + RANDOM % 20000 ))
-E2E_PORT=$(( 40000 + RANDOM % 10000 ))
-S3_PORT=$(( 50000 + RANDOM % 10000 ))
+PGPORT=$(free_port)
+E2E_PORT=$(free_port "$PGPORT")
+S3_PORT=$(free_port "$PGPORT" "$E2E_PORT")
 SERVER_PID=""
 S3_PID=""
 cleanup() {
