@@ -1,7 +1,7 @@
 //! Invoice and statement PDFs, rendered on the server by Typst used as a library: no browser,
 //! no network, no files read at run time. The templates are Typst files in this crate
 //! (`templates/`, compiled in with `include_str!`), the fonts are Typst's bundled ones
-//! (`typst-assets`), and the data reaches a template only as `sys.inputs` — a dictionary built
+//! (`typst-assets`), and the data reaches a template only as the file `/data.json` — built
 //! from the serde value of [`Invoice`] or [`Statement`] — so nothing a customer typed is ever
 //! spliced into markup.
 mod world;
