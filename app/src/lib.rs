@@ -77,6 +77,22 @@ pub struct PageCtx {
     pub tenants: Vec<TenantSummary>,
     /// A one-time message after an admin action (with a new API secret, shown once).
     pub notice: Option<Notice>,
+    /// The invitation an `/invite/…` link opened (none when the link is not valid).
+    #[serde(default)]
+    pub invite: Option<InviteView>,
+}
+
+/// An open invitation as its page shows it, with what was typed when a form came back.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct InviteView {
+    pub email: String,
+    pub name: String,
+    pub role_label: String,
+    pub invited_by: String,
+    /// `7 December 2026`.
+    pub expires: String,
+    /// Why the last submission was refused; empty at first.
+    pub problem: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -201,7 +217,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/work") view=routes::queues::MyWorkPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/queues/:queue") view=routes::queues::QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/exceptions/:id") view=routes::exception_page::ExceptionPage ssr=SsrMode::Async/>
-                <Route path=path!("/partner") view=routes::PartnerHome ssr=SsrMode::Async/>
+                <Route path=path!("/partner") view=routes::partner::PartnerHome ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/branding") view=routes::branding_admin::BrandingPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

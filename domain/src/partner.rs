@@ -1,5 +1,6 @@
-//! What a partner admin does to its tenants from the partner console: suspend and reactivate,
-//! and edit their branding.
+//! What a partner admin does to its tenants from the partner console: create one (with its
+//! first admin invited by e-mail), invite another admin, suspend and reactivate, and edit
+//! their branding.
 //!
 //! A suspended tenant keeps all its data; its host answers users with a neutral page and its
 //! API with 403, its sessions end, and its background work (jobs, webhook deliveries) waits
@@ -77,6 +78,97 @@ pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> R
     let t = tenant::Model { active, updated_at: now, ..t };
     tracing::info!(tenant = %t.slug, by = %who.email, action, "tenant state changed");
     Ok(t)
+}
+
+/// A new tenant as the console's form gives it.
+#[derive(Clone, Debug, Default)]
+pub struct NewTenantIn {
+    pub name: String,
+    pub slug: String,
+    pub admin_email: String,
+    pub admin_name: String,
+}
+
+/// Host names a tenant may not take: they name the platform's own services.
+const RESERVED: &[&str] = &["www", "api", "app", "admin", "partner", "platform", "mail", "smtp", "static", "assets", "status", "internal", "login"];
+
+/// The colour a new tenant starts with (white text on it: 6.7:1).
+const START_COLOR: &str = "#1d4ed8";
+
+/// Creates a tenant of `who`'s partner: its schema (or file), its row, and an invitation to
+/// its first admin (e-mailed by a job), all recorded in its audit trail. Refused: anyone but a
+/// partner admin; a name or slug that is not one; a slug another tenant has (or a reserved
+/// one); an admin address that is not one. Answers the tenant and the invitation.
+pub async fn create_tenant(db: &Db, who: &Principal, input: &NewTenantIn) -> Result<(tenant::Model, crate::invitations::Invitation)> {
+    let Some(partner_id) = who.partner_id.filter(|_| who.role == Role::PartnerAdmin) else {
+        return Err(AppError::Forbidden("only a partner admin creates tenants, under their partner".into()));
+    };
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::Invalid("Name: 1 to 100 characters, without control characters".into()));
+    }
+    let slug = TenantSlug::parse(input.slug.trim()).map_err(|e| AppError::Invalid(format!("Address: {e}")))?;
+    if RESERVED.contains(&slug.as_str()) {
+        return Err(AppError::Invalid(format!("Address: '{}' is kept for the platform; choose another", slug.as_str())));
+    }
+    crate::types::Email::parse(input.admin_email.trim()).map_err(|e| AppError::Invalid(format!("First admin's e-mail: {e}")))?;
+    if tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(db.platform()).await?.is_some() {
+        return Err(AppError::Conflict(format!("the address '{}' is taken; choose another", slug.as_str())));
+    }
+    db.provision_tenant(&slug).await?;
+    let now = Utc::now();
+    // The platform row first: its unique slug makes a concurrent creation of the same slug
+    // wait, then fail. Committed last, after the tenant's own writes.
+    let txn = db.platform().begin().await?;
+    let t = tenant::ActiveModel {
+        id: sea_orm::ActiveValue::Set(crate::new_id()),
+        partner_id: sea_orm::ActiveValue::Set(partner_id),
+        slug: sea_orm::ActiveValue::Set(slug.as_str().to_owned()),
+        name: sea_orm::ActiveValue::Set(name.to_owned()),
+        product_name: sea_orm::ActiveValue::Set(name.to_owned()),
+        primary_color: sea_orm::ActiveValue::Set(START_COLOR.into()),
+        logo_svg: sea_orm::ActiveValue::Set(String::new()),
+        active: sea_orm::ActiveValue::Set(true),
+        address: sea_orm::ActiveValue::Set(String::new()),
+        remit_to: sea_orm::ActiveValue::Set(String::new()),
+        accent_color: sea_orm::ActiveValue::Set(START_COLOR.into()),
+        support_email: sea_orm::ActiveValue::Set(String::new()),
+        support_phone: sea_orm::ActiveValue::Set(String::new()),
+        footer_text: sea_orm::ActiveValue::Set(String::new()),
+        created_at: sea_orm::ActiveValue::Set(now),
+        updated_at: sea_orm::ActiveValue::Set(now),
+    };
+    let t = sea_orm::ActiveModelTrait::insert(t, &txn).await.map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("the address '{}' was just taken; choose another", slug.as_str())),
+        _ => e.into(),
+    })?;
+    let (actor, partner_name) = actor_for(db, who, &t).await?;
+    let ttxn = db.tenant_txn(&slug).await?;
+    // A schema left with people in it (a creation whose platform row was never committed) is
+    // not handed to a new tenant.
+    if crate::entity::user::Entity::find().one(&ttxn).await?.is_some() || crate::invitations::entity::Entity::find().one(&ttxn).await?.is_some() {
+        return Err(AppError::Conflict(format!("the address '{}' still holds data of an earlier tenant; choose another", slug.as_str())));
+    }
+    audit::record(&ttxn, &actor, "tenant.created", "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "name": t.name})).await?;
+    let invite = crate::invitations::InviteIn { email: input.admin_email.clone(), name: input.admin_name.clone(), role: Role::TenantAdmin, customer_id: None };
+    let inv = crate::invitations::invite(&ttxn, &actor, &format!("{} ({partner_name})", who.name), &invite, now).await?;
+    ttxn.commit().await?;
+    txn.commit().await?;
+    tracing::info!(tenant = %t.slug, by = %who.email, "tenant created");
+    Ok((t, inv))
+}
+
+/// Invites another admin to tenant `slug` for `who` (or the same address again: its open
+/// invitation is replaced and a new link e-mailed).
+pub async fn invite_admin(db: &Db, who: &Principal, slug: &str, email: &str, name: &str) -> Result<(tenant::Model, crate::invitations::Invitation)> {
+    let t = own_tenant(db, who, slug).await?;
+    let tenant_slug = TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (actor, partner_name) = actor_for(db, who, &t).await?;
+    let txn = db.tenant_txn(&tenant_slug).await?;
+    let invite = crate::invitations::InviteIn { email: email.to_owned(), name: name.to_owned(), role: Role::TenantAdmin, customer_id: None };
+    let inv = crate::invitations::invite(&txn, &actor, &format!("{} ({partner_name})", who.name), &invite, Utc::now()).await?;
+    txn.commit().await?;
+    Ok((t, inv))
 }
 
 /// How a tenant's audit trail names a partner user who changed it, and the partner's name.

@@ -6,6 +6,7 @@ pub mod admin_customers;
 pub mod admin_jobs;
 pub mod admin_rules;
 pub mod admin_reminders;
+mod invite_forms;
 mod partner_forms;
 mod tls_ask;
 pub mod admin_webhooks;
@@ -131,6 +132,9 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/rules/{rule}", post(admin_rules::save_rule))
         .route("/workspace/admin/reminders/defaults", post(admin_reminders::defaults))
         .route("/workspace/admin/reminders/sequences", post(admin_reminders::sequences_post))
+        .route("/invite/{token}", get(invite_forms::page).post(invite_forms::accept))
+        .route("/partner/tenants", post(partner_forms::create))
+        .route("/partner/tenants/{slug}/invite", post(partner_forms::invite))
         .route("/partner/tenants/{slug}/suspend", post(partner_forms::suspend))
         .route("/partner/tenants/{slug}/reactivate", post(partner_forms::reactivate))
         .route("/partner/tenants/{slug}/branding", post(partner_forms::branding).fallback_service(pages.clone()))

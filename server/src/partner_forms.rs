@@ -1,5 +1,6 @@
-//! Form posts of the partner console: suspend and reactivate a tenant, save its branding (a partner admin their
-//! own partner's tenants, the platform operator any; see [`domain::partner`]). Each checks
+//! Form posts of the partner console: create a tenant (its first admin invited), invite an
+//! admin, suspend and reactivate a tenant, save its branding (a partner admin their own
+//! partner's tenants, the platform operator any; see [`domain::partner`]). Each checks
 //! the CSRF token, then redirects back to the console with a one-time notice.
 use crate::admin::back;
 use crate::session::session_csrf_ok;
@@ -58,6 +59,63 @@ async fn change(st: &AppState, scope: &Scope, auth: &Auth, session: &Session, sl
         Err(AppError::NotFound) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such tenant among yours."),
         Err(AppError::Conflict(m)) => back(session, CONSOLE, format!("Nothing changed: {m}.")).await,
         Err(e) => error_page(e, "changing a tenant's state"),
+    }
+}
+
+/// The new-tenant form.
+#[derive(serde::Deserialize)]
+pub struct NewTenantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    admin_email: String,
+    #[serde(default)]
+    admin_name: String,
+}
+
+/// `POST /partner/tenants`: creates a tenant of the partner and invites its first admin.
+pub async fn create(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, session: Session, Form(f): Form<NewTenantForm>) -> Response {
+    let who = match partner_admin(&scope, &auth, &session, &f.csrf).await {
+        Ok(who) => who,
+        Err(r) => return r,
+    };
+    let input = domain::partner::NewTenantIn { name: f.name, slug: f.slug, admin_email: f.admin_email, admin_name: f.admin_name };
+    match domain::partner::create_tenant(&st.db, who, &input).await {
+        Ok((t, inv)) => {
+            st.hosts.forget();
+            back(&session, CONSOLE, format!("{} is created at its address {}. An invitation to {} is on its way; the link works for {} days.", t.name, t.slug, inv.email, domain::invitations::DAYS)).await
+        }
+        Err(AppError::Invalid(m) | AppError::Conflict(m) | AppError::Forbidden(m)) => back(&session, CONSOLE, format!("No tenant created: {m}.")).await,
+        Err(e) => error_page(e, "creating a tenant"),
+    }
+}
+
+/// The invite-an-admin form.
+#[derive(serde::Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /partner/tenants/{slug}/invite`: invites an admin to the tenant (again: a new link).
+pub async fn invite(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, session: Session, slug: Path<String>, Form(f): Form<InviteForm>) -> Response {
+    let who = match partner_admin(&scope, &auth, &session, &f.csrf).await {
+        Ok(who) => who,
+        Err(r) => return r,
+    };
+    match domain::partner::invite_admin(&st.db, who, &slug, &f.email, &f.name).await {
+        Ok((t, inv)) => back(&session, CONSOLE, format!("An invitation to {} as admin of {} is on its way.", inv.email, t.name)).await,
+        Err(AppError::NotFound) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such tenant among yours."),
+        Err(AppError::Invalid(m) | AppError::Conflict(m)) => back(&session, CONSOLE, format!("No invitation sent: {m}.")).await,
+        Err(e) => error_page(e, "inviting an admin"),
     }
 }
 

@@ -30,7 +30,13 @@ pub struct LoginForm {
 async fn login_again(st: &AppState, parts: &axum::http::request::Parts, status: StatusCode, message: &str, email: &str) -> Response {
     let mut ctx = parts.extensions.get::<PageCtx>().cloned().expect("page context");
     ctx.flash = Some(Flash { message: message.into(), email: email.into() });
-    let mut req = Request::builder().method(Method::GET).uri("/login").body(Body::empty()).expect("request");
+    render_page(st, parts, "/login", ctx, status).await
+}
+
+/// Renders the page at `path` (a GET) with `ctx` as its page context and the given status:
+/// how a form post answers with the form again, or a handler fills a page in.
+pub(crate) async fn render_page(st: &AppState, parts: &axum::http::request::Parts, path: &str, ctx: PageCtx, status: StatusCode) -> Response {
+    let mut req = Request::builder().method(Method::GET).uri(path).body(Body::empty()).expect("request");
     *req.headers_mut() = parts.headers.clone();
     req.headers_mut().remove(header::CONTENT_TYPE);
     req.headers_mut().remove(header::CONTENT_LENGTH);
@@ -65,21 +71,10 @@ pub(crate) async fn login_post(
         window_minutes: st.config.login_window_minutes,
     };
     match auth::login(&st.db, &scope, &form.email, &form.password, &ip, &limits).await {
-        Ok(LoginOutcome::Success(p)) => {
-            // A new session id at sign-in defeats session fixation.
-            if let Err(e) = session.cycle_id().await {
-                tracing::error!(error = %e, "session rotation failed");
-                return neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.");
-            }
-            let now = chrono::Utc::now().timestamp();
-            let _ = session.insert(session::keys::USER, p.user_id.to_string()).await;
-            let _ = session.insert(session::keys::USER_KEY, auth::user_key(&scope, p.user_id)).await;
-            let _ = session.insert(session::keys::CSRF, session::random_token()).await;
-            let _ = session.insert(session::keys::SINCE, now).await;
-            let _ = session.insert(session::keys::SEEN, now).await;
-            tracing::info!(user = %p.user_id, "signed in");
-            Redirect::to(p.role.home()).into_response()
-        }
+        Ok(LoginOutcome::Success(p)) => match start_session(&session, &scope, p.user_id).await {
+            Ok(()) => Redirect::to(p.role.home()).into_response(),
+            Err(r) => r,
+        },
         Ok(LoginOutcome::Invalid) => login_again(&st, &parts, StatusCode::UNAUTHORIZED, "The e-mail or password is not correct.", &form.email).await,
         Ok(LoginOutcome::Disabled) => login_again(&st, &parts, StatusCode::FORBIDDEN, "This account has been disabled. Ask your administrator.", &form.email).await,
         Ok(LoginOutcome::RateLimited { retry_after_secs }) => {
@@ -96,6 +91,23 @@ pub(crate) async fn login_post(
         }
         Err(e) => crate::error_page(e, "sign-in"),
     }
+}
+
+/// Signs user `user_id` in on this session: a new session id (defeats session fixation) and a
+/// new CSRF token.
+pub(crate) async fn start_session(session: &Session, scope: &Scope, user_id: uuid::Uuid) -> Result<(), Response> {
+    if let Err(e) = session.cycle_id().await {
+        tracing::error!(error = %e, "session rotation failed");
+        return Err(neutral_page(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment."));
+    }
+    let now = chrono::Utc::now().timestamp();
+    let _ = session.insert(session::keys::USER, user_id.to_string()).await;
+    let _ = session.insert(session::keys::USER_KEY, auth::user_key(scope, user_id)).await;
+    let _ = session.insert(session::keys::CSRF, session::random_token()).await;
+    let _ = session.insert(session::keys::SINCE, now).await;
+    let _ = session.insert(session::keys::SEEN, now).await;
+    tracing::info!(user = %user_id, "signed in");
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]

@@ -32,6 +32,7 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with(domain::outbound::EMAIL_JOB, crate::outbound::EmailInvoice(sending(db, config)))
         .with(domain::dunning::engine::RUN_JOB, crate::outbound::reminders::RunDunning(sending(db, config)))
         .with(domain::dunning::engine::EMAIL_JOB, crate::outbound::reminders::EmailReminder(sending(db, config)))
+        .with(domain::invitations::EMAIL_JOB, crate::outbound::invitations::EmailInvitation(sending(db, config)))
         .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
         .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)
 }

@@ -7,9 +7,11 @@ pub mod audit_admin;
 pub mod branding_admin;
 pub mod customers_admin;
 pub mod exception_page;
+pub mod invite;
 pub mod invoices;
 pub mod jobs_admin;
 pub mod orders;
+pub mod partner;
 pub mod portal;
 pub mod queues;
 pub mod reminders_admin;
@@ -162,47 +164,6 @@ pub fn WorkspaceHome() -> impl IntoView {
             <h1 class="text-2xl font-semibold">"Staff workspace"</h1>
             {who(&c)}
             <queues::QueueSummary/>
-        }/>
-    }
-}
-
-#[component]
-pub fn PartnerHome() -> impl IntoView {
-    view! {
-        <Frame body=|c: PageCtx| {
-            let tenants = c.tenants.clone();
-            let csrf = c.csrf.clone();
-            view! {
-                <h1 class="text-2xl font-semibold">"Partner console"</h1>
-                {who(&c)}
-                {c.notice.clone().map(|n| view! { <div role="status" data-testid="notice" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">{n.message}</div> })}
-                <h2 class="mt-6 text-lg font-semibold">"Tenants"</h2>
-                <table class="mt-2 w-full text-left text-sm" data-testid="tenants">
-                    <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
-                    <tbody>
-                        {tenants.into_iter().map(|t| {
-                            let (verb, path) = if t.active { ("Suspend", "suspend") } else { ("Reactivate", "reactivate") };
-                            let action = format!("/partner/tenants/{}/{path}", t.slug);
-                            let label = format!("{verb} {}", t.name);
-                            let brand_label = format!("Branding of {}", t.name);
-                            view! {
-                                <tr class="border-t">
-                                    <td class="p-2">{t.name}</td>
-                                    <td class="p-2">{t.product_name}</td>
-                                    <td class="p-2"><span class="inline-block h-4 w-4 rounded align-middle" style=format!("background:{}", t.primary_color)></span> " " {t.primary_color.clone()}</td>
-                                    <td class="p-2"><a class="text-blue-700 underline" href=t.url.clone()>{t.url.clone()}</a></td>
-                                    <td class="p-2">{if t.active { "active" } else { "suspended (data kept)" }}</td>
-                                    <td class="p-2"><form method="post" action=action>
-                                        <input type="hidden" name="csrf" value=csrf.clone()/>
-                                        <button type="submit" class="rounded border px-2 py-0.5">{label}</button>
-                                    </form>
-                                    <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a></td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
         }/>
     }
 }

@@ -79,7 +79,7 @@ pub(crate) async fn page_context(State(st): State<AppState>, session: Session, m
     };
     // A one-time notice is shown by the next page, not consumed by server-function calls.
     let notice = if path.starts_with("/sfn/") { None } else { session.remove::<app::Notice>("notice").await.ok().flatten() };
-    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants, notice };
+    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants, notice, invite: None };
     req.extensions_mut().insert(ctx);
     req.extensions_mut().insert(st.db.clone());
     if let Some(p) = &principal {

@@ -1,6 +1,6 @@
-//! Invoice e-mails: the tenant's brand (sender name, colour, product name), an HTML body
-//! with a plain-text part, the invoice PDF attached, and a link to the invoice in the
-//! portal. Sent over SMTP with lettre; a 4xx answer is temporary (retried), a 5xx permanent.
+//! The tenant's e-mails: invoices and reminders (the invoice PDF attached, a link to the
+//! invoice in the portal) and invitations. Each under the tenant's brand (sender name,
+//! colours, product name, footer), an HTML body with a plain-text part. Sent over SMTP with lettre; a 4xx answer is temporary (retried), a 5xx permanent.
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -119,7 +119,7 @@ impl InvoiceMail<'_> {
     /// The message: text and HTML alternatives, the PDF attached.
     pub fn message(self) -> Result<Message, SendError> {
         let parts = MultiPart::alternative().singlepart(SinglePart::plain(self.text())).singlepart(SinglePart::html(self.html()));
-        build(&self.message_id, self.brand.product_name, self.from, self.to, &self.subject(), parts, self.number, self.pdf)
+        build(&self.message_id, self.brand.product_name, self.from, self.to, &self.subject(), parts, Some((self.number, self.pdf)))
     }
 }
 
@@ -157,18 +157,84 @@ impl ReminderMail<'_> {
         let html = self.html();
         let text = format!("{}{}", self.body, self.brand.footer_text());
         let parts = MultiPart::alternative().singlepart(SinglePart::plain(text)).singlepart(SinglePart::html(html));
-        build(&self.message_id, self.brand.product_name, self.from, self.to, self.subject, parts, self.number, self.pdf)
+        build(&self.message_id, self.brand.product_name, self.from, self.to, self.subject, parts, Some((self.number, self.pdf)))
     }
 }
 
-/// A message from the tenant's sender to `to` with the alternatives and the PDF attached.
-#[allow(clippy::too_many_arguments)]
-fn build(message_id: &str, sender_name: &str, from: &str, to: &[String], subject: &str, alternatives: MultiPart, number: &str, pdf: Vec<u8>) -> Result<Message, SendError> {
+/// An invitation to become a user of the tenant: who invited them, as what, the link that
+/// accepts it and when it expires; under the tenant's brand, nothing attached.
+pub struct InvitationMail<'a> {
+    /// `<invitation-id.attempt@throughline>`.
+    pub message_id: String,
+    pub brand: MailBrand<'a>,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub name: &'a str,
+    pub org_name: &'a str,
+    pub invited_by: &'a str,
+    pub role: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+}
+
+impl InvitationMail<'_> {
+    pub fn subject(&self) -> String {
+        format!("You are invited to {} on {}", self.org_name, self.brand.product_name)
+    }
+
+    fn greeting(&self) -> String {
+        if self.name.is_empty() { "Hello,".to_owned() } else { format!("Hello {},", self.name) }
+    }
+
+    pub fn text(&self) -> String {
+        format!(
+            "{greeting}\n\n{by} invites you to {org} on {product} as {role}.\n\nChoose your name and password here (the link works once, until {expires}):\n{link}\n\nIf you did not expect this, ignore this message.\n{footer}",
+            greeting = self.greeting(),
+            by = self.invited_by,
+            org = self.org_name,
+            product = self.brand.product_name,
+            role = self.role,
+            expires = self.expires,
+            link = self.link,
+            footer = self.brand.footer_text()
+        )
+    }
+
+    pub fn html(&self) -> String {
+        format!(
+            r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{banner}
+<tr><td style="padding:24px"><p>{greeting}</p><p>{by} invites you to <strong>{org}</strong> on {product} as {role}.</p>
+<p style="margin-top:24px"><a href="{link}" style="background:{accent};color:#ffffff;padding:10px 16px;text-decoration:none;border-radius:4px;display:inline-block">Accept the invitation</a></p>
+<p style="color:#475569;font-size:12px">The link works once, until {expires}. If you did not expect this, ignore this message.</p></td></tr>{footer}</table></body></html>"#,
+            banner = self.brand.banner(),
+            greeting = esc(&self.greeting()),
+            by = esc(self.invited_by),
+            org = esc(self.org_name),
+            product = esc(self.brand.product_name),
+            role = esc(self.role),
+            link = esc(self.link),
+            accent = esc(self.brand.accent_color),
+            expires = esc(self.expires),
+            footer = self.brand.footer_html()
+        )
+    }
+
+    pub fn message(self) -> Result<Message, SendError> {
+        let parts = MultiPart::alternative().singlepart(SinglePart::plain(self.text())).singlepart(SinglePart::html(self.html()));
+        build(&self.message_id, self.brand.product_name, self.from, std::slice::from_ref(&self.to.to_owned()), &self.subject(), parts, None)
+    }
+}
+
+/// A message from the tenant's sender to `to` with the alternatives and, if given, the PDF of
+/// document `number` attached.
+fn build(message_id: &str, sender_name: &str, from: &str, to: &[String], subject: &str, alternatives: MultiPart, pdf: Option<(&str, Vec<u8>)>) -> Result<Message, SendError> {
     let from = Mailbox::new(Some(sender_name.to_owned()), from.parse().map_err(|e| SendError::Permanent(format!("the sender address {from:?} is not valid: {e}")))?);
     let mut b = Message::builder().from(from).subject(subject).message_id(Some(message_id.to_owned()));
     for to in to {
         b = b.to(Mailbox::new(None, to.parse().map_err(|e| SendError::Permanent(format!("{to:?} is not an e-mail address: {e}")))?));
     }
+    let Some((number, pdf)) = pdf else { return b.multipart(alternatives).map_err(|e| SendError::Permanent(format!("the message could not be built: {e}"))) };
     let kind = ContentType::parse("application/pdf").map_err(|e| SendError::Permanent(e.to_string()))?;
     let body = MultiPart::mixed().multipart(alternatives).singlepart(Attachment::new(format!("{number}.pdf")).body(pdf, kind));
     b.multipart(body).map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))

@@ -1,6 +1,8 @@
-//! Outbound delivery of invoices, the sending side: the `invoice.email` job renders the
-//! invoice PDF under the tenant's brand and e-mails it to the customer's AP addresses.
+//! Outbound e-mail, the sending side: the `invoice.email` job renders the invoice PDF under
+//! the tenant's brand and e-mails it to the customer's AP addresses; reminders and
+//! invitations have their own jobs beside it.
 pub mod email;
+pub mod invitations;
 pub mod reminders;
 
 use domain::Db;

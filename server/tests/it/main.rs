@@ -21,3 +21,4 @@ mod dunning;
 mod outbound;
 mod partner;
 mod branding;
+mod tenants;

@@ -105,7 +105,16 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// A fresh "browser": its own cookie jar, every demo host resolving to this server.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
+        self.browser_for(&[])
+    }
+
+    /// A fresh browser that also resolves `hosts` (tenants a test creates) to this server.
+    pub fn browser_for(&self, hosts: &[&str]) -> reqwest::Client {
+        let mut b = reqwest::Client::builder();
+        for h in hosts {
+            b = b.resolve(h, self.addr);
+        }
+        b
             .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)

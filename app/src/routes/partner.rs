@@ -1,0 +1,90 @@
+//! The partner console: the partner's tenants (suspend or reactivate, branding, invite an
+//! admin) and the form that creates a tenant with its first admin invited by e-mail.
+use super::{Frame, who};
+use crate::{PageCtx, TenantSummary};
+use leptos::prelude::*;
+
+const INPUT: &str = "mt-1 w-full rounded border border-slate-300 p-2";
+
+#[component]
+pub fn PartnerHome() -> impl IntoView {
+    view! {
+        <Frame body=|c: PageCtx| {
+            let tenants = c.tenants.clone();
+            let csrf = c.csrf.clone();
+            view! {
+                <h1 class="text-2xl font-semibold">"Partner console"</h1>
+                {who(&c)}
+                {c.notice.clone().map(|n| view! { <div role="status" data-testid="notice" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">{n.message}</div> })}
+                <h2 class="mt-6 text-lg font-semibold">"Tenants"</h2>
+                <table class="mt-2 w-full text-left text-sm" data-testid="tenants">
+                    <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
+                    <tbody>{tenants.into_iter().map(|t| row(t, csrf.clone())).collect_view()}</tbody>
+                </table>
+                <NewTenant csrf=c.csrf.clone()/>
+            }
+        }/>
+    }
+}
+
+fn row(t: TenantSummary, csrf: String) -> impl IntoView {
+    let (verb, path) = if t.active { ("Suspend", "suspend") } else { ("Reactivate", "reactivate") };
+    let action = format!("/partner/tenants/{}/{path}", t.slug);
+    let label = format!("{verb} {}", t.name);
+    let brand_label = format!("Branding of {}", t.name);
+    let invite_action = format!("/partner/tenants/{}/invite", t.slug);
+    let invite_label = format!("Invite an admin to {}", t.name);
+    let email_id = format!("invite-email-{}", t.slug);
+    let name_id = format!("invite-name-{}", t.slug);
+    view! {
+        <tr class="border-t align-top">
+            <td class="p-2">{t.name.clone()}</td>
+            <td class="p-2">{t.product_name}</td>
+            <td class="p-2"><span class="inline-block h-4 w-4 rounded align-middle" style=format!("background:{}", t.primary_color)></span> " " {t.primary_color.clone()}</td>
+            <td class="p-2"><a class="text-blue-700 underline" href=t.url.clone()>{t.url.clone()}</a></td>
+            <td class="p-2">{if t.active { "active" } else { "suspended (data kept)" }}</td>
+            <td class="p-2">
+                <form method="post" action=action>
+                    <input type="hidden" name="csrf" value=csrf.clone()/>
+                    <button type="submit" class="rounded border px-2 py-0.5">{label}</button>
+                </form>
+                <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a>
+                <details class="mt-1">
+                    <summary class="cursor-pointer text-blue-700 underline">{invite_label.clone()}</summary>
+                    <form method="post" action=invite_action class="mt-1 space-y-1" aria-label=invite_label>
+                        <input type="hidden" name="csrf" value=csrf/>
+                        <label for=email_id.clone() class="block text-xs">"E-mail"</label>
+                        <input id=email_id name="email" type="email" required class="w-56 rounded border border-slate-300 p-1"/>
+                        <label for=name_id.clone() class="block text-xs">"Name (optional)"</label>
+                        <input id=name_id name="name" class="w-56 rounded border border-slate-300 p-1"/>
+                        <button type="submit" class="block rounded bg-accent px-2 py-0.5 text-white">"Send invitation"</button>
+                    </form>
+                </details>
+            </td>
+        </tr>
+    }
+}
+
+/// The form that creates a tenant.
+#[component]
+fn NewTenant(csrf: String) -> impl IntoView {
+    view! {
+        <section class="mt-8 max-w-xl rounded-lg bg-white p-4 shadow" aria-labelledby="new-tenant">
+            <h2 id="new-tenant" class="text-lg font-semibold">"New tenant"</h2>
+            <p class="text-sm text-slate-600">"Its first admin gets an e-mail with a link to choose a password. You can brand it at once."</p>
+            <form method="post" action="/partner/tenants" class="mt-3 space-y-3">
+                <input type="hidden" name="csrf" value=csrf/>
+                <div><label for="nt-name" class="block text-sm font-medium">"Distributor name"</label>
+                    <input id="nt-name" name="name" required maxlength="100" class=INPUT/></div>
+                <div><label for="nt-slug" class="block text-sm font-medium">"Address (slug)"</label>
+                    <input id="nt-slug" name="slug" required pattern="[a-z][a-z0-9-]{1,31}" aria-describedby="nt-slug-help" class=INPUT/>
+                    <p id="nt-slug-help" class="text-xs text-slate-500">"2–32 lower-case letters, digits or '-', starting with a letter: its users sign in at <slug>.<your domain>."</p></div>
+                <div><label for="nt-admin-email" class="block text-sm font-medium">"First admin's e-mail"</label>
+                    <input id="nt-admin-email" name="admin_email" type="email" required class=INPUT/></div>
+                <div><label for="nt-admin-name" class="block text-sm font-medium">"First admin's name (optional)"</label>
+                    <input id="nt-admin-name" name="admin_name" maxlength="100" class=INPUT/></div>
+                <button type="submit" class="rounded bg-accent px-3 py-1.5 font-medium text-white">"Create tenant and invite its admin"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,259 @@
+//! Invitations to a tenant. Someone who runs the tenant (its partner creating it, later its
+//! admins) names an e-mail address and a role; the `invitation.email` job e-mails a link under
+//! the tenant's brand; following it, the invitee chooses a name and a password, becomes a user
+//! of that tenant and is signed in.
+//!
+//! The link's token is made when the e-mail is sent, and only its SHA-256 is stored: nothing
+//! in the database lets anyone sign up in the invitee's place, a resent invitation makes a new
+//! token, and the old link stops working. An invitation lasts [`DAYS`] days and is used once;
+//! inviting the same address again replaces the invitation still open.
+use crate::audit::{self, Actor};
+use crate::db::TenantTxn;
+use crate::entity::user;
+use crate::error::{AppError, Result};
+use crate::jobs::{self, NewJob};
+use crate::types::{Email, Role};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The job that e-mails an invitation (payload `{"invitation": id}`).
+pub const EMAIL_JOB: &str = "invitation.email";
+/// How long an invitation can be accepted.
+pub const DAYS: i64 = 7;
+/// The shortest password an invitee may choose (NIST SP 800-63B asks for at least 8; a
+/// business system holding money deserves more) and the longest (Argon2 hashes it all).
+pub const PASSWORD_MIN: usize = 12;
+pub const PASSWORD_MAX: usize = 200;
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub email: String,
+        pub name: String,
+        pub role: String,
+        pub customer_id: Option<Uuid>,
+        /// SHA-256 (hex) of the token last e-mailed; empty until the e-mail goes out.
+        pub token_hash: String,
+        pub invited_by: String,
+        pub expires_at: ChronoDateTimeUtc,
+        pub accepted_at: Option<ChronoDateTimeUtc>,
+        pub created_at: ChronoDateTimeUtc,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+pub use entity::Model as Invitation;
+
+/// Who is invited, as what.
+#[derive(Clone, Debug)]
+pub struct InviteIn {
+    pub email: String,
+    /// How the invitation greets them; they may change it when accepting.
+    pub name: String,
+    pub role: Role,
+    /// The customer account of a customer user.
+    pub customer_id: Option<Uuid>,
+}
+
+/// Records an invitation and queues its e-mail, in `txn`. Refused: an address that is not
+/// one, a platform role, a customer user without a customer (or staff with one), an address
+/// that already has an account here. An open invitation of the same address is replaced.
+pub async fn invite(txn: &TenantTxn, actor: &Actor, by: &str, input: &InviteIn, now: DateTime<Utc>) -> Result<Invitation> {
+    let email = Email::parse(input.email.trim()).map_err(AppError::Invalid)?;
+    let name = input.name.trim();
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::Invalid("the name must be at most 100 characters, without control characters".into()));
+    }
+    if input.role.is_platform() {
+        return Err(AppError::Invalid(format!("{} is not a role within a tenant", input.role.label())));
+    }
+    if (input.role == Role::Customer) != input.customer_id.is_some() {
+        return Err(AppError::Invalid("a customer user needs a customer account, and only a customer user has one".into()));
+    }
+    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(txn).await?.is_some() {
+        return Err(AppError::Conflict(format!("{} already has an account here", email.as_str())));
+    }
+    entity::Entity::delete_many().filter(entity::Column::Email.eq(email.as_str())).filter(entity::Column::AcceptedAt.is_null()).exec(txn).await?;
+    let inv = entity::ActiveModel {
+        id: Set(crate::new_id()),
+        email: Set(email.as_str().to_owned()),
+        name: Set(name.to_owned()),
+        role: Set(input.role.as_str().to_owned()),
+        customer_id: Set(input.customer_id),
+        token_hash: Set(String::new()),
+        invited_by: Set(by.to_owned()),
+        expires_at: Set(now + Duration::days(DAYS)),
+        accepted_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let job = NewJob::new(EMAIL_JOB, json!({ "invitation": inv.id }), now).unique(format!("{EMAIL_JOB}:{}:{}", inv.id, now.timestamp_micros())).attempts(8);
+    jobs::enqueue(txn, vec![job]).await?;
+    audit::record(txn, actor, "user.invited", "invitation", &inv.id.to_string(), json!({"email": inv.email, "role": inv.role, "by": by})).await?;
+    Ok(inv)
+}
+
+/// The invitation `id`, if it can still be sent (not accepted, not expired).
+pub async fn sendable(txn: &TenantTxn, id: Uuid, now: DateTime<Utc>) -> Result<Option<Invitation>> {
+    let inv = entity::Entity::find_by_id(id).one(txn).await?;
+    Ok(inv.filter(|i| i.accepted_at.is_none() && i.expires_at > now))
+}
+
+/// Makes the token the e-mail carries and stores its hash: any earlier link stops working.
+pub async fn issue_token(txn: &TenantTxn, inv: &Invitation) -> Result<String> {
+    let token = new_token();
+    let mut am: entity::ActiveModel = inv.clone().into();
+    am.token_hash = Set(token_hash(&token));
+    am.update(txn).await?;
+    Ok(token)
+}
+
+/// The open invitation whose link carries `token`, if any.
+pub async fn open_by_token(txn: &TenantTxn, token: &str, now: DateTime<Utc>) -> Result<Option<Invitation>> {
+    if !looks_like_token(token) {
+        return Ok(None);
+    }
+    let inv = entity::Entity::find().filter(entity::Column::TokenHash.eq(token_hash(token))).one(txn).await?;
+    Ok(inv.filter(|i| i.accepted_at.is_none() && i.expires_at > now))
+}
+
+/// Accepts the invitation of `token`: creates the user with the chosen name and password
+/// (already hashed; see [`check_password`]) and marks the invitation used, in `txn`.
+pub async fn accept(txn: &TenantTxn, token: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> Result<user::Model> {
+    let inv = open_by_token(txn, token, now).await?.ok_or_else(|| AppError::Invalid("this invitation link is not valid any more: it was used, replaced by a newer one, or it expired".into()))?;
+    let name = check_name(name)?;
+    // Marked used first, only if still open: two submissions at once create one user.
+    let used = entity::Entity::update_many()
+        .col_expr(entity::Column::AcceptedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(entity::Column::Id.eq(inv.id))
+        .filter(entity::Column::AcceptedAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if used == 0 {
+        return Err(AppError::Conflict("this invitation was just accepted".into()));
+    }
+    if user::Entity::find().filter(user::Column::Email.eq(&inv.email)).one(txn).await?.is_some() {
+        return Err(AppError::Conflict(format!("{} already has an account here; sign in instead", inv.email)));
+    }
+    let u = user::ActiveModel {
+        id: Set(crate::new_id()),
+        email: Set(inv.email.clone()),
+        name: Set(name.clone()),
+        password_hash: Set(password_hash.to_owned()),
+        role: Set(inv.role.clone()),
+        customer_id: Set(inv.customer_id),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let actor = Actor::User { id: u.id, name: name.clone() };
+    audit::record(txn, &actor, "user.invitation_accepted", "user", &u.id.to_string(), json!({"email": u.email, "role": u.role, "invited_by": inv.invited_by})).await?;
+    Ok(u)
+}
+
+/// The name an invitee chose, trimmed, or why it is refused.
+pub fn check_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::Invalid("enter your name: 1 to 100 characters, without control characters".into()));
+    }
+    Ok(name.to_owned())
+}
+
+/// Whether a new password may be used (pure), and if not, why.
+pub fn check_password(password: &str, confirm: &str, email: &str) -> std::result::Result<(), String> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN {
+        return Err(format!("choose a password of at least {PASSWORD_MIN} characters (this one has {n})"));
+    }
+    if n > PASSWORD_MAX {
+        return Err(format!("choose a password of at most {PASSWORD_MAX} characters"));
+    }
+    if password != confirm {
+        return Err("the two passwords are not the same".into());
+    }
+    if password.eq_ignore_ascii_case(email) || password.chars().all(|c| Some(c) == password.chars().next()) {
+        return Err("choose a password that is not your e-mail address or one character repeated".into());
+    }
+    Ok(())
+}
+
+/// A new link token: 256 random bits as 64 hex digits.
+fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+fn looks_like_token(t: &str) -> bool {
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// SHA-256 of a token, hex.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A recipient's first contact: when the invitation expires, in words (`7 December 2026`).
+pub fn expires_words(inv: &Invitation) -> String {
+    inv.expires_at.format("%-d %B %Y").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_checked_for_length_match_and_the_obvious() {
+        let cases = [
+            ("correct horse battery", "correct horse battery", Ok(())),
+            ("short", "short", Err("at least 12")),
+            ("aaaaaaaaaaaaaa", "aaaaaaaaaaaaaa", Err("one character repeated")),
+            ("ann@acme.test", "ann@acme.test", Err("not your e-mail")),
+            ("ANN@ACME.TEST", "ANN@ACME.TEST", Err("not your e-mail")),
+            ("correct horse battery", "correct horse batterx", Err("not the same")),
+        ];
+        for (pw, confirm, want) in cases {
+            let got = check_password(pw, confirm, "ann@acme.test");
+            match want {
+                Ok(()) => assert_eq!(got, Ok(()), "{pw:?}"),
+                Err(part) => assert!(got.as_ref().is_err_and(|e| e.contains(part)), "{pw:?}: {got:?}"),
+            }
+        }
+        assert!(check_password(&"x".repeat(201), &"x".repeat(201), "a@b.test").is_err());
+    }
+
+    #[test]
+    fn tokens_are_random_hex_and_only_their_hash_is_kept() {
+        let (a, b) = (new_token(), new_token());
+        assert!(looks_like_token(&a) && looks_like_token(&b) && a != b);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+        assert!(!looks_like_token("../../etc") && !looks_like_token(&a[..63]));
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(check_name("  Ann Lee ").unwrap(), "Ann Lee");
+        assert!(check_name("   ").is_err());
+        assert!(check_name("a\u{7}b").is_err());
+        assert!(check_name(&"n".repeat(101)).is_err());
+    }
+}
