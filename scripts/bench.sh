@@ -184,6 +184,9 @@ echo "==> outbound: webhook deliveries to a local receiver (ten endpoints, then 
 kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
+# The earlier phases' dead rows vacuumed first (a manual VACUUM also cancels an autovacuum
+# that would otherwise run during these phases), their dirty pages written.
+$PSQL throughline -c "VACUUM" -c "CHECKPOINT"
 ./target/release/examples/outbound_bench "$URL" 2000 600 | tee "$RUN/outbound.txt"
 
 echo "==> pgbench TPC-B-like, $CLIENTS clients, ${SECONDS_EACH}s, on the same cluster"
