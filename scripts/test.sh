@@ -11,6 +11,8 @@ chmod 755 "$RUN"
 PGPORT=$(free_port)
 E2E_PORT=$(free_port "$PGPORT")
 S3_PORT=$(free_port "$PGPORT" "$E2E_PORT")
+# The browser suites receive the server's e-mail on this port (end2end/tests/smtp-sink.mjs).
+SMTP_PORT=$(free_port "$PGPORT" "$E2E_PORT" "$S3_PORT")
 SERVER_PID=""
 S3_PID=""
 cleanup() {
@@ -41,9 +43,9 @@ echo "==> building the site (server + wasm + css)"
 cargo leptos build
 echo "==> end-to-end tests in headless Chromium"
 mkdir -p "$RUN/e2e-data"
-THROUGHLINE_DEMO=true THROUGHLINE_WEBHOOK_ALLOW=127.0.0.1 THROUGHLINE_DATA_DIR="$RUN/e2e-data" LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site \
+THROUGHLINE_DEMO=true THROUGHLINE_WEBHOOK_ALLOW=127.0.0.1 THROUGHLINE_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" THROUGHLINE_DATA_DIR="$RUN/e2e-data" LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site \
   THROUGHLINE_LOG=warn ./target/debug/throughline serve > "$RUN/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.3; done
 curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null || { cat "$RUN/server.log"; exit 1; }
-BASE_PORT=$E2E_PORT node --test end2end/tests/ || { tail -50 "$RUN/server.log"; exit 1; }
+BASE_PORT=$E2E_PORT SMTP_PORT=$SMTP_PORT node --test end2end/tests/ || { tail -50 "$RUN/server.log"; exit 1; }

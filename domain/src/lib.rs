@@ -34,6 +34,7 @@ pub mod maintenance;
 pub mod edi;
 pub mod error;
 pub mod events;
+pub mod health;
 pub mod invitations;
 pub mod family;
 pub mod jobs;

@@ -7,6 +7,7 @@ use sea_orm_migration::schema::*;
 mod m0003_rate_limits;
 mod m0004_tenant_addresses;
 mod m0005_tenant_branding;
+mod m0006_tenant_health;
 mod t0003_api_client_sources;
 mod t0004_edi_counters;
 mod t0005_pick_pack_and_order_dates;
@@ -23,6 +24,7 @@ mod t0015_invoice_deliveries;
 mod t0016_edi_outbox;
 mod t0017_dunning;
 mod t0018_invitations;
+mod t0019_health_indexes;
 
 pub struct PlatformMigrator;
 pub struct TenantMigrator;
@@ -30,14 +32,14 @@ pub struct TenantMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for PlatformMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration), Box::new(m0005_tenant_branding::Migration)]
+        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration), Box::new(m0005_tenant_branding::Migration), Box::new(m0006_tenant_health::Migration)]
     }
 }
 
 #[async_trait::async_trait]
 impl MigratorTrait for TenantMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration), Box::new(t0013_portal::Migration), Box::new(t0014_webhooks::Migration), Box::new(t0015_invoice_deliveries::Migration), Box::new(t0016_edi_outbox::Migration), Box::new(t0017_dunning::Migration), Box::new(t0018_invitations::Migration)]
+        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration), Box::new(t0013_portal::Migration), Box::new(t0014_webhooks::Migration), Box::new(t0015_invoice_deliveries::Migration), Box::new(t0016_edi_outbox::Migration), Box::new(t0017_dunning::Migration), Box::new(t0018_invitations::Migration), Box::new(t0019_health_indexes::Migration)]
     }
 }
 

@@ -6,8 +6,8 @@
 //! 2. The same with one of the ten endpoints hanging (answers after 20 s, past the 15 s
 //!    limit): the rate the nine healthy endpoints keep, and its ratio to step 1.
 //! 3. E-mails: `emails` invoices of a customer invoiced by e-mail, each rendered to a PDF and
-//!    sent to a local SMTP server by four job workers (rendering overlaps sending): e-mails
-//!    per second.
+//!    sent to a local SMTP server by eight job workers (`BENCH_MAIL_WORKERS`; rendering
+//!    overlaps sending): e-mails per second.
 //! Prints `key=value` lines.
 // The server's allocator (see server/src/main.rs): the e-mail phase runs the server's job
 // workers in this process, and their PDF rendering allocates heavily.
@@ -140,7 +140,10 @@ async fn emails(db: &Db, tenant: &TenantSlug, n: usize) {
         txn.commit().await.unwrap();
     }
     let registry = std::sync::Arc::new(server::workers::registry(db, &config));
-    let settings = domain::jobs::Settings { workers: 4, batch: 10, lease: chrono::Duration::minutes(5), poll: Duration::from_millis(50) };
+    // A worker runs its batch's jobs one after another (one transaction), so the workers are
+    // the e-mails in flight; each waits on the database, the PDF render and the SMTP server.
+    let workers = std::env::var("BENCH_MAIL_WORKERS").ok().and_then(|w| w.parse().ok()).unwrap_or(8);
+    let settings = domain::jobs::Settings { workers, batch: 10, lease: chrono::Duration::minutes(5), poll: Duration::from_millis(50) };
     let start = Instant::now();
     let runner = tokio::spawn(domain::jobs::run_workers(db.clone(), registry, settings, Vec::new()));
     while smtp.count() < n && start.elapsed() < Duration::from_secs(300) {

@@ -94,11 +94,11 @@ pub struct Config {
     /// point to despite the SSRF guard (`127.0.0.1`, `10.0.0.0/8`, `hooks.internal`).
     pub webhook_allow: domain::webhooks::guard::Allow,
     /// `THROUGHLINE_SMTP_URL` (secret): `smtp://[user:pass@]host:port[?tls=required]` or
-    /// `smtps://…`; unset, invoice and reminder e-mail jobs are dead-lettered at once saying so (the admin
+    /// `smtps://…`; unset, e-mail jobs (invoices, reminders, invitations) are dead-lettered at once saying so (the admin
     /// retries them from the Jobs page once it is set).
     pub smtp_url: Option<Secret>,
     /// `THROUGHLINE_SMTP_FROM` (default `billing@<base domain>`): the sender address of
-    /// invoice e-mails; the sender name is the tenant's product name.
+    /// the tenant's e-mails; the sender name is the tenant's product name.
     pub smtp_from: String,
 }
 
@@ -164,8 +164,8 @@ pub const SETTINGS: &[Setting] = &[
     s("THROUGHLINE_JOB_POLL_MS", "2000", "how often workers look at every tenant without a wake-up"),
     s("THROUGHLINE_UPLOAD_LIMIT_MB", "10", "the largest document one upload may be, in MB (1-100)"),
     s("THROUGHLINE_WEBHOOK_ALLOW", "", "hosts or networks webhooks may reach despite the private-address guard"),
-    s("THROUGHLINE_SMTP_URL", "", "the mail server for invoice and reminder e-mails: smtp://[user:pass@]host:port[?tls=required] or smtps://… (secret)"),
-    s("THROUGHLINE_SMTP_FROM", "", "the sender address of invoice and reminder e-mails (default billing@<base domain>)"),
+    s("THROUGHLINE_SMTP_URL", "", "the mail server for invoice, reminder and invitation e-mails: smtp://[user:pass@]host:port[?tls=required] or smtps://… (secret)"),
+    s("THROUGHLINE_SMTP_FROM", "", "the sender address of the tenant's e-mails (default billing@<base domain>)"),
     s("THROUGHLINE_EDI_MAX_SEGMENTS", "100000", "segments per inbound X12 interchange (more: 413)"),
     s("THROUGHLINE_EDI_MAX_ELEMENTS", "64", "elements per X12 segment (at least 16)"),
     s("THROUGHLINE_EDI_MAX_ELEMENT_LEN", "4096", "characters per X12 element"),

@@ -32,6 +32,7 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with(domain::outbound::EMAIL_JOB, crate::outbound::EmailInvoice(sending(db, config)))
         .with(domain::dunning::engine::RUN_JOB, crate::outbound::reminders::RunDunning(sending(db, config)))
         .with(domain::dunning::engine::EMAIL_JOB, crate::outbound::reminders::EmailReminder(sending(db, config)))
+        .with(domain::health::JOB, domain::health::SnapshotJob(db.clone()))
         .with(domain::invitations::EMAIL_JOB, crate::outbound::invitations::EmailInvitation(sending(db, config)))
         .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
         .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)
@@ -57,6 +58,7 @@ pub fn periodic_jobs() -> Vec<Periodic> {
     let mut all = periodic::UPKEEP.to_vec();
     all.push(Periodic { name: "sla.escalate", every_secs: 60 });
     all.push(Periodic { name: "deliveries.watch", every_secs: 900 });
+    all.push(Periodic { name: domain::health::JOB, every_secs: domain::health::EVERY_SECS });
     all.push(Periodic { name: domain::outbound::edi::WATCH_JOB, every_secs: 900 });
     all.push(Periodic { name: domain::dunning::engine::RUN_JOB, every_secs: 3600 });
     all

@@ -1,0 +1,76 @@
+// End-to-end: a partner admin creates a tenant from the partner console and brands it; its
+// first admin follows the invitation e-mail's link (read from an SMTP server in this test),
+// chooses a name and a password, and lands in the workspace under the new brand. With
+// JavaScript on and off: every step is a plain form.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch } from './chromium.mjs';
+import { startSmtpSink, unfold } from './smtp-sink.mjs';
+
+const port = process.env.BASE_PORT || '3000';
+const smtpPort = process.env.SMTP_PORT;
+let browser;
+let sink;
+
+before(async () => {
+  assert.ok(smtpPort, 'SMTP_PORT names the port the server under test sends its e-mail to');
+  sink = await startSmtpSink(smtpPort);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await sink?.close();
+});
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`a partner creates and brands a tenant, and its admin signs in under the brand (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async () => {
+    const tag = `${javaScriptEnabled ? 'js' : 'nojs'}${Date.now().toString(36)}`;
+    const [name, slug, email] = [`Harbor Supply ${tag}`, `harbor-${tag}`, `hana@${tag}.test`];
+    const partner = await browser.newContext({ javaScriptEnabled });
+    const invitee = await browser.newContext({ javaScriptEnabled });
+    try {
+      const page = await partner.newPage();
+      await page.goto(`http://localhost:${port}/login`);
+      await page.getByLabel('Email').fill('partner@northwind.test');
+      await page.getByLabel('Password').fill('throughline-demo');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForLoadState('load');
+      await page.getByLabel('Distributor name').fill(name);
+      await page.getByLabel('Address (slug)').fill(slug);
+      await page.getByLabel("First admin's e-mail").fill(email);
+      await page.getByLabel("First admin's name (optional)").fill('Hana Harbor');
+      await page.getByRole('button', { name: 'Create tenant and invite its admin' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.getByTestId('notice').textContent(), new RegExp(`${name} is created`));
+
+      await page.getByRole('link', { name: `Branding of ${name}` }).click();
+      await page.waitForLoadState('load');
+      await page.getByRole('textbox', { name: 'Primary colour', exact: true }).fill('#0f766e');
+      await page.getByLabel('Footer text').fill(`${name}, Portland ME`);
+      await page.getByRole('button', { name: 'Save branding' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.getByTestId('notice').textContent(), /saved/);
+
+      const mail = await sink.waitFor(email);
+      const link = unfold(mail.data).match(/http:\/\/[a-z0-9.-]+(:\d+)?\/invite\/[0-9a-f]{64}/)?.[0];
+      assert.ok(link?.startsWith(`http://${slug}.localhost`), `the link points at the new tenant: ${link}`);
+
+      const join = await invitee.newPage();
+      await join.goto(link);
+      assert.match(await join.getByRole('heading', { level: 1 }).textContent(), new RegExp(`Join ${name}`));
+      await join.getByLabel('Your name').fill('Hana Harbor');
+      await join.getByLabel('Choose a password').fill('tide pool lighthouse 7');
+      await join.getByLabel('The same password again').fill('tide pool lighthouse 7');
+      await join.getByRole('button', { name: 'Create my account' }).click();
+      await join.waitForLoadState('load');
+      assert.equal(new URL(join.url()).pathname, '/workspace');
+      assert.equal(await join.title(), name);
+      assert.equal(await join.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()), '#0f766e');
+      assert.ok((await join.getByTestId('brand-footer').textContent()).includes(`${name}, Portland ME`));
+      assert.equal(await join.getByTestId('viewer-name').textContent(), 'Hana Harbor');
+    } finally {
+      await partner.close();
+      await invitee.close();
+    }
+  });
+}
