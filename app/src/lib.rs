@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod admin;
 pub mod branding_admin;
+pub mod health_admin;
 pub mod audit_admin;
 pub mod customers_admin;
 pub mod exception_detail;
@@ -110,6 +111,9 @@ pub struct TenantSummary {
     pub url: String,
     /// `false` while the partner has it suspended.
     pub active: bool,
+    /// Its latest health measurement (none before the first).
+    #[serde(default)]
+    pub health: Option<health_admin::HealthView>,
 }
 
 /// Returns the request's page context.
@@ -220,6 +224,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partner") view=routes::partner::PartnerHome ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/branding") view=routes::branding_admin::BrandingPage ssr=SsrMode::Async/>
+                <Route path=path!("/partner/tenants/:slug/health") view=routes::partner::HealthPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -1,8 +1,13 @@
-//! The partner console: the partner's tenants (suspend or reactivate, branding, invite an
-//! admin) and the form that creates a tenant with its first admin invited by e-mail.
+//! The partner console: the partner's tenants, most trouble first, with their health (open
+//! exceptions and SLA breaches, dead jobs, webhook failures, undelivered invoices, events,
+//! ingestion errors, a sparkline of events per day) and actions (suspend or reactivate,
+//! branding, invite an admin); the form that creates a tenant with its first admin invited by
+//! e-mail; and each tenant's health page.
 use super::{Frame, who};
+use crate::health_admin::{HealthView, Sparkline, TenantHealthView, health_data, health_href};
 use crate::{PageCtx, TenantSummary};
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 p-2";
 
@@ -18,7 +23,7 @@ pub fn PartnerHome() -> impl IntoView {
                 {c.notice.clone().map(|n| view! { <div role="status" data-testid="notice" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">{n.message}</div> })}
                 <h2 class="mt-6 text-lg font-semibold">"Tenants"</h2>
                 <table class="mt-2 w-full text-left text-sm" data-testid="tenants">
-                    <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
+                    <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Health"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
                     <tbody>{tenants.into_iter().map(|t| row(t, csrf.clone())).collect_view()}</tbody>
                 </table>
                 <NewTenant csrf=c.csrf.clone()/>
@@ -36,9 +41,12 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
     let invite_label = format!("Invite an admin to {}", t.name);
     let email_id = format!("invite-email-{}", t.slug);
     let name_id = format!("invite-name-{}", t.slug);
+    let health_label = format!("Health of {}", t.name);
+    let spark_label = format!("Events per day of {} over the last 14 days", t.name);
     view! {
-        <tr class="border-t align-top">
-            <td class="p-2">{t.name.clone()}</td>
+        <tr class="border-t align-top" data-testid=format!("tenant-{}", t.slug)>
+            <td class="p-2"><a class="text-blue-700 underline" href=health_href(&t.slug) aria-label=health_label>{t.name.clone()}</a></td>
+            <td class="p-2">{health_cell(t.health.clone(), spark_label)}</td>
             <td class="p-2">{t.product_name}</td>
             <td class="p-2"><span class="inline-block h-4 w-4 rounded align-middle" style=format!("background:{}", t.primary_color)></span> " " {t.primary_color.clone()}</td>
             <td class="p-2"><a class="text-blue-700 underline" href=t.url.clone()>{t.url.clone()}</a></td>
@@ -62,6 +70,64 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
                 </details>
             </td>
         </tr>
+    }
+}
+
+fn health_cell(h: Option<HealthView>, spark_label: String) -> impl IntoView {
+    let Some(h) = h else { return view! { <span class="text-slate-500">"not measured yet"</span> }.into_any() };
+    let tone = if h.trouble >= 20 { "text-red-700" } else if h.trouble > 0 { "text-amber-700" } else { "text-emerald-700" };
+    view! {
+        <dl class="grid grid-cols-[auto_auto] gap-x-2 text-xs" data-testid="health">
+            <dt>"Trouble"</dt><dd class=format!("font-semibold {tone}") data-testid="trouble">{h.trouble}</dd>
+            <dt>"Open exceptions"</dt><dd>{format!("{} ({} past SLA{})", h.open_exceptions, h.sla_breaches, if h.oldest_open.is_empty() { String::new() } else { format!(", oldest {}", h.oldest_open) })}</dd>
+            <dt>"Dead jobs"</dt><dd>{h.dead_jobs}</dd>
+            <dt>"Webhook failures"</dt><dd>{if h.webhook_failures.is_empty() { "no attempts".to_owned() } else { h.webhook_failures.clone() }}</dd>
+            <dt>"Undelivered invoices"</dt><dd>{h.undelivered_invoices}</dd>
+            <dt>"Last event"</dt><dd>{format!("{} ({} in the last hour)", h.last_event, h.events_last_hour)}</dd>
+            <dt>"Ingestion errors"</dt><dd>{h.ingestion_errors}</dd>
+            <dt>"Events, 14 days"</dt><dd><Sparkline values=h.spark.clone() label=spark_label/></dd>
+        </dl>
+    }
+    .into_any()
+}
+
+/// `/partner/tenants/<slug>/health`: the tenant's latest figures and its last 14 days.
+#[component]
+pub fn HealthPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let data = Resource::new(slug, health_data);
+    view! {
+        <Frame body=move |_c: PageCtx| view! {
+            <p class="text-sm"><a href="/partner" class="underline">"Partner console"</a></p>
+            <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(h) => health_page(h).into_any(),
+                        Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }/>
+    }
+}
+
+fn health_page(h: TenantHealthView) -> impl IntoView {
+    let label = format!("Events per day of {} over the last 14 days", h.name);
+    view! {
+        <h1 class="mt-2 text-2xl font-semibold">{format!("Health of {}", h.name)}</h1>
+        {match h.latest.clone() {
+            Some(l) => view! { <p class="mt-1 text-sm text-slate-600">{format!("Measured {} (every 5 minutes).", l.measured)}</p> {health_cell(Some(l), label)} }.into_any(),
+            None => view! { <p class="mt-2">"Not measured yet: the first measurement comes within 5 minutes of the tenant's creation."</p> }.into_any(),
+        }}
+        <h2 class="mt-6 text-lg font-semibold">"The last 14 days"</h2>
+        <table class="mt-2 w-full text-left text-sm" data-testid="health-days">
+            <thead><tr><th class="p-2">"Day"</th><th class="p-2">"Trouble"</th><th class="p-2">"Open exceptions"</th><th class="p-2">"Past SLA"</th><th class="p-2">"Dead jobs"</th><th class="p-2">"Webhook failures"</th><th class="p-2">"Undelivered invoices"</th><th class="p-2">"Events"</th><th class="p-2">"Ingestion errors"</th></tr></thead>
+            <tbody>{h.days.into_iter().map(|d| view! {
+                <tr class="border-t"><td class="p-2">{d.day}</td><td class="p-2">{d.trouble}</td><td class="p-2">{d.open_exceptions}</td><td class="p-2">{d.sla_breaches}</td><td class="p-2">{d.dead_jobs}</td>
+                    <td class="p-2">{d.webhook_failures}</td><td class="p-2">{d.undelivered_invoices}</td><td class="p-2">{d.events_day}</td><td class="p-2">{d.ingestion_errors}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
     }
 }
 

@@ -102,19 +102,32 @@ pub(crate) async fn page_context(State(st): State<AppState>, session: Session, m
 /// The partner console's tenant table: the signed-in partner's own tenants only. `port`
 /// (`":3000"` or empty) is the request's own.
 async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<TenantSummary> {
-    tenancy::visible_tenants(&st.db, who)
-        .await
-        .unwrap_or_default()
+    let tenants = tenancy::visible_tenants(&st.db, who).await.unwrap_or_default();
+    // One read of the platform's health table for all of them (never of their schemas).
+    let now = chrono::Utc::now();
+    let ids: Vec<uuid::Uuid> = tenants.iter().map(|t| t.id).collect();
+    let health = domain::health::recent(&st.db, &ids, now.date_naive()).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "reading tenant health failed; the console shows none");
+        Vec::new()
+    });
+    let mut rows: Vec<TenantSummary> = tenants
         .into_iter()
-        .map(|t| TenantSummary {
-            url: format!("//{}.{}{port}", t.slug, st.config.base_domain),
-            name: t.name,
-            product_name: t.product_name,
-            slug: t.slug,
-            primary_color: t.primary_color,
-            active: t.active,
+        .map(|t| {
+            let mine: Vec<&domain::health::Health> = health.iter().filter(|h| h.tenant_id == t.id).collect();
+            TenantSummary {
+                url: format!("//{}.{}{port}", t.slug, st.config.base_domain),
+                health: app::health_admin::summarize(&mine, now),
+                name: t.name,
+                product_name: t.product_name,
+                slug: t.slug,
+                primary_color: t.primary_color,
+                active: t.active,
+            }
         })
-        .collect()
+        .collect();
+    // Most trouble first; then by name.
+    rows.sort_by(|a, b| b.health.as_ref().map_or(0, |h| h.trouble).cmp(&a.health.as_ref().map_or(0, |h| h.trouble)).then_with(|| a.name.cmp(&b.name)));
+    rows
 }
 
 fn brand_of(scope: &Scope) -> Brand {

@@ -22,3 +22,4 @@ mod outbound;
 mod partner;
 mod branding;
 mod tenants;
+mod health;

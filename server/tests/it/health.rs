@@ -1,0 +1,70 @@
+//! Health across tenants: each tenant's health.snapshot job measures it into the platform's
+//! tenant_health table; the partner console lists its tenants most trouble first from that
+//! table alone, with the figures and a sparkline, and each row opens the tenant's health page.
+//! Another partner sees neither (rows of the cross-partner matrix).
+use crate::common::*;
+use chrono::{Duration, Utc};
+use domain::jobs::NewJob;
+use domain::types::TenantSlug;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_console_lists_tenants_most_trouble_first_from_their_health_snapshots() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    // Two jobs of Bluegrass end dead-lettered (no handler knows their kind).
+    let bluegrass = TenantSlug::parse("bluegrass").unwrap();
+    let txn = app.db.tenant_txn(&bluegrass).await.unwrap();
+    let jobs = (0..2).map(|i| NewJob::new("no.such.job", json!({ "i": i }), now).attempts(1)).collect();
+    domain::jobs::enqueue(&txn, jobs).await.unwrap();
+    txn.commit().await.unwrap();
+    server::workers::run_due(&app.db, &app.config, now).await.unwrap();
+    // Measured again a period later, now that they are dead.
+    server::workers::run_due(&app.db, &app.config, now + Duration::seconds(domain::health::EVERY_SECS + 1)).await.unwrap();
+    let txn = app.db.tenant_txn(&bluegrass).await.unwrap();
+    let dead = domain::health::measure(&txn, now).await.unwrap().dead_jobs;
+    txn.commit().await.unwrap();
+    assert!(dead >= 2, "{dead}");
+    let rows = domain::health::entity::Entity::find().count(app.db.platform()).await.unwrap();
+    assert!(rows >= 2, "one row per tenant and day: {rows}");
+
+    let (partner, _) = console(&app, "partner@northwind.test", PW).await;
+    let (status, html) = page(&app, &partner, "localhost", "/partner").await;
+    assert_eq!(status, 200);
+    let (bg, acme) = (html.find("data-testid=\"tenant-bluegrass\"").expect("bluegrass row"), html.find("data-testid=\"tenant-acme\"").expect("acme row"));
+    // Rows in order of trouble, most first.
+    let troubles: Vec<i32> = html.split("data-testid=\"trouble\"").skip(1).map(|r| r[r.find('>').unwrap() + 1..r.find('<').unwrap()].parse().unwrap()).collect();
+    assert!(troubles.len() == 2 && troubles[0] >= troubles[1], "{troubles:?}");
+    let (first, second) = if bg < acme { (bg, acme) } else { (acme, bg) };
+    let row = &html[bg..if bg == first { second } else { html.len() }];
+    assert!(row.contains(&format!("Dead jobs</dt><dd>{dead}</dd>")), "the dead jobs as measured: {row}");
+    assert!(row.contains("aria-label=\"Events per day of Bluegrass Foodservice over the last 14 days\""), "a sparkline: {row}");
+    assert!(row.contains("/partner/tenants/bluegrass/health"), "the row opens the health page");
+
+    let (status, health) = page(&app, &partner, "localhost", "/partner/tenants/bluegrass/health").await;
+    assert_eq!(status, 200);
+    assert!(health.contains("Health of Bluegrass Foodservice") && health.contains("data-testid=\"health-days\"") && health.contains(&now.format("%-d %b").to_string()), "{health}");
+
+    // Another partner: not listed, and the page is 404.
+    other_partner(&app).await;
+    let (other, _) = console(&app, "boss@other.test", "other-partner-pw").await;
+    let (_, theirs) = page(&app, &other, "localhost", "/partner").await;
+    assert!(!theirs.contains("Bluegrass") && theirs.contains("Zenith Wholesale"), "{theirs}");
+    let (status, _) = page(&app, &other, "localhost", "/partner/tenants/bluegrass/health").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_measurement_counts_what_is_open_stuck_and_received() {
+    let app = spawn_app().await;
+    let acme = TenantSlug::parse("acme").unwrap();
+    let now = Utc::now();
+    behind_the_apps_back(&app, &acme, "UPDATE exceptions SET sla_due_at = '2020-01-01 00:00:00+00:00' WHERE status <> 'resolved'").await;
+    let txn = app.db.tenant_txn(&acme).await.unwrap();
+    let m = domain::health::measure(&txn, now).await.unwrap();
+    txn.commit().await.unwrap();
+    assert!(m.open_exceptions > 0 && m.sla_breaches == m.open_exceptions, "{m:?}");
+    assert!(m.oldest_open_at.is_some() && m.last_event_at.is_some(), "{m:?}");
+    assert!(domain::health::trouble(&m, now) >= 20 * m.sla_breaches, "{m:?}");
+}
