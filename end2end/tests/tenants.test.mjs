@@ -1,19 +1,22 @@
-// End-to-end: a partner admin creates a tenant from the partner console and brands it; its
-// first admin follows the invitation e-mail's link (read from an SMTP server in this test),
-// chooses a name and a password, and lands in the workspace under the new brand. With
-// JavaScript on and off: every step is a plain form.
+// End-to-end, on a fresh platform (test.sh's second instance: one partner made with
+// `throughline create-partner`, no demo data, its e-mail sent to SMTP_PORT): the partner admin
+// creates a tenant from the console and brands it; its first admin follows the invitation
+// e-mail's link (read from an SMTP server in this test), chooses a name and a password, and
+// lands in the workspace under the new brand. With JavaScript on and off: every step is a
+// plain form.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './chromium.mjs';
 import { startSmtpSink, unfold } from './smtp-sink.mjs';
 
-const port = process.env.BASE_PORT || '3000';
+const port = process.env.FRESH_PORT;
+const partnerPassword = process.env.FRESH_PASSWORD;
 const smtpPort = process.env.SMTP_PORT;
 let browser;
 let sink;
 
 before(async () => {
-  assert.ok(smtpPort, 'SMTP_PORT names the port the server under test sends its e-mail to');
+  assert.ok(port && partnerPassword && smtpPort, 'FRESH_PORT, FRESH_PASSWORD and SMTP_PORT name the fresh instance, its partner password and where it sends e-mail');
   sink = await startSmtpSink(smtpPort);
   browser = await launch();
 });
@@ -23,7 +26,7 @@ after(async () => {
 });
 
 for (const javaScriptEnabled of [true, false]) {
-  test(`a partner creates and brands a tenant, and its admin signs in under the brand (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async () => {
+  test(`a partner creates and brands a tenant, and its admin signs in under the brand (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, { timeout: 180_000 }, async () => {
     const tag = `${javaScriptEnabled ? 'js' : 'nojs'}${Date.now().toString(36)}`;
     const [name, slug, email] = [`Harbor Supply ${tag}`, `harbor-${tag}`, `hana@${tag}.test`];
     const partner = await browser.newContext({ javaScriptEnabled });
@@ -31,8 +34,8 @@ for (const javaScriptEnabled of [true, false]) {
     try {
       const page = await partner.newPage();
       await page.goto(`http://localhost:${port}/login`);
-      await page.getByLabel('Email').fill('partner@northwind.test');
-      await page.getByLabel('Password').fill('throughline-demo');
+      await page.getByLabel('Email').fill('msp@harbor.test');
+      await page.getByLabel('Password').fill(partnerPassword);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForLoadState('load');
       await page.getByLabel('Distributor name').fill(name);
@@ -51,7 +54,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.waitForLoadState('load');
       assert.match(await page.getByTestId('notice').textContent(), /saved/);
 
-      const mail = await sink.waitFor(email);
+      const mail = await sink.waitFor(email, () => true, 60_000);
       const link = unfold(mail.data).match(/http:\/\/[a-z0-9.-]+(:\d+)?\/invite\/[0-9a-f]{64}/)?.[0];
       assert.ok(link?.startsWith(`http://${slug}.localhost`), `the link points at the new tenant: ${link}`);
 
