@@ -3,10 +3,13 @@
 //! the tenant's brand; following it, the invitee chooses a name and a password, becomes a user
 //! of that tenant and is signed in.
 //!
-//! The link's token is made when the e-mail is sent, and only its SHA-256 is stored: nothing
-//! in the database lets anyone sign up in the invitee's place, a resent invitation makes a new
-//! token, and the old link stops working. An invitation lasts [`DAYS`] days and is used once;
-//! inviting the same address again replaces the invitation still open.
+//! The link's token is an HMAC, under a key derived from the platform's secret, of the
+//! invitation's id and a random nonce: the invitation stores the nonce and the token's
+//! SHA-256, never the token, so the database alone does not let anyone sign up in the
+//! invitee's place. The e-mail job derives the same token again (a retried send carries the
+//! same link, valid from the moment the invitation is committed). An invitation lasts
+//! [`DAYS`] days and is used once; inviting the same address again replaces the invitation
+//! still open, and its link stops working.
 use crate::audit::{self, Actor};
 use crate::db::TenantTxn;
 use crate::entity::user;
@@ -39,7 +42,9 @@ pub mod entity {
         pub name: String,
         pub role: String,
         pub customer_id: Option<Uuid>,
-        /// SHA-256 (hex) of the token last e-mailed; empty until the e-mail goes out.
+        /// Random; the link's token is derived from it and the id (see [`super::token_for`]).
+        pub nonce: String,
+        /// SHA-256 (hex) of the link's token.
         pub token_hash: String,
         pub invited_by: String,
         pub expires_at: ChronoDateTimeUtc,
@@ -66,8 +71,11 @@ pub struct InviteIn {
 /// Records an invitation and queues its e-mail, in `txn`. Refused: an address that is not
 /// one, a platform role, a customer user without a customer (or staff with one), an address
 /// that already has an account here. An open invitation of the same address is replaced.
-pub async fn invite(txn: &TenantTxn, actor: &Actor, by: &str, input: &InviteIn, now: DateTime<Utc>) -> Result<Invitation> {
+pub async fn invite(txn: &TenantTxn, key: &[u8], actor: &Actor, by: &str, input: &InviteIn, now: DateTime<Utc>) -> Result<Invitation> {
     let email = Email::parse(input.email.trim()).map_err(AppError::Invalid)?;
+    if email.as_str().chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(AppError::Invalid(format!("'{}' is not an e-mail address: it has a space in it", email.as_str())));
+    }
     let name = input.name.trim();
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(AppError::Invalid("the name must be at most 100 characters, without control characters".into()));
@@ -82,13 +90,15 @@ pub async fn invite(txn: &TenantTxn, actor: &Actor, by: &str, input: &InviteIn, 
         return Err(AppError::Conflict(format!("{} already has an account here", email.as_str())));
     }
     entity::Entity::delete_many().filter(entity::Column::Email.eq(email.as_str())).filter(entity::Column::AcceptedAt.is_null()).exec(txn).await?;
+    let (id, nonce) = (crate::new_id(), new_token());
     let inv = entity::ActiveModel {
-        id: Set(crate::new_id()),
+        id: Set(id),
+        nonce: Set(nonce.clone()),
         email: Set(email.as_str().to_owned()),
         name: Set(name.to_owned()),
         role: Set(input.role.as_str().to_owned()),
         customer_id: Set(input.customer_id),
-        token_hash: Set(String::new()),
+        token_hash: Set(token_hash(&token_for(key, id, &nonce))),
         invited_by: Set(by.to_owned()),
         expires_at: Set(now + Duration::days(DAYS)),
         accepted_at: Set(None),
@@ -108,13 +118,27 @@ pub async fn sendable(txn: &TenantTxn, id: Uuid, now: DateTime<Utc>) -> Result<O
     Ok(inv.filter(|i| i.accepted_at.is_none() && i.expires_at > now))
 }
 
-/// Makes the token the e-mail carries and stores its hash: any earlier link stops working.
-pub async fn issue_token(txn: &TenantTxn, inv: &Invitation) -> Result<String> {
-    let token = new_token();
-    let mut am: entity::ActiveModel = inv.clone().into();
-    am.token_hash = Set(token_hash(&token));
-    am.update(txn).await?;
-    Ok(token)
+/// The key invitation tokens are derived under, from the platform's secret.
+pub fn key(secret: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"throughline invitation v1");
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The token of invitation `id` with `nonce` under `key` (64 hex digits).
+pub fn token_for(key: &[u8], id: Uuid, nonce: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(nonce.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// The token the e-mail of `inv` carries.
+pub fn token_of(key: &[u8], inv: &Invitation) -> String {
+    token_for(key, inv.id, &inv.nonce)
 }
 
 /// The open invitation whose link carries `token`, if any.
@@ -190,7 +214,7 @@ pub fn check_password(password: &str, confirm: &str, email: &str) -> std::result
     Ok(())
 }
 
-/// A new link token: 256 random bits as 64 hex digits.
+/// 256 random bits as 64 hex digits.
 fn new_token() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
@@ -241,9 +265,15 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_random_hex_and_only_their_hash_is_kept() {
-        let (a, b) = (new_token(), new_token());
-        assert!(looks_like_token(&a) && looks_like_token(&b) && a != b);
+    fn tokens_are_derived_per_invitation_and_key_and_only_their_hash_is_kept() {
+        let (k1, k2) = (key(b"secret one"), key(b"secret two"));
+        let (id, nonce) = (Uuid::from_u128(7), new_token());
+        let a = token_for(&k1, id, &nonce);
+        assert_eq!(a, token_for(&k1, id, &nonce), "the e-mail job derives the same token");
+        let b = token_for(&k2, id, &nonce);
+        let c = token_for(&k1, Uuid::from_u128(8), &nonce);
+        let d = token_for(&k1, id, &new_token());
+        assert!(looks_like_token(&a) && a != b && a != c && a != d);
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);
         assert!(!looks_like_token("../../etc") && !looks_like_token(&a[..63]));

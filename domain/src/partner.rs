@@ -48,11 +48,12 @@ pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> R
     let tenant_slug = TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))?;
     let (actor, partner_name) = actor_for(db, who, &t).await?;
     let (action, words) = if active { ("tenant.reactivated", "reactivated") } else { ("tenant.suspended", "suspended") };
-    // The platform row first, changed only from the other state (two admins at once: one
-    // wins, the other is told); then the audit entry in the tenant's transaction, so no
-    // tenant lock is held while waiting for a connection. Nothing is committed until both
-    // are written.
+    // The tenant's transaction first, then the platform's (the order every writer of both
+    // keeps: on SQLite each is a file lock, and the health job writes the platform while its
+    // batch holds the tenant). The platform row changes only from the other state (two admins
+    // at once: one wins, the other is told). Nothing is committed until both are written.
     let now = Utc::now();
+    let audit_txn = db.tenant_txn(&tenant_slug).await?;
     let txn = db.platform().begin().await?;
     let changed = tenant::Entity::update_many()
         .col_expr(tenant::Column::Active, Expr::value(active))
@@ -68,7 +69,6 @@ pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> R
     if !active {
         session::Entity::delete_many().filter(session::Column::Scope.eq(Scope::Tenant(t.clone().into()).key())).exec(&txn).await?;
     }
-    let audit_txn = db.tenant_txn(&tenant_slug).await?;
     audit::record(&audit_txn, &actor, action, "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "what": words})).await?;
     txn.commit().await?;
     if let Err(e) = audit_txn.commit().await {
@@ -99,7 +99,7 @@ const START_COLOR: &str = "#1d4ed8";
 /// its first admin (e-mailed by a job), all recorded in its audit trail. Refused: anyone but a
 /// partner admin; a name or slug that is not one; a slug another tenant has (or a reserved
 /// one); an admin address that is not one. Answers the tenant and the invitation.
-pub async fn create_tenant(db: &Db, who: &Principal, input: &NewTenantIn) -> Result<(tenant::Model, crate::invitations::Invitation)> {
+pub async fn create_tenant(db: &Db, invite_key: &[u8], who: &Principal, input: &NewTenantIn) -> Result<(tenant::Model, crate::invitations::Invitation)> {
     let Some(partner_id) = who.partner_id.filter(|_| who.role == Role::PartnerAdmin) else {
         return Err(AppError::Forbidden("only a partner admin creates tenants, under their partner".into()));
     };
@@ -112,68 +112,79 @@ pub async fn create_tenant(db: &Db, who: &Principal, input: &NewTenantIn) -> Res
         return Err(AppError::Invalid(format!("Address: '{}' is kept for the platform; choose another", slug.as_str())));
     }
     crate::types::Email::parse(input.admin_email.trim()).map_err(|e| AppError::Invalid(format!("First admin's e-mail: {e}")))?;
+    let admin_name = input.admin_name.trim();
+    if admin_name.chars().count() > 100 || admin_name.chars().any(char::is_control) {
+        return Err(AppError::Invalid("First admin's name: at most 100 characters, without control characters".into()));
+    }
     if tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(db.platform()).await?.is_some() {
         return Err(AppError::Conflict(format!("the address '{}' is taken; choose another", slug.as_str())));
     }
     db.provision_tenant(&slug).await?;
     let now = Utc::now();
-    // The platform row first: its unique slug makes a concurrent creation of the same slug
-    // wait, then fail. Committed last, after the tenant's own writes.
+    let (actor, partner_name) = actor_of(db, who, partner_id).await?;
+    // The tenant's transaction first, then the platform's (see set_active); the platform row
+    // is committed first, so a failure in between leaves a tenant without its invitation (the
+    // console invites again), never an invitation in a schema without its tenant.
+    let ttxn = db.tenant_txn(&slug).await?;
+    // A schema left with people in it is not handed to a new tenant.
+    if crate::entity::user::Entity::find().one(&ttxn).await?.is_some() || crate::invitations::entity::Entity::find().one(&ttxn).await?.is_some() {
+        return Err(AppError::Conflict(format!("the address '{}' still holds data of an earlier tenant; choose another", slug.as_str())));
+    }
+    audit::record(&ttxn, &actor, "tenant.created", "tenant", slug.as_str(), json!({"by": who.email, "partner": partner_name, "name": name})).await?;
+    let invite = crate::invitations::InviteIn { email: input.admin_email.clone(), name: admin_name.to_owned(), role: Role::TenantAdmin, customer_id: None };
+    let inv = crate::invitations::invite(&ttxn, invite_key, &actor, &format!("{} ({partner_name})", who.name), &invite, now).await?;
+    // Its unique slug makes a concurrent creation of the same slug wait, then fail.
     let txn = db.platform().begin().await?;
+    use sea_orm::ActiveValue::Set;
     let t = tenant::ActiveModel {
-        id: sea_orm::ActiveValue::Set(crate::new_id()),
-        partner_id: sea_orm::ActiveValue::Set(partner_id),
-        slug: sea_orm::ActiveValue::Set(slug.as_str().to_owned()),
-        name: sea_orm::ActiveValue::Set(name.to_owned()),
-        product_name: sea_orm::ActiveValue::Set(name.to_owned()),
-        primary_color: sea_orm::ActiveValue::Set(START_COLOR.into()),
-        logo_svg: sea_orm::ActiveValue::Set(String::new()),
-        active: sea_orm::ActiveValue::Set(true),
-        address: sea_orm::ActiveValue::Set(String::new()),
-        remit_to: sea_orm::ActiveValue::Set(String::new()),
-        accent_color: sea_orm::ActiveValue::Set(START_COLOR.into()),
-        support_email: sea_orm::ActiveValue::Set(String::new()),
-        support_phone: sea_orm::ActiveValue::Set(String::new()),
-        footer_text: sea_orm::ActiveValue::Set(String::new()),
-        created_at: sea_orm::ActiveValue::Set(now),
-        updated_at: sea_orm::ActiveValue::Set(now),
+        id: Set(crate::new_id()),
+        partner_id: Set(partner_id),
+        slug: Set(slug.as_str().to_owned()),
+        name: Set(name.to_owned()),
+        // The branding editor allows 60 characters of product name.
+        product_name: Set(name.chars().take(60).collect::<String>().trim().to_owned()),
+        primary_color: Set(START_COLOR.into()),
+        logo_svg: Set(String::new()),
+        active: Set(true),
+        address: Set(String::new()),
+        remit_to: Set(String::new()),
+        accent_color: Set(START_COLOR.into()),
+        support_email: Set(String::new()),
+        support_phone: Set(String::new()),
+        footer_text: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
     };
     let t = sea_orm::ActiveModelTrait::insert(t, &txn).await.map_err(|e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("the address '{}' was just taken; choose another", slug.as_str())),
         _ => e.into(),
     })?;
-    let (actor, partner_name) = actor_for(db, who, &t).await?;
-    let ttxn = db.tenant_txn(&slug).await?;
-    // A schema left with people in it (a creation whose platform row was never committed) is
-    // not handed to a new tenant.
-    if crate::entity::user::Entity::find().one(&ttxn).await?.is_some() || crate::invitations::entity::Entity::find().one(&ttxn).await?.is_some() {
-        return Err(AppError::Conflict(format!("the address '{}' still holds data of an earlier tenant; choose another", slug.as_str())));
-    }
-    audit::record(&ttxn, &actor, "tenant.created", "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "name": t.name})).await?;
-    let invite = crate::invitations::InviteIn { email: input.admin_email.clone(), name: input.admin_name.clone(), role: Role::TenantAdmin, customer_id: None };
-    let inv = crate::invitations::invite(&ttxn, &actor, &format!("{} ({partner_name})", who.name), &invite, now).await?;
-    ttxn.commit().await?;
     txn.commit().await?;
+    ttxn.commit().await?;
     tracing::info!(tenant = %t.slug, by = %who.email, "tenant created");
     Ok((t, inv))
 }
 
 /// Invites another admin to tenant `slug` for `who` (or the same address again: its open
 /// invitation is replaced and a new link e-mailed).
-pub async fn invite_admin(db: &Db, who: &Principal, slug: &str, email: &str, name: &str) -> Result<(tenant::Model, crate::invitations::Invitation)> {
+pub async fn invite_admin(db: &Db, invite_key: &[u8], who: &Principal, slug: &str, email: &str, name: &str) -> Result<(tenant::Model, crate::invitations::Invitation)> {
     let t = own_tenant(db, who, slug).await?;
     let tenant_slug = TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))?;
     let (actor, partner_name) = actor_for(db, who, &t).await?;
     let txn = db.tenant_txn(&tenant_slug).await?;
     let invite = crate::invitations::InviteIn { email: email.to_owned(), name: name.to_owned(), role: Role::TenantAdmin, customer_id: None };
-    let inv = crate::invitations::invite(&txn, &actor, &format!("{} ({partner_name})", who.name), &invite, Utc::now()).await?;
+    let inv = crate::invitations::invite(&txn, invite_key, &actor, &format!("{} ({partner_name})", who.name), &invite, Utc::now()).await?;
     txn.commit().await?;
     Ok((t, inv))
 }
 
 /// How a tenant's audit trail names a partner user who changed it, and the partner's name.
 async fn actor_for(db: &Db, who: &Principal, t: &tenant::Model) -> Result<(Actor, String)> {
-    let partner_name = partner::Entity::find_by_id(t.partner_id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default();
+    actor_of(db, who, t.partner_id).await
+}
+
+async fn actor_of(db: &Db, who: &Principal, partner_id: uuid::Uuid) -> Result<(Actor, String)> {
+    let partner_name = partner::Entity::find_by_id(partner_id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default();
     let actor = Actor::User { id: who.user_id, name: format!("{} ({}, {})", who.name, who.role.label(), if who.role == Role::PlatformAdmin { "platform" } else { &partner_name }) };
     Ok((actor, partner_name))
 }
@@ -192,6 +203,8 @@ pub async fn set_branding(db: &Db, who: &Principal, slug: &str, input: &Branding
     am.updated_at = sea_orm::ActiveValue::Set(Utc::now());
     // Only over the row as it was read (two editors at once: one wins, the other is told), so
     // that the audit entry's "before" is what was replaced.
+    // Tenant first, then platform: see set_active.
+    let audit_txn = db.tenant_txn(&tenant_slug).await?;
     let txn = db.platform().begin().await?;
     let changed = tenant::Entity::update_many().set(am).filter(tenant::Column::Id.eq(t.id)).filter(tenant::Column::UpdatedAt.eq(t.updated_at)).exec(&txn).await?.rows_affected;
     if changed == 0 {
@@ -199,7 +212,6 @@ pub async fn set_branding(db: &Db, who: &Principal, slug: &str, input: &Branding
     }
     let t = tenant::Entity::find_by_id(t.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let after = BrandingIn::from_tenant(&t);
-    let audit_txn = db.tenant_txn(&tenant_slug).await?;
     audit::record(&audit_txn, &actor, "tenant.branding_changed", "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "before": brief(&before), "after": brief(&after)})).await?;
     txn.commit().await?;
     if let Err(e) = audit_txn.commit().await {

@@ -1,6 +1,7 @@
 //! Tenant: `invitations`, people invited to become users of the tenant (see
 //! `domain::invitations`): e-mail, role, who invited them, when it expires and when it was
-//! accepted, and the SHA-256 of the token last e-mailed (indexed: a link finds its row).
+//! accepted, the nonce its link's token is derived from and the token's SHA-256 (indexed: a
+//! link finds its row).
 use super::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -19,6 +20,7 @@ impl MigrationTrait for Migration {
                 .col(string("name"))
                 .col(string("role"))
                 .col(uuid_null("customer_id"))
+                .col(string("nonce"))
                 .col(string("token_hash"))
                 .col(string("invited_by"))
                 .col(timestamp_with_time_zone("expires_at"))

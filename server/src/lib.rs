@@ -72,6 +72,8 @@ pub struct Shared {
     pub store: SqlSessionStore,
     /// Signs anonymous CSRF tokens (see [`session`]).
     pub csrf_key: Vec<u8>,
+    /// Derives invitation links' tokens (see [`domain::invitations::key`]).
+    pub invite_key: Vec<u8>,
     /// Per-client request rates and per-tenant concurrency of the API.
     pub fair: api::fair_share::FairShare,
     /// The Leptos page router, used to render the sign-in page again after a failed attempt.
@@ -82,7 +84,7 @@ pub struct Shared {
 
 /// Builds the whole application router.
 pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions) -> Router {
-    let Backends { db, storage, tokens, csrf_key } = backends;
+    let Backends { db, storage, tokens, csrf_key, invite_key } = backends;
     // Built once per process: generating the route list renders the whole app with Leptos's
     // process-wide "suppress resource loading" flag set, and a page rendered meanwhile by
     // another router in the same process (tests run many) would wait for its data forever
@@ -96,7 +98,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .with_state(leptos_options);
     let store = SqlSessionStore::new(db.clone());
     let fair = api::fair_share::FairShare::new(config.api_rate_per_client, api::fair_share::FairShare::tenant_share(config.db_pool, config.tenant_db_share));
-    let state = AppState(std::sync::Arc::new(Shared { db, storage, tokens, config: config.clone(), store, csrf_key, fair, pages: pages.clone(), hosts: HostCache::default() }));
+    let state = AppState(std::sync::Arc::new(Shared { db, storage, tokens, config: config.clone(), store, csrf_key, invite_key, fair, pages: pages.clone(), hosts: HostCache::default() }));
 
     let tenant_routes = Router::<AppState>::new()
         .route("/", get(middleware::page::root))
@@ -177,7 +179,9 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, host = %host, tenant = tracing::field::Empty, method = %req.method(), path = %req.uri().path())
+            // An invitation link's token is a secret: never logged.
+            let path = if req.uri().path().starts_with("/invite/") { "/invite/…" } else { req.uri().path() };
+            tracing::info_span!("request", request_id = %id, host = %host, tenant = tracing::field::Empty, method = %req.method(), path = %path)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

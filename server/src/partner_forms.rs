@@ -83,8 +83,11 @@ pub async fn create(st: State<AppState>, scope: Extension<Scope>, auth: Extensio
         Ok(who) => who,
         Err(r) => return r,
     };
+    if let Err(r) = can_invite(&st, &session).await {
+        return r;
+    }
     let input = domain::partner::NewTenantIn { name: f.name, slug: f.slug, admin_email: f.admin_email, admin_name: f.admin_name };
-    match domain::partner::create_tenant(&st.db, who, &input).await {
+    match domain::partner::create_tenant(&st.db, &st.invite_key, who, &input).await {
         Ok((t, inv)) => {
             st.hosts.forget();
             back(&session, CONSOLE, format!("{} is created at its address {}. An invitation to {} is on its way; the link works for {} days.", t.name, t.slug, inv.email, domain::invitations::DAYS)).await
@@ -92,6 +95,15 @@ pub async fn create(st: State<AppState>, scope: Extension<Scope>, auth: Extensio
         Err(AppError::Invalid(m) | AppError::Conflict(m) | AppError::Forbidden(m)) => back(&session, CONSOLE, format!("No tenant created: {m}.")).await,
         Err(e) => error_page(e, "creating a tenant"),
     }
+}
+
+/// Invitations go out by e-mail: without a mail server a new tenant would have no way in, so
+/// nothing is created and the partner is told what to set.
+async fn can_invite(st: &AppState, session: &Session) -> Result<(), Response> {
+    if st.config.smtp_url.is_some() {
+        return Ok(());
+    }
+    Err(back(session, CONSOLE, "Nothing done: invitations are e-mailed, and this server has no mail server (set THROUGHLINE_SMTP_URL).".into()).await)
 }
 
 /// The invite-an-admin form.
@@ -111,7 +123,10 @@ pub async fn invite(st: State<AppState>, scope: Extension<Scope>, auth: Extensio
         Ok(who) => who,
         Err(r) => return r,
     };
-    match domain::partner::invite_admin(&st.db, who, &slug, &f.email, &f.name).await {
+    if let Err(r) = can_invite(&st, &session).await {
+        return r;
+    }
+    match domain::partner::invite_admin(&st.db, &st.invite_key, who, &slug, &f.email, &f.name).await {
         Ok((t, inv)) => back(&session, CONSOLE, format!("An invitation to {} as admin of {} is on its way.", inv.email, t.name)).await,
         Err(AppError::NotFound) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such tenant among yours."),
         Err(AppError::Invalid(m) | AppError::Conflict(m)) => back(&session, CONSOLE, format!("No invitation sent: {m}.")).await,

@@ -46,6 +46,8 @@ pub struct Backends {
     pub tokens: TokenKeys,
     /// Derived from the platform secret: signs anonymous CSRF tokens.
     pub csrf_key: Vec<u8>,
+    /// Derives invitation links' tokens (see [`domain::invitations::key`]).
+    pub invite_key: Vec<u8>,
 }
 
 /// Opens the database (migrating and seeding it as configured), the document store and the
@@ -55,7 +57,7 @@ pub async fn open(config: &Config) -> anyhow_lite::Result<(Backends, bool)> {
     let storage = open_storage(config).await?;
     let seeded = prepare(&db, &storage, config).await?;
     let secret = domain::api_clients::signing_secret(&db, config.jwt_secret.as_ref().map(|s| s.0.as_str())).await?;
-    Ok((Backends { db, storage, tokens: TokenKeys::new(&secret), csrf_key: session::csrf_key(&secret) }, seeded))
+    Ok((Backends { db, storage, tokens: TokenKeys::new(&secret), csrf_key: session::csrf_key(&secret), invite_key: domain::invitations::key(&secret) }, seeded))
 }
 
 /// Migrates the platform and every tenant, then seeds the demo data if configured.

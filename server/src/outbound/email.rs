@@ -164,7 +164,7 @@ impl ReminderMail<'_> {
 /// An invitation to become a user of the tenant: who invited them, as what, the link that
 /// accepts it and when it expires; under the tenant's brand, nothing attached.
 pub struct InvitationMail<'a> {
-    /// `<invitation-id.attempt@throughline>`.
+    /// `<invitation-id@throughline>`, the same for every attempt.
     pub message_id: String,
     pub brand: MailBrand<'a>,
     pub from: &'a str,

@@ -1,6 +1,6 @@
 //! The `invitation.email` job: e-mails an invitation (see [`domain::invitations`]) under the
-//! tenant's brand. The link's token is made here, in the job's transaction: a retried send
-//! carries a new one, and only the last e-mailed link works.
+//! tenant's brand, with the link whose token it derives from the platform's secret (the same
+//! link on every attempt).
 use super::email::{InvitationMail, MailBrand};
 use super::{Sending, send};
 use domain::invitations;
@@ -13,7 +13,11 @@ pub fn accept_path(token: &str) -> String {
     format!("/invite/{token}")
 }
 
-pub struct EmailInvitation(pub Sending);
+pub struct EmailInvitation {
+    pub sending: Sending,
+    /// `THROUGHLINE_JWT_SECRET` when set; else the secret kept in the platform database.
+    pub configured_secret: Option<String>,
+}
 
 #[derive(serde::Deserialize)]
 struct Payload {
@@ -24,16 +28,17 @@ struct Payload {
 impl Handler for EmailInvitation {
     async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
         let p: Payload = cx.payload()?;
-        let s = &self.0;
+        let s = &self.sending;
         let mailer = s.mailer()?;
         // Accepted, replaced or expired meanwhile: nothing to send.
         let Some(inv) = invitations::sendable(cx.txn, p.invitation, cx.now).await? else { return Ok(()) };
         let tenant = s.tenant(cx.tenant).await?;
-        let token = invitations::issue_token(cx.txn, &inv).await?;
+        let secret = domain::api_clients::signing_secret(&s.db, self.configured_secret.as_deref()).await.map_err(|e| JobError::Retry(e.to_string()))?;
+        let token = invitations::token_of(&invitations::key(&secret), &inv);
         let link = format!("{}{}", s.links.origin(tenant.slug.as_str()), accept_path(&token));
         let role = Role::parse(&inv.role).map(|r| r.label().to_lowercase()).unwrap_or_else(|_| inv.role.clone());
         let mail = InvitationMail {
-            message_id: format!("<{}.{}@throughline>", inv.id, cx.job.attempts),
+            message_id: format!("<{}@throughline>", inv.id),
             brand: MailBrand::of(&tenant),
             from: &s.from,
             to: &inv.email,

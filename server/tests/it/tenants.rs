@@ -57,6 +57,9 @@ async fn a_partner_creates_a_tenant_whose_first_admin_joins_by_the_emailed_link(
     assert_eq!(status, 404);
     assert!(gone.contains("This invitation link is not valid any more"), "{gone}");
 
+    assert_eq!(page(&app, &app.browser(), ACME, &link).await.0, 404, "a link of one tenant opens nothing at another");
+    let r = ann.get(app.url(NEWCO, &link)).send().await.unwrap();
+    assert_eq!((r.headers()["referrer-policy"].to_str().unwrap(), r.headers()["cache-control"].to_str().unwrap()), ("no-referrer", "private, no-store"), "the link is a secret");
     let (status, form) = page(&app, &ann, NEWCO, &link).await;
     assert_eq!(status, 200);
     assert!(form.contains("Join Newco Supply on Newco Supply") && form.contains("ann@newco.test") && form.contains("tenant admin"), "{form}");
@@ -87,13 +90,22 @@ async fn a_partner_creates_a_tenant_whose_first_admin_joins_by_the_emailed_link(
 
 #[tokio::test]
 async fn creating_a_tenant_refuses_what_is_wrong_and_other_partners() {
-    let app = spawn_app().await;
+    // Without a mail server no invitation could go out: nothing is created.
+    let plain = spawn_app().await;
+    let (partner, csrf) = console(&plain, "partner@northwind.test", PW).await;
+    assert_eq!(post_form(&plain, &partner, "localhost", "/partner/tenants", &new_tenant(&csrf, "okay", "a@x.test")).await.status(), 303);
+    assert!(page(&plain, &partner, "localhost", "/partner").await.1.contains("this server has no mail server (set THROUGHLINE_SMTP_URL)"));
+    assert!(domain::tenancy::tenant_by_slug(&plain.db, &TenantSlug::parse("okay").unwrap()).await.unwrap().is_none());
+
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(&smtp).await;
     let (partner, csrf) = console(&app, "partner@northwind.test", PW).await;
     let cases = [
         (new_tenant(&csrf, "acme", "a@x.test"), "No tenant created: the address 'acme' is taken"),
         (new_tenant(&csrf, "Bad Slug", "a@x.test"), "No tenant created: Address: 'Bad Slug' is not a valid tenant slug"),
         (new_tenant(&csrf, "www", "a@x.test"), "is kept for the platform"),
         (new_tenant(&csrf, "okay", "not-an-address"), "No tenant created: First admin's e-mail"),
+        (new_tenant(&csrf, "okay", "a b@x.test"), "has a space in it"),
         (vec![("csrf", csrf.as_str()), ("name", " "), ("slug", "okay"), ("admin_email", "a@x.test")], "No tenant created: Name: 1 to 100 characters"),
     ];
     for (form, want) in cases {
