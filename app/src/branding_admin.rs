@@ -24,12 +24,12 @@ pub struct BrandingView {
     pub accent_contrast: String,
 }
 
-/// The brand of tenant `slug`, for its partner's admins (and the platform operator) only.
-#[server(prefix = "/sfn")]
-pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> {
-    use domain::branding::contrast_with_white;
+/// Tenant `slug` for a partner console server function: on the console's host, run by the
+/// signed-in partner admin (or the platform operator), with the database; else the error to
+/// show (404 for another partner's tenant, as if it did not exist).
+#[cfg(feature = "ssr")]
+pub(crate) async fn console_tenant(slug: &str) -> Result<(domain::Db, domain::entity::tenant::Model), ServerFnError> {
     use domain::tenancy::Scope;
-    use domain::types::HexColor;
     let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
     let me = parts.extensions.get::<domain::auth::Principal>().cloned().ok_or_else(|| ServerFnError::new("sign in first"))?;
     let status = |code: http::StatusCode| {
@@ -50,6 +50,15 @@ pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> 
         }
         Err(e) => return Err(ServerFnError::new(e.to_string())),
     };
+    Ok((db, t))
+}
+
+/// The brand of tenant `slug`, for its partner's admins (and the platform operator) only.
+#[server(prefix = "/sfn")]
+pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> {
+    use domain::branding::contrast_with_white;
+    use domain::types::HexColor;
+    let (_db, t) = console_tenant(&slug).await?;
     let ratio = |c: &str| HexColor::parse(c).map(|c| format!("{:.2}:1", contrast_with_white(&c))).unwrap_or_default();
     Ok(BrandingView {
         primary_contrast: ratio(&t.primary_color),

@@ -93,26 +93,7 @@ pub fn summarize(rows: &[&domain::health::Health], now: chrono::DateTime<chrono:
 /// Tenant `slug`'s health, for its partner's admins (and the platform operator) only.
 #[server(prefix = "/sfn")]
 pub async fn health_data(slug: String) -> Result<TenantHealthView, ServerFnError> {
-    let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
-    let me = parts.extensions.get::<domain::auth::Principal>().cloned().ok_or_else(|| ServerFnError::new("sign in first"))?;
-    let status = |code: http::StatusCode| {
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(code);
-        }
-    };
-    if !matches!(parts.extensions.get::<domain::tenancy::Scope>(), Some(domain::tenancy::Scope::Platform)) {
-        status(http::StatusCode::NOT_FOUND);
-        return Err(ServerFnError::new("The partner console is not served at this address."));
-    }
-    let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
-    let t = match domain::partner::own_tenant(&db, &me, &slug).await {
-        Ok(t) => t,
-        Err(domain::AppError::NotFound) => {
-            status(http::StatusCode::NOT_FOUND);
-            return Err(ServerFnError::new("There is no such tenant among yours."));
-        }
-        Err(e) => return Err(ServerFnError::new(e.to_string())),
-    };
+    let (db, t) = crate::branding_admin::console_tenant(&slug).await?;
     let now = chrono::Utc::now();
     let rows = domain::health::recent(&db, &[t.id], now.date_naive()).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     let refs: Vec<&domain::health::Health> = rows.iter().collect();

@@ -20,6 +20,17 @@ impl<'a> MailBrand<'a> {
         MailBrand { product_name: &t.product_name, primary_color: &t.primary_color, accent_color: &t.accent_color, footer: t.footer_line() }
     }
 
+    /// A whole HTML message: the banner, `content` (already escaped) and the footer.
+    fn page(&self, content: &str) -> String {
+        format!(
+            r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{}
+<tr><td style="padding:24px">{content}</td></tr>{}</table></body></html>"#,
+            self.banner(),
+            self.footer_html()
+        )
+    }
+
     /// The banner a message starts with.
     fn banner(&self) -> String {
         format!(r#"<tr><td style="background:{};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:bold">{}</td></tr>"#, esc(self.primary_color), esc(self.product_name))
@@ -97,23 +108,19 @@ impl InvoiceMail<'_> {
     }
 
     pub fn html(&self) -> String {
-        format!(
-            r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{banner}
-<tr><td style="padding:24px"><p>Hello {customer},</p><p>Invoice <strong>{number}</strong> from {org} is attached as a PDF.</p>
+        self.brand.page(&format!(
+            r#"<p>Hello {customer},</p><p>Invoice <strong>{number}</strong> from {org} is attached as a PDF.</p>
 <table role="presentation" cellpadding="4" style="border-collapse:collapse"><tr><td>Total</td><td style="text-align:right"><strong>{total}</strong></td></tr><tr><td>Open</td><td style="text-align:right">{open}</td></tr><tr><td>Due</td><td style="text-align:right">{due}</td></tr></table>
 {button}
-<p style="color:#475569;font-size:12px">You can also download it again or dispute it there.</p></td></tr>{footer}</table></body></html>"#,
-            banner = self.brand.banner(),
+<p style="color:#475569;font-size:12px">You can also download it again or dispute it there.</p>"#,
             customer = esc(self.customer_name),
             number = esc(self.number),
             org = esc(self.org_name),
             total = esc(self.total),
             open = esc(self.open),
             due = esc(self.due_on),
-            button = self.brand.button(self.link, self.number),
-            footer = self.brand.footer_html()
-        )
+            button = self.brand.button(self.link, self.number)
+        ))
     }
 
     /// The message: text and HTML alternatives, the PDF attached.
@@ -142,15 +149,11 @@ impl ReminderMail<'_> {
     /// The body as HTML: escaped, a paragraph per blank-line-separated block.
     pub fn html(&self) -> String {
         let paragraphs: String = self.body.split("\n\n").map(|p| format!("<p>{}</p>", esc(p.trim()).replace('\n', "<br>"))).collect();
-        format!(
-            r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{banner}
-<tr><td style="padding:24px">{paragraphs}
-{button}</td></tr>{footer}</table></body></html>"#,
-            banner = self.brand.banner(),
-            button = self.brand.button(self.link, self.number),
-            footer = self.brand.footer_html()
-        )
+        self.brand.page(&format!(
+            r#"{paragraphs}
+{button}"#,
+            button = self.brand.button(self.link, self.number)
+        ))
     }
 
     pub fn message(self) -> Result<Message, SendError> {
@@ -201,13 +204,10 @@ impl InvitationMail<'_> {
     }
 
     pub fn html(&self) -> String {
-        format!(
-            r#"<!DOCTYPE html><html lang="en"><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#0f172a;background:#f8fafc">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{banner}
-<tr><td style="padding:24px"><p>{greeting}</p><p>{by} invites you to <strong>{org}</strong> on {product} as {role}.</p>
+        self.brand.page(&format!(
+            r#"<p>{greeting}</p><p>{by} invites you to <strong>{org}</strong> on {product} as {role}.</p>
 <p style="margin-top:24px"><a href="{link}" style="background:{accent};color:#ffffff;padding:10px 16px;text-decoration:none;border-radius:4px;display:inline-block">Accept the invitation</a></p>
-<p style="color:#475569;font-size:12px">The link works once, until {expires}. If you did not expect this, ignore this message.</p></td></tr>{footer}</table></body></html>"#,
-            banner = self.brand.banner(),
+<p style="color:#475569;font-size:12px">The link works once, until {expires}. If you did not expect this, ignore this message.</p>"#,
             greeting = esc(&self.greeting()),
             by = esc(self.invited_by),
             org = esc(self.org_name),
@@ -215,9 +215,8 @@ impl InvitationMail<'_> {
             role = esc(self.role),
             link = esc(self.link),
             accent = esc(self.brand.accent_color),
-            expires = esc(self.expires),
-            footer = self.brand.footer_html()
-        )
+            expires = esc(self.expires)
+        ))
     }
 
     pub fn message(self) -> Result<Message, SendError> {
