@@ -77,7 +77,7 @@ pub async fn invite(txn: &TenantTxn, key: &[u8], actor: &Actor, by: &str, input:
         return Err(AppError::Invalid(format!("'{}' is not an e-mail address: it has a space in it", email.as_str())));
     }
     let name = input.name.trim();
-    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if !plain_name(name) {
         return Err(AppError::Invalid("the name must be at most 100 characters, without control characters".into()));
     }
     if input.role.is_platform() {
@@ -187,10 +187,16 @@ pub async fn accept(txn: &TenantTxn, token: &str, name: &str, password_hash: &st
     Ok(u)
 }
 
+/// Whether a (trimmed) person's or company's name may be stored: at most 100 characters,
+/// no control characters.
+pub fn plain_name(name: &str) -> bool {
+    name.chars().count() <= 100 && !name.chars().any(char::is_control)
+}
+
 /// The name an invitee chose, trimmed, or why it is refused.
 pub fn check_name(name: &str) -> Result<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty() || !plain_name(name) {
         return Err(AppError::Invalid("enter your name: 1 to 100 characters, without control characters".into()));
     }
     Ok(name.to_owned())

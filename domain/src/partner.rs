@@ -104,7 +104,7 @@ pub async fn create_tenant(db: &Db, invite_key: &[u8], who: &Principal, input: &
         return Err(AppError::Forbidden("only a partner admin creates tenants, under their partner".into()));
     };
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty() || !crate::invitations::plain_name(name) {
         return Err(AppError::Invalid("Name: 1 to 100 characters, without control characters".into()));
     }
     let slug = TenantSlug::parse(input.slug.trim()).map_err(|e| AppError::Invalid(format!("Address: {e}")))?;
@@ -113,7 +113,7 @@ pub async fn create_tenant(db: &Db, invite_key: &[u8], who: &Principal, input: &
     }
     crate::types::Email::parse(input.admin_email.trim()).map_err(|e| AppError::Invalid(format!("First admin's e-mail: {e}")))?;
     let admin_name = input.admin_name.trim();
-    if admin_name.chars().count() > 100 || admin_name.chars().any(char::is_control) {
+    if !crate::invitations::plain_name(admin_name) {
         return Err(AppError::Invalid("First admin's name: at most 100 characters, without control characters".into()));
     }
     if tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(db.platform()).await?.is_some() {
@@ -135,26 +135,11 @@ pub async fn create_tenant(db: &Db, invite_key: &[u8], who: &Principal, input: &
     let inv = crate::invitations::invite(&ttxn, invite_key, &actor, &format!("{} ({partner_name})", who.name), &invite, now).await?;
     // Its unique slug makes a concurrent creation of the same slug wait, then fail.
     let txn = db.platform().begin().await?;
-    use sea_orm::ActiveValue::Set;
-    let t = tenant::ActiveModel {
-        id: Set(crate::new_id()),
-        partner_id: Set(partner_id),
-        slug: Set(slug.as_str().to_owned()),
-        name: Set(name.to_owned()),
-        // The branding editor allows 60 characters of product name.
-        product_name: Set(name.chars().take(60).collect::<String>().trim().to_owned()),
-        primary_color: Set(START_COLOR.into()),
-        logo_svg: Set(String::new()),
-        active: Set(true),
-        address: Set(String::new()),
-        remit_to: Set(String::new()),
-        accent_color: Set(START_COLOR.into()),
-        support_email: Set(String::new()),
-        support_phone: Set(String::new()),
-        footer_text: Set(String::new()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    // The branding editor allows 60 characters of product name.
+    let product_name: String = name.chars().take(60).collect::<String>().trim().to_owned();
+    let start = crate::seed::NewTenant { slug: slug.as_str(), name, product_name: &product_name, primary_color: START_COLOR, logo_svg: String::new(), address: "", remit_to: "" };
+    let color = crate::types::HexColor::parse(START_COLOR).map_err(AppError::Internal)?;
+    let t = crate::seed::tenant_row(partner_id, &slug, &start, &color, now);
     let t = sea_orm::ActiveModelTrait::insert(t, &txn).await.map_err(|e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("the address '{}' was just taken; choose another", slug.as_str())),
         _ => e.into(),

@@ -61,21 +61,17 @@ pub struct NewTenant<'a> {
     pub remit_to: &'a str,
 }
 
-/// Records a tenant and provisions its schema or file. The tenant row is written only after
-/// its schema is migrated, so a half-provisioned tenant is never served.
-pub async fn create_tenant(db: &Db, partner_id: Uuid, t: NewTenant<'_>) -> Result<TenantInfo> {
-    let slug = TenantSlug::parse(t.slug).map_err(Error::Invalid)?;
-    let color = HexColor::parse(t.primary_color).map_err(Error::Invalid)?;
-    db.provision_tenant(&slug).await?;
-    let now = Utc::now();
-    let row = tenant::ActiveModel {
+/// The platform row of a new, active tenant (its accent colour its primary; no support
+/// contact or footer yet).
+pub fn tenant_row(partner_id: Uuid, slug: &TenantSlug, t: &NewTenant<'_>, color: &HexColor, now: chrono::DateTime<Utc>) -> tenant::ActiveModel {
+    tenant::ActiveModel {
         id: Set(Uuid::new_v4()),
         partner_id: Set(partner_id),
         slug: Set(slug.as_str().into()),
         name: Set(t.name.into()),
         product_name: Set(t.product_name.into()),
         primary_color: Set(color.as_str().into()),
-        logo_svg: Set(t.logo_svg),
+        logo_svg: Set(t.logo_svg.clone()),
         active: Set(true),
         address: Set(t.address.into()),
         remit_to: Set(t.remit_to.into()),
@@ -86,8 +82,16 @@ pub async fn create_tenant(db: &Db, partner_id: Uuid, t: NewTenant<'_>) -> Resul
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db.platform())
-    .await?;
+}
+
+/// Records a tenant and provisions its schema or file. The tenant row is written only after
+/// its schema is migrated, so a half-provisioned tenant is never served.
+pub async fn create_tenant(db: &Db, partner_id: Uuid, t: NewTenant<'_>) -> Result<TenantInfo> {
+    let slug = TenantSlug::parse(t.slug).map_err(Error::Invalid)?;
+    let color = HexColor::parse(t.primary_color).map_err(Error::Invalid)?;
+    db.provision_tenant(&slug).await?;
+    let now = Utc::now();
+    let row = tenant_row(partner_id, &slug, &t, &color, now).insert(db.platform()).await?;
     Ok(row.into())
 }
 

@@ -110,10 +110,15 @@ async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<Tena
         tracing::warn!(error = %e, "reading tenant health failed; the console shows none");
         Vec::new()
     });
+    // Each tenant's rows, oldest first (as read), in one pass.
+    let mut by_tenant: std::collections::HashMap<uuid::Uuid, Vec<&domain::health::Health>> = std::collections::HashMap::new();
+    for h in &health {
+        by_tenant.entry(h.tenant_id).or_default().push(h);
+    }
     let mut rows: Vec<TenantSummary> = tenants
         .into_iter()
         .map(|t| {
-            let mine: Vec<&domain::health::Health> = health.iter().filter(|h| h.tenant_id == t.id).collect();
+            let mine = by_tenant.remove(&t.id).unwrap_or_default();
             TenantSummary {
                 url: format!("//{}.{}{port}", t.slug, st.config.base_domain),
                 health: app::health_admin::summarize(&mine, now),
@@ -125,8 +130,8 @@ async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<Tena
             }
         })
         .collect();
-    // Most trouble first; then by name.
-    rows.sort_by(|a, b| b.health.as_ref().map_or(0, |h| h.trouble).cmp(&a.health.as_ref().map_or(0, |h| h.trouble)).then_with(|| a.name.cmp(&b.name)));
+    // Most trouble first; then by name (the order they were read in: the sort is stable).
+    rows.sort_by_key(|r| std::cmp::Reverse(r.health.as_ref().map_or(0, |h| h.trouble)));
     rows
 }
 

@@ -17,6 +17,8 @@ pub struct EmailInvitation {
     pub sending: Sending,
     /// `THROUGHLINE_JWT_SECRET` when set; else the secret kept in the platform database.
     pub configured_secret: Option<String>,
+    /// The invitation key, derived from that secret on the first invitation sent.
+    pub key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -33,8 +35,12 @@ impl Handler for EmailInvitation {
         // Accepted, replaced or expired meanwhile: nothing to send.
         let Some(inv) = invitations::sendable(cx.txn, p.invitation, cx.now).await? else { return Ok(()) };
         let tenant = s.tenant(cx.tenant).await?;
-        let secret = domain::api_clients::signing_secret(&s.db, self.configured_secret.as_deref()).await.map_err(|e| JobError::Retry(e.to_string()))?;
-        let token = invitations::token_of(&invitations::key(&secret), &inv);
+        let key = self
+            .key
+            .get_or_try_init(|| async { domain::api_clients::signing_secret(&s.db, self.configured_secret.as_deref()).await.map(|secret| invitations::key(&secret)) })
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        let token = invitations::token_of(key, &inv);
         let link = format!("{}{}", s.links.origin(tenant.slug.as_str()), accept_path(&token));
         let role = Role::parse(&inv.role).map(|r| r.label().to_lowercase()).unwrap_or_else(|_| inv.role.clone());
         let mail = InvitationMail {
