@@ -15,22 +15,36 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 /// was before the statement, so none may touch a row another writes or depend on one.
 /// Answers whether `head` inserted.
 pub async fn insert_with<C: ConnectionTrait>(c: &C, head: Statement, then: Vec<Statement>) -> Result<bool, DbErr> {
+    Ok(insert_answering(c, head, then, None).await?.0)
+}
+
+/// [`insert_with`], and one more write whose answer is wanted: `answer` is an `UPDATE … WHERE
+/// …` without `RETURNING`, to which `RETURNING <answer_sql> AS answer` is added (the new
+/// value of the one row it updates). Answers whether `head` inserted, and the answer (`None`
+/// when `head` inserted nothing or `answer` updated no row).
+pub async fn insert_answering<C: ConnectionTrait>(c: &C, head: Statement, then: Vec<Statement>, answer: Option<(Statement, &str)>) -> Result<(bool, Option<i64>), DbErr> {
     if c.get_database_backend() != DbBackend::Postgres {
         if c.execute_raw(head).await?.rows_affected() == 0 {
-            return Ok(false);
+            return Ok((false, None));
         }
         for s in then {
             c.execute_raw(s).await?;
         }
-        return Ok(true);
+        let Some((mut st, returning)) = answer else { return Ok((true, None)) };
+        st.sql.push_str(&format!(" RETURNING {returning} AS answer"));
+        let row = c.query_one_raw(st).await?;
+        return Ok((true, row.map(|r| r.try_get::<i64>("", "answer")).transpose()?));
     }
-    let one = combine(head, then)?;
+    let wants = answer.is_some();
+    let one = combine(head, then, answer)?;
     let row = c.query_one_raw(one).await?.ok_or_else(|| DbErr::Custom("the combined insert answered no row".into()))?;
-    Ok(row.try_get::<i64>("", "inserted")? > 0)
+    let answer = if wants { row.try_get::<Option<i64>>("", "answer")? } else { None };
+    Ok((row.try_get::<i64>("", "inserted")? > 0, answer))
 }
 
-/// The PostgreSQL statement: `WITH head AS (… RETURNING 1), w1 AS (…), … SELECT count(*)`.
-fn combine(head: Statement, then: Vec<Statement>) -> Result<Statement, DbErr> {
+/// The PostgreSQL statement: `WITH head AS (… RETURNING 1), w1 AS (…), … SELECT count(*)`,
+/// with `wa AS (UPDATE … RETURNING … AS answer)` and its value when an answer is wanted.
+fn combine(head: Statement, then: Vec<Statement>, answer: Option<(Statement, &str)>) -> Result<Statement, DbErr> {
     let mut values = head.values.map(|v| v.0).unwrap_or_default();
     let mut sql = format!("WITH head AS ({} RETURNING 1)", head.sql);
     for (i, s) in then.into_iter().enumerate() {
@@ -38,7 +52,17 @@ fn combine(head: Statement, then: Vec<Statement>) -> Result<Statement, DbErr> {
         sql.push_str(&format!(", w{i} AS ({guarded})"));
         values.extend(s.values.map(|v| v.0).unwrap_or_default());
     }
-    sql.push_str(" SELECT count(*) AS inserted FROM head");
+    let Some((st, returning)) = answer else {
+        sql.push_str(" SELECT count(*) AS inserted FROM head");
+        return Ok(Statement::from_sql_and_values(DbBackend::Postgres, sql, values));
+    };
+    let guarded = guard(&shift_placeholders(&st.sql, values.len()))?;
+    if !guarded.starts_with("UPDATE") {
+        return Err(DbErr::Custom(format!("an answer must come from an update: {}", st.sql)));
+    }
+    sql.push_str(&format!(", wa AS ({guarded} RETURNING {returning} AS answer)"));
+    values.extend(st.values.map(|v| v.0).unwrap_or_default());
+    sql.push_str(" SELECT (SELECT count(*) FROM head) AS inserted, (SELECT answer FROM wa) AS answer");
     Ok(Statement::from_sql_and_values(DbBackend::Postgres, sql, values))
 }
 
@@ -116,7 +140,7 @@ mod tests {
     #[test]
     fn the_combined_statement_numbers_every_value_once() {
         let st = |sql: &str, n: i64| Statement::from_sql_and_values(DbBackend::Postgres, sql, (0..n).map(sea_orm::Value::from).collect::<Vec<_>>());
-        let one = combine(st("INSERT INTO h (a, b) VALUES ($1, $2) ON CONFLICT (a) DO NOTHING", 2), vec![st("INSERT INTO l (a) VALUES ($1), ($2)", 2), st("UPDATE x SET n = $1 WHERE id = $2", 2)]).unwrap();
+        let one = combine(st("INSERT INTO h (a, b) VALUES ($1, $2) ON CONFLICT (a) DO NOTHING", 2), vec![st("INSERT INTO l (a) VALUES ($1), ($2)", 2), st("UPDATE x SET n = $1 WHERE id = $2", 2)], None).unwrap();
         assert_eq!(
             one.sql,
             "WITH head AS (INSERT INTO h (a, b) VALUES ($1, $2) ON CONFLICT (a) DO NOTHING RETURNING 1), \
@@ -124,5 +148,13 @@ mod tests {
              w1 AS (UPDATE x SET n = $5 WHERE (id = $6) AND EXISTS (SELECT 1 FROM head)) SELECT count(*) AS inserted FROM head"
         );
         assert_eq!(one.values.unwrap().0.len(), 6);
+        let answered = combine(st("INSERT INTO h (a) VALUES ($1)", 1), vec![], Some((st("UPDATE x SET n = n + $1 WHERE id = $2", 2), "n"))).unwrap();
+        assert_eq!(
+            answered.sql,
+            "WITH head AS (INSERT INTO h (a) VALUES ($1) RETURNING 1), \
+             wa AS (UPDATE x SET n = n + $2 WHERE (id = $3) AND EXISTS (SELECT 1 FROM head) RETURNING n AS answer) \
+             SELECT (SELECT count(*) FROM head) AS inserted, (SELECT answer FROM wa) AS answer"
+        );
+        assert!(combine(st("INSERT INTO h (a) VALUES ($1)", 1), vec![], Some((st("INSERT INTO l (a) VALUES ($1)", 1), "a"))).is_err());
     }
 }

@@ -276,7 +276,7 @@ pub(crate) async fn post<C: ConnectionTrait>(c: &C, inv: InvoiceIn, at: DateTime
     if let Some(o) = ord.as_ref().filter(|o| o.customer_id != cust.id) {
         return Err(reject("payload.customer", format!("order {} belongs to another customer", o.number)));
     }
-    let known = Posting { customer: &cust, order: ord.as_ref(), order_lines: None, generated: false };
+    let known = Posting { customer: &cust, order: ord.as_ref(), order_lines: None, generated: false, with: None };
     Ok(post_known(c, inv, known, at).await?.effect)
 }
 
@@ -291,12 +291,15 @@ pub(crate) struct Posting<'a> {
     /// caller's to move. `None`: the lines are read, updated and the order moved here.
     pub order_lines: Option<Vec<order_line::Model>>,
     pub generated: bool,
+    /// More writes for the invoice's own statement ([`crate::family`]), built from the
+    /// invoice's id and the summary of its posting: a generated invoice's `invoice.posted`
+    /// event and the record of the shipment it bills.
+    pub with: Option<&'a (dyn Fn(Uuid, &str) -> Vec<sea_orm::Statement> + Sync)>,
 }
 
 /// What posting an invoice did.
 pub(crate) struct Posted {
     pub effect: Effect,
-    pub invoice_id: Uuid,
     /// The order's lines with this invoice's quantities, when the caller writes them.
     pub order_lines: Option<Vec<order_line::Model>>,
 }
@@ -319,6 +322,10 @@ pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known:
     if cust.credit_limit_minor.is_some() {
         then.push(crate::workflow::credit::exposure_add_statement(backend, cust.id, if ord.is_some() { -subtotal } else { 0 }, total));
     }
+    let summary = format!("Invoice {} posted: {}, due {due_on}", inv.number, money::format(total, &currency));
+    if let Some(with) = known.with {
+        then.extend(with(invoice_id, &summary));
+    }
     if !insert(c, invoice_id, &inv, (cust, ord), &currency, (subtotal, total, due_on), at, then).await? {
         return Err(reject("payload.number", format!("invoice {} was already posted", inv.number)));
     }
@@ -340,11 +347,11 @@ pub(crate) async fn post_known<C: ConnectionTrait>(c: &C, inv: InvoiceIn, known:
     }
     let effect = Effect {
         order_id: ord.map(|o| o.id),
-        summary: format!("Invoice {} posted: {}, due {due_on}", inv.number, money::format(total, &currency)),
+        summary,
         creates: vec![Awaited::Invoice.key(&inv.number)],
         waiting_for: None,
     };
-    Ok(Posted { effect, invoice_id, order_lines })
+    Ok(Posted { effect, order_lines })
 }
 
 /// Inserts posted invoice `id`, `open`, its lines and the writes `then` that follow it (see

@@ -319,10 +319,12 @@ async fn accept<C: ConnectionTrait>(c: &C, o: OrderIn, at: DateTime<Utc>) -> Res
             updated_at: Set(now),
         })
         .collect();
-    if !insert_new(c, new_order, lines).await? {
+    let exposure = crate::workflow::credit::order_exposure(c.get_database_backend(), &cust, total);
+    let (inserted, added) = insert_new(c, new_order, lines, exposure).await?;
+    if !inserted {
         return amend(c, &o).await;
     }
-    let held = crate::workflow::credit::on_order_accepted(c, &stored, &cust, at).await.map_err(rule_failed)?.unwrap_or_default();
+    let held = crate::workflow::credit::on_order_accepted(c, &stored, &cust, added, at).await.map_err(rule_failed)?.unwrap_or_default();
     Ok(Effect {
         order_id: Some(id),
         summary: format!("Order {} accepted for {}: {} lines, {}{held}", o.number, cust.name, o.lines.len(), money::format(total, &currency)),
@@ -331,13 +333,15 @@ async fn accept<C: ConnectionTrait>(c: &C, o: OrderIn, at: DateTime<Utc>) -> Res
     })
 }
 
-/// Inserts a new order and its lines, unless an order with its number exists: then nothing is
-/// written and the answer is `false`. On PostgreSQL in one statement (see [`crate::family`]).
-async fn insert_new<C: ConnectionTrait>(c: &C, new_order: order::ActiveModel, lines: Vec<order_line::ActiveModel>) -> Result<bool, DbErr> {
+/// Inserts a new order and its lines, and adds it to its customer's exposure (`exposure`, when
+/// tracked), unless an order with its number exists: then nothing is written and the answer is
+/// `false`. On PostgreSQL in one statement (see [`crate::family`]). Answers too the exposure
+/// with the order in it.
+async fn insert_new<C: ConnectionTrait>(c: &C, new_order: order::ActiveModel, lines: Vec<order_line::ActiveModel>, exposure: Option<(sea_orm::Statement, &str)>) -> Result<(bool, Option<i64>), DbErr> {
     let backend = c.get_database_backend();
     let unless_known = sea_orm::sea_query::OnConflict::column(order::Column::Number).do_nothing().to_owned();
     let head = sea_orm::QueryTrait::build(&order::Entity::insert(new_order).on_conflict(unless_known), backend);
-    crate::family::insert_with(c, head, vec![sea_orm::QueryTrait::build(&order_line::Entity::insert_many(lines), backend)]).await
+    crate::family::insert_answering(c, head, vec![sea_orm::QueryTrait::build(&order_line::Entity::insert_many(lines), backend)], exposure).await
 }
 
 /// A rule that failed on the database fails the event; any other failure is a bug.

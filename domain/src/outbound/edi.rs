@@ -72,9 +72,8 @@ impl Handler for EdiInvoice {
         let control = crate::edi::next_control_number(cx.txn).await?;
         let sender = cx.tenant.as_str().to_ascii_uppercase();
         let document = crate::edi::render_810(&view, po.as_deref(), &name, ("ZZ", &sender), control);
-        outbox::ActiveModel { id: Set(crate::new_id()), invoice_id: Set(inv.id), delivery_id: Set(d.id), control: Set(control as i64), document: Set(document.clone()), created_at: Set(cx.now), acknowledged_at: Set(None), ack_code: Set(None) }
-            .insert(cx.txn)
-            .await?;
+        let row = outbox::ActiveModel { id: Set(crate::new_id()), invoice_id: Set(inv.id), delivery_id: Set(d.id), control: Set(control as i64), document: Set(document.clone()), created_at: Set(cx.now), acknowledged_at: Set(None), ack_code: Set(None) };
+        outbox::Entity::insert(row).exec_without_returning(cx.txn).await?;
         // The partner's own URL, if it has one, gets the document too (signed, retried).
         let endpoints = crate::webhooks::customer_endpoints(cx.txn, inv.customer_id, crate::webhooks::EDI_810).await?;
         let posted = crate::webhooks::for_customer(cx.txn, endpoints, d.id, crate::webhooks::EDI_810, document).await?;

@@ -50,7 +50,8 @@ fn job_key(kind: &str, delivery: Uuid) -> String {
 /// The deliveries of an invoice about to be posted, planned before it is written so that they
 /// go out in the invoice's own statement ([`crate::family`]): e-mail and EDI need nothing but
 /// the customer. A webhook channel carries the stored invoice, so its delivery is written
-/// after the invoice by [`queue_webhook`] (`webhook` says whether to).
+/// after the invoice by [`queue_webhook`] (`webhook` says whether to), unless the tenant has
+/// no enabled endpoint at all: then it is planned as failed.
 pub struct Planned {
     rows: Vec<delivery::ActiveModel>,
     jobs: Vec<NewJob>,
@@ -77,6 +78,8 @@ pub async fn plan<C: ConnectionTrait>(c: &C, cust: &customer::Model, invoice_id:
         let id = crate::new_id();
         let (target, status, detail, kind) = match ch {
             InvoiceChannel::Portal => continue,
+            // Without any enabled endpoint in the tenant, the customer has none: failed now.
+            InvoiceChannel::Webhook if crate::workflow::rules::no_webhooks_in_scope() => (String::new(), DeliveryStatus::Failed, NO_ENDPOINT, None),
             InvoiceChannel::Webhook => {
                 p.webhook = true;
                 continue;
@@ -124,6 +127,9 @@ fn new_row(id: Uuid, invoice_id: Uuid, ch: InvoiceChannel, target: String, statu
     }
 }
 
+/// Why a webhook delivery failed at once.
+const NO_ENDPOINT: &str = "No webhook endpoint is set up for this customer";
+
 /// Records the webhook delivery of a posted invoice whose customer takes invoices by webhook:
 /// a message to each of its endpoints subscribed to `invoice.posted`, or a failed delivery
 /// when it has none.
@@ -137,7 +143,7 @@ pub async fn queue_webhook<C: ConnectionTrait>(c: &C, cust: &customer::Model, in
         crate::webhooks::for_customer(c, endpoints, id, "invoice.posted", body).await?
     };
     let row = if urls.is_empty() {
-        new_row(id, invoice_id, InvoiceChannel::Webhook, String::new(), DeliveryStatus::Failed, "No webhook endpoint is set up for this customer", None, Utc::now())
+        new_row(id, invoice_id, InvoiceChannel::Webhook, String::new(), DeliveryStatus::Failed, NO_ENDPOINT, None, Utc::now())
     } else {
         new_row(id, invoice_id, InvoiceChannel::Webhook, urls.join(", "), DeliveryStatus::Queued, "Waiting to be sent", None, Utc::now())
     };

@@ -7,7 +7,7 @@
 //! prices, the tax rate and the customer's terms. Each shipment is its own (partial) invoice.
 //! Every invoice that follows records its shipment-to-invoice latency.
 use super::entity::invoice_ready;
-use super::raise::{Raise, publish, raise};
+use super::raise::{Raise, publish, publish_statement, published, raise};
 use super::rules::{BillingMode, current};
 use crate::customers::prefs::BillingRule;
 use crate::entity::{customer, order, order_line, shipment, shipment_line};
@@ -81,9 +81,12 @@ pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: Bi
         }
         BillingMode::Generate => {
             let known_lines = caller_writes.then_some(order_lines);
-            let posted = generate(c, s, o, &cust, (known_lines, lines), rules.billing.config.tax_rate_bp, at).await?;
-            ready(c, s, what, at, posted.as_ref().map(|p| p.invoice_id)).await?;
-            Ok(posted.and_then(|p| p.order_lines))
+            if lines.is_empty() {
+                ready(c, s, what, at, None).await?;
+                return Ok(None);
+            }
+            let posted = generate(c, (s, what), o, &cust, (known_lines, lines), rules.billing.config.tax_rate_bp, at).await?;
+            Ok(posted.order_lines)
         }
     }
 }
@@ -91,13 +94,16 @@ pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: Bi
 /// Records that a shipment became ready to invoice at `at`, and the invoice that followed at
 /// once, if one did. Answers the record's id.
 async fn ready<C: ConnectionTrait>(c: &C, s: &shipment::Model, what: BillingRule, at: DateTime<Utc>, invoice_id: Option<Uuid>) -> Result<Uuid, DbErr> {
-    let id = crate::new_id();
+    let row = ready_row(s, what, at, invoice_id);
+    let id = row.id.clone().unwrap();
+    invoice_ready::Entity::insert(row).exec_without_returning(c).await?;
+    Ok(id)
+}
+
+fn ready_row(s: &shipment::Model, what: BillingRule, at: DateTime<Utc>, invoice_id: Option<Uuid>) -> invoice_ready::ActiveModel {
     let invoiced = invoice_id.map(|_| at);
     let latency = invoice_id.map(|_| 0);
-    invoice_ready::ActiveModel { id: Set(id), shipment_id: Set(s.id), order_id: Set(s.order_id), trigger: Set(what.as_str().into()), ready_at: Set(at), invoice_id: Set(invoice_id), invoiced_at: Set(invoiced), latency_secs: Set(latency) }
-        .insert(c)
-        .await?;
-    Ok(id)
+    invoice_ready::ActiveModel { id: Set(crate::new_id()), shipment_id: Set(s.id), order_id: Set(s.order_id), trigger: Set(what.as_str().into()), ready_at: Set(at), invoice_id: Set(invoice_id), invoiced_at: Set(invoiced), latency_secs: Set(latency) }
 }
 
 fn fail(e: AppError) -> Fail {
@@ -134,21 +140,24 @@ fn invoice_lines(shipped: &[(i32, i64)], ordered: &HashMap<i32, &order_line::Mod
         .collect()
 }
 
-/// Posts the invoice of one shipment (number `<shipment>-INV`) and publishes `invoice.posted`;
-/// nothing when nothing shipped is on the order. With the order's lines given, the caller
-/// writes them (see [`Posting::order_lines`]).
-async fn generate<C: ConnectionTrait>(c: &C, s: &shipment::Model, o: &order::Model, cust: &customer::Model, (order_lines, lines): (Option<Vec<order_line::Model>>, Vec<InvoiceLineIn>), tax_bp: i64, at: DateTime<Utc>) -> Result<Option<Posted>, Fail> {
-    if lines.is_empty() {
-        return Ok(None);
-    }
+/// Posts the invoice of one shipment (number `<shipment>-INV`, `lines` not empty), publishes
+/// `invoice.posted` and records the shipment as invoiced at once: the event and the record in
+/// the invoice's own statement. With the order's lines given, the caller writes them (see
+/// [`Posting::order_lines`]).
+async fn generate<C: ConnectionTrait>(c: &C, (s, what): (&shipment::Model, BillingRule), o: &order::Model, cust: &customer::Model, (order_lines, lines): (Option<Vec<order_line::Model>>, Vec<InvoiceLineIn>), tax_bp: i64, at: DateTime<Utc>) -> Result<Posted, Fail> {
     let subtotal: i64 = lines.iter().map(|l| l.quantity.saturating_mul(l.unit_price_minor)).fold(0i64, i64::saturating_add);
     let tax_minor = tax(subtotal, tax_bp).ok_or_else(|| crate::events::reject("payload", "the invoice's tax is too large"))?;
     let inv = InvoiceIn { number: format!("{}-INV", s.number), order_number: Some(o.number.clone()), customer: cust.external_id.clone(), currency: o.currency.clone(), issued_on: at.date_naive(), tax_minor, lines };
     let payload = serde_json::to_value(&inv).unwrap_or_default();
-    let known = Posting { customer: cust, order: Some(o), order_lines, generated: true };
+    let (backend, event_id) = (c.get_database_backend(), crate::new_id());
+    let with = |invoice_id: Uuid, summary: &str| {
+        let ready = sea_orm::QueryTrait::build(&invoice_ready::Entity::insert(ready_row(s, what, at, Some(invoice_id))), backend);
+        vec![publish_statement(backend, event_id, "invoice.posted", Some(o.id), &payload, summary, at), ready]
+    };
+    let known = Posting { customer: cust, order: Some(o), order_lines, generated: true, with: Some(&with) };
     let posted = crate::o2c::invoice::post_known(c, inv, known, at).await?;
-    publish(c, "invoice.posted", Some(o.id), &payload, &posted.effect.summary, at).await?;
-    Ok(Some(posted))
+    published(c, event_id, "invoice.posted", &payload, at).await?;
+    Ok(posted)
 }
 
 /// An invoice was posted for an order (by the ERP or generated): the oldest shipment of that

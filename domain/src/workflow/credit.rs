@@ -37,6 +37,13 @@ pub(crate) fn exposure_add_statement(backend: DbBackend, customer_id: Uuid, orde
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// The exposure update of a new order of `cust` (only customers with a credit limit are
+/// tracked), with what it answers, to run in the order's own statement
+/// ([`crate::family::insert_answering`]) before [`on_order_accepted`].
+pub(crate) fn order_exposure(backend: DbBackend, cust: &customer::Model, order_total: i64) -> Option<(Statement, &'static str)> {
+    cust.credit_limit_minor.map(|_| (exposure_add_statement(backend, cust.id, order_total, 0), "open_orders_minor + open_receivables_minor"))
+}
+
 /// Computes a customer's exposure from its orders not yet invoiced and its invoices not yet
 /// paid, and tracks it from now on (a credit limit was set). Answers the exposure.
 pub async fn recompute<C: ConnectionTrait>(c: &C, customer_id: Uuid) -> Result<i64, DbErr> {
@@ -74,11 +81,14 @@ pub fn over_limit(exposure: i64, limit: Option<i64>) -> Option<i64> {
 /// Throughline decides credit and the exposure passes the limit, puts the order on credit
 /// hold with a `credit_hold` exception in the credit queue. Orders at or under the limit pass
 /// untouched. Answers words for the event's summary when it held the order.
-pub async fn on_order_accepted<C: ConnectionTrait>(c: &C, o: &order::Model, cust: &customer::Model, at: DateTime<Utc>) -> Result<Option<String>, AppError> {
+///
+/// `added` is what [`order_exposure`], written with the order, answered: the exposure with
+/// the order in it (`None`: the customer was not tracked yet).
+pub async fn on_order_accepted<C: ConnectionTrait>(c: &C, o: &order::Model, cust: &customer::Model, added: Option<i64>, at: DateTime<Utc>) -> Result<Option<String>, AppError> {
     if cust.credit_limit_minor.is_none() {
         return Ok(None);
     }
-    let exposure = match exposure_add(c, cust.id, o.total_minor, 0).await? {
+    let exposure = match added {
         Some(e) => e,
         // The limit was set by a path that did not start tracking: start now (this order included).
         None => recompute(c, cust.id).await?,

@@ -51,17 +51,17 @@ impl Raise {
 /// Raises an exception in its kind's queue with its kind's severity and SLA clock, records
 /// it in its history and the audit trail, and publishes `exception.opened`. If one with
 /// this reference exists already, nothing changes and that one is answered.
+///
+/// The exception, its first history step and the `exception.opened` event are one statement
+/// ([`crate::family`]): the insert does nothing when the reference exists.
 pub async fn raise<C: ConnectionTrait>(c: &C, r: Raise, at: DateTime<Utc>) -> Result<exception::Model, DbErr> {
-    if let Some(existing) = crate::o2c::exception::find(c, &r.reference).await? {
-        return Ok(existing);
-    }
     let p = policy(&r.kind);
     let now = Utc::now();
     let raised_by_user = match &r.raised_by {
         Actor::User { id, .. } => Some(*id),
         _ => None,
     };
-    let row = exception::ActiveModel {
+    let am = exception::ActiveModel {
         id: Set(crate::new_id()),
         reference: Set(r.reference.clone()),
         kind: Set(r.kind.clone()),
@@ -86,13 +86,23 @@ pub async fn raise<C: ConnectionTrait>(c: &C, r: Raise, at: DateTime<Utc>) -> Re
         raised_by: Set(Some(r.raised_by.to_string())),
         raised_by_user: Set(raised_by_user),
         amount_minor: Set(r.amount_minor),
-    }
-    .insert(c)
-    .await?;
-    history(c, row.id, &r.raised_by, "opened", Some(&r.detail), now).await?;
+    };
+    let row: exception::Model = sea_orm::TryIntoModel::try_into_model(am.clone())?;
+    let backend = c.get_database_backend();
+    let unless_known = sea_orm::sea_query::OnConflict::column(exception::Column::Reference).do_nothing().to_owned();
+    let head = sea_orm::QueryTrait::build(&exception::Entity::insert(am).on_conflict(unless_known), backend);
+    let mut then = vec![sea_orm::QueryTrait::build(&exception_event::Entity::insert(history_row(row.id, &r.raised_by, "opened", Some(&r.detail), now)), backend)];
     let payload = json!({"reference": row.reference, "kind": row.kind, "queue": row.queue, "severity": row.severity, "sla_due_at": row.sla_due_at, "detail": row.detail});
+    let event_id = crate::new_id();
     if r.announce {
-        publish(c, "exception.opened", row.order_id, &payload, &format!("Exception {} opened ({}) in the {} queue", row.reference, row.kind, p.queue.label()), at).await?;
+        let summary = format!("Exception {} opened ({}) in the {} queue", row.reference, row.kind, p.queue.label());
+        then.push(publish_statement(backend, event_id, "exception.opened", row.order_id, &payload, &summary, at));
+    }
+    if !crate::family::insert_with(c, head, then).await? {
+        return crate::o2c::exception::find(c, &r.reference).await?.ok_or_else(|| DbErr::RecordNotFound(format!("exception {}", r.reference)));
+    }
+    if r.announce {
+        published(c, event_id, "exception.opened", &payload, at).await?;
     }
     audit::record(c, &r.raised_by, "exception.opened", "exception", &row.reference, payload).await?;
     Ok(row)
@@ -100,10 +110,12 @@ pub async fn raise<C: ConnectionTrait>(c: &C, r: Raise, at: DateTime<Utc>) -> Re
 
 /// Adds a step to an exception's history.
 pub async fn history<C: ConnectionTrait>(c: &C, exception_id: Uuid, actor: &Actor, action: &str, note: Option<&str>, at: DateTime<Utc>) -> Result<(), DbErr> {
-    exception_event::ActiveModel { id: Set(crate::new_id()), exception_id: Set(exception_id), at: Set(at), actor: Set(actor.to_string()), action: Set(action.into()), note: Set(note.map(str::to_owned)) }
-        .insert(c)
-        .await?;
+    exception_event::Entity::insert(history_row(exception_id, actor, action, note, at)).exec_without_returning(c).await?;
     Ok(())
+}
+
+fn history_row(exception_id: Uuid, actor: &Actor, action: &str, note: Option<&str>, at: DateTime<Utc>) -> exception_event::ActiveModel {
+    exception_event::ActiveModel { id: Set(crate::new_id()), exception_id: Set(exception_id), at: Set(at), actor: Set(actor.to_string()), action: Set(action.into()), note: Set(note.map(str::to_owned)) }
 }
 
 /// An exception's history, oldest first.
@@ -121,8 +133,26 @@ pub async fn history_of<C: ConnectionTrait>(c: &C, exception_id: Uuid) -> Result
 /// release, `exception.claimed`…) on the tenant's event log under the source
 /// [`SOURCE`]: it shows on the order's timeline, and outbound delivery reads it from there.
 pub async fn publish<C: ConnectionTrait>(c: &C, kind: &str, order_id: Option<Uuid>, payload: &serde_json::Value, summary: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
-    let now = Utc::now();
     let id = crate::new_id();
+    event::Entity::insert(event_row(id, kind, order_id, payload, summary, at)).exec_without_returning(c).await?;
+    crate::webhooks::fan_out(c, Some(id), kind, payload, at).await?;
+    Ok(())
+}
+
+/// The insert of [`publish`]'s event `id`, for a caller that writes it as part of another
+/// statement ([`crate::family`]); [`published`] then fans it out.
+pub(crate) fn publish_statement(backend: sea_orm::DbBackend, id: Uuid, kind: &str, order_id: Option<Uuid>, payload: &serde_json::Value, summary: &str, at: DateTime<Utc>) -> sea_orm::Statement {
+    sea_orm::QueryTrait::build(&event::Entity::insert(event_row(id, kind, order_id, payload, summary, at)), backend)
+}
+
+/// After [`publish_statement`] was written: the event goes to the tenant's webhooks.
+pub(crate) async fn published<C: ConnectionTrait>(c: &C, id: Uuid, kind: &str, payload: &serde_json::Value, at: DateTime<Utc>) -> Result<(), DbErr> {
+    crate::webhooks::fan_out(c, Some(id), kind, payload, at).await?;
+    Ok(())
+}
+
+fn event_row(id: Uuid, kind: &str, order_id: Option<Uuid>, payload: &serde_json::Value, summary: &str, at: DateTime<Utc>) -> event::ActiveModel {
+    let now = Utc::now();
     event::ActiveModel {
         id: Set(id),
         source: Set(SOURCE.into()),
@@ -138,10 +168,6 @@ pub async fn publish<C: ConnectionTrait>(c: &C, kind: &str, order_id: Option<Uui
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(c)
-    .await?;
-    crate::webhooks::fan_out(c, Some(id), kind, payload, at).await?;
-    Ok(())
 }
 
 /// Resolves the exception with this reference, if it is still active, as the system
