@@ -14,6 +14,7 @@ pub mod branding_admin;
 pub mod health_admin;
 pub mod audit_admin;
 pub mod customers_admin;
+pub mod domains_admin;
 pub mod exception_detail;
 mod href;
 pub mod invoices;
@@ -225,6 +226,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/branding") view=routes::branding_admin::BrandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/health") view=routes::partner::HealthPage ssr=SsrMode::Async/>
+                <Route path=path!("/partner/tenants/:slug/domains") view=routes::domains_admin::DomainsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

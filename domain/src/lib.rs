@@ -29,6 +29,7 @@ pub mod entity;
 pub mod customers;
 pub mod demo;
 pub mod documents;
+pub mod domains;
 pub mod dunning;
 pub mod maintenance;
 pub mod edi;

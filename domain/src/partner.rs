@@ -67,7 +67,7 @@ pub async fn set_active(db: &Db, who: &Principal, slug: &str, active: bool) -> R
         return Err(AppError::Conflict(format!("{} was just changed by someone else; reload the console", t.name)));
     }
     if !active {
-        session::Entity::delete_many().filter(session::Column::Scope.eq(Scope::Tenant(t.clone().into()).key())).exec(&txn).await?;
+        session::Entity::delete_many().filter(Scope::Tenant(t.clone().into()).all_sessions()).exec(&txn).await?;
     }
     audit::record(&audit_txn, &actor, action, "tenant", &t.slug, json!({"by": who.email, "partner": partner_name, "what": words})).await?;
     txn.commit().await?;
@@ -164,7 +164,7 @@ pub async fn invite_admin(db: &Db, invite_key: &[u8], who: &Principal, slug: &st
 }
 
 /// How a tenant's audit trail names a partner user who changed it, and the partner's name.
-async fn actor_for(db: &Db, who: &Principal, t: &tenant::Model) -> Result<(Actor, String)> {
+pub(crate) async fn actor_for(db: &Db, who: &Principal, t: &tenant::Model) -> Result<(Actor, String)> {
     actor_of(db, who, t.partner_id).await
 }
 

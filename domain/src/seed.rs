@@ -102,6 +102,10 @@ pub async fn add_custom_domain(db: &Db, tenant_id: Uuid, domain: &str) -> Result
         tenant_id: Set(tenant_id),
         domain: Set(domain.to_ascii_lowercase()),
         verified: Set(true),
+        token: Set(crate::domains::new_token()),
+        checked_at: Set(None),
+        verified_at: Set(Some(now)),
+        check_error: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -85,6 +85,25 @@ impl Scope {
             Scope::Tenant(t) => format!("tenant:{}", t.id),
         }
     }
+
+    /// The key sessions are kept under for a request to `host`: [`Self::key`] on the
+    /// platform's and the tenant's own subdomain, and with `@<domain>` added on one of the
+    /// tenant's custom domains, so that a session made on one host is no session on another
+    /// (not even when its cookie is sent there by hand).
+    pub fn session_key(&self, host: &str, base_domain: &str) -> String {
+        let key = self.key();
+        let Scope::Tenant(t) = self else { return key };
+        let name = host_name(host);
+        if name == format!("{}.{}", t.slug.as_str(), base_domain.to_ascii_lowercase()) { key } else { format!("{key}@{name}") }
+    }
+
+    /// Matches every session of this scope, on every host (see [`Self::session_key`]).
+    pub fn all_sessions(&self) -> sea_orm::Condition {
+        use crate::entity::session;
+        use sea_orm::ColumnTrait;
+        let key = self.key();
+        sea_orm::Condition::any().add(session::Column::Scope.eq(key.clone())).add(session::Column::Scope.like(format!("{key}@%")))
+    }
 }
 
 /// Strips the port and lower-cases a Host header value.

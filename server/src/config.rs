@@ -100,6 +100,9 @@ pub struct Config {
     /// `THROUGHLINE_SMTP_FROM` (default `billing@<base domain>`): the sender address of
     /// the tenant's e-mails; the sender name is the tenant's product name.
     pub smtp_from: String,
+    /// `THROUGHLINE_DNS_SERVER` (`host:port`; default: the system's resolvers): where custom
+    /// domains' TXT records are looked up.
+    pub dns_server: Option<std::net::SocketAddr>,
 }
 
 /// An S3-compatible server: `THROUGHLINE_S3_ENDPOINT`, `THROUGHLINE_S3_BUCKET` (default
@@ -166,6 +169,7 @@ pub const SETTINGS: &[Setting] = &[
     s("THROUGHLINE_WEBHOOK_ALLOW", "", "hosts or networks webhooks may reach despite the private-address guard"),
     s("THROUGHLINE_SMTP_URL", "", "the mail server for invoice, reminder and invitation e-mails: smtp://[user:pass@]host:port[?tls=required] or smtps://… (secret)"),
     s("THROUGHLINE_SMTP_FROM", "", "the sender address of the tenant's e-mails (default billing@<base domain>)"),
+    s("THROUGHLINE_DNS_SERVER", "", "the DNS server (ip:port) custom domains' TXT records are looked up at (default: the system's resolvers)"),
     s("THROUGHLINE_EDI_MAX_SEGMENTS", "100000", "segments per inbound X12 interchange (more: 413)"),
     s("THROUGHLINE_EDI_MAX_ELEMENTS", "64", "elements per X12 segment (at least 16)"),
     s("THROUGHLINE_EDI_MAX_ELEMENT_LEN", "4096", "characters per X12 element"),
@@ -282,6 +286,7 @@ impl Config {
             smtp_url: r.text("THROUGHLINE_SMTP_URL").map(Secret),
             smtp_from: r.text("THROUGHLINE_SMTP_FROM").unwrap_or_else(|| format!("billing@{}", r.get::<String>("THROUGHLINE_BASE_DOMAIN").unwrap_or_default().to_ascii_lowercase())),
             webhook_allow: domain::webhooks::guard::Allow::parse(&r.text("THROUGHLINE_WEBHOOK_ALLOW").unwrap_or_default()).map_err(|e| format!("THROUGHLINE_WEBHOOK_ALLOW: {e}"))?,
+            dns_server: r.text("THROUGHLINE_DNS_SERVER").map(|s| s.parse()).transpose().map_err(|e| format!("THROUGHLINE_DNS_SERVER: {e} (an IP address and port, such as 127.0.0.1:53)"))?,
         })
     }
 }

@@ -14,6 +14,8 @@ pub mod promise_forms;
 pub mod api;
 pub mod config;
 mod dispute_forms;
+pub mod dns;
+mod domain_forms;
 pub mod exports;
 pub mod middleware;
 pub mod openapi;
@@ -79,6 +81,8 @@ pub struct Shared {
     /// The Leptos page router, used to render the sign-in page again after a failed attempt.
     pub(crate) pages: Router,
     pub(crate) hosts: HostCache,
+    /// Looks up custom domains' TXT records (see [`dns`]).
+    pub dns: std::sync::Arc<dyn domain::domains::TxtLookup>,
 }
 
 
@@ -98,7 +102,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .with_state(leptos_options);
     let store = SqlSessionStore::new(db.clone());
     let fair = api::fair_share::FairShare::new(config.api_rate_per_client, api::fair_share::FairShare::tenant_share(config.db_pool, config.tenant_db_share));
-    let state = AppState(std::sync::Arc::new(Shared { db, storage, tokens, config: config.clone(), store, csrf_key, invite_key, fair, pages: pages.clone(), hosts: HostCache::default() }));
+    let state = AppState(std::sync::Arc::new(Shared { db, storage, tokens, config: config.clone(), store, csrf_key, invite_key, fair, pages: pages.clone(), hosts: HostCache::default(), dns: dns::resolver(&config) }));
 
     let tenant_routes = Router::<AppState>::new()
         .route("/", get(middleware::page::root))
@@ -140,6 +144,9 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/partner/tenants/{slug}/suspend", post(partner_forms::suspend))
         .route("/partner/tenants/{slug}/reactivate", post(partner_forms::reactivate))
         .route("/partner/tenants/{slug}/branding", post(partner_forms::branding).fallback_service(pages.clone()))
+        .route("/partner/tenants/{slug}/domains", post(domain_forms::add).fallback_service(pages.clone()))
+        .route("/partner/tenants/{slug}/domains/{id}/check", post(domain_forms::check))
+        .route("/partner/tenants/{slug}/domains/{id}/remove", post(domain_forms::remove))
         .route("/workspace/exceptions/{id}/{action}", post(queue_forms::act_on_exception))
         .route("/workspace/disputes/{number}/messages", post(dispute_forms::reply))
         .route("/workspace/disputes/{number}/resolve", post(dispute_forms::resolve))

@@ -31,7 +31,7 @@ pub async fn reactivate(st: State<AppState>, scope: Extension<Scope>, auth: Exte
 
 /// The signed-in partner admin (or platform operator) of a console form post with a good
 /// CSRF token, or the answer that refuses it.
-async fn partner_admin<'a>(scope: &Scope, auth: &'a Auth, session: &Session, csrf: &str) -> Result<&'a Principal, Response> {
+pub(crate) async fn partner_admin<'a>(scope: &Scope, auth: &'a Auth, session: &Session, csrf: &str) -> Result<&'a Principal, Response> {
     if !matches!(scope, Scope::Platform) {
         return Err(neutral_page(StatusCode::NOT_FOUND, "Not found", "The partner console is not served at this address."));
     }

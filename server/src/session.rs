@@ -4,7 +4,8 @@
 //!   their CSRF token from a signed double-submit cookie instead, so a crawler or a flood of
 //!   page views writes nothing.
 //! - Sessions are loaded through a store scoped to the request's tenant or platform
-//!   ([`layer`]), so a cookie of tenant A is no session on tenant B's host.
+//!   ([`layer`]), so a cookie of tenant A is no session on tenant B's host; on a tenant's
+//!   custom domain the scope names the domain too, so a session of the subdomain is none there.
 //! - Sessions end after `THROUGHLINE_SESSION_IDLE_MINUTES` without a request and
 //!   `THROUGHLINE_SESSION_ABSOLUTE_HOURS` after sign-in, whichever comes first.
 //! - Under HTTPS the cookies carry the `__Host-` prefix: Secure, host-only, path `/`.
@@ -43,7 +44,8 @@ pub mod keys {
 
 /// The session layer for this request, over the store scoped to the request's scope.
 pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let scope = req.extensions().get::<Scope>().map(Scope::key).unwrap_or_default();
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let scope = req.extensions().get::<Scope>().map(|s| s.session_key(host, &st.config.base_domain)).unwrap_or_default();
     let idle = time::Duration::minutes(st.config.session_idle_minutes.max(1));
     let sessions = SessionManagerLayer::new(st.store.scoped(scope))
         .with_name(session_cookie(st.config.https))

@@ -36,6 +36,7 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with(domain::invitations::EMAIL_JOB, crate::outbound::invitations::EmailInvitation { sending: sending(db, config), configured_secret: config.jwt_secret.as_ref().map(|s| s.0.clone()), key: Default::default() })
         .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
         .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)
+        .with(domain::domains::JOB, domain::domains::CheckJob { db: db.clone(), dns: crate::dns::resolver(config) })
 }
 
 /// What the e-mail jobs share: this process's SMTP pool and the portal's public address.
@@ -59,6 +60,7 @@ pub fn periodic_jobs() -> Vec<Periodic> {
     all.push(Periodic { name: "sla.escalate", every_secs: 60 });
     all.push(Periodic { name: "deliveries.watch", every_secs: 900 });
     all.push(Periodic { name: domain::health::JOB, every_secs: domain::health::EVERY_SECS });
+    all.push(Periodic { name: domain::domains::JOB, every_secs: domain::domains::EVERY_SECS });
     all.push(Periodic { name: domain::outbound::edi::WATCH_JOB, every_secs: 900 });
     all.push(Periodic { name: domain::dunning::engine::RUN_JOB, every_secs: 3600 });
     all

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit_admin;
 pub mod branding_admin;
 pub mod customers_admin;
+pub mod domains_admin;
 pub mod exception_page;
 pub mod invite;
 pub mod invoices;

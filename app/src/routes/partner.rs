@@ -1,7 +1,7 @@
 //! The partner console: the partner's tenants, most trouble first, with their health (open
 //! exceptions and SLA breaches, dead jobs, webhook failures, undelivered invoices, events,
 //! ingestion errors, a sparkline of events per day) and actions (suspend or reactivate,
-//! branding, invite an admin); the form that creates a tenant with its first admin invited by
+//! branding, domains, invite an admin); the form that creates a tenant with its first admin invited by
 //! e-mail; and each tenant's health page.
 use super::{Frame, who};
 use crate::health_admin::{HealthView, Sparkline, TenantHealthView, health_data, health_href};
@@ -37,6 +37,7 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
     let action = format!("/partner/tenants/{}/{path}", t.slug);
     let label = format!("{verb} {}", t.name);
     let brand_label = format!("Branding of {}", t.name);
+    let domains_label = format!("Domains of {}", t.name);
     let invite_action = format!("/partner/tenants/{}/invite", t.slug);
     let invite_label = format!("Invite an admin to {}", t.name);
     let email_id = format!("invite-email-{}", t.slug);
@@ -56,7 +57,8 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
                     <input type="hidden" name="csrf" value=csrf.clone()/>
                     <button type="submit" class="rounded border px-2 py-0.5">{label}</button>
                 </form>
-                <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a>
+                <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a> " "
+                <a class="text-blue-700 underline" href=crate::domains_admin::domains_href(&t.slug) aria-label=domains_label>"Domains"</a>
                 <details class="mt-1">
                     <summary class="cursor-pointer text-blue-700 underline">{invite_label.clone()}</summary>
                     <form method="post" action=invite_action class="mt-1 space-y-1" aria-label=invite_label>

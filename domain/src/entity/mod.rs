@@ -60,6 +60,12 @@ pub mod tenant_domain {
         pub tenant_id: Uuid,
         pub domain: String,
         pub verified: bool,
+        /// The value its TXT record `_throughline.<domain>` must hold (see `domains`).
+        pub token: String,
+        pub checked_at: Option<ChronoDateTimeUtc>,
+        pub verified_at: Option<ChronoDateTimeUtc>,
+        /// What the last check found when it did not verify.
+        pub check_error: Option<String>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

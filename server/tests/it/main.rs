@@ -23,3 +23,4 @@ mod partner;
 mod branding;
 mod tenants;
 mod health;
+mod domains;

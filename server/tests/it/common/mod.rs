@@ -2,6 +2,7 @@
 //! Shared helpers of the integration tests. Integration tests through HTTP against a real database: PostgreSQL when
 //! `THROUGHLINE_TEST_DATABASE_URL` names a cluster (each test gets its own database), else
 //! SQLite files in a fresh folder. `make test` runs this binary once for each.
+pub mod dns;
 pub mod smtp;
 use domain::Db;
 use domain::audit::{self, Actor, AuditFilter};
@@ -150,8 +151,16 @@ impl TestApp {
 
     /// A client without a cookie jar, for tests that send cookies by hand.
     pub fn raw_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
+        self.raw_client_for(&[])
+    }
+
+    /// [`Self::raw_client`] that also resolves `hosts` to this server.
+    pub fn raw_client_for(&self, hosts: &[&str]) -> reqwest::Client {
+        let mut b = reqwest::Client::builder();
+        for h in hosts {
+            b = b.resolve(h, self.addr);
+        }
+        b.timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .resolve("acme.localhost", self.addr)
             .resolve("bluegrass.localhost", self.addr)
@@ -161,7 +170,7 @@ impl TestApp {
 
     /// Signs in with a cookie-less client and returns the session cookie (`name=value`).
     pub async fn signed_in_cookie(&self, host: &str, email: &str) -> String {
-        let raw = self.raw_client();
+        let raw = self.raw_client_for(&[host]);
         let r = raw.get(self.url(host, "/login")).send().await.unwrap();
         let c0 = first_cookie(&r);
         let csrf = extract_csrf(&r.text().await.unwrap());
