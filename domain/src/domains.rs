@@ -2,9 +2,15 @@
 //! name is verified by a DNS TXT record `_throughline.<domain>` that holds the domain's token.
 //!
 //! The tenant's partner (or the platform operator) adds and removes them in the partner
-//! console, and asks for a check at once; the `domains.check` job checks every domain of its
-//! tenant again daily and unverifies one whose record is gone. A look-up that gets no answer
-//! (timeout, refused, SERVFAIL) changes nothing: only an answer without the token unverifies.
+//! console, and asks for a check at once; the platform's sweep ([`sweep`], every minute in
+//! every instance) checks a waiting domain every 15 minutes and a verified one daily, and
+//! unverifies one whose record is gone. A look-up that gets no answer (timeout, refused,
+//! SERVFAIL) changes nothing: only an answer without the token unverifies.
+//!
+//! A name is unique among verified domains only: any number of tenants may claim it, and the
+//! one whose token its DNS holds gets it, so a claim by someone who does not control the name
+//! keeps nobody out. Domains verified before these checks existed keep serving during a grace
+//! (`grace_until`) while their owners publish the token.
 //!
 //! Only a verified domain resolves to its tenant ([`crate::tenancy::resolve_site`]) and passes
 //! the TLS `ask`, so a proxy obtains certificates for those alone. Session cookies are
@@ -14,21 +20,22 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::entity::{tenant, tenant_domain};
 use crate::error::{AppError, Result};
-use crate::jobs::{Handler, JobCx, JobError, async_trait};
+use crate::jobs::async_trait;
 use crate::TenantTxn;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use serde_json::json;
-use std::sync::Arc;
 use uuid::Uuid;
 
-/// The daily check of a tenant's domains.
-pub const JOB: &str = "domains.check";
-pub const EVERY_SECS: i64 = 86_400;
+/// How often a verified domain is checked again, and an unverified one while it waits.
+pub const VERIFIED_EVERY_SECS: i64 = 86_400;
+pub const PENDING_EVERY_SECS: i64 = 900;
 /// The label under the domain where its TXT record goes.
 pub const RECORD_PREFIX: &str = "_throughline";
 /// Custom domains one tenant may have.
 pub const MAX_PER_TENANT: usize = 10;
+/// Domains checked in one pass of the sweep.
+const SWEEP_BATCH: u64 = 100;
 
 /// What a DNS look-up of TXT records found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,14 +103,19 @@ pub fn proves(found: &[String], token: &str) -> bool {
 }
 
 /// What a check concludes from a look-up: whether the domain is verified now, and what to
-/// tell the admin when it is not (or when nothing could be concluded).
-pub fn conclude(was_verified: bool, domain: &str, token: &str, found: &Lookup) -> (bool, Option<String>) {
+/// tell the admin when it is not (or when nothing could be concluded). `grace`: the end of
+/// the grace of a domain verified before these checks (it stays verified until then).
+pub fn conclude(was_verified: bool, domain: &str, token: &str, found: &Lookup, grace: Option<DateTime<Utc>>, now: DateTime<Utc>) -> (bool, Option<String>) {
     let name = record_name(domain);
-    match found {
-        Lookup::Found(txt) if proves(txt, token) => (true, None),
-        Lookup::Found(txt) if txt.is_empty() => (false, Some(format!("No TXT record was found at {name}."))),
-        Lookup::Found(_) => (false, Some(format!("The TXT record at {name} does not hold this domain's token."))),
-        Lookup::Failed(e) => (was_verified, Some(format!("The DNS look-up of {name} got no answer ({e}); nothing changed."))),
+    let (verified, why) = match found {
+        Lookup::Found(txt) if proves(txt, token) => return (true, None),
+        Lookup::Found(txt) if txt.is_empty() => (false, format!("No TXT record was found at {name}.")),
+        Lookup::Found(_) => (false, format!("The TXT record at {name} does not hold this domain's token.")),
+        Lookup::Failed(e) => return (was_verified, Some(format!("The DNS look-up of {name} got no answer ({e}); nothing changed."))),
+    };
+    match grace.filter(|g| was_verified && *g > now) {
+        Some(until) => (true, Some(format!("{why} It keeps serving until {} UTC; publish the record before then.", until.format("%-d %B %Y %H:%M")))),
+        None => (verified, Some(why)),
     }
 }
 
@@ -121,8 +133,12 @@ pub async fn add(db: &Db, who: &Principal, slug: &str, input: &str, base_domain:
     if list(db, t.id).await?.len() >= MAX_PER_TENANT {
         return Err(AppError::Conflict(format!("{} has {MAX_PER_TENANT} domains already; remove one first", t.name)));
     }
-    if tenant_domain::Entity::find().filter(tenant_domain::Column::Domain.eq(&name)).one(db.platform()).await?.is_some() {
+    let claims = tenant_domain::Entity::find().filter(tenant_domain::Column::Domain.eq(&name)).all(db.platform()).await?;
+    if claims.iter().any(|d| d.tenant_id == t.id) {
         return Err(AppError::Conflict(format!("{name} is added already")));
+    }
+    if claims.iter().any(|d| d.verified) {
+        return Err(AppError::Conflict(format!("{name} is verified for another workspace; its DNS owner must remove that record first")));
     }
     let (actor, partner_name) = crate::partner::actor_for(db, who, &t).await?;
     let now = Utc::now();
@@ -135,6 +151,7 @@ pub async fn add(db: &Db, who: &Principal, slug: &str, input: &str, base_domain:
         checked_at: Set(None),
         verified_at: Set(None),
         check_error: Set(None),
+        grace_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -174,8 +191,13 @@ pub async fn check_now(db: &Db, dns: &dyn TxtLookup, who: &Principal, slug: &str
     // Looked up before the tenant's transaction opens: no lock waits on DNS.
     let found = dns.txt(&record_name(&d.domain)).await;
     let ttxn = db.tenant_txn(&tenant_slug(&t)?).await?;
-    let d = record_check(db, &ttxn, &actor, d, &found, Utc::now()).await?;
+    let checked = record_check(db, &ttxn, &actor, &d, &found, Utc::now()).await?;
     ttxn.commit().await?;
+    // Changed or removed meanwhile (another check, a removal): as it is now.
+    let d = match checked {
+        Some(d) => d,
+        None => own_domain(db, &t, d.id).await?,
+    };
     Ok((t, d))
 }
 
@@ -187,47 +209,97 @@ fn tenant_slug(t: &tenant::Model) -> Result<crate::types::TenantSlug> {
     crate::types::TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Stores what the look-up of domain `d`'s record (`found`) concludes ([`conclude`]); a change
-/// of state is `domain.verified` or `domain.unverified` in the tenant's audit trail
-/// (`audit_txn`, which the caller commits). Answers the domain as it is now.
-pub async fn record_check(db: &Db, audit_txn: &TenantTxn, actor: &Actor, d: tenant_domain::Model, found: &Lookup, now: DateTime<Utc>) -> Result<tenant_domain::Model> {
-    let (verified, error) = conclude(d.verified, &d.domain, &d.token, found);
+/// Stores what the look-up of domain `d`'s record (`found`) concludes ([`conclude`]), unless
+/// the domain changed since `d` was read (then `None`: another check or a removal came
+/// first). A change of state is `domain.verified` or `domain.unverified` in the tenant's audit
+/// trail (`audit_txn`, opened before this and committed by the caller). Answers the domain as
+/// it is now.
+pub async fn record_check(db: &Db, audit_txn: &TenantTxn, actor: &Actor, d: &tenant_domain::Model, found: &Lookup, now: DateTime<Utc>) -> Result<Option<tenant_domain::Model>> {
+    let (mut verified, mut error) = conclude(d.verified, &d.domain, &d.token, found, d.grace_until, now);
+    let mut stored = store_check(db, d, verified, error.clone(), now).await;
+    if let Err(e) = &stored
+        && matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    {
+        // Its record holds this token, but another workspace has the name verified.
+        (verified, error) = (false, Some(format!("{} is verified for another workspace; it cannot serve this one.", d.domain)));
+        stored = store_check(db, d, verified, error.clone(), now).await;
+    }
+    let Some(now_stored) = stored? else { return Ok(None) };
     if verified != d.verified {
         let action = if verified { "domain.verified" } else { "domain.unverified" };
         audit::record(audit_txn, actor, action, "domain", &d.domain, json!({"record": record_name(&d.domain), "why": error})).await?;
         tracing::info!(domain = %d.domain, action, "custom domain changed state");
     }
+    Ok(Some(now_stored))
+}
+
+/// Writes a check's outcome if `d` is as it was read (its `updated_at`): `None` otherwise.
+async fn store_check(db: &Db, d: &tenant_domain::Model, verified: bool, error: Option<String>, now: DateTime<Utc>) -> std::result::Result<Option<tenant_domain::Model>, sea_orm::DbErr> {
+    use sea_orm::sea_query::Expr;
     let verified_at = if verified && !d.verified { Some(now) } else if verified { d.verified_at } else { None };
-    let mut am: tenant_domain::ActiveModel = d.into();
-    am.verified = Set(verified);
-    am.verified_at = Set(verified_at);
-    am.checked_at = Set(Some(now));
-    am.check_error = Set(error);
-    am.updated_at = Set(now);
-    Ok(am.update(db.platform()).await?)
+    // A record found with the token ends the grace; a domain no longer verified has none.
+    let grace_until = if error.is_none() || !verified { None } else { d.grace_until };
+    let changed = tenant_domain::Entity::update_many()
+        .col_expr(tenant_domain::Column::Verified, Expr::value(verified))
+        .col_expr(tenant_domain::Column::VerifiedAt, Expr::value(verified_at))
+        .col_expr(tenant_domain::Column::CheckedAt, Expr::value(Some(now)))
+        .col_expr(tenant_domain::Column::CheckError, Expr::value(error.clone()))
+        .col_expr(tenant_domain::Column::GraceUntil, Expr::value(grace_until))
+        .col_expr(tenant_domain::Column::UpdatedAt, Expr::value(now))
+        .filter(tenant_domain::Column::Id.eq(d.id))
+        .filter(tenant_domain::Column::UpdatedAt.eq(d.updated_at))
+        .exec(db.platform())
+        .await?
+        .rows_affected;
+    Ok((changed == 1).then(|| tenant_domain::Model { verified, verified_at, checked_at: Some(now), check_error: error, grace_until, updated_at: now, ..d.clone() }))
 }
 
-/// `domains.check`: checks every domain of the job's tenant (daily).
-pub struct CheckJob {
-    pub db: Db,
-    pub dns: Arc<dyn TxtLookup>,
+/// Whether domain `d` is due for a check at `now`: never checked, or checked longer ago than
+/// its state's interval.
+pub fn due(d: &tenant_domain::Model, now: DateTime<Utc>) -> bool {
+    let every = if d.verified { VERIFIED_EVERY_SECS } else { PENDING_EVERY_SECS };
+    d.checked_at.is_none_or(|at| (now - at).num_seconds() >= every)
 }
 
-#[async_trait]
-impl Handler for CheckJob {
-    async fn run(&self, cx: &JobCx<'_>) -> std::result::Result<(), JobError> {
-        let Some(t) = crate::tenancy::tenant_by_slug(&self.db, cx.tenant).await? else { return Ok(()) };
-        // Every look-up first, then the writes: the audit trail's lock is not held over DNS.
-        let mut found = Vec::new();
-        for d in list(&self.db, t.id).await? {
-            let f = self.dns.txt(&record_name(&d.domain)).await;
-            found.push((d, f));
+/// The platform's domain upkeep (every minute in every instance, and in the tests' passes):
+/// checks the domains of active tenants that are due, each looked up outside any transaction
+/// and recorded by [`record_check`] (a domain that another instance checked meanwhile is left
+/// to it). A failure is logged and skipped.
+pub async fn sweep(db: &Db, dns: &dyn TxtLookup, now: DateTime<Utc>) {
+    let rows = match candidates(db, now).await {
+        Ok(rows) => rows,
+        Err(e) => return tracing::warn!(error = %e, "listing custom domains to check failed; skipped"),
+    };
+    for (d, slug) in rows {
+        let found = dns.txt(&record_name(&d.domain)).await;
+        let res = async {
+            let ttxn = db.tenant_txn(&slug).await?;
+            record_check(db, &ttxn, &Actor::System, &d, &found, now).await?;
+            ttxn.commit().await?;
+            Ok::<_, AppError>(())
+        };
+        if let Err(e) = res.await {
+            tracing::warn!(domain = %d.domain, error = %e, "recording a domain check failed; it is checked again later");
         }
-        for (d, f) in found {
-            record_check(&self.db, cx.txn, &Actor::System, d, &f, cx.now).await?;
-        }
-        Ok(())
     }
+}
+
+/// Domains of active tenants due for a check, oldest check first, with their tenant's slug.
+async fn candidates(db: &Db, now: DateTime<Utc>) -> Result<Vec<(tenant_domain::Model, crate::types::TenantSlug)>> {
+    use sea_orm::QuerySelect;
+    let soonest = now - chrono::Duration::seconds(PENDING_EVERY_SECS);
+    let rows = tenant_domain::Entity::find()
+        .filter(sea_orm::Condition::any().add(tenant_domain::Column::CheckedAt.is_null()).add(tenant_domain::Column::CheckedAt.lte(soonest)))
+        .order_by_asc(tenant_domain::Column::CheckedAt)
+        .limit(SWEEP_BATCH)
+        .all(db.platform())
+        .await?;
+    let active: std::collections::HashMap<Uuid, String> = tenant::Entity::find().filter(tenant::Column::Active.eq(true)).all(db.platform()).await?.into_iter().map(|t| (t.id, t.slug)).collect();
+    Ok(rows
+        .into_iter()
+        .filter(|d| due(d, now))
+        .filter_map(|d| active.get(&d.tenant_id).and_then(|s| crate::types::TenantSlug::parse(s).ok()).map(|slug| (d, slug)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -277,13 +349,20 @@ mod tests {
             ("no answer keeps verified", true, Lookup::Failed("timed out".into()), true, true),
             ("no answer keeps unverified", false, Lookup::Failed("timed out".into()), false, true),
         ];
+        let now = Utc::now();
         for (what, was, lookup, verified, says) in cases {
-            let (v, why) = conclude(was, "portal.example.com", token, &lookup);
+            let (v, why) = conclude(was, "portal.example.com", token, &lookup, None, now);
             assert_eq!(v, verified, "{what}");
             assert_eq!(why.is_some(), says, "{what}: {why:?}");
         }
-        let (_, why) = conclude(false, "portal.example.com", token, &found(&[]));
+        let (_, why) = conclude(false, "portal.example.com", token, &found(&[]), None, now);
         assert_eq!(why.as_deref(), Some("No TXT record was found at _throughline.portal.example.com."));
+        // A domain verified before these checks keeps serving during its grace, and only then.
+        let grace = Some(now + chrono::Duration::days(3));
+        let (v, why) = conclude(true, "portal.example.com", token, &found(&[]), grace, now);
+        assert!(v && why.as_deref().is_some_and(|w| w.contains("It keeps serving until")), "{why:?}");
+        assert!(!conclude(true, "portal.example.com", token, &found(&[]), Some(now - chrono::Duration::seconds(1)), now).0, "the grace is over");
+        assert!(!conclude(false, "portal.example.com", token, &found(&[]), grace, now).0, "a grace keeps a verified domain only");
         assert!(new_token().starts_with("throughline-verify=") && new_token() != new_token());
     }
 }

@@ -8,6 +8,8 @@ use domain::domains::{Lookup, TxtLookup};
 use domain::jobs::async_trait;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::xfer::Protocol;
 use hickory_resolver::TokioResolver;
 use std::net::SocketAddr;
@@ -62,8 +64,12 @@ impl TxtLookup for Dns {
         // A fully qualified name: no search domain is appended.
         match self.0.txt_lookup(format!("{name}.")).await {
             Ok(found) => Lookup::Found(found.iter().map(|txt| txt.txt_data().iter().map(|part| String::from_utf8_lossy(part)).collect::<String>()).collect()),
-            Err(e) if e.is_no_records_found() => Lookup::Found(Vec::new()),
-            Err(e) => Lookup::Failed(e.to_string()),
+            // An answer that the name or its record does not exist; a server failure or refusal
+            // (also reported as "no records") is no answer.
+            Err(e) => match e.proto().map(|p| p.kind()) {
+                Some(ProtoErrorKind::NoRecordsFound { response_code: ResponseCode::NXDomain | ResponseCode::NoError, .. }) => Lookup::Found(Vec::new()),
+                _ => Lookup::Failed(e.to_string()),
+            },
         }
     }
 }

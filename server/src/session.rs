@@ -42,10 +42,14 @@ pub mod keys {
     pub const SEEN: &str = "seen";
 }
 
+/// The key the request's sessions are kept under ([`Scope::session_key`] of the host the
+/// tenant was resolved from), set by the tenant middleware.
+#[derive(Clone, Debug)]
+pub struct SessionKey(pub String);
+
 /// The session layer for this request, over the store scoped to the request's scope.
 pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let scope = req.extensions().get::<Scope>().map(|s| s.session_key(host, &st.config.base_domain)).unwrap_or_default();
+    let scope = req.extensions().get::<SessionKey>().map(|k| k.0.clone()).unwrap_or_default();
     let idle = time::Duration::minutes(st.config.session_idle_minutes.max(1));
     let sessions = SessionManagerLayer::new(st.store.scoped(scope))
         .with_name(session_cookie(st.config.https))

@@ -1,6 +1,7 @@
 //! Background work of an instance: the job engine ([`domain::jobs`]) with its workers,
 //! periodic tenant upkeep and wake-ups, and the platform's own minute sweep (expired
-//! sessions, old rate-limit counters), which is not tenant data and so not a job.
+//! sessions, old rate-limit counters, custom domains due for a DNS check), which is not
+//! tenant data and so not a job.
 use crate::config::Config;
 use domain::Db;
 use domain::jobs::periodic::{self, Periodic, UpkeepSettings};
@@ -36,7 +37,6 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with(domain::invitations::EMAIL_JOB, crate::outbound::invitations::EmailInvitation { sending: sending(db, config), configured_secret: config.jwt_secret.as_ref().map(|s| s.0.clone()), key: Default::default() })
         .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
         .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)
-        .with(domain::domains::JOB, domain::domains::CheckJob { db: db.clone(), dns: crate::dns::resolver(config) })
 }
 
 /// What the e-mail jobs share: this process's SMTP pool and the portal's public address.
@@ -60,7 +60,6 @@ pub fn periodic_jobs() -> Vec<Periodic> {
     all.push(Periodic { name: "sla.escalate", every_secs: 60 });
     all.push(Periodic { name: "deliveries.watch", every_secs: 900 });
     all.push(Periodic { name: domain::health::JOB, every_secs: domain::health::EVERY_SECS });
-    all.push(Periodic { name: domain::domains::JOB, every_secs: domain::domains::EVERY_SECS });
     all.push(Periodic { name: domain::outbound::edi::WATCH_JOB, every_secs: 900 });
     all.push(Periodic { name: domain::dunning::engine::RUN_JOB, every_secs: 3600 });
     all
@@ -79,10 +78,12 @@ pub async fn run(db: Db, config: Config) {
 }
 
 async fn platform_loop(db: Db, config: Config) {
+    let dns = crate::dns::resolver(&config);
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
         domain::maintenance::sweep_platform(&db, config.login_window_minutes).await;
+        domain::domains::sweep(&db, dns.as_ref(), chrono::Utc::now()).await;
     }
 }
 
@@ -91,6 +92,7 @@ async fn platform_loop(db: Db, config: Config) {
 /// time they want; nothing waits.
 pub async fn run_due(db: &Db, config: &Config, now: chrono::DateTime<chrono::Utc>) -> domain::Result<WorkOutcome> {
     domain::maintenance::sweep_platform(db, config.login_window_minutes).await;
+    domain::domains::sweep(db, crate::dns::resolver(config).as_ref(), now).await;
     domain::jobs::schedule_all(db, &periodic_jobs(), now).await?;
     let (registry, settings) = (registry(db, config), settings(config));
     let mut total = WorkOutcome::default();

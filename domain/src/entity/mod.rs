@@ -66,6 +66,8 @@ pub mod tenant_domain {
         pub verified_at: Option<ChronoDateTimeUtc>,
         /// What the last check found when it did not verify.
         pub check_error: Option<String>,
+        /// A domain verified before DNS checks keeps serving until then without its record.
+        pub grace_until: Option<ChronoDateTimeUtc>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

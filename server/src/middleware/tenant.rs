@@ -58,6 +58,7 @@ pub(crate) async fn resolve_tenant(State(st): State<AppState>, mut req: Request,
         Ok(Some(Site::Open(scope))) => {
             let tenant = match &scope { Scope::Platform => "platform", Scope::Tenant(t) => t.slug.as_str() };
             tracing::Span::current().record("tenant", tenant);
+            req.extensions_mut().insert(crate::session::SessionKey(scope.session_key(&host, &st.config.base_domain)));
             req.extensions_mut().insert(scope);
             next.run(req).await
         }

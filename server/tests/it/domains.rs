@@ -81,6 +81,11 @@ async fn a_domain_serves_its_tenant_once_dns_verifies_it_and_stops_when_the_reco
     let r = app.raw_client_for(&[PORTAL]).get(app.url(PORTAL, "/login")).send().await.unwrap();
     let set = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect::<Vec<_>>();
     assert!(!set.is_empty() && set.iter().all(|c| !c.contains("domain=")), "host-only cookies: {set:?}");
+    // Suspending the tenant ends its sessions on every host, its custom domain's too.
+    let on_portal = app.signed_in_cookie(PORTAL, "admin@acme.test").await;
+    assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/reactivate", &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(home(PORTAL, on_portal).await, 303, "the session on the custom domain ended with the suspension");
 
     // The daily check: with the record gone the domain is unverified; it is audited both ways.
     dns.remove(RECORD);
@@ -104,18 +109,48 @@ async fn a_domain_serves_its_tenant_once_dns_verifies_it_and_stops_when_the_reco
 }
 
 #[tokio::test]
-async fn a_dns_server_that_does_not_answer_changes_nothing() {
+async fn a_dns_server_that_fails_or_does_not_answer_changes_nothing() {
     // Nothing listens on this port: every look-up times out.
     let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap();
     let app = spawn_app_with(move |c| c.dns_server = Some(addr)).await;
     let acme = app.tenant(ACME).await;
     domain::seed::add_custom_domain(&app.db, acme.id, PORTAL).await.unwrap();
-    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::days(1)).await.unwrap();
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::days(20)).await.unwrap();
     let d = acme_domain(&app, PORTAL).await.unwrap();
     assert!(d.verified, "still verified: {d:?}");
     assert!(d.check_error.as_deref().is_some_and(|e| e.contains("got no answer") && e.contains("nothing changed")), "{d:?}");
     drop(silent);
+
+    // A server that answers SERVFAIL has not said that the record is gone either.
+    let dns = DnsServer::start().await;
+    dns.fail(RECORD);
+    let app = dns_app(&dns).await;
+    domain::seed::add_custom_domain(&app.db, app.tenant(ACME).await.id, PORTAL).await.unwrap();
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::days(20)).await.unwrap();
+    let d = acme_domain(&app, PORTAL).await.unwrap();
+    assert!(d.verified && d.check_error.as_deref().is_some_and(|e| e.contains("got no answer")), "{d:?}");
+}
+
+#[tokio::test]
+async fn a_domain_verified_before_dns_checks_keeps_serving_during_its_grace_only() {
+    let dns = DnsServer::start().await;
+    let app = dns_app(&dns).await;
+    // As the migration leaves a domain verified before: verified, with a grace of 14 days.
+    domain::seed::add_custom_domain(&app.db, app.tenant(ACME).await.id, PORTAL).await.unwrap();
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::days(1)).await.unwrap();
+    let d = acme_domain(&app, PORTAL).await.unwrap();
+    assert!(d.verified && d.check_error.as_deref().is_some_and(|e| e.contains("No TXT record was found") && e.contains("It keeps serving until")), "{d:?}");
+    assert_eq!(ask(&app, PORTAL).await, 200);
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::days(15)).await.unwrap();
+    let d = acme_domain(&app, PORTAL).await.unwrap();
+    assert!(!d.verified && d.grace_until.is_none(), "the grace is over: {d:?}");
+    assert_eq!(ask(&app, PORTAL).await, 404);
+    // Its token published: verified again, for good.
+    dns.set_txt(RECORD, &[&d.token]);
+    server::workers::run_due(&app.db, &app.config, Utc::now() + Duration::days(16)).await.unwrap();
+    let d = acme_domain(&app, PORTAL).await.unwrap();
+    assert!(d.verified && d.check_error.is_none() && d.grace_until.is_none(), "{d:?}");
 }
 
 #[tokio::test]
@@ -161,15 +196,46 @@ async fn refusals_name_what_is_wrong_and_another_partner_reaches_no_domain() {
     }
     let still = acme_domain(&app, PORTAL).await.expect("still there");
     assert!(!still.verified && still.checked_at.is_none(), "not checked by another partner: {still:?}");
-    // She cannot take a name another tenant has, and is not told whose it is.
+    dns.remove(RECORD);
+    // A claim keeps nobody out: she may claim the name too, and the tenant whose token the
+    // name's DNS holds gets it. Neither learns the other's claim.
     let r = post_form(&app, &olga, "localhost", "/partner/tenants/zenith/domains", &[("csrf", &ocsrf), ("domain", PORTAL)]).await;
     assert_eq!(r.status(), 303);
     let (_, html) = page(&app, &olga, "localhost", "/partner/tenants/zenith/domains").await;
-    assert!(html.contains("Not added: portal.initech-supply.test is added already.") && !html.contains("Acme"), "{html}");
+    assert!(html.contains("portal.initech-supply.test is added to Zenith Wholesale") && !html.contains("Acme") && !html.contains(&d.token), "{html}");
+    let zenith = app.tenant("zenith.localhost").await;
+    let theirs = domain::domains::list(&app.db, zenith.id).await.unwrap().into_iter().find(|x| x.domain == PORTAL).unwrap();
+    assert_ne!(theirs.token, d.token);
+    let r = post_form(&app, &olga, "localhost", &format!("/partner/tenants/zenith/domains/{}/check", theirs.id), &[("csrf", &ocsrf)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(!acme_domain(&app, PORTAL).await.unwrap().verified);
+    dns.set_txt(RECORD, &[&d.token]);
+    let html = submit(&app, &partner, &format!("{DOMAINS}/{}/check", d.id), &[("csrf", &csrf)]).await;
+    assert!(html.contains("portal.initech-supply.test is verified"), "{html}");
+    // Both tokens published: the name is already another workspace's.
+    dns.set_txt(RECORD, &[&d.token, &theirs.token]);
+    let r = post_form(&app, &olga, "localhost", &format!("/partner/tenants/zenith/domains/{}/check", theirs.id), &[("csrf", &ocsrf)]).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &olga, "localhost", "/partner/tenants/zenith/domains").await;
+    assert!(html.contains("is verified for another workspace; it cannot serve this one."), "{html}");
+    assert!(resolves_to_acme(&app).await);
+    // A name verified for another workspace cannot be claimed.
+    let r = post_form(&app, &olga, "localhost", "/partner/tenants/zenith/domains", &[("csrf", &ocsrf), ("domain", "other.initech-supply.test")]).await;
+    assert_eq!(r.status(), 303);
+    let acme_id = app.tenant(ACME).await.id;
+    domain::seed::add_custom_domain(&app.db, acme_id, "verified.initech-supply.test").await.unwrap();
+    let r = post_form(&app, &olga, "localhost", "/partner/tenants/zenith/domains", &[("csrf", &ocsrf), ("domain", "verified.initech-supply.test")]).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &olga, "localhost", "/partner/tenants/zenith/domains").await;
+    assert!(html.contains("Not added: verified.initech-supply.test is verified for another workspace"), "{html}");
     // A tenant admin is not a partner admin.
     let admin = signed_in(&app, ACME, "admin@acme.test").await;
     let csrf_t = extract_csrf(&admin.get(app.url(ACME, "/workspace")).send().await.unwrap().text().await.unwrap());
     let r = post_form(&app, &admin, ACME, DOMAINS, &[("csrf", &csrf_t), ("domain", "y.example.com")]).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/workspace".into()));
-    assert_eq!(domain::domains::list(&app.db, app.tenant(ACME).await.id).await.unwrap().len(), 1);
+    assert_eq!(domain::domains::list(&app.db, app.tenant(ACME).await.id).await.unwrap().len(), 2);
+}
+
+async fn resolves_to_acme(app: &TestApp) -> bool {
+    matches!(domain::tenancy::resolve_site(&app.db, PORTAL, "localhost").await.unwrap(), Some(domain::tenancy::Site::Open(domain::tenancy::Scope::Tenant(t))) if t.slug.as_str() == "acme")
 }

@@ -105,6 +105,7 @@ async fn the_tls_ask_endpoint_answers_only_for_names_served_here() {
         checked_at: Set(None),
         verified_at: Set(None),
         check_error: Set(None),
+        grace_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -8,7 +8,14 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-type Records = Arc<Mutex<HashMap<String, Vec<String>>>>;
+/// What the server answers for a name: its TXT records, or a failure code.
+#[derive(Clone, Debug)]
+enum Answer {
+    Txt(Vec<String>),
+    Fail(ResponseCode),
+}
+
+type Records = Arc<Mutex<HashMap<String, Answer>>>;
 
 pub struct DnsServer {
     pub addr: SocketAddr,
@@ -44,7 +51,12 @@ impl DnsServer {
 
     /// Publishes TXT records at `name` (replacing what was there).
     pub fn set_txt(&self, name: &str, values: &[&str]) {
-        self.records.lock().unwrap().insert(name.to_ascii_lowercase(), values.iter().map(|v| v.to_string()).collect());
+        self.records.lock().unwrap().insert(name.to_ascii_lowercase(), Answer::Txt(values.iter().map(|v| v.to_string()).collect()));
+    }
+
+    /// Answers queries for `name` with a server failure.
+    pub fn fail(&self, name: &str) {
+        self.records.lock().unwrap().insert(name.to_ascii_lowercase(), Answer::Fail(ResponseCode::ServFail));
     }
 
     /// Takes every record at `name` away: it does not exist any more.
@@ -53,19 +65,22 @@ impl DnsServer {
     }
 }
 
-fn answer(query: &Message, records: &HashMap<String, Vec<String>>) -> Message {
+fn answer(query: &Message, records: &HashMap<String, Answer>) -> Message {
     let mut m = Message::new();
     m.set_id(query.id()).set_message_type(MessageType::Response).set_op_code(query.op_code()).set_recursion_desired(query.recursion_desired()).set_recursion_available(true).set_authoritative(true);
     m.add_queries(query.queries().to_vec());
     for q in query.queries() {
         let name = q.name().to_ascii().trim_end_matches('.').to_ascii_lowercase();
         match records.get(&name) {
-            Some(values) if q.query_type() == RecordType::TXT => {
+            Some(Answer::Txt(values)) if q.query_type() == RecordType::TXT => {
                 for v in values {
                     m.add_answer(Record::from_rdata(q.name().clone(), 60, RData::TXT(TXT::new(vec![v.clone()]))));
                 }
             }
-            Some(_) => {}
+            Some(Answer::Txt(_)) => {}
+            Some(Answer::Fail(code)) => {
+                m.set_response_code(*code);
+            }
             None => {
                 m.set_response_code(ResponseCode::NXDomain);
             }
