@@ -4,7 +4,7 @@
 // editor is a plain form. Colours and names stay as they are (other tests check them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './chromium.mjs';
+import { launch, signInToConsole } from './chromium.mjs';
 
 const port = process.env.BASE_PORT || '3000';
 let browser;
@@ -17,11 +17,7 @@ for (const javaScriptEnabled of [true, false]) {
     const context = await browser.newContext({ javaScriptEnabled });
     const page = await context.newPage();
     try {
-      await page.goto(`http://localhost:${port}/login`);
-      await page.getByLabel('Email').fill('partner@northwind.test');
-      await page.getByLabel('Password').fill('throughline-demo');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForLoadState('load');
+      await signInToConsole(page, port);
       await page.getByRole('link', { name: 'Branding of Bluegrass Foodservice' }).click();
       await page.waitForLoadState('load');
       if (javaScriptEnabled) await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });

@@ -8,3 +8,12 @@ export function launch() {
       '--disable-component-update', '--disable-sync'],
   });
 }
+
+// Signs the demo partner admin in to the partner console (the base domain) on `port`.
+export async function signInToConsole(page, port) {
+  await page.goto(`http://localhost:${port}/login`);
+  await page.getByLabel('Email').fill('partner@northwind.test');
+  await page.getByLabel('Password').fill('throughline-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('load');
+}

@@ -4,7 +4,7 @@
 // Verification against DNS is covered by the integration suite's DNS server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './chromium.mjs';
+import { launch, signInToConsole } from './chromium.mjs';
 
 const port = process.env.BASE_PORT || '3000';
 let browser;
@@ -18,11 +18,7 @@ for (const javaScriptEnabled of [true, false]) {
     const page = await context.newPage();
     const name = `portal-${javaScriptEnabled ? 'js' : 'nojs'}-${Date.now()}.bluegrass-food.test`;
     try {
-      await page.goto(`http://localhost:${port}/login`);
-      await page.getByLabel('Email').fill('partner@northwind.test');
-      await page.getByLabel('Password').fill('throughline-demo');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForLoadState('load');
+      await signInToConsole(page, port);
       await page.getByRole('link', { name: 'Domains of Bluegrass Foodservice' }).click();
       await page.waitForLoadState('load');
       if (javaScriptEnabled) await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
