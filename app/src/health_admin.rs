@@ -64,6 +64,7 @@ pub fn age(secs: i64) -> String {
     }
 }
 
+#[cfg(feature = "ssr")]
 fn percent(failures: i32, attempts: i32) -> String {
     if attempts == 0 { String::new() } else { format!("{} %", failures * 100 / attempts) }
 }

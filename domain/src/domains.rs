@@ -141,20 +141,7 @@ pub async fn add(db: &Db, who: &Principal, slug: &str, input: &str, base_domain:
         return Err(AppError::Conflict(format!("{name} is verified for another workspace; its DNS owner must remove that record first")));
     }
     let (actor, partner_name) = crate::partner::actor_for(db, who, &t).await?;
-    let now = Utc::now();
-    let row = tenant_domain::ActiveModel {
-        id: Set(crate::new_id()),
-        tenant_id: Set(t.id),
-        domain: Set(name.clone()),
-        verified: Set(false),
-        token: Set(new_token()),
-        checked_at: Set(None),
-        verified_at: Set(None),
-        check_error: Set(None),
-        grace_until: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let row = pending(t.id, &name, Utc::now());
     // The tenant's transaction first, then the platform's (the order of every writer of both).
     let ttxn = db.tenant_txn(&tenant_slug(&t)?).await?;
     audit::record(&ttxn, &actor, "domain.added", "domain", &name, json!({"by": who.email, "partner": partner_name})).await?;
@@ -199,6 +186,23 @@ pub async fn check_now(db: &Db, dns: &dyn TxtLookup, who: &Principal, slug: &str
         None => own_domain(db, &t, d.id).await?,
     };
     Ok((t, d))
+}
+
+/// A new claim of `name` for tenant `tenant_id`: unverified, with a token of its own.
+pub fn pending(tenant_id: Uuid, name: &str, now: DateTime<Utc>) -> tenant_domain::ActiveModel {
+    tenant_domain::ActiveModel {
+        id: Set(crate::new_id()),
+        tenant_id: Set(tenant_id),
+        domain: Set(name.to_owned()),
+        verified: Set(false),
+        token: Set(new_token()),
+        checked_at: Set(None),
+        verified_at: Set(None),
+        check_error: Set(None),
+        grace_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
 }
 
 async fn own_domain(db: &Db, t: &tenant::Model, id: Uuid) -> Result<tenant_domain::Model> {

@@ -1,41 +1,16 @@
 //! The partner's branding editor for one tenant: a plain form that posts and redirects back
 //! with a notice (so it works before the wasm has loaded), with a live preview of the header,
 //! a button and the footer as the colours and names are typed.
-use super::{Frame, notice};
+use super::tenant_page;
 use crate::branding_admin::{BrandingView, branding_data, branding_href};
-use crate::PageCtx;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 const INPUT: &str = "w-full rounded border border-slate-300 p-1.5";
 
 
 #[component]
 pub fn BrandingPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let data = Resource::new(slug, branding_data);
-    view! {
-        <Frame body=move |c: PageCtx| {
-            let csrf = c.csrf.clone();
-            let notice_view = notice(c.notice.clone());
-            view! {
-                <p class="text-sm"><a href="/partner" class="underline">"Partner console"</a></p>
-                {notice_view}
-                <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading the brand…"</p> }>
-                    {move || {
-                        let csrf = csrf.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok(b) => editor(b, csrf).into_any(),
-                                Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
-                            }
-                        })
-                    }}
-                </Suspense>
-            }
-        }/>
-    }
+    tenant_page(branding_data, "Loading the brand…", editor)
 }
 
 fn editor(b: BrandingView, csrf: String) -> AnyView {

@@ -1,38 +1,13 @@
 //! A tenant's custom domains in the partner console: the DNS record each needs, its state, and
 //! plain forms (add, check now, remove) that post and come back with a notice.
 use super::orders::LocalTime;
-use super::{Frame, notice};
-use crate::PageCtx;
+use super::tenant_page;
 use crate::domains_admin::{DomainRow, DomainsView, domains_data, domains_href};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn DomainsPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let data = Resource::new(slug, domains_data);
-    view! {
-        <Frame body=move |c: PageCtx| {
-            let csrf = c.csrf.clone();
-            let notice_view = notice(c.notice.clone());
-            view! {
-                <p class="text-sm"><a href="/partner" class="underline">"Partner console"</a></p>
-                {notice_view}
-                <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading the domains…"</p> }>
-                    {move || {
-                        let csrf = csrf.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok(v) => page(v, csrf).into_any(),
-                                Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
-                            }
-                        })
-                    }}
-                </Suspense>
-            }
-        }/>
-    }
+    tenant_page(domains_data, "Loading the domains…", page)
 }
 
 fn page(v: DomainsView, csrf: String) -> AnyView {

@@ -43,6 +43,41 @@ where
     }
 }
 
+/// A partner console page about one tenant (`/partner/tenants/:slug/…`): the link back to the
+/// console, the one-time notice, then `body` of what `load` answers for the tenant (with the
+/// page's CSRF token for its forms), or why it cannot be shown.
+pub(crate) fn tenant_page<T, L, Fut>(load: L, loading: &'static str, body: fn(T, String) -> AnyView) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    L: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, ServerFnError>> + Send + 'static,
+{
+    let params = leptos_router::hooks::use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let data = Resource::new(slug, load);
+    view! {
+        <Frame body=move |c: PageCtx| {
+            let csrf = c.csrf.clone();
+            let notice_view = notice(c.notice.clone());
+            view! {
+                <p class="text-sm"><a href="/partner" class="underline">"Partner console"</a></p>
+                {notice_view}
+                <Suspense fallback=move || view! { <p class="p-4 text-slate-500">{loading}</p> }>
+                    {move || {
+                        let csrf = csrf.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(v) => body(v, csrf),
+                                Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
+                            }
+                        })
+                    }}
+                </Suspense>
+            }
+        }/>
+    }
+}
+
 /// The one-time notice after a form post: a refusal (starting "Not ") as an alert in red, else
 /// a status in green; with a new secret, shown once.
 pub(crate) fn notice(n: Option<Notice>) -> impl IntoView {

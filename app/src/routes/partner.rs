@@ -3,11 +3,10 @@
 //! ingestion errors, a sparkline of events per day) and actions (suspend or reactivate,
 //! branding, domains, invite an admin); the form that creates a tenant with its first admin invited by
 //! e-mail; and each tenant's health page.
-use super::{Frame, who};
+use super::{Frame, tenant_page, who};
 use crate::health_admin::{HealthView, Sparkline, TenantHealthView, health_data, health_href};
 use crate::{PageCtx, TenantSummary};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 p-2";
 
@@ -96,22 +95,7 @@ fn health_cell(h: Option<HealthView>, spark_label: String) -> impl IntoView {
 /// `/partner/tenants/<slug>/health`: the tenant's latest figures and its last 14 days.
 #[component]
 pub fn HealthPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let data = Resource::new(slug, health_data);
-    view! {
-        <Frame body=move |_c: PageCtx| view! {
-            <p class="text-sm"><a href="/partner" class="underline">"Partner console"</a></p>
-            <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(h) => health_page(h).into_any(),
-                        Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        }/>
-    }
+    tenant_page(health_data, "Loading…", |h, _csrf| health_page(h).into_any())
 }
 
 fn health_page(h: TenantHealthView) -> impl IntoView {

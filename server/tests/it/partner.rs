@@ -91,24 +91,12 @@ async fn cross_partner_matrix_another_partner_cannot_suspend_or_find_a_tenant() 
 
 #[tokio::test]
 async fn the_tls_ask_endpoint_answers_only_for_names_served_here() {
-    use sea_orm::{ActiveModelTrait, Set};
+    use sea_orm::ActiveModelTrait;
     let app = spawn_app().await;
     let acme = app.tenant(ACME).await;
     seed::add_custom_domain(&app.db, acme.id, "portal.acme-supply.test").await.unwrap();
     let now = chrono::Utc::now();
-    domain::entity::tenant_domain::ActiveModel {
-        id: Set(uuid::Uuid::new_v4()),
-        tenant_id: Set(acme.id),
-        domain: Set("pending.acme-supply.test".into()),
-        verified: Set(false),
-        token: Set(domain::domains::new_token()),
-        checked_at: Set(None),
-        verified_at: Set(None),
-        check_error: Set(None),
-        grace_until: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+    domain::domains::pending(acme.id, "pending.acme-supply.test", now)
         .insert(app.db.platform())
         .await
         .unwrap();
