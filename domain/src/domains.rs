@@ -258,13 +258,6 @@ async fn store_check(db: &Db, d: &tenant_domain::Model, verified: bool, error: O
     Ok((changed == 1).then(|| tenant_domain::Model { verified, verified_at, checked_at: Some(now), check_error: error, grace_until, updated_at: now, ..d.clone() }))
 }
 
-/// Whether domain `d` is due for a check at `now`: never checked, or checked longer ago than
-/// its state's interval.
-pub fn due(d: &tenant_domain::Model, now: DateTime<Utc>) -> bool {
-    let every = if d.verified { VERIFIED_EVERY_SECS } else { PENDING_EVERY_SECS };
-    d.checked_at.is_none_or(|at| (now - at).num_seconds() >= every)
-}
-
 /// The platform's domain upkeep (every minute in every instance, and in the tests' passes):
 /// checks the domains of active tenants that are due, each looked up outside any transaction
 /// and recorded by [`record_check`] (a domain that another instance checked meanwhile is left
@@ -288,22 +281,28 @@ pub async fn sweep(db: &Db, dns: &dyn TxtLookup, now: DateTime<Utc>) {
     }
 }
 
-/// Domains of active tenants due for a check, oldest check first, with their tenant's slug.
+/// Domains due for a check at `now` (never checked, or checked longer ago than their state's
+/// interval), oldest check first, of active tenants, with their tenant's slug.
 async fn candidates(db: &Db, now: DateTime<Utc>) -> Result<Vec<(tenant_domain::Model, crate::types::TenantSlug)>> {
-    use sea_orm::QuerySelect;
-    let soonest = now - chrono::Duration::seconds(PENDING_EVERY_SECS);
+    use sea_orm::{Condition, QuerySelect};
+    use tenant_domain::Column as D;
+    let checked_before = |secs: i64| D::CheckedAt.lte(now - chrono::Duration::seconds(secs));
     let rows = tenant_domain::Entity::find()
-        .filter(sea_orm::Condition::any().add(tenant_domain::Column::CheckedAt.is_null()).add(tenant_domain::Column::CheckedAt.lte(soonest)))
-        .order_by_asc(tenant_domain::Column::CheckedAt)
+        .filter(
+            Condition::any()
+                .add(D::CheckedAt.is_null())
+                .add(Condition::all().add(D::Verified.eq(true)).add(checked_before(VERIFIED_EVERY_SECS)))
+                .add(Condition::all().add(D::Verified.eq(false)).add(checked_before(PENDING_EVERY_SECS))),
+        )
+        .order_by_asc(D::CheckedAt)
         .limit(SWEEP_BATCH)
         .all(db.platform())
         .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let active: std::collections::HashMap<Uuid, String> = tenant::Entity::find().filter(tenant::Column::Active.eq(true)).all(db.platform()).await?.into_iter().map(|t| (t.id, t.slug)).collect();
-    Ok(rows
-        .into_iter()
-        .filter(|d| due(d, now))
-        .filter_map(|d| active.get(&d.tenant_id).and_then(|s| crate::types::TenantSlug::parse(s).ok()).map(|slug| (d, slug)))
-        .collect())
+    Ok(rows.into_iter().filter_map(|d| active.get(&d.tenant_id).and_then(|s| crate::types::TenantSlug::parse(s).ok()).map(|slug| (d, slug))).collect())
 }
 
 #[cfg(test)]

@@ -43,14 +43,20 @@ pub async fn add(st: State<AppState>, scope: Extension<Scope>, auth: Extension<A
     }
 }
 
+/// A post about one domain: its partner admin (CSRF checked), the domain's id and the page to
+/// come back to; or the answer that refuses it (an id that is not one: 404).
+async fn on_domain<'a>(scope: &Scope, auth: &'a Auth, session: &Session, csrf: &str, slug: &str, id: &str) -> Result<(&'a domain::auth::Principal, Uuid, String), Response> {
+    let who = partner_admin(scope, auth, session, csrf).await?;
+    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+    Ok((who, id, app::domains_admin::domains_href(slug)))
+}
+
 /// `POST /partner/tenants/{slug}/domains/{id}/check`: looks the domain's record up now.
 pub async fn check(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, session: Session, Path((slug, id)): Path<(String, String)>, Form(f): Form<CsrfForm>) -> Response {
-    let who = match partner_admin(&scope, &auth, &session, &f.csrf).await {
-        Ok(who) => who,
+    let (who, id, page) = match on_domain(&scope, &auth, &session, &f.csrf, &slug, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let Ok(id) = Uuid::parse_str(&id) else { return not_found() };
-    let page = app::domains_admin::domains_href(&slug);
     match domain::domains::check_now(&st.db, st.dns.as_ref(), who, &slug, id).await {
         Ok((t, d)) => {
             st.hosts.forget();
@@ -68,12 +74,10 @@ pub async fn check(st: State<AppState>, scope: Extension<Scope>, auth: Extension
 
 /// `POST /partner/tenants/{slug}/domains/{id}/remove`: the domain stops serving the tenant.
 pub async fn remove(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, session: Session, Path((slug, id)): Path<(String, String)>, Form(f): Form<CsrfForm>) -> Response {
-    let who = match partner_admin(&scope, &auth, &session, &f.csrf).await {
-        Ok(who) => who,
+    let (who, id, page) = match on_domain(&scope, &auth, &session, &f.csrf, &slug, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let Ok(id) = Uuid::parse_str(&id) else { return not_found() };
-    let page = app::domains_admin::domains_href(&slug);
     match domain::domains::remove(&st.db, who, &slug, id).await {
         Ok((t, d)) => {
             st.hosts.forget();

@@ -94,16 +94,15 @@ pub async fn on_shipment<C: ConnectionTrait>(c: &C, known: Shipped<'_>, what: Bi
 /// Records that a shipment became ready to invoice at `at`, and the invoice that followed at
 /// once, if one did. Answers the record's id.
 async fn ready<C: ConnectionTrait>(c: &C, s: &shipment::Model, what: BillingRule, at: DateTime<Utc>, invoice_id: Option<Uuid>) -> Result<Uuid, DbErr> {
-    let row = ready_row(s, what, at, invoice_id);
-    let id = row.id.clone().unwrap();
-    invoice_ready::Entity::insert(row).exec_without_returning(c).await?;
+    let id = crate::new_id();
+    invoice_ready::Entity::insert(ready_row(id, s, what, at, invoice_id)).exec_without_returning(c).await?;
     Ok(id)
 }
 
-fn ready_row(s: &shipment::Model, what: BillingRule, at: DateTime<Utc>, invoice_id: Option<Uuid>) -> invoice_ready::ActiveModel {
+fn ready_row(id: Uuid, s: &shipment::Model, what: BillingRule, at: DateTime<Utc>, invoice_id: Option<Uuid>) -> invoice_ready::ActiveModel {
     let invoiced = invoice_id.map(|_| at);
     let latency = invoice_id.map(|_| 0);
-    invoice_ready::ActiveModel { id: Set(crate::new_id()), shipment_id: Set(s.id), order_id: Set(s.order_id), trigger: Set(what.as_str().into()), ready_at: Set(at), invoice_id: Set(invoice_id), invoiced_at: Set(invoiced), latency_secs: Set(latency) }
+    invoice_ready::ActiveModel { id: Set(id), shipment_id: Set(s.id), order_id: Set(s.order_id), trigger: Set(what.as_str().into()), ready_at: Set(at), invoice_id: Set(invoice_id), invoiced_at: Set(invoiced), latency_secs: Set(latency) }
 }
 
 fn fail(e: AppError) -> Fail {
@@ -151,7 +150,7 @@ async fn generate<C: ConnectionTrait>(c: &C, (s, what): (&shipment::Model, Billi
     let payload = serde_json::to_value(&inv).unwrap_or_default();
     let (backend, event_id) = (c.get_database_backend(), crate::new_id());
     let with = |invoice_id: Uuid, summary: &str| {
-        let ready = sea_orm::QueryTrait::build(&invoice_ready::Entity::insert(ready_row(s, what, at, Some(invoice_id))), backend);
+        let ready = sea_orm::QueryTrait::build(&invoice_ready::Entity::insert(ready_row(crate::new_id(), s, what, at, Some(invoice_id))), backend);
         vec![publish_statement(backend, event_id, "invoice.posted", Some(o.id), &payload, summary, at), ready]
     };
     let known = Posting { customer: cust, order: Some(o), order_lines, generated: true, with: Some(&with) };
