@@ -214,6 +214,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/admin/jobs") view=routes::jobs_admin::JobsPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/rules") view=routes::rules_admin::RulesPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/reminders") view=routes::reminders_admin::RemindersPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/domains") view=routes::domains_admin::AdminDomainsPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/webhooks") view=routes::webhooks_admin::WebhooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/webhooks/:id") view=routes::webhooks_admin::WebhookPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/invoices/:number") view=routes::invoices::InvoicePage ssr=SsrMode::Async/>

@@ -2,7 +2,7 @@
 //! name is verified by a DNS TXT record `_throughline.<domain>` that holds the domain's token.
 //!
 //! The tenant's partner (or the platform operator) adds and removes them in the partner
-//! console, and asks for a check at once; the platform's sweep ([`sweep`], every minute in
+//! console, and the tenant's own admins on its admin pages; either asks for a check at once; the platform's sweep ([`sweep`], every minute in
 //! every instance) checks a waiting domain every 15 minutes and a verified one daily, and
 //! unverifies one whose record is gone. A look-up that gets no answer (timeout, refused,
 //! SERVFAIL) changes nothing: only an answer without the token unverifies.
@@ -124,11 +124,48 @@ pub async fn list(db: &Db, tenant_id: Uuid) -> Result<Vec<tenant_domain::Model>>
     Ok(tenant_domain::Entity::find().filter(tenant_domain::Column::TenantId.eq(tenant_id)).order_by_asc(tenant_domain::Column::Domain).all(db.platform()).await?)
 }
 
-/// Adds `input` to tenant `slug`'s domains for `who`, unverified with a new token. Refused: a
-/// name that is not one or is under the base domain, a name any tenant has already (without
-/// saying which), more than [`MAX_PER_TENANT`]. Recorded in the tenant's audit trail.
-pub async fn add(db: &Db, who: &Principal, slug: &str, input: &str, base_domain: &str) -> Result<(tenant::Model, tenant_domain::Model)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
+/// Who changes a tenant's custom domains, resolved once: the tenant, the audit trail's actor,
+/// and who they are in its entries. A partner admin of the tenant's partner (or the platform
+/// operator) in the partner console ([`Steward::partner`]), or the tenant's own admin on its
+/// admin pages ([`Steward::tenant_admin`]).
+pub struct Steward {
+    pub tenant: tenant::Model,
+    actor: Actor,
+    by: serde_json::Value,
+}
+
+impl Steward {
+    /// Tenant `slug` for `who` in the partner console: `NotFound` unless `who` runs it.
+    pub async fn partner(db: &Db, who: &Principal, slug: &str) -> Result<Self> {
+        let tenant = crate::partner::own_tenant(db, who, slug).await?;
+        let (actor, partner_name) = crate::partner::actor_for(db, who, &tenant).await?;
+        Ok(Steward { tenant, actor, by: json!({"by": who.email, "partner": partner_name}) })
+    }
+
+    /// Tenant `tenant_id` for its own admin `who`: `Forbidden` for any other role.
+    pub async fn tenant_admin(db: &Db, who: &Principal, tenant_id: Uuid) -> Result<Self> {
+        if who.role != crate::types::Role::TenantAdmin {
+            return Err(AppError::Forbidden("only tenant admins manage the workspace's domains".into()));
+        }
+        let tenant = tenant::Entity::find_by_id(tenant_id).one(db.platform()).await?.ok_or(AppError::NotFound)?;
+        Ok(Steward { tenant, actor: Actor::User { id: who.user_id, name: who.name.clone() }, by: json!({"by": who.email}) })
+    }
+
+    fn entry(&self, extra: serde_json::Value) -> serde_json::Value {
+        let mut e = self.by.clone();
+        if let (Some(e), serde_json::Value::Object(x)) = (e.as_object_mut(), extra) {
+            e.extend(x);
+        }
+        e
+    }
+}
+
+/// Adds `input` to the steward's tenant's domains, unverified with a new token. Refused: a
+/// name that is not one or is under the base domain, a name the tenant has already or one
+/// verified for another workspace, more than [`MAX_PER_TENANT`]. Recorded in the tenant's
+/// audit trail.
+pub async fn add(db: &Db, s: &Steward, input: &str, base_domain: &str) -> Result<tenant_domain::Model> {
+    let t = &s.tenant;
     let name = parse_domain(input, base_domain).map_err(|e| AppError::Invalid(format!("Domain: {e}")))?;
     if list(db, t.id).await?.len() >= MAX_PER_TENANT {
         return Err(AppError::Conflict(format!("{} has {MAX_PER_TENANT} domains already; remove one first", t.name)));
@@ -140,13 +177,12 @@ pub async fn add(db: &Db, who: &Principal, slug: &str, input: &str, base_domain:
     if claims.iter().any(|d| d.verified) {
         return Err(AppError::Conflict(format!("{name} is verified for another workspace; its DNS owner must remove that record first")));
     }
-    let (actor, partner_name) = crate::partner::actor_for(db, who, &t).await?;
     let row = pending(t.id, &name, Utc::now());
     // The tenant's transaction first, then the platform's (the order of every writer of both).
-    let ttxn = db.tenant_txn(&tenant_slug(&t)?).await?;
-    audit::record(&ttxn, &actor, "domain.added", "domain", &name, json!({"by": who.email, "partner": partner_name})).await?;
+    let ttxn = db.tenant_txn(&tenant_slug(t)?).await?;
+    audit::record(&ttxn, &s.actor, "domain.added", "domain", &name, s.entry(json!({}))).await?;
     let txn = db.platform().begin().await?;
-    // The unique name makes a concurrent addition of the same name fail here.
+    // The unique (tenant, name) makes a concurrent addition of the same name fail here.
     let d = match row.insert(&txn).await {
         Ok(d) => d,
         Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => return Err(AppError::Conflict(format!("{name} is added already"))),
@@ -154,38 +190,34 @@ pub async fn add(db: &Db, who: &Principal, slug: &str, input: &str, base_domain:
     };
     txn.commit().await?;
     ttxn.commit().await?;
-    Ok((t, d))
+    Ok(d)
 }
 
-/// Removes domain `id` of tenant `slug` for `who`: it stops serving the tenant at once on this
+/// Removes domain `id` of the steward's tenant: it stops serving the tenant at once on this
 /// instance and within the host cache's 5 s on the others. Recorded in the tenant's audit trail.
-pub async fn remove(db: &Db, who: &Principal, slug: &str, id: Uuid) -> Result<(tenant::Model, tenant_domain::Model)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
-    let d = own_domain(db, &t, id).await?;
-    let (actor, partner_name) = crate::partner::actor_for(db, who, &t).await?;
-    let ttxn = db.tenant_txn(&tenant_slug(&t)?).await?;
-    audit::record(&ttxn, &actor, "domain.removed", "domain", &d.domain, json!({"by": who.email, "partner": partner_name, "was_verified": d.verified})).await?;
+pub async fn remove(db: &Db, s: &Steward, id: Uuid) -> Result<tenant_domain::Model> {
+    let d = own_domain(db, &s.tenant, id).await?;
+    let ttxn = db.tenant_txn(&tenant_slug(&s.tenant)?).await?;
+    audit::record(&ttxn, &s.actor, "domain.removed", "domain", &d.domain, s.entry(json!({"was_verified": d.verified}))).await?;
     tenant_domain::Entity::delete_by_id(d.id).exec(db.platform()).await?;
     ttxn.commit().await?;
-    Ok((t, d))
+    Ok(d)
 }
 
-/// Checks domain `id` of tenant `slug` now, for `who` (the console's "Check now").
-pub async fn check_now(db: &Db, dns: &dyn TxtLookup, who: &Principal, slug: &str, id: Uuid) -> Result<(tenant::Model, tenant_domain::Model)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
-    let d = own_domain(db, &t, id).await?;
-    let (actor, _) = crate::partner::actor_for(db, who, &t).await?;
+/// Checks domain `id` of the steward's tenant now ("Check now").
+pub async fn check_now(db: &Db, dns: &dyn TxtLookup, s: &Steward, id: Uuid) -> Result<tenant_domain::Model> {
+    let t = &s.tenant;
+    let d = own_domain(db, t, id).await?;
     // Looked up before the tenant's transaction opens: no lock waits on DNS.
     let found = dns.txt(&record_name(&d.domain)).await;
-    let ttxn = db.tenant_txn(&tenant_slug(&t)?).await?;
-    let checked = record_check(db, &ttxn, &actor, &d, &found, Utc::now()).await?;
+    let ttxn = db.tenant_txn(&tenant_slug(t)?).await?;
+    let checked = record_check(db, &ttxn, &s.actor, &d, &found, Utc::now()).await?;
     ttxn.commit().await?;
     // Changed or removed meanwhile (another check, a removal): as it is now.
-    let d = match checked {
-        Some(d) => d,
-        None => own_domain(db, &t, d.id).await?,
-    };
-    Ok((t, d))
+    match checked {
+        Some(d) => Ok(d),
+        None => own_domain(db, t, d.id).await,
+    }
 }
 
 /// A new claim of `name` for tenant `tenant_id`: unverified, with a token of its own.

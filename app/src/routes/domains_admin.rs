@@ -1,25 +1,56 @@
-//! A tenant's custom domains in the partner console: the DNS record each needs, its state, and
-//! plain forms (add, check now, remove) that post and come back with a notice.
+//! A tenant's custom domains, in the partner console and on the tenant admin's own pages: the
+//! DNS record each needs, its state, and plain forms (add, check now, remove) that post and
+//! come back with a notice.
 use super::orders::LocalTime;
-use super::tenant_page;
-use crate::domains_admin::{DomainRow, DomainsView, domains_data, domains_href};
+use super::{Frame, notice, tenant_page};
+use crate::PageCtx;
+use crate::domains_admin::{DomainRow, DomainsView, admin_domains_data, domains_data};
 use leptos::prelude::*;
 
+/// `/partner/tenants/:slug/domains`.
 #[component]
 pub fn DomainsPage() -> impl IntoView {
     tenant_page(domains_data, "Loading the domains…", page)
 }
 
+/// `/workspace/admin/domains`: the tenant admin's own.
+#[component]
+pub fn AdminDomainsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| admin_domains_data());
+    view! {
+        <Frame body=move |c: PageCtx| {
+            let csrf = c.csrf.clone();
+            let notice_view = notice(c.notice.clone());
+            view! {
+                <p class="text-sm"><a href="/workspace/admin" class="underline">"Administration"</a></p>
+                {notice_view}
+                <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading the domains…"</p> }>
+                    {move || {
+                        let csrf = csrf.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(v) => page(v, csrf),
+                                Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
+                            }
+                        })
+                    }}
+                </Suspense>
+            }
+        }/>
+    }
+}
+
 fn page(v: DomainsView, csrf: String) -> AnyView {
-    let add = domains_href(&v.slug);
+    let add = v.actions.clone();
     let rows = v.rows.clone();
     let empty = rows.is_empty();
+    let always = if v.subdomain.is_empty() { format!("{} always serves it at its own subdomain.", v.name) } else { format!("{} always serves it at {}.", v.name, v.subdomain) };
     view! {
         <h1 class="mt-2 text-2xl font-semibold">{format!("Domains of {}", v.name)}</h1>
-        <p class="text-sm text-slate-600">{format!("{} always serves it at {}. A domain of its own serves it once verified: its DNS needs the TXT record shown, which is checked again every day; when the record is gone, the domain stops serving. Your proxy obtains certificates only for verified domains.", v.name, v.subdomain)}</p>
+        <p class="text-sm text-slate-600">{format!("{always} A domain of its own serves it once verified: its DNS needs the TXT record shown, which is checked again every day; when the record is gone, the domain stops serving. Certificates are obtained only for verified domains.")}</p>
         {empty.then(|| view! { <p class="mt-4 text-sm" data-testid="no-domains">"No domain of its own yet."</p> })}
         <ul class="mt-4 space-y-3" data-testid="domains">
-            {rows.into_iter().map(|d| domain_row(&v.slug, d, csrf.clone())).collect_view()}
+            {rows.into_iter().map(|d| domain_row(&v.actions, d, csrf.clone())).collect_view()}
         </ul>
         <form method="post" action=add class="mt-6 flex flex-wrap items-end gap-2 rounded bg-white p-4 shadow-sm">
             <input type="hidden" name="csrf" value=csrf/>
@@ -31,8 +62,8 @@ fn page(v: DomainsView, csrf: String) -> AnyView {
     .into_any()
 }
 
-fn domain_row(slug: &str, d: DomainRow, csrf: String) -> impl IntoView {
-    let base = format!("{}/{}", domains_href(slug), d.id);
+fn domain_row(actions: &str, d: DomainRow, csrf: String) -> impl IntoView {
+    let base = format!("{actions}/{}", d.id);
     let state = if d.verified { "Verified: serves the tenant" } else { "Not verified: waiting for its DNS record" };
     let check_label = format!("Check {} now", d.domain);
     let remove_label = format!("Remove {}", d.domain);

@@ -239,24 +239,38 @@ fn build(message_id: &str, sender_name: &str, from: &str, to: &[String], subject
     b.multipart(body).map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
 }
 
-/// The SMTP connection pool of this process.
+/// The SMTP connections of this process: ours with `TCP_NODELAY` for `smtp://` (see
+/// [`super::smtp_pool`]), lettre's pooled transport for `smtps://`.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    sender: std::sync::Arc<Sender>,
+}
+
+enum Sender {
+    Own(super::smtp_pool::Pool),
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 impl Mailer {
     /// From `smtp://[user:pass@]host:port[?tls=required|opportunistic]` or `smtps://…`.
     pub fn from_url(url: &str) -> Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("THROUGHLINE_SMTP_URL is not a usable SMTP URL: {e}"))?.build();
-        Ok(Mailer { transport })
+        let unusable = |e: String| format!("THROUGHLINE_SMTP_URL is not a usable SMTP URL: {e}");
+        let sender = match super::smtp_pool::Pool::from_url(url).map_err(unusable)? {
+            Some(pool) => Sender::Own(pool),
+            None => Sender::Lettre(AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| unusable(e.to_string()))?.build()),
+        };
+        Ok(Mailer { sender: std::sync::Arc::new(sender) })
     }
 
     pub async fn send(&self, m: Message) -> Result<(), SendError> {
-        match self.transport.send(m).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("the mail server refused it: {e}"))),
-            Err(e) => Err(SendError::Temporary(format!("the mail server did not take it: {e}"))),
+        let refused = match self.sender.as_ref() {
+            Sender::Own(pool) => pool.send(m.envelope(), &m.formatted()).await.err(),
+            Sender::Lettre(t) => t.send(m).await.err().map(super::smtp_pool::Refusal::from),
+        };
+        match refused {
+            None => Ok(()),
+            Some(r) if r.permanent => Err(SendError::Permanent(format!("the mail server refused it: {}", r.message))),
+            Some(r) => Err(SendError::Temporary(format!("the mail server did not take it: {}", r.message))),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod email;
 pub mod invitations;
 pub mod reminders;
+pub mod smtp_pool;
 
 use domain::Db;
 use domain::entity::invoice;

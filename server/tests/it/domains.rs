@@ -1,4 +1,4 @@
-//! Custom domains from the partner console: added unverified with a token; verified only when
+//! Custom domains from the partner console and the tenant admin's own page: added unverified with a token; verified only when
 //! the DNS server on loopback has the TXT record `_throughline.<domain>` holding that token;
 //! only then served (pages, the TLS ask); checked again daily and unverified when the record
 //! is gone; sessions on the custom domain are its own. Refusals name what is wrong; another
@@ -238,4 +238,68 @@ async fn refusals_name_what_is_wrong_and_another_partner_reaches_no_domain() {
 
 async fn resolves_to_acme(app: &TestApp) -> bool {
     matches!(domain::tenancy::resolve_site(&app.db, PORTAL, "localhost").await.unwrap(), Some(domain::tenancy::Site::Open(domain::tenancy::Scope::Tenant(t))) if t.slug.as_str() == "acme")
+}
+
+const OWN: &str = "/workspace/admin/domains";
+
+/// A tenant admin's post on the tenant's own domains page; answers the page it comes back to.
+async fn own_submit(app: &TestApp, b: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> String {
+    let r = post_form(app, b, ACME, path, form).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, OWN.to_owned()), "{path}");
+    page(app, b, ACME, OWN).await.1
+}
+
+#[tokio::test]
+async fn a_tenant_admin_runs_the_workspaces_own_domains_and_no_one_else_reaches_them() {
+    let dns = DnsServer::start().await;
+    let app = dns_app(&dns).await;
+    let admin = signed_in(&app, ACME, "admin@acme.test").await;
+    let (status, html) = page(&app, &admin, ACME, OWN).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No domain of its own yet.") && html.contains("always serves it at acme.localhost"), "{html}");
+    let csrf = extract_csrf(&html);
+    let html = own_submit(&app, &admin, OWN, &[("csrf", &csrf), ("domain", "Portal.Initech-Supply.test")]).await;
+    let d = acme_domain(&app, PORTAL).await.expect("added");
+    assert!(html.contains("portal.initech-supply.test is added to Acme Industrial Supply") && html.contains(RECORD) && html.contains(&d.token), "{html}");
+    let html = own_submit(&app, &admin, OWN, &[("csrf", &csrf), ("domain", "intranet")]).await;
+    assert!(html.contains("Not added: Domain: ") && html.contains("needs at least two labels"), "{html}");
+    // The partner console shows the same domain.
+    let (partner, _) = console(&app, "partner@northwind.test", PW).await;
+    assert!(page(&app, &partner, "localhost", DOMAINS).await.1.contains(&d.token));
+
+    // Verified from the admin's page once the record is there; then served.
+    let check = format!("{OWN}/{}/check", d.id);
+    let html = own_submit(&app, &admin, &check, &[("csrf", &csrf)]).await;
+    assert!(html.contains("portal.initech-supply.test is not verified. No TXT record was found"), "{html}");
+    dns.set_txt(RECORD, &[&d.token]);
+    let html = own_submit(&app, &admin, &check, &[("csrf", &csrf)]).await;
+    assert!(html.contains("portal.initech-supply.test is verified: it serves Acme Industrial Supply."), "{html}");
+    assert_eq!(ask(&app, PORTAL).await, 200);
+
+    // Nobody else: a clerk of the tenant (403), a forged form (403), the admin of another
+    // tenant (404 through their own host, and their page does not list it).
+    let clerk = signed_in(&app, ACME, "clerk@acme.test").await;
+    assert_eq!(page(&app, &clerk, ACME, OWN).await.0, 403);
+    let clerk_csrf = extract_csrf(&clerk.get(app.url(ACME, "/workspace")).send().await.unwrap().text().await.unwrap());
+    let remove = format!("{OWN}/{}/remove", d.id);
+    assert_eq!(post_form(&app, &clerk, ACME, &remove, &[("csrf", &clerk_csrf)]).await.status(), 403);
+    assert_eq!(post_form(&app, &clerk, ACME, OWN, &[("csrf", &clerk_csrf), ("domain", "c.example.com")]).await.status(), 403);
+    assert_eq!(post_form(&app, &admin, ACME, &remove, &[("csrf", "forged")]).await.status(), 403);
+    let bg = signed_in(&app, BG, "admin@bluegrass.test").await;
+    let (status, html) = page(&app, &bg, BG, OWN).await;
+    assert!(status == 200 && !html.contains(PORTAL) && !html.contains(&d.token), "{html}");
+    let bg_csrf = extract_csrf(&html);
+    for action in ["check", "remove"] {
+        let r = post_form(&app, &bg, BG, &format!("{OWN}/{}/{action}", d.id), &[("csrf", &bg_csrf)]).await;
+        assert_eq!(r.status(), 404, "{action} of acme's domain from bluegrass");
+    }
+    assert!(acme_domain(&app, PORTAL).await.is_some_and(|d| d.verified), "untouched by the others");
+
+    // Removed by the admin: no longer served; the audit trail names the admin.
+    let html = own_submit(&app, &admin, &remove, &[("csrf", &csrf)]).await;
+    assert!(html.contains("portal.initech-supply.test is removed") && html.contains("No domain of its own yet."), "{html}");
+    assert_eq!(ask(&app, PORTAL).await, 404);
+    let csv = admin.get(app.url(ACME, "/workspace/admin/audit.csv")).send().await.unwrap().text().await.unwrap();
+    let by_admin = csv.lines().filter(|l| l.contains("domain.") && l.contains("Ada Admin")).count();
+    assert_eq!(by_admin, 3, "added, verified and removed, each by the admin: {csv}");
 }
