@@ -195,7 +195,8 @@ pub(crate) async fn set_status<C: ConnectionTrait>(c: &C, d: &delivery::Model, s
         am.sent_at = Set(sent_at);
     }
     am.updated_at = Set(Utc::now());
-    am.update(c).await?;
+    // Nothing is read back.
+    delivery::Entity::update_many().set(am).filter(delivery::Column::Id.eq(d.id)).exec(c).await?;
     Ok(())
 }
 

@@ -28,6 +28,11 @@ struct Payload {
 
 #[async_trait]
 impl Handler for EmailInvitation {
+    /// Without a mail server it fails before it reads or writes anything: no savepoint.
+    fn writes(&self) -> bool {
+        self.sending.mailer.is_some()
+    }
+
     async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
         let p: Payload = cx.payload()?;
         let s = &self.sending;
