@@ -1,6 +1,7 @@
 //! The partner's branding editor for one of its tenants: what the tenant's users see on every
 //! page, e-mail and PDF (product name, colours, support contact, footer). Colours are checked
-//! for WCAG AA contrast with white text (4.5:1); the editor shows each ratio.
+//! for WCAG AA contrast with white text (4.5:1); the editor shows each ratio. The "Powered by"
+//! line, naming the partner, is the partner's alone to switch on.
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,9 @@ pub struct BrandingView {
     pub support_email: String,
     pub support_phone: String,
     pub footer_text: String,
+    /// Whether the "Powered by" line is on, and the partner it would name.
+    pub powered_by: bool,
+    pub partner_name: String,
     /// White text on each colour, as `6.70:1`.
     pub primary_contrast: String,
     pub accent_contrast: String,
@@ -58,7 +62,8 @@ pub(crate) async fn console_tenant(slug: &str) -> Result<(domain::Db, domain::en
 pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> {
     use domain::branding::contrast_with_white;
     use domain::types::HexColor;
-    let (_db, t) = console_tenant(&slug).await?;
+    let (db, t) = console_tenant(&slug).await?;
+    let partner_name = domain::partner::partner_name(&db, t.partner_id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     let ratio = |c: &str| HexColor::parse(c).map(|c| format!("{:.2}:1", contrast_with_white(&c))).unwrap_or_default();
     Ok(BrandingView {
         primary_contrast: ratio(&t.primary_color),
@@ -71,5 +76,7 @@ pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> 
         support_email: t.support_email,
         support_phone: t.support_phone,
         footer_text: t.footer_text,
+        powered_by: !t.powered_by.is_empty(),
+        partner_name,
     })
 }

@@ -54,10 +54,15 @@ pub async fn domains_data(slug: String) -> Result<DomainsView, ServerFnError> {
 #[server(prefix = "/sfn")]
 pub async fn admin_domains_data() -> Result<DomainsView, ServerFnError> {
     let (db, t, _) = crate::audit_admin::server::tenant_admin()?;
-    // Asked for on the subdomain, the host is it; on a custom domain it is not known here.
+    let mut v = server::view(&db, t.id, t.slug.to_string(), t.name, String::new(), ADMIN_DOMAINS.to_owned()).await?;
+    // Asked for on one of its custom domains, the subdomain is not known here; else the host
+    // is the subdomain.
     let host = server::host();
-    let subdomain = if host.starts_with(&format!("{}.", t.slug)) { host } else { String::new() };
-    server::view(&db, t.id, t.slug.to_string(), t.name, subdomain, ADMIN_DOMAINS.to_owned()).await
+    let name = host.rsplit_once(':').map_or(host.as_str(), |(n, _)| n).to_ascii_lowercase();
+    if !v.rows.iter().any(|d| d.domain == name) {
+        v.subdomain = host;
+    }
+    Ok(v)
 }
 
 #[cfg(feature = "ssr")]

@@ -48,6 +48,9 @@ pub struct Brand {
     pub footer_text: String,
     pub support_email: String,
     pub support_phone: String,
+    /// Whose "Powered by" line the foot of the page carries; empty for none.
+    #[serde(default)]
+    pub powered_by: String,
 }
 
 /// The signed-in user as pages show them.

@@ -311,6 +311,7 @@ mod tests {
             support_email: String::new(),
             support_phone: String::new(),
             footer_text: String::new(),
+            powered_by: String::new(),
         }
     }
 

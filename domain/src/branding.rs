@@ -43,6 +43,8 @@ pub struct BrandingIn {
     pub support_email: String,
     pub support_phone: String,
     pub footer_text: String,
+    /// The "Powered by <partner>" line at the foot of pages, e-mails and PDFs.
+    pub powered_by: bool,
 }
 
 /// A brand that passed every check.
@@ -54,6 +56,7 @@ pub struct Branding {
     pub support_email: Option<Email>,
     pub support_phone: String,
     pub footer_text: String,
+    pub powered_by: bool,
 }
 
 impl BrandingIn {
@@ -66,6 +69,7 @@ impl BrandingIn {
             support_email: t.support_email.clone(),
             support_phone: t.support_phone.clone(),
             footer_text: t.footer_text.clone(),
+            powered_by: !t.powered_by.is_empty(),
         }
     }
 
@@ -105,7 +109,7 @@ impl BrandingIn {
             errs.push(FieldError::new("footer_text", "the footer is one line of at most 200 characters"));
         }
         match (primary_color, accent_color, errs.is_empty()) {
-            (Some(primary_color), Some(accent_color), true) => Ok(Branding { product_name, primary_color, accent_color, support_email, support_phone, footer_text }),
+            (Some(primary_color), Some(accent_color), true) => Ok(Branding { product_name, primary_color, accent_color, support_email, support_phone, footer_text, powered_by: self.powered_by }),
             _ => Err(errs),
         }
     }
@@ -129,14 +133,15 @@ fn readable(errs: &mut Vec<FieldError>, field: &str, text: &str) -> Option<HexCo
 }
 
 impl Branding {
-    /// Sets the brand's columns on a tenant row.
-    pub fn apply(&self, am: &mut tenant::ActiveModel) {
+    /// Sets the brand's columns on a tenant row; the "Powered by" line names `partner`.
+    pub fn apply(&self, am: &mut tenant::ActiveModel, partner: &str) {
         am.product_name = Set(self.product_name.clone());
         am.primary_color = Set(self.primary_color.as_str().to_owned());
         am.accent_color = Set(self.accent_color.as_str().to_owned());
         am.support_email = Set(self.support_email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default());
         am.support_phone = Set(self.support_phone.clone());
         am.footer_text = Set(self.footer_text.clone());
+        am.powered_by = Set(if self.powered_by { partner.to_owned() } else { String::new() });
     }
 }
 
@@ -159,7 +164,7 @@ mod tests {
     }
 
     fn form() -> BrandingIn {
-        BrandingIn { product_name: " Acme Hub ".into(), primary_color: "#1D4ED8".into(), accent_color: "#047857".into(), support_email: "help@acme.test".into(), support_phone: "+1 (502) 555-0100".into(), footer_text: "Acme Industrial Supply".into() }
+        BrandingIn { product_name: " Acme Hub ".into(), primary_color: "#1D4ED8".into(), accent_color: "#047857".into(), support_email: "help@acme.test".into(), support_phone: "+1 (502) 555-0100".into(), footer_text: "Acme Industrial Supply".into(), powered_by: true }
     }
 
     #[test]

@@ -168,8 +168,13 @@ pub(crate) async fn actor_for(db: &Db, who: &Principal, t: &tenant::Model) -> Re
     actor_of(db, who, t.partner_id).await
 }
 
+/// The name of partner `id` (empty if it is gone).
+pub async fn partner_name(db: &Db, id: uuid::Uuid) -> Result<String> {
+    Ok(partner::Entity::find_by_id(id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default())
+}
+
 async fn actor_of(db: &Db, who: &Principal, partner_id: uuid::Uuid) -> Result<(Actor, String)> {
-    let partner_name = partner::Entity::find_by_id(partner_id).one(db.platform()).await?.map(|p| p.name).unwrap_or_default();
+    let partner_name = partner_name(db, partner_id).await?;
     let actor = Actor::User { id: who.user_id, name: format!("{} ({}, {})", who.name, who.role.label(), if who.role == Role::PlatformAdmin { "platform" } else { &partner_name }) };
     Ok((actor, partner_name))
 }
@@ -184,7 +189,7 @@ pub async fn set_branding(db: &Db, who: &Principal, slug: &str, input: &Branding
     let (actor, partner_name) = actor_for(db, who, &t).await?;
     let before = BrandingIn::from_tenant(&t);
     let mut am: tenant::ActiveModel = t.clone().into();
-    brand.apply(&mut am);
+    brand.apply(&mut am, &partner_name);
     am.updated_at = sea_orm::ActiveValue::Set(Utc::now());
     // Only over the row as it was read (two editors at once: one wins, the other is told), so
     // that the audit entry's "before" is what was replaced.
@@ -220,7 +225,7 @@ fn label(field: &str) -> &str {
 }
 
 fn brief(b: &BrandingIn) -> serde_json::Value {
-    json!({"product_name": b.product_name, "primary_color": b.primary_color, "accent_color": b.accent_color, "support_email": b.support_email, "support_phone": b.support_phone, "footer_text": b.footer_text})
+    json!({"product_name": b.product_name, "primary_color": b.primary_color, "accent_color": b.accent_color, "support_email": b.support_email, "support_phone": b.support_phone, "footer_text": b.footer_text, "powered_by": b.powered_by})
 }
 
 #[cfg(test)]
@@ -239,7 +244,7 @@ mod tests {
         let t = tenant::Model {
             id: Uuid::from_u128(9), partner_id: mine, slug: "acme".into(), name: "Acme".into(), product_name: "P".into(), primary_color: "#000000".into(),
             logo_svg: String::new(), active: true, address: String::new(), remit_to: String::new(), accent_color: "#000000".into(),
-            support_email: String::new(), support_phone: String::new(), footer_text: String::new(), created_at: now, updated_at: now,
+            support_email: String::new(), support_phone: String::new(), footer_text: String::new(), powered_by: String::new(), created_at: now, updated_at: now,
         };
         let cases = [
             (who(Role::PartnerAdmin, Some(mine)), true),

@@ -79,6 +79,7 @@ pub fn tenant_row(partner_id: Uuid, slug: &TenantSlug, t: &NewTenant<'_>, color:
         support_email: Set(String::new()),
         support_phone: Set(String::new()),
         footer_text: Set(String::new()),
+        powered_by: Set(String::new()),
         created_at: Set(now),
         updated_at: Set(now),
     }

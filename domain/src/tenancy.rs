@@ -26,6 +26,8 @@ pub struct TenantInfo {
     pub support_email: String,
     pub support_phone: String,
     pub footer_text: String,
+    /// Whose "Powered by" line the tenant's pages, e-mails and PDFs carry; empty for none.
+    pub powered_by: String,
 }
 
 impl From<tenant::Model> for TenantInfo {
@@ -43,19 +45,19 @@ impl From<tenant::Model> for TenantInfo {
             support_email: t.support_email,
             support_phone: t.support_phone,
             footer_text: t.footer_text,
+            powered_by: t.powered_by,
         }
     }
 }
 
 impl TenantInfo {
-    /// The footer line of messages: the footer text and whom to ask, as far as set.
+    /// The footer line of messages and PDFs: the footer text, whom to ask and the "Powered by"
+    /// line, as far as set, joined by " · ".
     pub fn footer_line(&self) -> String {
         let contact = [self.support_email.as_str(), self.support_phone.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-        match (self.footer_text.is_empty(), contact.is_empty()) {
-            (_, true) => self.footer_text.clone(),
-            (true, false) => format!("Support: {contact}"),
-            (false, false) => format!("{} · Support: {contact}", self.footer_text),
-        }
+        let support = (!contact.is_empty()).then(|| format!("Support: {contact}"));
+        let powered = (!self.powered_by.is_empty()).then(|| format!("Powered by {}", self.powered_by));
+        [(!self.footer_text.is_empty()).then(|| self.footer_text.clone()), support, powered].into_iter().flatten().collect::<Vec<_>>().join(" · ")
     }
 }
 
@@ -154,6 +156,36 @@ pub async fn resolve_site(db: &Db, host: &str, base_domain: &str) -> Result<Opti
 #[cfg(test)]
 mod tests {
     use super::host_name;
+
+    #[test]
+    fn the_footer_line_joins_what_is_set() {
+        let t = |footer: &str, email: &str, phone: &str, powered: &str| super::TenantInfo {
+            id: uuid::Uuid::nil(),
+            slug: crate::types::TenantSlug::parse("acme").unwrap(),
+            name: "Acme".into(),
+            product_name: "Hub".into(),
+            primary_color: "#000000".into(),
+            logo_svg: String::new(),
+            address: vec![],
+            remit_to: vec![],
+            accent_color: "#000000".into(),
+            support_email: email.into(),
+            support_phone: phone.into(),
+            footer_text: footer.into(),
+            powered_by: powered.into(),
+        };
+        let cases = [
+            (t("", "", "", ""), ""),
+            (t("Acme Supply", "", "", ""), "Acme Supply"),
+            (t("", "help@acme.test", "", ""), "Support: help@acme.test"),
+            (t("Acme Supply", "help@acme.test", "555-0100", ""), "Acme Supply · Support: help@acme.test 555-0100"),
+            (t("", "", "", "Northwind"), "Powered by Northwind"),
+            (t("Acme Supply", "", "555-0100", "Northwind"), "Acme Supply · Support: 555-0100 · Powered by Northwind"),
+        ];
+        for (info, want) in cases {
+            assert_eq!(info.footer_line(), want);
+        }
+    }
 
     #[test]
     fn the_port_is_stripped_from_a_host() {

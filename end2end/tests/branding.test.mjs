@@ -1,6 +1,7 @@
 // End-to-end: a partner admin opens a tenant's branding editor from the partner console, sees
-// the preview follow a colour as it is typed (JavaScript on), saves a footer line and support
-// contact, and the tenant's own sign-in page shows them. With JavaScript on and off: the
+// the preview follow a colour as it is typed (JavaScript on), saves a footer line, support
+// contact and the "Powered by" line (on, then off), and the tenant's own sign-in page shows
+// them. With JavaScript on and off: the
 // editor is a plain form. Colours and names stay as they are (other tests check them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +38,9 @@ for (const javaScriptEnabled of [true, false]) {
       const footer = `Bluegrass Foodservice, Lexington KY (${javaScriptEnabled ? 'js' : 'no js'})`;
       await page.getByLabel('Footer text').fill(footer);
       await page.getByLabel('Support e-mail').fill('help@bluegrass.test');
+      // The "Powered by" line: on with JavaScript, off without (each run sets it).
+      const powered = page.getByRole('checkbox', { name: /Powered by Northwind Partners/ });
+      if (javaScriptEnabled) await powered.check(); else await powered.uncheck();
       await page.getByRole('button', { name: 'Save branding' }).click();
       await page.waitForLoadState('load');
       assert.match(await page.getByTestId('notice').textContent(), /Branding of Bluegrass Foodservice saved/);
@@ -45,6 +49,7 @@ for (const javaScriptEnabled of [true, false]) {
       await tenant.goto(`http://bluegrass.localhost:${port}/login`);
       const foot = await tenant.getByTestId('brand-footer').textContent();
       assert.ok(foot.includes(footer) && foot.includes('help@bluegrass.test'), foot);
+      assert.equal(foot.includes('Powered by Northwind Partners'), javaScriptEnabled, foot);
     } finally {
       await context.close();
     }

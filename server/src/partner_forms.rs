@@ -151,6 +151,9 @@ pub struct BrandingForm {
     support_phone: String,
     #[serde(default)]
     footer_text: String,
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    powered_by: Option<String>,
 }
 
 /// `POST /partner/tenants/{slug}/branding`: saves the tenant's brand; every instance shows it
@@ -161,7 +164,7 @@ pub async fn branding(st: State<AppState>, scope: Extension<Scope>, auth: Extens
         Err(r) => return r,
     };
     let editor = app::branding_admin::branding_href(&slug);
-    let input = BrandingIn { product_name: f.product_name, primary_color: f.primary_color, accent_color: f.accent_color, support_email: f.support_email, support_phone: f.support_phone, footer_text: f.footer_text };
+    let input = BrandingIn { product_name: f.product_name, primary_color: f.primary_color, accent_color: f.accent_color, support_email: f.support_email, support_phone: f.support_phone, footer_text: f.footer_text, powered_by: f.powered_by.is_some() };
     match domain::partner::set_branding(&st.db, who, &slug, &input).await {
         Ok(t) => {
             st.hosts.forget();

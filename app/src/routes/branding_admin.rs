@@ -34,6 +34,8 @@ fn BrandFields(b: BrandingView) -> impl IntoView {
     let primary = RwSignal::new(b.primary_color.clone());
     let accent = RwSignal::new(b.accent_color.clone());
     let footer = RwSignal::new(b.footer_text.clone());
+    let powered = RwSignal::new(b.powered_by);
+    let powered_line = format!("Powered by {}", b.partner_name);
     let contact = format!("{} {}", b.support_email, b.support_phone).trim().to_owned();
     let fields = view! {
         <div class="rounded bg-white p-4 shadow-sm">
@@ -50,6 +52,8 @@ fn BrandFields(b: BrandingView) -> impl IntoView {
             <label class="mt-2 block text-sm">"Support e-mail" <input name="support_email" type="email" value=b.support_email.clone() class=INPUT/></label>
             <label class="mt-2 block text-sm">"Support phone" <input name="support_phone" value=b.support_phone.clone() class=INPUT/></label>
             <label class="mt-2 block text-sm">"Footer text" <input name="footer_text" maxlength="200" value=b.footer_text.clone() on:input=move |e| footer.set(event_target_value(&e)) class=INPUT/></label>
+            <label class="mt-3 flex items-start gap-2 text-sm"><input type="checkbox" name="powered_by" value="on" checked=b.powered_by on:change=move |e| powered.set(event_target_checked(&e))/>
+                <span>{format!("Show \"{powered_line}\" at the foot of its pages, e-mails and invoice PDFs")}<span class="block text-xs text-slate-600">"Only you, its partner, can switch this on or off."</span></span></label>
         </div>
     }
     .into_any();
@@ -60,7 +64,7 @@ fn BrandFields(b: BrandingView) -> impl IntoView {
                 <p>"Invoice INV-1001 is ready."</p>
                 <span class="mt-2 inline-block rounded px-3 py-1.5 text-white" style=move || format!("background:{}", accent.get())>"View invoice"</span>
             </div>
-            <div class="border-t p-3 text-xs text-slate-600">{move || footer.get()} " " {contact.clone()}</div>
+            <div class="border-t p-3 text-xs text-slate-600">{move || footer.get()} " " {contact.clone()} {move || powered.get().then(|| format!(" · {powered_line}"))}</div>
         </div>
     }
     .into_any();

@@ -93,7 +93,7 @@ pub(crate) fn notice(n: Option<Notice>) -> impl IntoView {
     })
 }
 
-/// The tenant's footer line and support contact, when it has them.
+/// The tenant's footer line, support contact and "Powered by" line, when it has them.
 #[component]
 fn Footer(brand: crate::Brand) -> impl IntoView {
     let mail = (!brand.support_email.is_empty()).then(|| {
@@ -101,11 +101,13 @@ fn Footer(brand: crate::Brand) -> impl IntoView {
         view! { <a class="underline" href=href>{brand.support_email.clone()}</a> }
     });
     let phone = (!brand.support_phone.is_empty()).then(|| brand.support_phone.clone());
-    let any = !brand.footer_text.is_empty() || mail.is_some() || phone.is_some();
+    let powered = (!brand.powered_by.is_empty()).then(|| format!("Powered by {}", brand.powered_by));
+    let any = !brand.footer_text.is_empty() || mail.is_some() || phone.is_some() || powered.is_some();
     any.then(|| view! {
         <footer data-testid="brand-footer" class="mx-auto max-w-5xl border-t px-6 py-4 text-xs text-slate-600">
             <span>{brand.footer_text.clone()}</span>
             {(mail.is_some() || phone.is_some()).then(|| view! { <span class="ml-2">"Support: " {mail} " " {phone}</span> })}
+            {powered.map(|p| view! { <span class="ml-2" data-testid="powered-by">{p}</span> })}
         </footer>
     })
 }

@@ -42,6 +42,9 @@ pub mod tenant {
         pub support_phone: String,
         /// One line at the foot of pages and e-mails; empty for none.
         pub footer_text: String,
+        /// The name in the "Powered by" line (its partner's, set by the partner only); empty
+        /// while the line is off.
+        pub powered_by: String,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

@@ -146,6 +146,7 @@ fn brand_of(scope: &Scope) -> Brand {
             footer_text: String::new(),
             support_email: String::new(),
             support_phone: String::new(),
+            powered_by: String::new(),
         },
         Scope::Tenant(t) => Brand {
             product_name: t.product_name.clone(),
@@ -156,6 +157,7 @@ fn brand_of(scope: &Scope) -> Brand {
             footer_text: t.footer_text.clone(),
             support_email: t.support_email.clone(),
             support_phone: t.support_phone.clone(),
+            powered_by: t.powered_by.clone(),
         },
     }
 }

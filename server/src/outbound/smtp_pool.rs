@@ -7,18 +7,27 @@
 //! Until a release carries it, this pool opens the sockets itself, sets `TCP_NODELAY`, and
 //! hands them to lettre's own SMTP client (`AsyncSmtpConnection`: EHLO, STARTTLS, AUTH,
 //! MAIL/RCPT/DATA), for `smtp://` with or without STARTTLS. `smtps://` (TLS from the first
-//! byte) stays with lettre's transport. Idle connections are kept for the next message and
-//! tested with a NOOP before reuse; a broken one is dropped.
+//! byte) stays with lettre's transport. Idle connections are kept for the next message for up
+//! to a minute and tested with a NOOP before reuse. Every wait is bounded: a connection that
+//! timed out or failed is closed without another word (a `QUIT` into a stalled exchange could
+//! wait as long again).
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use std::time::Duration;
 
-/// Connections kept idle for the next messages.
+/// Connections kept idle for the next messages, and for how long.
 const MAX_IDLE: usize = 16;
-/// The longest a connection, or one message's exchange, may take.
+const IDLE_FOR: Duration = Duration::from_secs(60);
+/// The longest connecting (with EHLO, STARTTLS and AUTH), a NOOP or a QUIT may take.
 const TIMEOUT: Duration = Duration::from_secs(60);
+const SHORT: Duration = Duration::from_secs(5);
+/// The longest one message's exchange may take, up to the server's answer to the final dot.
+/// RFC 5321 allows a server 10 minutes there; we wait 4, under the job lease of 5, so that a
+/// message still being answered is never sent again by a second worker meanwhile. A server
+/// slower than that sees the message again at the job's retry.
+const SEND_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// Why a message was not taken: whether trying again may help, and what happened.
 #[derive(Debug)]
@@ -33,8 +42,8 @@ impl From<lettre::transport::smtp::Error> for Refusal {
     }
 }
 
-fn timed_out(what: &str) -> Refusal {
-    Refusal { permanent: false, message: format!("{what} took longer than {} s", TIMEOUT.as_secs()) }
+fn timed_out(what: &str, limit: Duration) -> Refusal {
+    Refusal { permanent: false, message: format!("{what} took longer than {} s", limit.as_secs()) }
 }
 
 /// STARTTLS: wanted if offered (`opportunistic`), or required.
@@ -52,7 +61,8 @@ pub struct Pool {
     starttls: StartTls,
     credentials: Option<Credentials>,
     hello: ClientId,
-    idle: std::sync::Mutex<Vec<AsyncSmtpConnection>>,
+    /// Idle connections, each with when it was last used.
+    idle: std::sync::Mutex<Vec<(AsyncSmtpConnection, std::time::Instant)>>,
 }
 
 impl Pool {
@@ -99,35 +109,32 @@ impl Pool {
         Ok(conn)
     }
 
-    /// An idle connection that still answers, or a new one.
+    /// An idle connection, used within the last minute, that answers a NOOP at once; or a new
+    /// one. Any other is closed (dropped).
     async fn checkout(&self) -> Result<AsyncSmtpConnection, Refusal> {
-        loop {
-            let Some(mut conn) = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None) else { break };
-            if conn.test_connected().await {
+        while let Some((mut conn, since)) = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None) {
+            if since.elapsed() < IDLE_FOR && tokio::time::timeout(SHORT, conn.test_connected()).await.unwrap_or(false) {
                 return Ok(conn);
             }
-            conn.abort().await;
         }
-        tokio::time::timeout(TIMEOUT, self.connect()).await.map_err(|_| timed_out("connecting to the mail server"))?
+        tokio::time::timeout(TIMEOUT, self.connect()).await.map_err(|_| timed_out("connecting to the mail server", TIMEOUT))?
     }
 
-    /// Sends `body` (the formatted message) to `envelope`'s recipients.
+    /// Sends `body` (the formatted message) to `envelope`'s recipients. A connection that
+    /// answered is kept for the next message; lettre has already said `QUIT` on one whose
+    /// server refused, and one that timed out is closed.
     pub async fn send(&self, envelope: &Envelope, body: &[u8]) -> Result<(), Refusal> {
         let mut conn = self.checkout().await?;
-        let sent = match tokio::time::timeout(TIMEOUT, conn.send(envelope, body)).await {
+        let sent = match tokio::time::timeout(SEND_TIMEOUT, conn.send(envelope, body)).await {
             Ok(r) => r.map(|_| ()).map_err(Refusal::from),
-            Err(_) => Err(timed_out("sending the message")),
+            Err(_) => return Err(timed_out("sending the message", SEND_TIMEOUT)),
         };
-        if sent.is_ok() && !conn.has_broken() {
-            if let Ok(mut idle) = self.idle.lock()
-                && idle.len() < MAX_IDLE
-            {
-                idle.push(conn);
-                return sent;
-            }
-            let _ = conn.quit().await;
-        } else {
-            conn.abort().await;
+        if sent.is_ok()
+            && !conn.has_broken()
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push((conn, std::time::Instant::now()));
         }
         sent
     }

@@ -2,14 +2,22 @@
 //! brand shows on the tenant's pages (title, colours, footer and support contact), in its
 //! invoice e-mails read back from the SMTP server (sender, banner and button colours, footer)
 //! and in the attached PDF; the change is in the tenant's audit trail. A colour too pale for
-//! white text is refused with its contrast ratio and nothing changes. Another partner neither
-//! sees nor changes the brand (rows of the cross-partner matrix).
+//! white text is refused with its contrast ratio and nothing changes. The "Powered by" line is
+//! the partner's to switch on and off, and shows on pages, e-mails and PDFs while on. Another
+//! partner neither sees nor changes the brand (rows of the cross-partner matrix).
 use crate::common::smtp::SmtpServer;
 use crate::common::*;
 use chrono::Utc;
 use serde_json::json;
 
 const EDITOR: &str = "/partner/tenants/acme/branding";
+
+/// Whether the editor's "Powered by" box is ticked.
+fn powered_box_ticked(editor: &str) -> bool {
+    let at = editor.find(r#"name="powered_by""#).expect("the box");
+    let tag = &editor[editor[..at].rfind('<').unwrap()..at + editor[at..].find('>').unwrap()];
+    tag.contains("checked")
+}
 
 fn brand<'a>(csrf: &'a str, primary: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -20,6 +28,7 @@ fn brand<'a>(csrf: &'a str, primary: &'a str) -> Vec<(&'a str, &'a str)> {
         ("support_email", "help@acme.test"),
         ("support_phone", "+1 (502) 555-0100"),
         ("footer_text", "Acme Industrial Supply, Louisville KY"),
+        ("powered_by", "on"),
     ]
 }
 
@@ -31,18 +40,21 @@ async fn a_partner_rebrands_its_tenant_on_pages_emails_and_pdfs() {
     let (status, editor) = page(&app, &partner, "localhost", EDITOR).await;
     assert_eq!(status, 200);
     assert!(editor.contains("Branding of Acme Industrial Supply") && editor.contains("#1d4ed8") && editor.contains("6.70:1"), "{editor}");
+    assert!(!powered_box_ticked(&editor), "off until the partner ticks it");
 
     let r = post_form(&app, &partner, "localhost", EDITOR, &brand(&csrf, "#0F766E")).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, EDITOR.into()));
     let (_, editor) = page(&app, &partner, "localhost", EDITOR).await;
     assert!(editor.contains("Branding of Acme Industrial Supply saved.") && editor.contains("#0f766e") && editor.contains("5.47:1"), "{editor}");
+    assert!(powered_box_ticked(&editor), "saved ticked");
 
     // Pages of the tenant's host: title, colours, footer with the support contact.
     let (_, login) = page(&app, &app.browser(), ACME, "/login").await;
     assert!(login.contains("<title>Acme Supply Hub</title>") && login.contains("--brand:#0f766e;--accent:#b45309"), "{login}");
     assert!(login.contains("Acme Industrial Supply, Louisville KY") && login.contains("mailto:help@acme.test") && login.contains("+1 (502) 555-0100"), "{login}");
+    assert!(login.contains("Powered by Northwind Partners"), "the partner switched its line on: {login}");
     let (_, other) = page(&app, &app.browser(), BLUEGRASS, "/login").await;
-    assert!(!other.contains("Acme Supply Hub") && !other.contains("help@acme.test"), "bluegrass keeps its own brand");
+    assert!(!other.contains("Acme Supply Hub") && !other.contains("help@acme.test") && !other.contains("Powered by"), "bluegrass keeps its own brand");
 
     // An invoice e-mail under the new brand, its PDF with the footer line.
     let token = app.acme_token().await;
@@ -58,13 +70,23 @@ async fn a_partner_rebrands_its_tenant_on_pages_emails_and_pdfs() {
     assert!(mail.data.contains("Acme Industrial Supply, Louisville KY =C2=B7 Support: help@acme.test") || mail.data.contains("Acme Industrial Supply, Louisville KY · Support: help@acme.test"), "the footer: {}", mail.data);
     let pdf = mail.attachment("application/pdf").expect("the PDF");
     let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
-    assert!(text.contains("Support: help@acme.test") && text.contains("INV-BRAND-1"), "{text}");
+    assert!(text.contains("Support: help@acme.test") && text.contains("INV-BRAND-1") && text.contains("Powered by Northwind Partners"), "{text}");
+    assert!(mail.data.contains("Powered by Northwind Partners"), "the e-mail's footer too");
 
     // The tenant's audit trail names the partner user and what changed.
     let admin = signed_in(&app, ACME, "admin@acme.test").await;
     let csv = admin.get(app.url(ACME, "/workspace/admin/audit.csv")).send().await.unwrap().text().await.unwrap();
     let row = csv.lines().find(|l| l.contains("tenant.branding_changed")).expect("audited");
     assert!(row.contains("Nora Partner (Partner admin, Northwind Partners)") && row.contains("#0f766e"), "{row}");
+
+    // Switched off by the partner: gone from the pages.
+    let off: Vec<_> = brand(&csrf, "#0F766E").into_iter().filter(|(k, _)| *k != "powered_by").collect();
+    let r = post_form(&app, &partner, "localhost", EDITOR, &off).await;
+    assert_eq!(r.status(), 303);
+    let (_, editor) = page(&app, &partner, "localhost", EDITOR).await;
+    assert!(editor.contains("Powered by Northwind Partners") && !powered_box_ticked(&editor), "saved unticked: {editor}");
+    let (_, login) = page(&app, &app.browser(), ACME, "/login").await;
+    assert!(!login.contains("Powered by"), "{login}");
 }
 
 #[tokio::test]
@@ -110,5 +132,5 @@ async fn cross_partner_matrix_another_partner_neither_sees_nor_changes_a_brand()
     let r = post_form(&app, &admin, ACME, EDITOR, &brand(&csrf_t, "#0f766e")).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/workspace".into()));
     let (_, login) = page(&app, &app.browser(), ACME, "/login").await;
-    assert!(login.contains("<title>Acme Order Hub</title>"), "still unchanged");
+    assert!(login.contains("<title>Acme Order Hub</title>") && !login.contains("Powered by"), "still unchanged");
 }

@@ -275,6 +275,11 @@ async fn a_tenant_admin_runs_the_workspaces_own_domains_and_no_one_else_reaches_
     let html = own_submit(&app, &admin, &check, &[("csrf", &csrf)]).await;
     assert!(html.contains("portal.initech-supply.test is verified: it serves Acme Industrial Supply."), "{html}");
     assert_eq!(ask(&app, PORTAL).await, 200);
+    // The same page on the custom domain does not pass the domain off as the subdomain.
+    let on_portal = app.browser_for(&[PORTAL]);
+    assert_eq!(app.login(&on_portal, PORTAL, "admin@acme.test", PW).await.status(), 303);
+    let (status, html) = page(&app, &on_portal, PORTAL, OWN).await;
+    assert!(status == 200 && html.contains("always serves it at its own subdomain.") && html.contains(&d.token), "{html}");
 
     // Nobody else: a clerk of the tenant (403), a forged form (403), the admin of another
     // tenant (404 through their own host, and their page does not list it).

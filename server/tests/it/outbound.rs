@@ -122,6 +122,26 @@ async fn a_temporary_refusal_is_retried_and_a_permanent_one_fails_the_delivery()
 }
 
 #[tokio::test]
+async fn one_smtp_connection_carries_many_messages_and_one_that_was_refused_is_not_reused() {
+    use server::outbound::email::{Mailer, SendError};
+    let smtp = SmtpServer::start().await;
+    let mailer = Mailer::from_url(&smtp.url()).unwrap();
+    let msg = |n: usize| lettre::Message::builder().from("billing@acme.test".parse().unwrap()).to("ap@x.test".parse().unwrap()).subject(format!("m{n}")).body(String::from("hello")).unwrap();
+    for n in 0..3 {
+        mailer.send(msg(n)).await.unwrap();
+    }
+    assert_eq!((smtp.count(), smtp.connections()), (3, 1), "one connection, kept for the next message");
+    smtp.refuse_with(Some("451 4.3.0 busy"));
+    assert!(matches!(mailer.send(msg(3)).await, Err(SendError::Temporary(m)) if m.contains("451")));
+    smtp.refuse_with(None);
+    mailer.send(msg(4)).await.unwrap();
+    assert_eq!((smtp.count(), smtp.connections()), (4, 2), "the refused connection was closed; the next message opened another");
+    // A server that is gone: a temporary failure naming it, no hang.
+    let gone = Mailer::from_url("smtp://127.0.0.1:1").unwrap();
+    assert!(matches!(gone.send(msg(5)).await, Err(SendError::Temporary(m)) if m.contains("could not connect to 127.0.0.1:1")));
+}
+
+#[tokio::test]
 async fn a_portal_only_customer_gets_no_email_and_the_invoice_is_available_in_the_portal() {
     let smtp = SmtpServer::start().await;
     let app = mail_app(&smtp).await;

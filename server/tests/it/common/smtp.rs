@@ -19,6 +19,8 @@ pub struct SmtpServer {
     mails: Arc<Mutex<Vec<Mail>>>,
     /// When set, `MAIL FROM` is answered with this line (`451 4.3.0 …` or `550 5.7.1 …`).
     refuse: Arc<Mutex<Option<String>>>,
+    /// Connections accepted so far.
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpServer {
@@ -28,6 +30,7 @@ impl SmtpServer {
         let server = s.clone();
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
+                server.accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let server = server.clone();
                 tokio::spawn(async move {
                     let _ = server.session(sock).await;
@@ -48,6 +51,11 @@ impl SmtpServer {
     /// How many messages arrived (without copying them).
     pub fn count(&self) -> usize {
         self.mails.lock().unwrap().len()
+    }
+
+    /// How many connections were opened to it.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn refuse_with(&self, line: Option<&str>) {
