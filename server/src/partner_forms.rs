@@ -19,8 +19,28 @@ use tower_sessions::Session;
 
 const CONSOLE: &str = "/partner";
 
-/// `POST /partner/tenants/{slug}/suspend`.
-pub async fn suspend(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, session: Session, slug: Path<String>, Form(f): Form<CsrfForm>) -> Response {
+/// The suspend form: the CSRF token and the box that confirms it.
+#[derive(serde::Deserialize)]
+pub struct SuspendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `POST /partner/tenants/{slug}/suspend`: only with its confirmation box ticked.
+pub async fn suspend(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, session: Session, slug: Path<String>, Form(f): Form<SuspendForm>) -> Response {
+    if f.confirm.is_none() {
+        let who = match partner_admin(&scope, &auth, &session, &f.csrf).await {
+            Ok(who) => who,
+            Err(r) => return r,
+        };
+        return match domain::partner::own_tenant(&st.db, who, &slug).await {
+            Ok(t) => back(&session, CONSOLE, format!("Nothing changed: tick the box that confirms suspending {}.", t.name)).await,
+            Err(AppError::NotFound) => neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such tenant among yours."),
+            Err(e) => error_page(e, "finding the tenant"),
+        };
+    }
     change(&st, &scope, &auth, &session, &slug, &f.csrf, false).await
 }
 

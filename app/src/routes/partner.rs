@@ -31,6 +31,31 @@ pub fn PartnerHome() -> impl IntoView {
     }
 }
 
+/// Reactivate at once; suspend only with a box ticked that says what it does.
+fn state_form(active: bool, action: String, label: String, name: &str, csrf: String) -> AnyView {
+    if !active {
+        return view! {
+            <form method="post" action=action>
+                <input type="hidden" name="csrf" value=csrf/>
+                <button type="submit" class="rounded border px-2 py-0.5">{label}</button>
+            </form>
+        }
+        .into_any();
+    }
+    let confirm = format!("Yes, suspend {name}: its users are signed out and see a notice, its API answers 403; its data is kept");
+    view! {
+        <details>
+            <summary class="cursor-pointer rounded border px-2 py-0.5">{format!("{label}…")}</summary>
+            <form method="post" action=action class="mt-1 space-y-1">
+                <input type="hidden" name="csrf" value=csrf/>
+                <label class="flex items-start gap-1 text-xs"><input type="checkbox" name="confirm" value="on" required/><span>{confirm}</span></label>
+                <button type="submit" class="rounded border border-red-300 px-2 py-0.5 text-red-800">{label}</button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
 fn row(t: TenantSummary, csrf: String) -> impl IntoView {
     let (verb, path) = if t.active { ("Suspend", "suspend") } else { ("Reactivate", "reactivate") };
     let action = format!("/partner/tenants/{}/{path}", t.slug);
@@ -52,10 +77,7 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
             <td class="p-2"><a class="text-blue-700 underline" href=t.url.clone()>{t.url.clone()}</a></td>
             <td class="p-2">{if t.active { "active" } else { "suspended (data kept)" }}</td>
             <td class="p-2">
-                <form method="post" action=action>
-                    <input type="hidden" name="csrf" value=csrf.clone()/>
-                    <button type="submit" class="rounded border px-2 py-0.5">{label}</button>
-                </form>
+                {state_form(t.active, action, label, &t.name, csrf.clone())}
                 <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a> " "
                 <a class="text-blue-700 underline" href=crate::domains_admin::domains_href(&t.slug) aria-label=domains_label>"Domains"</a>
                 <details class="mt-1">

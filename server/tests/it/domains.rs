@@ -83,7 +83,7 @@ async fn a_domain_serves_its_tenant_once_dns_verifies_it_and_stops_when_the_reco
     assert!(!set.is_empty() && set.iter().all(|c| !c.contains("domain=")), "host-only cookies: {set:?}");
     // Suspending the tenant ends its sessions on every host, its custom domain's too.
     let on_portal = app.signed_in_cookie(PORTAL, "admin@acme.test").await;
-    assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf), ("confirm", "on")]).await.status(), 303);
     assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/reactivate", &[("csrf", &csrf)]).await.status(), 303);
     assert_eq!(home(PORTAL, on_portal).await, 303, "the session on the custom domain ended with the suspension");
 

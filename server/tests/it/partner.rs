@@ -17,11 +17,17 @@ async fn a_partner_suspends_a_tenant_and_reactivates_it_with_its_data_kept() {
     // A stale form is refused; a good one suspends.
     let r = post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", "nope")]).await;
     assert_eq!(r.status(), 403);
+    // Without its confirmation box ticked, nothing happens.
     let r = post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf)]).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/partner".into()));
     let page = partner.get(app.url("localhost", "/partner")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Nothing changed: tick the box that confirms suspending Acme Industrial Supply.") && !page.contains("suspended (data kept)"), "{page}");
+    assert_eq!(app.browser().get(app.url(ACME, "/login")).send().await.unwrap().status(), 200, "still open");
+    let r = post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf), ("confirm", "on")]).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/partner".into()));
+    let page = partner.get(app.url("localhost", "/partner")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("is suspended") && page.contains("Reactivate Acme Industrial Supply") && page.contains("suspended (data kept)"), "{page}");
-    let again = post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf)]).await;
+    let again = post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf), ("confirm", "on")]).await;
     assert_eq!(again.status(), 303);
     assert!(partner.get(app.url("localhost", "/partner")).send().await.unwrap().text().await.unwrap().contains("already suspended"));
 
@@ -68,11 +74,13 @@ async fn cross_partner_matrix_another_partner_cannot_suspend_or_find_a_tenant() 
     other_partner(&app).await;
     let (olga, csrf) = console(&app, "boss@other.test", "other-partner-pw").await;
     for action in ["suspend", "reactivate"] {
-        let r = post_form(&app, &olga, "localhost", &format!("/partner/tenants/acme/{action}"), &[("csrf", &csrf)]).await;
+        let r = post_form(&app, &olga, "localhost", &format!("/partner/tenants/acme/{action}"), &[("csrf", &csrf), ("confirm", "on")]).await;
         assert_eq!(r.status(), 404, "{action}: another partner's tenant is not even found");
     }
     let r = post_form(&app, &olga, "localhost", "/partner/tenants/no-such/suspend", &[("csrf", &csrf)]).await;
     assert_eq!(r.status(), 404);
+    let r = post_form(&app, &olga, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 404, "unconfirmed, it is still not found");
     assert_eq!(app.browser().get(app.url(ACME, "/login")).send().await.unwrap().status(), 200, "acme still open");
     // A tenant admin is not a partner admin, and the console is not served on a tenant host.
     let admin = signed_in(&app, ACME, "admin@acme.test").await;
@@ -83,7 +91,7 @@ async fn cross_partner_matrix_another_partner_cannot_suspend_or_find_a_tenant() 
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".into()), "signed out: sign in first");
     assert_eq!(app.browser().get(app.url(ACME, "/login")).send().await.unwrap().status(), 200, "acme still open");
     // Olga runs her own.
-    let r = post_form(&app, &olga, "localhost", "/partner/tenants/zenith/suspend", &[("csrf", &csrf)]).await;
+    let r = post_form(&app, &olga, "localhost", "/partner/tenants/zenith/suspend", &[("csrf", &csrf), ("confirm", "on")]).await;
     assert_eq!(r.status(), 303);
     let site = domain::tenancy::resolve_site(&app.db, "zenith.localhost", "localhost").await.unwrap();
     assert!(matches!(site, Some(domain::tenancy::Site::Suspended(ref name)) if name == "Zenith Wholesale"), "{site:?}");
@@ -118,7 +126,7 @@ async fn the_tls_ask_endpoint_answers_only_for_names_served_here() {
     assert_eq!(b.get(app.url("localhost", "/internal/tls/ask")).send().await.unwrap().status(), 400, "no domain at all");
     // A suspended tenant's names still get certificates: its users must reach its notice.
     let (partner, csrf) = console(&app, "partner@northwind.test", PW).await;
-    assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(post_form(&app, &partner, "localhost", "/partner/tenants/acme/suspend", &[("csrf", &csrf), ("confirm", "on")]).await.status(), 303);
     let r = b.get(app.url("localhost", "/internal/tls/ask")).query(&[("domain", "portal.acme-supply.test")]).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
