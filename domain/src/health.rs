@@ -21,6 +21,8 @@ pub const JOB: &str = "health.snapshot";
 pub const EVERY_SECS: i64 = 300;
 /// Days the console's sparkline shows.
 pub const DAYS: i64 = 14;
+/// Days of rows kept; older ones are deleted by the platform's minute sweep ([`prune`]).
+pub const KEEP_DAYS: i64 = 90;
 
 pub mod entity {
     use sea_orm::entity::prelude::*;
@@ -155,6 +157,11 @@ pub async fn record(db: &Db, tenant_id: Uuid, m: &Measured, now: DateTime<Utc>) 
     ];
     entity::Entity::insert(row).on_conflict(OnConflict::columns([C::TenantId, C::Day]).update_columns(cols).to_owned()).exec(db.platform()).await?;
     Ok(())
+}
+
+/// Deletes the rows of days more than [`KEEP_DAYS`] before `today`; answers how many.
+pub async fn prune(db: &Db, today: NaiveDate) -> Result<u64, sea_orm::DbErr> {
+    Ok(entity::Entity::delete_many().filter(entity::Column::Day.lt(today - Duration::days(KEEP_DAYS))).exec(db.platform()).await?.rows_affected)
 }
 
 /// The last [`DAYS`] days of each of `tenants`, oldest first: one read of the platform table.

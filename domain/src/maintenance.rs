@@ -21,6 +21,9 @@ pub async fn sweep_platform(db: &Db, login_window_minutes: i64) {
     if let Err(e) = crate::auth::prune_rate_limits(db, login_window_minutes).await {
         tracing::warn!(error = %e, "rate-limit cleanup failed; skipped");
     }
+    if let Err(e) = crate::health::prune(db, Utc::now().date_naive()).await {
+        tracing::warn!(error = %e, "health history cleanup failed; skipped");
+    }
 }
 
 /// Deletes idempotency keys older than `hours` in one tenant.

@@ -6,7 +6,7 @@ use crate::common::*;
 use chrono::{Duration, Utc};
 use domain::jobs::NewJob;
 use domain::types::TenantSlug;
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 #[tokio::test]
@@ -67,4 +67,25 @@ async fn a_measurement_counts_what_is_open_stuck_and_received() {
     assert!(m.open_exceptions > 0 && m.sla_breaches == m.open_exceptions, "{m:?}");
     assert!(m.oldest_open_at.is_some() && m.last_event_at.is_some(), "{m:?}");
     assert!(domain::health::trouble(&m, now) >= 20 * m.sla_breaches, "{m:?}");
+}
+
+#[tokio::test]
+async fn health_history_is_kept_for_its_days_and_deleted_after() {
+    let app = spawn_app().await;
+    let acme = app.tenant(ACME).await.id;
+    let now = Utc::now();
+    let keep = domain::health::KEEP_DAYS;
+    for age in [keep + 1, keep - 1, 0] {
+        domain::health::record(&app.db, acme, &domain::health::Measured::default(), now - Duration::days(age)).await.unwrap();
+    }
+    server::workers::run_due(&app.db, &app.config, now).await.unwrap();
+    let days: Vec<i64> = domain::health::entity::Entity::find()
+        .filter(domain::health::entity::Column::TenantId.eq(acme))
+        .all(app.db.platform())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (now.date_naive() - h.day).num_days())
+        .collect();
+    assert!(!days.contains(&(keep + 1)) && days.contains(&(keep - 1)) && days.contains(&0), "older than {keep} days deleted, the rest kept: {days:?}");
 }
