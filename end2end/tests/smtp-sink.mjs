@@ -5,7 +5,11 @@ import net from 'node:net';
 
 export function startSmtpSink(port) {
   const messages = [];
+  const sockets = new Set();
   const server = net.createServer((socket) => {
+    // Senders keep idle connections for their next message: closing the sink ends them.
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     let buffer = '';
     let inData = false;
     let current = { to: [], data: '' };
@@ -44,7 +48,10 @@ export function startSmtpSink(port) {
     server.once('error', reject);
     server.listen(Number(port), '127.0.0.1', () => resolve({
       messages,
-      close: () => new Promise((r) => server.close(r)),
+      close: () => new Promise((r) => {
+        server.close(r);
+        for (const s of sockets) s.destroy();
+      }),
       // The first message to `to` that satisfies `match`, waiting up to `ms`.
       async waitFor(to, match = () => true, ms = 30_000) {
         const deadline = Date.now() + ms;

@@ -2,8 +2,7 @@
 //! DNS record each needs, its state, and plain forms (add, check now, remove) that post and
 //! come back with a notice.
 use super::orders::LocalTime;
-use super::{Frame, notice, tenant_page};
-use crate::PageCtx;
+use super::{loaded_page, tenant_page};
 use crate::domains_admin::{DomainRow, DomainsView, admin_domains_data, domains_data};
 use leptos::prelude::*;
 
@@ -16,28 +15,7 @@ pub fn DomainsPage() -> impl IntoView {
 /// `/workspace/admin/domains`: the tenant admin's own.
 #[component]
 pub fn AdminDomainsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| admin_domains_data());
-    view! {
-        <Frame body=move |c: PageCtx| {
-            let csrf = c.csrf.clone();
-            let notice_view = notice(c.notice.clone());
-            view! {
-                <p class="text-sm"><a href="/workspace/admin" class="underline">"Administration"</a></p>
-                {notice_view}
-                <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading the domains…"</p> }>
-                    {move || {
-                        let csrf = csrf.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok(v) => page(v, csrf),
-                                Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string().trim_start_matches("error running server function: ").to_owned()}</p> }.into_any(),
-                            }
-                        })
-                    }}
-                </Suspense>
-            }
-        }/>
-    }
+    loaded_page(("/workspace/admin", "Administration"), Resource::new(|| (), |_| admin_domains_data()), "Loading the domains…", page)
 }
 
 fn page(v: DomainsView, csrf: String) -> AnyView {

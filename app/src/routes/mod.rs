@@ -43,9 +43,8 @@ where
     }
 }
 
-/// A partner console page about one tenant (`/partner/tenants/:slug/…`): the link back to the
-/// console, the one-time notice, then `body` of what `load` answers for the tenant (with the
-/// page's CSRF token for its forms), or why it cannot be shown.
+/// A partner console page about one tenant (`/partner/tenants/:slug/…`): [`loaded_page`] of
+/// what `load` answers for the tenant, below a link back to the console.
 pub(crate) fn tenant_page<T, L, Fut>(load: L, loading: &'static str, body: fn(T, String) -> AnyView) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
@@ -54,13 +53,21 @@ where
 {
     let params = leptos_router::hooks::use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let data = Resource::new(slug, load);
+    loaded_page(("/partner", "Partner console"), Resource::new(slug, load), loading, body)
+}
+
+/// A page of one loaded thing: the link `back` (href, words), the one-time notice, then `body`
+/// of what `data` answers (with the page's CSRF token for its forms), or why it cannot be shown.
+pub(crate) fn loaded_page<T>(back: (&'static str, &'static str), data: Resource<Result<T, ServerFnError>>, loading: &'static str, body: fn(T, String) -> AnyView) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
     view! {
         <Frame body=move |c: PageCtx| {
             let csrf = c.csrf.clone();
             let notice_view = notice(c.notice.clone());
             view! {
-                <p class="text-sm"><a href="/partner" class="underline">"Partner console"</a></p>
+                <p class="text-sm"><a href=back.0 class="underline">{back.1}</a></p>
                 {notice_view}
                 <Suspense fallback=move || view! { <p class="p-4 text-slate-500">{loading}</p> }>
                     {move || {

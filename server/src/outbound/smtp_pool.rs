@@ -8,7 +8,8 @@
 //! hands them to lettre's own SMTP client (`AsyncSmtpConnection`: EHLO, STARTTLS, AUTH,
 //! MAIL/RCPT/DATA), for `smtp://` with or without STARTTLS. `smtps://` (TLS from the first
 //! byte) stays with lettre's transport. Idle connections are kept for the next message for up
-//! to a minute and tested with a NOOP before reuse. Every wait is bounded: a connection that
+//! to a minute (then a reaper says `QUIT` and closes them, as lettre's own pool does) and
+//! tested with a NOOP before reuse. Every wait is bounded: a connection that
 //! timed out or failed is closed without another word (a `QUIT` into a stalled exchange could
 //! wait as long again).
 use lettre::address::Envelope;
@@ -62,8 +63,14 @@ pub struct Pool {
     credentials: Option<Credentials>,
     hello: ClientId,
     /// Idle connections, each with when it was last used.
-    idle: std::sync::Mutex<Vec<(AsyncSmtpConnection, std::time::Instant)>>,
+    idle: Arc<Mutex<Vec<Idle>>>,
+    /// Whether a reaper task is watching `idle`.
+    reaping: Arc<std::sync::atomic::AtomicBool>,
 }
+
+type Idle = (AsyncSmtpConnection, Instant);
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 impl Pool {
     /// From `smtp://[user:pass@]host[:port][/ehlo-name][?tls=required|opportunistic]` (the
@@ -90,7 +97,7 @@ impl Pool {
         };
         let name = u.path().trim_matches('/');
         let hello = if name.is_empty() { ClientId::default() } else { ClientId::Domain(name.to_owned()) };
-        Ok(Some(Pool { port: u.port().unwrap_or(default_port), host, starttls, credentials, hello, idle: Default::default() }))
+        Ok(Some(Pool { port: u.port().unwrap_or(default_port), host, starttls, credentials, hello, idle: Default::default(), reaping: Default::default() }))
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, Refusal> {
@@ -134,9 +141,45 @@ impl Pool {
             && let Ok(mut idle) = self.idle.lock()
             && idle.len() < MAX_IDLE
         {
-            idle.push((conn, std::time::Instant::now()));
+            idle.push((conn, Instant::now()));
+            drop(idle);
+            self.reap_later();
         }
         sent
+    }
+
+    /// Unless one runs already, a task that closes the connections idle for [`IDLE_FOR`]
+    /// until none is left (it holds the list weakly: a dropped pool ends it).
+    fn reap_later(&self) {
+        use std::sync::atomic::Ordering;
+        if self.reaping.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (idle, reaping) = (Arc::downgrade(&self.idle), self.reaping.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(IDLE_FOR).await;
+                let Some(idle) = idle.upgrade() else { return };
+                // Emptied under the lock, the watch ends: a later message starts another.
+                let (expired, done): (Vec<Idle>, bool) = match idle.lock() {
+                    Ok(mut v) => {
+                        let (old, fresh): (Vec<Idle>, Vec<Idle>) = v.drain(..).partition(|(_, since)| since.elapsed() >= IDLE_FOR);
+                        *v = fresh;
+                        if v.is_empty() {
+                            reaping.store(false, Ordering::SeqCst);
+                        }
+                        (old, v.is_empty())
+                    }
+                    Err(_) => return,
+                };
+                for (mut conn, _) in expired {
+                    let _ = tokio::time::timeout(SHORT, conn.quit()).await;
+                }
+                if done {
+                    return;
+                }
+            }
+        });
     }
 }
 
