@@ -16,7 +16,8 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Connections kept idle for the next messages, and for how long.
 const MAX_IDLE: usize = 16;
@@ -69,8 +70,6 @@ pub struct Pool {
 }
 
 type Idle = (AsyncSmtpConnection, Instant);
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 impl Pool {
     /// From `smtp://[user:pass@]host[:port][/ehlo-name][?tls=required|opportunistic]` (the
