@@ -26,6 +26,14 @@ pub struct BrandingView {
     /// White text on each colour, as `6.70:1`.
     pub primary_contrast: String,
     pub accent_contrast: String,
+    /// The current logo and favicon as the console serves them (versioned); empty for none.
+    pub logo_url: String,
+    pub favicon_url: String,
+}
+
+/// Where the editor posts logo and favicon uploads for tenant `slug`.
+pub fn images_href(slug: &str) -> String {
+    format!("/partner/tenants/{slug}/images")
 }
 
 /// Tenant `slug` for a partner console server function: on the console's host, run by the
@@ -64,6 +72,12 @@ pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> 
     use domain::types::HexColor;
     let (db, t) = console_tenant(&slug).await?;
     let partner_name = domain::partner::partner_name(&db, t.partner_id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let image = |kind: &str, etag: &str| format!("{}/{kind}?v={etag}", images_href(&t.slug));
+    let logo_url = match (t.logo_etag.as_str(), t.logo_svg.trim().is_empty()) {
+        ("", true) => String::new(),
+        (v, _) => image("logo", if v.is_empty() { "svg" } else { v }),
+    };
+    let favicon_url = if t.favicon_etag.is_empty() { String::new() } else { image("favicon", &t.favicon_etag) };
     let ratio = |c: &str| HexColor::parse(c).map(|c| format!("{:.2}:1", contrast_with_white(&c))).unwrap_or_default();
     Ok(BrandingView {
         primary_contrast: ratio(&t.primary_color),
@@ -78,5 +92,7 @@ pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> 
         footer_text: t.footer_text,
         powered_by: !t.powered_by.is_empty(),
         partner_name,
+        logo_url,
+        favicon_url,
     })
 }

@@ -43,7 +43,11 @@ pub struct Brand {
     pub primary_color: String,
     /// `#rrggbb`: buttons.
     pub accent_color: String,
+    /// Empty when the tenant has no logo.
     pub logo_url: String,
+    /// The browser tab's icon: the favicon, else the logo, else the platform's.
+    #[serde(default)]
+    pub favicon_url: String,
     /// The line at the foot of every page, and whom to ask (each may be empty).
     pub footer_text: String,
     pub support_email: String,
@@ -160,7 +164,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     let brand: Option<Brand> = None;
     let (title, color, accent, icon) = match brand {
-        Some(b) => (b.product_name, b.primary_color, b.accent_color, b.logo_url),
+        Some(b) => (b.product_name, b.primary_color, b.accent_color, b.favicon_url),
         None => ("Throughline".to_owned(), "#334155".to_owned(), "#334155".to_owned(), "/logo.svg".to_owned()),
     };
     let css = format!(":root{{--brand:{color};--accent:{accent}}}");
@@ -171,7 +175,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title inner_html=escape_html(&title)></title>
-                <link rel="icon" href=icon type="image/svg+xml"/>
+                <link rel="icon" href=icon/>
                 <style>{css}</style>
                 <link rel="stylesheet" href="/pkg/throughline.css"/>
                 <HydrationScripts options islands=true/>

@@ -23,6 +23,7 @@ macro_rules! stored_as_text {
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod brand_images;
 pub mod branding;
 pub mod db;
 pub mod entity;

@@ -80,6 +80,8 @@ pub fn tenant_row(partner_id: Uuid, slug: &TenantSlug, t: &NewTenant<'_>, color:
         support_phone: Set(String::new()),
         footer_text: Set(String::new()),
         powered_by: Set(String::new()),
+        logo_etag: Set(String::new()),
+        favicon_etag: Set(String::new()),
         created_at: Set(now),
         updated_at: Set(now),
     }

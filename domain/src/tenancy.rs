@@ -28,6 +28,10 @@ pub struct TenantInfo {
     pub footer_text: String,
     /// Whose "Powered by" line the tenant's pages, e-mails and PDFs carry; empty for none.
     pub powered_by: String,
+    /// The versions of the uploaded logo and favicon (see [`crate::brand_images`]); empty for
+    /// none.
+    pub logo_etag: String,
+    pub favicon_etag: String,
 }
 
 impl From<tenant::Model> for TenantInfo {
@@ -46,6 +50,8 @@ impl From<tenant::Model> for TenantInfo {
             support_phone: t.support_phone,
             footer_text: t.footer_text,
             powered_by: t.powered_by,
+            logo_etag: t.logo_etag,
+            favicon_etag: t.favicon_etag,
         }
     }
 }
@@ -173,6 +179,8 @@ mod tests {
             support_phone: phone.into(),
             footer_text: footer.into(),
             powered_by: powered.into(),
+            logo_etag: String::new(),
+            favicon_etag: String::new(),
         };
         let cases = [
             (t("", "", "", ""), ""),

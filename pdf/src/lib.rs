@@ -4,6 +4,7 @@
 //! (`typst-assets`), and the data reaches a template only as the file `/data.json` — built
 //! from the serde value of [`Invoice`] or [`Statement`] — so nothing a customer typed is ever
 //! spliced into markup.
+pub mod images;
 mod world;
 
 use serde::Serialize;
@@ -24,9 +25,9 @@ pub struct Brand {
     /// A line above the page footer (the tenant's footer text and support contact); may be
     /// empty.
     pub footer: String,
-    /// The logo as SVG text; empty for none.
+    /// The logo (an SVG, PNG, JPEG or WebP that [`images::accept`] passed), if any.
     #[serde(skip)]
-    pub logo_svg: String,
+    pub logo: Option<images::Image>,
 }
 
 #[derive(Clone, Debug, Serialize)]

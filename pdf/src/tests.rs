@@ -8,7 +8,7 @@ fn brand() -> Brand {
         address: vec!["100 Main St".into(), "Louisville, KY 40202".into()],
         remit_to: vec!["Acme Industrial Supply, Lockbox 1234".into()],
         footer: "Acme Industrial Supply · Support: help@acme.test".into(),
-        logo_svg: r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#1d4ed8"/></svg>"##.into(),
+        logo: images::Image::svg_text(r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#1d4ed8"/></svg>"##),
     }
 }
 
@@ -70,7 +70,7 @@ fn markup_in_the_data_is_printed_as_text_not_evaluated() {
 
 #[test]
 fn a_brand_without_logo_address_or_remit_to_still_renders() {
-    let bare = Brand { logo_svg: String::new(), address: vec![], remit_to: vec![], footer: String::new(), ..brand() };
+    let bare = Brand { logo: None, address: vec![], remit_to: vec![], footer: String::new(), ..brand() };
     assert!(invoice(&bare, &invoice_with(1)).unwrap().starts_with(b"%PDF-"));
 }
 
@@ -94,4 +94,74 @@ fn a_statement_renders_with_its_aging_buckets() {
     for want in ["STATEMENT", "31-60", "INV-39", "$400.00", "Initech Manufacturing", "Support: help@acme.test"] {
         assert!(text.contains(want), "{want:?} missing from the statement");
     }
+}
+
+/// A PNG of `w` × `h` pixels, drawn in the test.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([29, 78, 216, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+const HOSTILE_SVG: &str = r##"<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 64 64" onload="alert(1)">
+  <script>alert(document.cookie)</script>
+  <style>@import url(https://evil.test/x.css);</style>
+  <a href="javascript:alert(2)"><rect width="64" height="64" fill="#047857"/></a>
+  <image href="https://evil.test/track.png" width="10" height="10"/>
+  <image xlink:href="/etc/passwd" width="10" height="10"/>
+  <foreignObject width="10" height="10"><iframe src="https://evil.test/"/></foreignObject>
+  <text x="8" y="40" font-family="Arial" font-size="24" fill="#fff">AB</text>
+</svg>"##;
+
+#[test]
+fn brand_images_are_accepted_cleaned_or_refused() {
+    let mut truncated = png(8, 8);
+    truncated.truncate(truncated.len() - 20);
+    // (file, accepted format or the start of the reason it is refused)
+    let cases: Vec<(&str, Vec<u8>, Result<images::Format, &str>)> = vec![
+        ("png", png(120, 40), Ok(images::Format::Png)),
+        ("svg", br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#000"/></svg>"##.to_vec(), Ok(images::Format::Svg)),
+        ("hostile svg", HOSTILE_SVG.as_bytes().to_vec(), Ok(images::Format::Svg)),
+        ("empty", vec![], Err("the file is empty")),
+        ("text", b"hello, world".to_vec(), Err("the file is not a PNG, JPEG, WebP or SVG")),
+        ("gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), Err("GIF images are not accepted")),
+        ("truncated png", truncated, Err("the image is damaged")),
+        ("too wide", png(MAX + 1, 1), Err("the image is larger than 4096")),
+        ("svg drawing nothing", br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec(), Err("the SVG draws nothing")),
+        ("broken svg", b"<svg xmlns='http://www.w3.org/2000/svg'><rect</svg>".to_vec(), Err("the SVG could not be read")),
+    ];
+    for (name, bytes, want) in cases {
+        match (images::accept(&bytes), want) {
+            (Ok(img), Ok(format)) => assert_eq!(img.format, format, "{name}"),
+            (Err(reason), Err(start)) => assert!(reason.starts_with(start), "{name}: {reason}"),
+            (got, want) => panic!("{name}: got {got:?}, wanted {want:?}"),
+        }
+    }
+}
+const MAX: u32 = images::MAX_SIDE;
+
+#[test]
+fn a_hostile_svg_keeps_its_drawing_and_loses_everything_else() {
+    let clean = String::from_utf8(images::accept(HOSTILE_SVG.as_bytes()).unwrap().bytes).unwrap();
+    for gone in ["script", "onload", "alert", "javascript", "evil.test", "passwd", "foreignObject", "iframe", "@import", "<a "] {
+        assert!(!clean.contains(gone), "{gone:?} survived cleaning: {clean}");
+    }
+    assert!(clean.contains("#047857"), "the rectangle is kept: {clean}");
+    // The text is drawn as paths in a face we have: no <text>, more than the one rectangle.
+    assert!(!clean.contains("<text"), "text became paths: {clean}");
+    assert!(clean.matches("<path").count() >= 2, "the letters are paths: {clean}");
+}
+
+#[test]
+fn a_raster_logo_is_drawn_on_the_invoice() {
+    let with_png = Brand { logo: Some(images::accept(&png(300, 100)).unwrap()), ..brand() };
+    let pdf = invoice(&with_png, &invoice_with(1)).unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let images = doc.objects.values().filter(|o| o.as_stream().is_ok_and(|s| s.dict.get(b"Subtype").and_then(|t| t.as_name()).is_ok_and(|n| n == b"Image"))).count();
+    assert!(images >= 1, "the PNG is an image in the PDF");
+    let without = invoice(&Brand { logo: None, ..brand() }, &invoice_with(1)).unwrap();
+    let doc = lopdf::Document::load_mem(&without).unwrap();
+    assert!(!doc.objects.values().any(|o| o.as_stream().is_ok_and(|s| s.dict.get(b"Subtype").and_then(|t| t.as_name()).is_ok_and(|n| n == b"Image"))), "no logo, no image");
 }

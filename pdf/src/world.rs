@@ -38,7 +38,7 @@ struct DocWorld {
     main: Source,
     /// `/data.json`: the document and brand as JSON, read by the template with `json`.
     data: Bytes,
-    /// `/logo.svg`, when the brand has a logo.
+    /// `/logo`, when the brand has a logo (its format is in `/data.json`).
     logo: Option<Bytes>,
 }
 
@@ -59,7 +59,7 @@ impl World for DocWorld {
         match id {
             id if id == self.main.id() => Ok(Bytes::from_string(self.main.clone())),
             id if id == file_id("data.json") => Ok(self.data.clone()),
-            id if id == file_id("logo.svg") => self.logo.clone().ok_or(FileError::AccessDenied),
+            id if id == file_id("logo") => self.logo.clone().ok_or(FileError::AccessDenied),
             _ => Err(FileError::AccessDenied),
         }
     }
@@ -94,10 +94,10 @@ fn parsed(template: &'static str) -> Source {
     s
 }
 
-/// `/data.json`: the serde value of `data` under `doc`, the brand under `brand`, and whether
-/// `/logo.svg` exists under `logo`.
+/// `/data.json`: the serde value of `data` under `doc`, the brand under `brand`, and the format
+/// of `/logo` under `logo` (`null` for none).
 fn data_json(brand: &Brand, data: &impl Serialize) -> Result<Bytes, Error> {
-    let logo = !brand.logo_svg.trim().is_empty();
+    let logo = brand.logo.as_ref().map(|l| l.format.typst());
     let json = serde_json::to_vec(&serde_json::json!({ "doc": data, "brand": brand, "logo": logo })).map_err(|e| Error::Data(e.to_string()))?;
     Ok(Bytes::new(json))
 }
@@ -112,7 +112,7 @@ const EVICT_AGE: usize = 3;
 
 /// Lays out `template` with the data and writes the PDF.
 pub(crate) fn render(template: &'static str, brand: &Brand, data: &impl Serialize) -> Result<Vec<u8>, Error> {
-    let logo = if brand.logo_svg.trim().is_empty() { None } else { Some(Bytes::new(brand.logo_svg.clone().into_bytes())) };
+    let logo = brand.logo.as_ref().map(|l| Bytes::new(l.bytes.clone()));
     let world = DocWorld { main: parsed(template), data: data_json(brand, data)?, logo };
     let doc = typst::compile::<typst_layout::PagedDocument>(&world).output.map_err(|d| Error::Layout(messages(&d[..])))?;
     let pdf = typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()).map_err(|d| Error::Layout(messages(&d)));

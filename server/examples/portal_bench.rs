@@ -51,7 +51,7 @@ fn invoice_doc() -> (pdf::Brand, pdf::Invoice) {
         address: vec!["400 Industrial Pkwy".into(), "Louisville, KY 40218".into()],
         remit_to: vec!["Acme Industrial Supply".into(), "Lockbox 4410".into()],
         footer: String::new(),
-        logo_svg: r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#1d4ed8"/><text x="32" y="44" font-size="36" text-anchor="middle" fill="#fff">A</text></svg>"##.into(),
+        logo: pdf::images::Image::svg_text(r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#1d4ed8"/><text x="32" y="44" font-size="36" text-anchor="middle" fill="#fff">A</text></svg>"##),
     };
     let lines = (1..=120)
         .map(|i| pdf::Line { line: i.to_string(), sku: format!("BRG-{i:04}"), description: format!("Deep groove ball bearing, size {i}"), quantity: "4".into(), unit_price: "USD 7.45".into(), amount: "USD 29.80".into() })

@@ -6,6 +6,7 @@ pub mod admin_customers;
 pub mod admin_jobs;
 pub mod admin_rules;
 pub mod admin_reminders;
+mod brand_images;
 mod invite_forms;
 mod partner_forms;
 mod tls_ask;
@@ -108,7 +109,9 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/", get(middleware::page::root))
         .route("/login", post(signin::login_post).fallback_service(pages.clone()))
         .route("/logout", post(signin::logout_post))
-        .route("/branding/logo.svg", get(pages::logo))
+        .route("/branding/logo", get(brand_images::logo))
+        .route("/branding/logo.svg", get(brand_images::logo))
+        .route("/branding/favicon", get(brand_images::favicon))
         .route("/sfn/{*fn_name}", get(leptos_axum::handle_server_fns).post(leptos_axum::handle_server_fns))
         .route("/workspace/documents/{id}", get(pages::staff_document))
         .route("/portal/documents/{id}", get(portal::document))
@@ -147,6 +150,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/partner/tenants/{slug}/suspend", post(partner_forms::suspend))
         .route("/partner/tenants/{slug}/reactivate", post(partner_forms::reactivate))
         .route("/partner/tenants/{slug}/branding", post(partner_forms::branding).fallback_service(pages.clone()))
+        .route("/partner/tenants/{slug}/images", post(brand_images::upload))
+        .route("/partner/tenants/{slug}/images/{kind}", get(brand_images::console_image))
         .route("/partner/tenants/{slug}/domains", post(domain_forms::console_add).fallback_service(pages.clone()))
         .route("/partner/tenants/{slug}/domains/{id}/check", post(domain_forms::console_check))
         .route("/partner/tenants/{slug}/domains/{id}/remove", post(domain_forms::console_remove))

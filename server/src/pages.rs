@@ -1,7 +1,7 @@
-//! Downloads outside the Leptos app: staff documents and the tenant's logo.
+//! Downloads outside the Leptos app: staff documents.
 use crate::{AppState, neutral_page};
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crate::middleware::page::Auth;
 use axum::Extension;
@@ -33,12 +33,6 @@ pub(crate) async fn staff_document(State(st): State<AppState>, Extension(scope):
     }
 }
 
-pub(crate) async fn logo(Extension(scope): Extension<Scope>) -> Response {
-    match scope {
-        Scope::Tenant(t) => ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=300")], t.logo_svg).into_response(),
-        Scope::Platform => Redirect::to("/logo.svg").into_response(),
-    }
-}
 
 
 /// `POST /workspace/shipments/{number}/documents`: staff upload a proof of delivery or packing

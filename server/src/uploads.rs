@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 /// A file as the browser sent it.
 pub struct RawFile {
+    /// The form field it came in.
+    pub field: String,
     pub filename: String,
     pub bytes: Vec<u8>,
 }
@@ -57,7 +59,7 @@ pub async fn read_form(mut mp: Multipart, limit: usize) -> Result<FormData, Stri
                 if filename.is_empty() && bytes.is_empty() {
                     continue;
                 }
-                form.files.push(RawFile { filename, bytes });
+                form.files.push(RawFile { field: name, filename, bytes });
             }
             None => {
                 let value = field.text().await.map_err(|e| format!("the form could not be read: {}", e.body_text()))?;

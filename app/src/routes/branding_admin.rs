@@ -2,7 +2,7 @@
 //! with a notice (so it works before the wasm has loaded), with a live preview of the header,
 //! a button and the footer as the colours and names are typed.
 use super::tenant_page;
-use crate::branding_admin::{BrandingView, branding_data, branding_href};
+use crate::branding_admin::{BrandingView, branding_data, branding_href, images_href};
 use leptos::prelude::*;
 
 const INPUT: &str = "w-full rounded border border-slate-300 p-1.5";
@@ -15,6 +15,7 @@ pub fn BrandingPage() -> impl IntoView {
 
 fn editor(b: BrandingView, csrf: String) -> AnyView {
     let action = branding_href(&b.slug);
+    let images = images_form(&b, csrf.clone());
     view! {
         <h1 class="mt-2 text-2xl font-semibold">{format!("Branding of {}", b.name)}</h1>
         <p class="text-sm text-slate-600">"What this tenant's users see on every page, e-mail and invoice PDF. White text sits on both colours, so each needs a contrast of at least 4.5:1 (WCAG AA)."</p>
@@ -22,6 +23,41 @@ fn editor(b: BrandingView, csrf: String) -> AnyView {
             <input type="hidden" name="csrf" value=csrf/>
             <BrandFields b=b.clone()/>
             <div class="md:col-span-2"><button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Save branding"</button></div>
+        </form>
+        {images}
+    }
+    .into_any()
+}
+
+const IMAGE_TYPES: &str = "image/png,image/jpeg,image/webp,image/svg+xml,.svg";
+
+/// Logo and favicon: a multipart form that posts without scripts.
+fn images_form(b: &BrandingView, csrf: String) -> AnyView {
+    let current = |url: &str, testid: &'static str, none: &'static str| match url {
+        "" => view! { <p class="text-sm text-slate-600" data-testid=testid>{none}</p> }.into_any(),
+        u => view! { <img src=u.to_owned() alt="" data-testid=testid class="h-12 max-w-48 rounded border bg-slate-100 object-contain p-1"/> }.into_any(),
+    };
+    let remove = |has: bool, value: &'static str, label: &'static str| has.then(|| view! { <button type="submit" name="remove" value=value class="rounded border border-slate-300 px-3 py-1.5 text-sm">{label}</button> });
+    view! {
+        <form method="post" action=images_href(&b.slug) enctype="multipart/form-data" class="mt-6 rounded bg-white p-4 shadow-sm" aria-labelledby="images-title">
+            <h2 id="images-title" class="text-lg font-semibold">"Logo and favicon"</h2>
+            <p class="text-sm text-slate-600">"PNG, JPEG, WebP or SVG, at most 4096 pixels a side; a logo up to 512 KB, a favicon up to 128 KB. An SVG is cleaned before it is kept: scripts, links and anything it would fetch are removed and its text becomes outlines. Without a favicon, the browser tab shows the logo."</p>
+            <input type="hidden" name="csrf" value=csrf/>
+            <div class="mt-3 grid gap-4 md:grid-cols-2">
+                <div>
+                    {current(&b.logo_url, "current-logo", "No logo yet.")}
+                    <label class="mt-2 block text-sm">"Logo" <input type="file" name="logo" accept=IMAGE_TYPES class="block text-sm"/></label>
+                </div>
+                <div>
+                    {current(&b.favicon_url, "current-favicon", "No favicon: the tab shows the logo.")}
+                    <label class="mt-2 block text-sm">"Favicon" <input type="file" name="favicon" accept=IMAGE_TYPES class="block text-sm"/></label>
+                </div>
+            </div>
+            <div class="mt-3 flex flex-wrap gap-2">
+                <button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Upload"</button>
+                {remove(!b.logo_url.is_empty(), "logo", "Remove logo")}
+                {remove(!b.favicon_url.is_empty(), "favicon", "Remove favicon")}
+            </div>
         </form>
     }
     .into_any()
@@ -59,7 +95,10 @@ fn BrandFields(b: BrandingView) -> impl IntoView {
     .into_any();
     let preview = view! {
         <div aria-label="Preview" data-testid="brand-preview" class="overflow-hidden rounded border bg-slate-50 shadow-sm">
-            <div class="p-3 font-semibold text-white" style=move || format!("background:{}", primary.get())>{move || product.get()}</div>
+            <div class="flex items-center gap-2 p-3 font-semibold text-white" style=move || format!("background:{}", primary.get())>
+                {(!b.logo_url.is_empty()).then(|| view! { <img src=b.logo_url.clone() alt="" class="h-7 max-w-32 rounded bg-white/10 object-contain"/> })}
+                {move || product.get()}
+            </div>
             <div class="p-4 text-sm">
                 <p>"Invoice INV-1001 is ready."</p>
                 <span class="mt-2 inline-block rounded px-3 py-1.5 text-white" style=move || format!("background:{}", accent.get())>"View invoice"</span>

@@ -125,7 +125,7 @@ fn Header(ctx: PageCtx) -> impl IntoView {
     view! {
         <header data-testid="brand-header" class="bg-brand text-white">
             <div class="mx-auto flex max-w-5xl flex-wrap items-center gap-x-3 gap-y-2 p-4">
-                <img src=ctx.brand.logo_url.clone() alt="" class="h-9 w-9 rounded bg-white/10"/>
+                {(!ctx.brand.logo_url.is_empty()).then(|| view! { <img src=ctx.brand.logo_url.clone() alt="" data-testid="brand-logo" class="h-9 w-auto max-w-40 rounded bg-white/10 object-contain"/> })}
                 <span data-testid="product-name" class="text-lg font-semibold">{ctx.brand.product_name.clone()}</span>
                 <span class="text-sm opacity-80">{ctx.brand.org_name.clone()}</span>
                 <span class="flex-1"></span>

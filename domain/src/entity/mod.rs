@@ -45,7 +45,30 @@ pub mod tenant {
         /// The name in the "Powered by" line (its partner's, set by the partner only); empty
         /// while the line is off.
         pub powered_by: String,
+        /// The etag of the uploaded logo and favicon in [`super::tenant_image`]; empty for none.
+        pub logo_etag: String,
+        pub favicon_etag: String,
         pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A tenant's uploaded logo or favicon (`kind`), checked by `pdf::images::accept`.
+pub mod tenant_image {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenant_images")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kind: String,
+        pub content_type: String,
+        pub bytes: Vec<u8>,
+        pub etag: String,
         pub updated_at: ChronoDateTimeUtc,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

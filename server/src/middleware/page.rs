@@ -135,6 +135,15 @@ async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<Tena
     rows
 }
 
+/// The tenant's logo, its version in the URL so that a new one shows at once; empty for none.
+fn logo_url(t: &domain::tenancy::TenantInfo) -> String {
+    match t.logo_etag.as_str() {
+        "" if t.logo_svg.trim().is_empty() => String::new(),
+        "" => "/branding/logo.svg".into(),
+        v => format!("/branding/logo?v={v}"),
+    }
+}
+
 fn brand_of(scope: &Scope) -> Brand {
     match scope {
         Scope::Platform => Brand {
@@ -143,6 +152,7 @@ fn brand_of(scope: &Scope) -> Brand {
             primary_color: "#334155".into(),
             accent_color: "#334155".into(),
             logo_url: "/logo.svg".into(),
+            favicon_url: "/logo.svg".into(),
             footer_text: String::new(),
             support_email: String::new(),
             support_phone: String::new(),
@@ -153,7 +163,12 @@ fn brand_of(scope: &Scope) -> Brand {
             org_name: t.name.clone(),
             primary_color: t.primary_color.clone(),
             accent_color: t.accent_color.clone(),
-            logo_url: "/branding/logo.svg".into(),
+            logo_url: logo_url(t),
+            favicon_url: match (t.favicon_etag.as_str(), logo_url(t)) {
+                ("", logo) if logo.is_empty() => "/logo.svg".into(),
+                ("", logo) => logo,
+                (v, _) => format!("/branding/favicon?v={v}"),
+            },
             footer_text: t.footer_text.clone(),
             support_email: t.support_email.clone(),
             support_phone: t.support_phone.clone(),

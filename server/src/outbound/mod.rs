@@ -55,7 +55,7 @@ impl Sending {
 
     /// The PDF of one of the customer's invoices under the tenant's brand.
     pub async fn invoice_pdf(&self, tenant: &domain::tenancy::TenantInfo, pi: &domain::portal::PortalInvoice) -> Result<Vec<u8>, JobError> {
-        let (brand, doc) = (crate::portal::pdfs::brand(tenant), crate::portal::pdfs::invoice(pi));
+        let (brand, doc) = (crate::portal::pdfs::brand(&self.db, tenant).await?, crate::portal::pdfs::invoice(pi));
         tokio::task::spawn_blocking(move || pdf::invoice(&brand, &doc))
             .await
             .map_err(|e| JobError::Retry(format!("rendering the PDF stopped: {e}")))?

@@ -78,7 +78,11 @@ pub(crate) async fn invoice_pdf(State(st): State<AppState>, Extension(scope): Ex
         Err(domain::Error::NotFound) => return not_found("invoice"),
         Err(e) => return crate::error_page(e, "portal invoice lookup"),
     };
-    let (brand, doc) = (pdfs::brand(&c.tenant), pdfs::invoice(&inv));
+    let brand = match pdfs::brand(&st.db, &c.tenant).await {
+        Ok(b) => b,
+        Err(e) => return crate::error_page(e, "invoice PDF brand"),
+    };
+    let doc = pdfs::invoice(&inv);
     match render(move || pdf::invoice(&brand, &doc)).await {
         Ok(bytes) => pdf_response(bytes, &format!("{}.pdf", inv.invoice.number)),
         Err(r) => r,
@@ -104,7 +108,10 @@ pub(crate) async fn statement_pdf(State(st): State<AppState>, Extension(scope): 
         Err(domain::Error::NotFound) => return not_found("customer"),
         Err(e) => return crate::error_page(e, "statement"),
     };
-    let brand = pdfs::brand(&c.tenant);
+    let brand = match pdfs::brand(&st.db, &c.tenant).await {
+        Ok(b) => b,
+        Err(e) => return crate::error_page(e, "statement brand"),
+    };
     match render(move || pdf::statement(&brand, &doc)).await {
         Ok(bytes) => pdf_response(bytes, &format!("statement-{today}.pdf")),
         Err(r) => r,

@@ -7,16 +7,26 @@ use domain::tenancy::TenantInfo;
 use sea_orm::prelude::*;
 use sea_orm::{ConnectionTrait, QueryOrder};
 
-pub(crate) fn brand(t: &TenantInfo) -> pdf::Brand {
-    pdf::Brand {
+/// The brand as printed: with the uploaded logo (read from the platform database only when
+/// the tenant has one), else the SVG it was created with.
+pub(crate) async fn brand(db: &domain::Db, t: &TenantInfo) -> domain::Result<pdf::Brand> {
+    let uploaded = match t.logo_etag.as_str() {
+        "" => None,
+        _ => domain::brand_images::load(db, t.id, domain::brand_images::Kind::Logo).await?,
+    };
+    let logo = match uploaded {
+        Some(img) => pdf::images::Format::from_content_type(&img.content_type).map(|format| pdf::images::Image { format, bytes: img.bytes }),
+        None => pdf::images::Image::svg_text(&t.logo_svg),
+    };
+    Ok(pdf::Brand {
         name: t.name.clone(),
         product_name: t.product_name.clone(),
         primary_color: t.primary_color.clone(),
         address: t.address.clone(),
         remit_to: t.remit_to.clone(),
         footer: t.footer_line(),
-        logo_svg: t.logo_svg.clone(),
-    }
+        logo,
+    })
 }
 
 pub(crate) fn invoice(p: &PortalInvoice) -> pdf::Invoice {

@@ -2,6 +2,7 @@
 //! whole server, Typst included), which keeps a fresh build small and fast.
 mod common;
 mod admin_pages;
+mod brand_images;
 mod api;
 mod audit;
 mod billing;
