@@ -53,6 +53,13 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole('button', { name: 'Save branding' }).click();
       await page.waitForLoadState('load');
       assert.match(await page.getByTestId('notice').textContent(), /saved/);
+      // Its logo: an SVG whose script the server drops before keeping it.
+      const logo = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><script>alert(1)</script><rect width="40" height="40" rx="8" fill="#0f766e"/></svg>';
+      await page.getByLabel('Logo', { exact: true }).setInputFiles({ name: 'harbor.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(logo) });
+      await page.getByRole('button', { name: 'Upload' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.getByTestId('notice').textContent(), new RegExp(`Logo of ${name} saved`));
+      assert.ok(await page.getByTestId('current-logo').evaluate((img) => img.complete && img.naturalWidth > 0), 'the editor shows the logo');
 
       const mail = await sink.waitFor(email, () => true, 60_000);
       const link = unfold(mail.data).match(/http:\/\/[a-z0-9.-]+(:\d+)?\/invite\/[0-9a-f]{64}/)?.[0];
@@ -71,6 +78,10 @@ for (const javaScriptEnabled of [true, false]) {
       assert.equal(await join.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()), '#0f766e');
       assert.ok((await join.getByTestId('brand-footer').textContent()).includes(`${name}, Portland ME`));
       assert.equal(await join.getByTestId('viewer-name').textContent(), 'Hana Harbor');
+      const header = join.getByTestId('brand-logo');
+      await header.evaluate((img) => img.complete || new Promise((done) => { img.onload = done; img.onerror = done; }));
+      assert.ok(await header.evaluate((img) => img.naturalWidth > 0), 'the header shows the uploaded logo');
+      assert.match(await join.locator('link[rel="icon"]').getAttribute('href'), /^\/branding\/logo\?v=[0-9a-f]{16}$/);
     } finally {
       await partner.close();
       await invitee.close();
