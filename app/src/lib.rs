@@ -15,6 +15,7 @@ pub mod health_admin;
 pub mod audit_admin;
 pub mod customers_admin;
 pub mod domains_admin;
+pub mod exports_admin;
 pub mod exception_detail;
 mod href;
 pub mod invoices;
@@ -235,6 +236,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partner/tenants/:slug/branding") view=routes::branding_admin::BrandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/health") view=routes::partner::HealthPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/domains") view=routes::domains_admin::DomainsPage ssr=SsrMode::Async/>
+                <Route path=path!("/partner/tenants/:slug/exports") view=routes::exports_admin::ExportsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

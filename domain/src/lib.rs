@@ -28,6 +28,7 @@ pub mod branding;
 pub mod db;
 pub mod entity;
 pub mod customers;
+pub mod data_export;
 pub mod demo;
 pub mod documents;
 pub mod domains;

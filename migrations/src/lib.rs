@@ -28,6 +28,7 @@ mod t0016_edi_outbox;
 mod t0017_dunning;
 mod t0018_invitations;
 mod t0019_health_indexes;
+mod t0020_data_exports;
 
 pub struct PlatformMigrator;
 pub struct TenantMigrator;
@@ -42,7 +43,7 @@ impl MigratorTrait for PlatformMigrator {
 #[async_trait::async_trait]
 impl MigratorTrait for TenantMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration), Box::new(t0013_portal::Migration), Box::new(t0014_webhooks::Migration), Box::new(t0015_invoice_deliveries::Migration), Box::new(t0016_edi_outbox::Migration), Box::new(t0017_dunning::Migration), Box::new(t0018_invitations::Migration), Box::new(t0019_health_indexes::Migration)]
+        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration), Box::new(t0013_portal::Migration), Box::new(t0014_webhooks::Migration), Box::new(t0015_invoice_deliveries::Migration), Box::new(t0016_edi_outbox::Migration), Box::new(t0017_dunning::Migration), Box::new(t0018_invitations::Migration), Box::new(t0019_health_indexes::Migration), Box::new(t0020_data_exports::Migration)]
     }
 }
 

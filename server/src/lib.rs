@@ -7,6 +7,7 @@ pub mod admin_jobs;
 pub mod admin_rules;
 pub mod admin_reminders;
 mod brand_images;
+mod data_export;
 mod invite_forms;
 mod partner_forms;
 mod tls_ask;
@@ -151,6 +152,8 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/partner/tenants/{slug}/reactivate", post(partner_forms::reactivate))
         .route("/partner/tenants/{slug}/branding", post(partner_forms::branding).fallback_service(pages.clone()))
         .route("/partner/tenants/{slug}/images", post(brand_images::upload))
+        .route("/partner/tenants/{slug}/exports", post(data_export::request).fallback_service(pages.clone()))
+        .route("/partner/tenants/{slug}/exports/{id}", get(data_export::download))
         .route("/partner/tenants/{slug}/images/{kind}", get(brand_images::console_image))
         .route("/partner/tenants/{slug}/domains", post(domain_forms::console_add).fallback_service(pages.clone()))
         .route("/partner/tenants/{slug}/domains/{id}/check", post(domain_forms::console_check))

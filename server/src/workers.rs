@@ -34,6 +34,7 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with(domain::dunning::engine::RUN_JOB, crate::outbound::reminders::RunDunning(sending(db, config)))
         .with(domain::dunning::engine::EMAIL_JOB, crate::outbound::reminders::EmailReminder(sending(db, config)))
         .with(domain::health::JOB, domain::health::SnapshotJob(db.clone()))
+        .with(domain::data_export::JOB, crate::data_export::ExportJob { config: config.clone(), storage: Default::default() })
         .with(domain::invitations::EMAIL_JOB, crate::outbound::invitations::EmailInvitation { sending: sending(db, config), configured_secret: config.jwt_secret.as_ref().map(|s| s.0.clone()), key: Default::default() })
         .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
         .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)

@@ -7,6 +7,7 @@ pub mod audit_admin;
 pub mod branding_admin;
 pub mod customers_admin;
 pub mod domains_admin;
+pub mod exports_admin;
 pub mod exception_page;
 pub mod invite;
 pub mod invoices;

@@ -7,7 +7,7 @@
 //! first broken link. The database itself refuses updates and deletes (migration t0007), and
 //! nothing in the application issues them.
 pub mod chain;
-mod entity;
+pub(crate) mod entity;
 mod query;
 
 pub use chain::{BrokenLink, GENESIS, Reason, Verification, entry_hash, verify};

@@ -5,7 +5,7 @@
 pub mod reminder {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "reminders")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -39,7 +39,7 @@ pub mod reminder {
 pub mod promise {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "promises_to_pay")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

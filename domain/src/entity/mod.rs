@@ -3,7 +3,7 @@ mod o2c;
 pub use o2c::*;
 pub mod partner {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "partners")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -19,7 +19,7 @@ pub mod partner {
 
 pub mod tenant {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "tenants")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -59,7 +59,7 @@ pub mod tenant {
 /// A tenant's uploaded logo or favicon (`kind`), checked by `pdf::images::accept`.
 pub mod tenant_image {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "tenant_images")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -78,7 +78,7 @@ pub mod tenant_image {
 
 pub mod tenant_domain {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "tenant_domains")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -106,7 +106,7 @@ pub mod tenant_domain {
 /// each tenant's own schema ([`user`]).
 pub mod platform_user {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "platform_users")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -127,7 +127,7 @@ pub mod platform_user {
 
 pub mod session {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "sessions")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -145,7 +145,7 @@ pub mod session {
 pub mod rate_limit {
     use sea_orm::entity::prelude::*;
     /// A fixed-window counter (see `domain::rate_limit`).
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "rate_limits")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -160,7 +160,7 @@ pub mod rate_limit {
 
 pub mod customer {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "customers")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -195,7 +195,7 @@ pub mod customer {
 /// A tenant's own users (staff and customer users).
 pub mod user {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "users")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

@@ -2,7 +2,7 @@
 
 pub mod order {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "orders")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -33,7 +33,7 @@ pub mod order {
 
 pub mod order_line {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "order_lines")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -56,7 +56,7 @@ pub mod order_line {
 
 pub mod shipment {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "shipments")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -81,7 +81,7 @@ pub mod shipment {
 
 pub mod shipment_line {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "shipment_lines")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -103,7 +103,7 @@ pub mod shipment_line {
 /// (and no `Eq`).
 pub mod shipment_pack {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "shipment_packs")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -129,7 +129,7 @@ pub mod shipment_pack {
 /// What one pack holds of one order line.
 pub mod shipment_pack_item {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "shipment_pack_items")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -149,7 +149,7 @@ pub mod shipment_pack_item {
 
 pub mod invoice {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "invoices")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -194,7 +194,7 @@ pub mod invoice {
 
 pub mod invoice_line {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "invoice_lines")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -217,7 +217,7 @@ pub mod invoice_line {
 
 pub mod payment {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "payments")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -239,7 +239,7 @@ pub mod payment {
 
 pub mod payment_allocation {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "payment_allocations")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -257,7 +257,7 @@ pub mod payment_allocation {
 
 pub mod document {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "documents")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -285,7 +285,7 @@ pub mod document {
 
 pub mod event {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "events")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -310,7 +310,7 @@ pub mod event {
 
 pub mod exception {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "exceptions")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -351,7 +351,7 @@ pub mod exception {
 
 pub mod api_client {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "api_clients")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -372,7 +372,7 @@ pub mod api_client {
 
 pub mod idempotency_key {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "idempotency_keys")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -392,7 +392,7 @@ pub mod idempotency_key {
 
 pub mod setting {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "settings")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -409,7 +409,7 @@ pub mod setting {
 pub mod invoice_view {
     use sea_orm::entity::prelude::*;
     /// The first time each user opened an invoice in the portal.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "invoice_views")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

@@ -26,7 +26,7 @@ pub const ACK_SLA_HOURS: i64 = 24;
 pub mod entity {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "edi_outbox")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! The `invoice_deliveries` table (see the `t0015_invoice_deliveries` migration).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "invoice_deliveries")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

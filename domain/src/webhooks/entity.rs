@@ -2,7 +2,7 @@
 pub mod endpoint {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "webhook_endpoints")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -34,7 +34,7 @@ pub mod endpoint {
 pub mod message {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "webhook_messages")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -55,7 +55,7 @@ pub mod message {
 pub mod delivery {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "webhook_deliveries")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -84,7 +84,7 @@ pub mod delivery {
 pub mod attempt {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "webhook_attempts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

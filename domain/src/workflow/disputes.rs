@@ -10,7 +10,7 @@
 //! [`super::act`], so the queue's roles and segregation of duties (whoever raised an amount
 //! above the approval threshold cannot credit it) apply exactly as in the workspace.
 mod check;
-mod entity;
+pub(crate) mod entity;
 mod resolve;
 mod view;
 

@@ -1,6 +1,7 @@
 //! The integration suite as one test binary: one link instead of one per file (each links the
 //! whole server, Typst included), which keeps a fresh build small and fast.
 mod common;
+mod data_export;
 mod admin_pages;
 mod brand_images;
 mod api;

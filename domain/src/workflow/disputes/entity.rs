@@ -3,7 +3,7 @@
 pub mod dispute {
     use sea_orm::entity::prelude::*;
     /// A dispute against one invoice.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "disputes")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -37,7 +37,7 @@ pub mod dispute {
 pub mod dispute_line {
     use sea_orm::entity::prelude::*;
     /// One disputed invoice line: a quantity (units short or damaged) and/or an amount.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "dispute_lines")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -56,7 +56,7 @@ pub mod dispute_line {
 pub mod dispute_message {
     use sea_orm::entity::prelude::*;
     /// One message of a dispute's thread.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "dispute_messages")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -79,7 +79,7 @@ pub mod dispute_message {
 pub mod credit_memo {
     use sea_orm::entity::prelude::*;
     /// Money given back against an invoice.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "credit_memos")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
