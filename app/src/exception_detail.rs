@@ -211,7 +211,7 @@ mod tests {
 
     fn person(n: u8, role: Role) -> Principal {
         let user_id = format!("00000000-0000-0000-0000-0000000000{n:02}").parse().unwrap();
-        Principal { user_id, name: format!("user{n}"), email: format!("u{n}@acme.test"), role, customer_name: None, customer_id: None, partner_id: None }
+        Principal { support_session: None, user_id, name: format!("user{n}"), email: format!("u{n}@acme.test"), role, customer_name: None, customer_id: None, partner_id: None }
     }
 
     #[test]

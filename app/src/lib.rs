@@ -16,6 +16,7 @@ pub mod audit_admin;
 pub mod customers_admin;
 pub mod domains_admin;
 pub mod exports_admin;
+pub mod support_admin;
 pub mod exception_detail;
 mod href;
 pub mod invoices;
@@ -223,6 +224,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/admin/rules") view=routes::rules_admin::RulesPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/reminders") view=routes::reminders_admin::RemindersPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/domains") view=routes::domains_admin::AdminDomainsPage ssr=SsrMode::Async/>
+                <Route path=path!("/workspace/admin/support") view=routes::support_admin::AdminSupportPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/webhooks") view=routes::webhooks_admin::WebhooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/admin/webhooks/:id") view=routes::webhooks_admin::WebhookPage ssr=SsrMode::Async/>
                 <Route path=path!("/workspace/invoices/:number") view=routes::invoices::InvoicePage ssr=SsrMode::Async/>
@@ -237,6 +239,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partner/tenants/:slug/health") view=routes::partner::HealthPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/domains") view=routes::domains_admin::DomainsPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/exports") view=routes::exports_admin::ExportsPage ssr=SsrMode::Async/>
+                <Route path=path!("/partner/tenants/:slug/support") view=routes::support_admin::SupportPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

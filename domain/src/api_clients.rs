@@ -312,6 +312,9 @@ mod tests {
             support_phone: String::new(),
             footer_text: String::new(),
             powered_by: String::new(),
+            logo_etag: String::new(),
+            favicon_etag: String::new(),
+            support_approval: false,
         }
     }
 

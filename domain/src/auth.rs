@@ -23,6 +23,9 @@ pub struct Principal {
     /// The partner a platform user belongs to; `None` for tenant users and for the platform
     /// operator (`platform_admin`).
     pub partner_id: Option<Uuid>,
+    /// Set when a partner user works in the tenant through a support session (see
+    /// [`crate::support`]): its id.
+    pub support_session: Option<Uuid>,
 }
 
 /// Limits on sign-in attempts within a window. An attempt counts before the password is
@@ -137,7 +140,7 @@ pub async fn login(db: &Db, scope: &Scope, email: &str, password: &str, ip: &str
 
 fn principal_of(a: Account) -> Result<Principal> {
     let role = Role::parse(&a.role).map_err(crate::error::Error::Invalid)?;
-    Ok(Principal { user_id: a.id, name: a.name, email: a.email, role, customer_name: a.customer_name, customer_id: a.customer_id, partner_id: a.partner_id })
+    Ok(Principal { support_session: None, user_id: a.id, name: a.name, email: a.email, role, customer_name: a.customer_name, customer_id: a.customer_id, partner_id: a.partner_id })
 }
 
 /// Loads the signed-in user of a session; `None` when the user is gone or disabled.
@@ -151,6 +154,12 @@ pub async fn load_principal(db: &Db, scope: &Scope, user_id: Uuid) -> Result<Opt
 /// The key under which sessions record their user, so that they can be ended together.
 pub fn user_key(scope: &Scope, user_id: Uuid) -> String {
     format!("{}:{}", scope.key(), user_id)
+}
+
+/// Ends every browser session recorded under `user_key` (see [`user_key`]).
+pub async fn end_sessions(db: &Db, user_key: &str) -> Result<()> {
+    session::Entity::delete_many().filter(session::Column::UserKey.eq(user_key)).exec(db.platform()).await?;
+    Ok(())
 }
 
 /// Disables (or re-enables) a tenant user in the caller's transaction; returns their id.

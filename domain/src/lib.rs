@@ -52,6 +52,7 @@ pub mod rate_limit;
 pub mod seed;
 pub mod session_store;
 pub mod storage;
+pub mod support;
 pub mod tenancy;
 pub mod types;
 pub mod webhooks;

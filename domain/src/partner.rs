@@ -234,7 +234,7 @@ mod tests {
     use uuid::Uuid;
 
     fn who(role: Role, partner: Option<Uuid>) -> Principal {
-        Principal { user_id: Uuid::nil(), name: "N".into(), email: "n@x.test".into(), role, customer_name: None, customer_id: None, partner_id: partner }
+        Principal { support_session: None, user_id: Uuid::nil(), name: "N".into(), email: "n@x.test".into(), role, customer_name: None, customer_id: None, partner_id: partner }
     }
 
     #[test]
@@ -244,7 +244,8 @@ mod tests {
         let t = tenant::Model {
             id: Uuid::from_u128(9), partner_id: mine, slug: "acme".into(), name: "Acme".into(), product_name: "P".into(), primary_color: "#000000".into(),
             logo_svg: String::new(), active: true, address: String::new(), remit_to: String::new(), accent_color: "#000000".into(),
-            support_email: String::new(), support_phone: String::new(), footer_text: String::new(), powered_by: String::new(), created_at: now, updated_at: now,
+            support_email: String::new(), support_phone: String::new(), footer_text: String::new(), powered_by: String::new(),
+            logo_etag: String::new(), favicon_etag: String::new(), support_approval: false, created_at: now, updated_at: now,
         };
         let cases = [
             (who(Role::PartnerAdmin, Some(mine)), true),

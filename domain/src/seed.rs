@@ -82,6 +82,7 @@ pub fn tenant_row(partner_id: Uuid, slug: &TenantSlug, t: &NewTenant<'_>, color:
         powered_by: Set(String::new()),
         logo_etag: Set(String::new()),
         favicon_etag: Set(String::new()),
+        support_approval: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }

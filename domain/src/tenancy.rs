@@ -32,6 +32,8 @@ pub struct TenantInfo {
     /// none.
     pub logo_etag: String,
     pub favicon_etag: String,
+    /// Whether its admins approve each support session before its partner enters.
+    pub support_approval: bool,
 }
 
 impl From<tenant::Model> for TenantInfo {
@@ -52,6 +54,7 @@ impl From<tenant::Model> for TenantInfo {
             powered_by: t.powered_by,
             logo_etag: t.logo_etag,
             favicon_etag: t.favicon_etag,
+            support_approval: t.support_approval,
         }
     }
 }
@@ -181,6 +184,7 @@ mod tests {
             powered_by: powered.into(),
             logo_etag: String::new(),
             favicon_etag: String::new(),
+            support_approval: false,
         };
         let cases = [
             (t("", "", "", ""), ""),

@@ -8,6 +8,7 @@ pub mod admin_rules;
 pub mod admin_reminders;
 mod brand_images;
 mod data_export;
+mod support_forms;
 mod invite_forms;
 mod partner_forms;
 mod tls_ask;
@@ -154,6 +155,11 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/partner/tenants/{slug}/images", post(brand_images::upload))
         .route("/partner/tenants/{slug}/exports", post(data_export::request).fallback_service(pages.clone()))
         .route("/partner/tenants/{slug}/exports/{id}", get(data_export::download))
+        .route("/partner/tenants/{slug}/support", post(support_forms::request).fallback_service(pages.clone()))
+        .route("/partner/tenants/{slug}/support/{id}/enter", post(support_forms::enter_link))
+        .route("/support/enter/{token}", get(support_forms::enter))
+        .route("/workspace/admin/support/policy", post(support_forms::policy))
+        .route("/workspace/admin/support/{id}/{decision}", post(support_forms::decide))
         .route("/partner/tenants/{slug}/images/{kind}", get(brand_images::console_image))
         .route("/partner/tenants/{slug}/domains", post(domain_forms::console_add).fallback_service(pages.clone()))
         .route("/partner/tenants/{slug}/domains/{id}/check", post(domain_forms::console_check))

@@ -40,6 +40,8 @@ pub mod keys {
     pub const SINCE: &str = "since";
     /// Unix seconds of the last recorded activity (idle timeout; refreshed once a minute).
     pub const SEEN: &str = "seen";
+    /// Set when the session is a partner user's support session (its id is under `USER`).
+    pub const SUPPORT: &str = "support";
 }
 
 /// The key the request's sessions are kept under ([`Scope::session_key`] of the host the

@@ -20,6 +20,7 @@ pub fn AdminPage() -> impl IntoView {
                     <a class="text-blue-700 underline" href="/workspace/admin/webhooks">"Webhooks"</a>
                     <a class="text-blue-700 underline" href="/workspace/admin/reminders">"Delivery and reminders"</a>
                     <a class="text-blue-700 underline" href="/workspace/admin/domains">"Domains"</a>
+                    <a class="text-blue-700 underline" href="/workspace/admin/support">"Support access"</a>
                     <a class="text-blue-700 underline" href="/workspace/queues/admin">"Admin queue"</a>
                 </nav>
                 {c.notice.clone().map(|n| view! {

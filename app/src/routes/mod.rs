@@ -8,6 +8,7 @@ pub mod branding_admin;
 pub mod customers_admin;
 pub mod domains_admin;
 pub mod exports_admin;
+pub mod support_admin;
 pub mod exception_page;
 pub mod invite;
 pub mod invoices;

@@ -63,6 +63,7 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
     let brand_label = format!("Branding of {}", t.name);
     let domains_label = format!("Domains of {}", t.name);
     let exports_label = format!("Data export of {}", t.name);
+    let support_label = format!("Support access to {}", t.name);
     let invite_action = format!("/partner/tenants/{}/invite", t.slug);
     let invite_label = format!("Invite an admin to {}", t.name);
     let email_id = format!("invite-email-{}", t.slug);
@@ -81,7 +82,8 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
                 {state_form(t.active, action, label, &t.name, csrf.clone())}
                 <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a> " "
                 <a class="text-blue-700 underline" href=crate::domains_admin::domains_href(&t.slug) aria-label=domains_label>"Domains"</a> " "
-                <a class="text-blue-700 underline" href=crate::exports_admin::exports_href(&t.slug) aria-label=exports_label>"Export"</a>
+                <a class="text-blue-700 underline" href=crate::exports_admin::exports_href(&t.slug) aria-label=exports_label>"Export"</a> " "
+                <a class="text-blue-700 underline" href=crate::support_admin::support_href(&t.slug) aria-label=support_label>"Support"</a>
                 <details class="mt-1">
                     <summary class="cursor-pointer text-blue-700 underline">{invite_label.clone()}</summary>
                     <form method="post" action=invite_action class="mt-1 space-y-1" aria-label=invite_label>

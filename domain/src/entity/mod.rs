@@ -48,6 +48,8 @@ pub mod tenant {
         /// The etag of the uploaded logo and favicon in [`super::tenant_image`]; empty for none.
         pub logo_etag: String,
         pub favicon_etag: String,
+        /// Whether its admins approve each support session first (see `support`).
+        pub support_approval: bool,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }

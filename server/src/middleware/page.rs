@@ -32,8 +32,10 @@ pub(crate) async fn page_context(State(st): State<AppState>, session: Session, m
         // Past the absolute lifetime: sign in again.
         let _ = session.flush().await;
     }
+    // A partner user in a support session: valid while the session is (see domain::support).
+    let support = uid.is_some() && session.get::<bool>(session::keys::SUPPORT).await.ok().flatten().unwrap_or(false);
     let principal = match uid.filter(|_| !expired) {
-        Some(id) => match auth::load_principal(&st.db, &scope, id).await {
+        Some(id) => match if support { crate::support_forms::principal(&st, &scope, id).await } else { auth::load_principal(&st.db, &scope, id).await } {
             Ok(Some(p)) => Some(p),
             Ok(None) => {
                 // The user is gone or disabled: end this session.

@@ -2,6 +2,7 @@
 //! whole server, Typst included), which keeps a fresh build small and fast.
 mod common;
 mod data_export;
+mod support;
 mod admin_pages;
 mod brand_images;
 mod api;
