@@ -48,8 +48,16 @@ pub async fn exports_data(slug: String) -> Result<ExportsView, ServerFnError> {
     let txn = db.tenant_txn(&tenant).await.map_err(crate::orders::server::internal)?;
     let found = domain::data_export::recent(&txn, 20).await.map_err(crate::orders::server::internal)?;
     txn.commit().await.map_err(crate::orders::server::internal)?;
+    let stale = chrono::Utc::now() - domain::data_export::UNFINISHED_AFTER;
     let rows = found
         .into_iter()
+        .map(|mut e| {
+            if e.status == "queued" && e.requested_at < stale {
+                e.status = "failed".into();
+                e.error = Some("the build did not finish; ask again".into());
+            }
+            e
+        })
         .map(|e| ExportRow {
             requested_at: e.requested_at.to_rfc3339(),
             requested_by: e.requested_by,

@@ -11,8 +11,8 @@ use crate::error::{Error as AppError, Result};
 use crate::types::TenantSlug;
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -79,7 +79,9 @@ pub async fn set(db: &Db, who: &Principal, slug: &str, kind: Kind, image: Option
     // Tenant first, then platform, as every console change does.
     let audit_txn = db.tenant_txn(&tenant_slug).await?;
     let txn = db.platform().begin().await?;
-    tenant_image::Entity::delete_many().filter(tenant_image::Column::TenantId.eq(t.id)).filter(tenant_image::Column::Kind.eq(kind.as_str())).exec(&txn).await?;
+    if image.is_none() {
+        tenant_image::Entity::delete_many().filter(tenant_image::Column::TenantId.eq(t.id)).filter(tenant_image::Column::Kind.eq(kind.as_str())).exec(&txn).await?;
+    }
     let mut update = tenant::Entity::update_many().col_expr(kind.etag_column(), Expr::value(new_etag.clone())).col_expr(tenant::Column::UpdatedAt, Expr::value(now)).filter(tenant::Column::Id.eq(t.id));
     if kind == Kind::Logo && image.is_none() {
         update = update.col_expr(tenant::Column::LogoSvg, Expr::value(String::new()));
@@ -87,7 +89,12 @@ pub async fn set(db: &Db, who: &Principal, slug: &str, kind: Kind, image: Option
     update.exec(&txn).await?;
     let details = match &image {
         Some(img) => {
-            tenant_image::ActiveModel { tenant_id: Set(t.id), kind: Set(kind.as_str().into()), content_type: Set(img.content_type.clone()), bytes: Set(img.bytes.clone()), etag: Set(new_etag.clone()), updated_at: Set(now) }.insert(&txn).await?;
+            // An upsert: two uploads at once both land, the later one stays.
+            let row = tenant_image::ActiveModel { tenant_id: Set(t.id), kind: Set(kind.as_str().into()), content_type: Set(img.content_type.clone()), bytes: Set(img.bytes.clone()), etag: Set(new_etag.clone()), updated_at: Set(now) };
+            let upsert = OnConflict::columns([tenant_image::Column::TenantId, tenant_image::Column::Kind])
+                .update_columns([tenant_image::Column::ContentType, tenant_image::Column::Bytes, tenant_image::Column::Etag, tenant_image::Column::UpdatedAt])
+                .to_owned();
+            tenant_image::Entity::insert(row).on_conflict(upsert).exec_without_returning(&txn).await?;
             json!({"by": who.email, "partner": partner_name, "content_type": img.content_type, "bytes": img.bytes.len(), "etag": new_etag})
         }
         None => json!({"by": who.email, "partner": partner_name}),

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::types::Role;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -154,14 +155,22 @@ pub async fn link(db: &crate::Db, who: &Principal, slug: &str, id: Uuid, now: Da
 
 /// Uses a link's token on the tenant's host: the active session it opens (once), audited.
 pub async fn enter(txn: &TenantTxn, token: &str, now: DateTime<Utc>) -> Result<Session> {
-    let s = entity::Entity::find().filter(entity::Column::EnterTokenHash.eq(hash(token))).one(txn).await?.ok_or(Error::NotFound)?;
+    let hashed = hash(token);
+    let s = entity::Entity::find().filter(entity::Column::EnterTokenHash.eq(hashed.clone())).one(txn).await?.ok_or(Error::NotFound)?;
     if !s.active(now) || s.enter_token_expires.is_none_or(|e| now >= e) {
         return Err(Error::NotFound);
     }
-    let mut am: entity::ActiveModel = s.clone().into();
-    am.enter_token_hash = Set(None);
-    am.enter_token_expires = Set(None);
-    am.update(txn).await?;
+    // Only while the row still holds this token: of two uses at once, one wins.
+    let used = entity::Entity::update_many()
+        .col_expr(entity::Column::EnterTokenHash, Expr::value(Option::<String>::None))
+        .col_expr(entity::Column::EnterTokenExpires, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(entity::Column::Id.eq(s.id))
+        .filter(entity::Column::EnterTokenHash.eq(hashed))
+        .exec(txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(Error::NotFound);
+    }
     let actor = Actor::User { id: s.partner_user_id, name: s.actor_name() };
     audit::record(txn, &actor, "support.entered", "support_session", &s.id.to_string(), json!({"expires_at": s.expires_at})).await?;
     Ok(s)
@@ -186,11 +195,16 @@ pub async fn principal(txn: &TenantTxn, id: Uuid, now: DateTime<Utc>) -> Result<
 /// Whether the tenant's admins must approve each support session first; audited.
 pub async fn set_approval(db: &crate::Db, tenant: &crate::tenancy::TenantInfo, admin: &Actor, required: bool) -> Result<()> {
     use crate::entity::tenant;
-    let txn = db.tenant_txn(&tenant.slug).await?;
-    tenant::Entity::update_many().col_expr(tenant::Column::SupportApproval, sea_orm::sea_query::Expr::value(required)).filter(tenant::Column::Id.eq(tenant.id)).exec(db.platform()).await?;
+    use sea_orm::TransactionTrait;
+    // Tenant first, then platform, as every change of a tenant row does: the audit entry is
+    // written before the platform commits, and committed right after.
+    let audit_txn = db.tenant_txn(&tenant.slug).await?;
+    let txn = db.platform().begin().await?;
+    tenant::Entity::update_many().col_expr(tenant::Column::SupportApproval, Expr::value(required)).filter(tenant::Column::Id.eq(tenant.id)).exec(&txn).await?;
     let action = if required { "support.approval_required" } else { "support.approval_not_required" };
-    audit::record(&txn, admin, action, "tenant", tenant.slug.as_str(), json!({})).await?;
+    audit::record(&audit_txn, admin, action, "tenant", tenant.slug.as_str(), json!({})).await?;
     txn.commit().await?;
+    audit_txn.commit().await?;
     Ok(())
 }
 

@@ -76,8 +76,11 @@ pub fn accept(bytes: &[u8]) -> Result<Image, String> {
         decode(bytes)?;
         return Ok(Image { format, bytes: bytes.to_vec() });
     }
-    let looks_svg = bytes.starts_with(&[0x1f, 0x8b]) || std::str::from_utf8(bytes).is_ok_and(|t| t.contains("<svg"));
-    if !looks_svg {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        // usvg would inflate it without a limit: a small upload could take gigabytes.
+        return Err("compressed SVG (.svgz) is not accepted; upload the plain .svg".into());
+    }
+    if !std::str::from_utf8(bytes).is_ok_and(|t| t.contains("<svg")) {
         return Err("the file is not a PNG, JPEG, WebP or SVG image".into());
     }
     clean_svg(bytes).map(|text| Image { format: Format::Svg, bytes: text.into_bytes() })
@@ -109,6 +112,7 @@ pub fn clean_svg(bytes: &[u8]) -> Result<String, String> {
             Ok(ImageFormat::Jpeg) if decode(&data).is_ok() => Some(usvg::ImageKind::JPEG(data)),
             Ok(ImageFormat::WebP) if decode(&data).is_ok() => Some(usvg::ImageKind::WEBP(data)),
             Ok(_) => None,
+            Err(_) if data.starts_with(&[0x1f, 0x8b]) => None,
             Err(_) => usvg::Tree::from_data_nested(&data, opts).ok().map(usvg::ImageKind::SVG),
         }),
         // Files and URLs are never fetched.

@@ -131,6 +131,9 @@ fn brand_images_are_accepted_cleaned_or_refused() {
         ("too wide", png(MAX + 1, 1), Err("the image is larger than 4096")),
         ("svg drawing nothing", br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec(), Err("the SVG draws nothing")),
         ("broken svg", b"<svg xmlns='http://www.w3.org/2000/svg'><rect</svg>".to_vec(), Err("the SVG could not be read")),
+        ("svgz", vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0], Err("compressed SVG (.svgz) is not accepted")),
+        ("jpeg", encoded(image::ImageFormat::Jpeg), Ok(images::Format::Jpeg)),
+        ("webp", encoded(image::ImageFormat::WebP), Ok(images::Format::Webp)),
     ];
     for (name, bytes, want) in cases {
         match (images::accept(&bytes), want) {
@@ -141,6 +144,14 @@ fn brand_images_are_accepted_cleaned_or_refused() {
     }
 }
 const MAX: u32 = images::MAX_SIDE;
+
+/// A small image in `format`, drawn in the test.
+fn encoded(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(24, 12, image::Rgb([4, 120, 87]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
 
 #[test]
 fn a_hostile_svg_keeps_its_drawing_and_loses_everything_else() {

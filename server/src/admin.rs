@@ -100,6 +100,16 @@ pub(crate) async fn admin_of(scope: &Scope, auth: &Auth, session: &Session, csrf
     form_user(scope, auth, session, csrf, is_admin, ADMINS_ONLY).await
 }
 
+/// [`admin_of`] for what a support session may not do: manage users, API clients and webhook
+/// endpoints, access that would outlive the session or lock the tenant's own admins out.
+pub(crate) async fn own_admin_of(scope: &Scope, auth: &Auth, session: &Session, csrf: &str) -> Result<(TenantInfo, Principal), Response> {
+    let (t, me) = admin_of(scope, auth, session, csrf).await?;
+    if me.support_session.is_some() {
+        return Err(Refused::Forbidden("A support session cannot manage users, API clients or webhook endpoints; ask the tenant's admin.").into_response());
+    }
+    Ok((t, me))
+}
+
 /// Redirects (303) to `to` with a one-time notice, so that a form works without JavaScript.
 pub(crate) async fn back(session: &Session, to: &str, message: String) -> Response {
     back_with_secret(session, to, message, None).await
@@ -112,7 +122,7 @@ pub(crate) async fn back_with_secret(session: &Session, to: &str, message: Strin
 }
 
 pub async fn create_client(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(auth): Extension<Auth>, session: Session, Form(f): Form<ClientForm>) -> Response {
-    let t = match admin_of(&scope, &auth, &session, &f.csrf).await {
+    let t = match own_admin_of(&scope, &auth, &session, &f.csrf).await {
         Ok((t, _)) => t,
         Err(r) => return r,
     };
@@ -144,7 +154,7 @@ pub async fn client_state(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    let t = match admin_of(&scope, &auth, &session, &f.csrf).await {
+    let t = match own_admin_of(&scope, &auth, &session, &f.csrf).await {
         Ok((t, _)) => t,
         Err(r) => return r,
     };
@@ -188,7 +198,7 @@ pub async fn client_sources(
     Path(id): Path<String>,
     Form(f): Form<SourcesForm>,
 ) -> Response {
-    let t = match admin_of(&scope, &auth, &session, &f.csrf).await {
+    let t = match own_admin_of(&scope, &auth, &session, &f.csrf).await {
         Ok((t, _)) => t,
         Err(r) => return r,
     };
@@ -210,7 +220,7 @@ pub async fn user_state(
     Path(action): Path<String>,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    let me = match admin_of(&scope, &auth, &session, &f.csrf).await {
+    let me = match own_admin_of(&scope, &auth, &session, &f.csrf).await {
         Ok((_, me)) => me.email,
         Err(r) => return r,
     };

@@ -2,7 +2,7 @@
 //! secret (shown once), send a test event, replay one delivery or everything that failed
 //! since a time. Each checks the CSRF token and the tenant admin role ([`admin_of`]) and
 //! redirects back with a notice, so the pages work without JavaScript.
-use crate::admin::{admin_of, back, back_with_secret};
+use crate::admin::{own_admin_of, back, back_with_secret};
 use crate::{AppState, Auth};
 use app::webhooks_admin::{LIST, endpoint_href};
 use axum::extract::{Path, State};
@@ -61,7 +61,7 @@ fn said(e: &AppError) -> String {
 
 /// `POST /workspace/admin/webhooks/new`: adds an endpoint; its secret is shown once.
 pub async fn create(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(auth): Extension<Auth>, session: Session, Form(f): Form<EndpointForm>) -> Response {
-    let (t, me) = match admin_of(&scope, &auth, &session, &f.csrf).await {
+    let (t, me) = match own_admin_of(&scope, &auth, &session, &f.csrf).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -84,7 +84,7 @@ async fn on_endpoint<F>(st: &AppState, scope: &Scope, auth: &Auth, session: &Ses
 where
     F: AsyncFnOnce(&domain::TenantTxn, &Actor, Uuid) -> Result<(String, Option<String>), AppError>,
 {
-    let (t, me) = match admin_of(scope, auth, session, csrf).await {
+    let (t, me) = match own_admin_of(scope, auth, session, csrf).await {
         Ok(v) => v,
         Err(r) => return r,
     };

@@ -118,6 +118,10 @@ pub(crate) async fn upload(st: State<AppState>, scope: Extension<Scope>, auth: E
             Err(e) => return error_page(AppError::Internal(e.to_string()), "checking a brand image"),
         }
     }
+    // Every file within its limit before anything is written: all or nothing.
+    if let Some((kind, _)) = changes.iter().find(|(k, img)| img.as_ref().is_some_and(|i| i.bytes.len() > k.limit())) {
+        return back(&session, &editor, format!("Nothing was changed: the {} is larger than {} KB.", kind.as_str(), kind.limit() / 1024)).await;
+    }
     if changes.is_empty() {
         return back(&session, &editor, "Nothing was changed: choose a logo or favicon file.".into()).await;
     }

@@ -45,7 +45,7 @@ pub(crate) async fn download(st: State<AppState>, scope: Extension<Scope>, auth:
         return not_found();
     }
     let Ok(id) = id.parse::<uuid::Uuid>() else { return not_found() };
-    let (tenant, export) = match data_export::ready_for(&st.db, who, &slug, id).await {
+    let (tenant, export) = match data_export::download_for(&st.db, who, &slug, id).await {
         Ok(found) => found,
         Err(AppError::NotFound) => return not_found(),
         Err(e) => return error_page(e, "data export lookup"),
@@ -75,6 +75,25 @@ pub struct ExportJob {
     pub storage: tokio::sync::OnceCell<Storage>,
 }
 
+impl ExportJob {
+    /// Builds and stores the archive. Read in a savepoint of its own: a query that fails
+    /// leaves the job's transaction usable for recording the failure.
+    async fn build(&self, cx: &JobCx<'_>) -> domain::Result<domain::storage::Stored> {
+        let storage = self.storage.get_or_try_init(|| crate::startup::open_storage(&self.config)).await?;
+        let reading = cx.txn.savepoint().await?;
+        match data_export::archive::build(&reading, storage, cx.tenant, cx.now).await {
+            Ok(bytes) => {
+                reading.commit().await?;
+                storage.put(cx.tenant, "export", "application/zip", bytes).await
+            }
+            Err(e) => {
+                reading.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Handler for ExportJob {
     async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
@@ -87,21 +106,7 @@ impl Handler for ExportJob {
         if export.status != "queued" {
             return Ok(());
         }
-        let storage = self.storage.get_or_try_init(|| crate::startup::open_storage(&self.config)).await.map_err(|e| JobError::Retry(e.to_string()))?;
-        // Read in a savepoint of its own: a query that fails leaves the job's transaction
-        // usable for recording the failure.
-        let reading = cx.txn.savepoint().await?;
-        let built = match data_export::archive::build(&reading, storage, cx.tenant, cx.now).await {
-            Ok(bytes) => {
-                reading.commit().await?;
-                storage.put(cx.tenant, "export", "application/zip", bytes).await
-            }
-            Err(e) => {
-                reading.rollback().await?;
-                Err(e)
-            }
-        };
-        let outcome = built.map_err(|e| {
+        let outcome = self.build(cx).await.map_err(|e| {
             tracing::error!(tenant = %cx.tenant, export = %id, error = %e, "a data export failed");
             "the archive could not be built; ask again, and if it fails again tell support".to_owned()
         });

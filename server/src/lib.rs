@@ -203,8 +203,15 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            // An invitation link's token is a secret: never logged.
-            let path = if req.uri().path().starts_with("/invite/") { "/invite/…" } else { req.uri().path() };
+            // Invitation and support links carry secrets: never logged.
+            let raw = req.uri().path();
+            let path = if raw.starts_with("/invite/") {
+                "/invite/…"
+            } else if raw.starts_with("/support/enter/") {
+                "/support/enter/…"
+            } else {
+                raw
+            };
             tracing::info_span!("request", request_id = %id, host = %host, tenant = tracing::field::Empty, method = %req.method(), path = %path)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

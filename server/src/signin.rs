@@ -106,6 +106,8 @@ pub(crate) async fn start_session(session: &Session, scope: &Scope, user_id: uui
     let _ = session.insert(session::keys::CSRF, session::random_token()).await;
     let _ = session.insert(session::keys::SINCE, now).await;
     let _ = session.insert(session::keys::SEEN, now).await;
+    // A sign-in in a browser that held a support session is an ordinary one again.
+    let _ = session.remove::<bool>(session::keys::SUPPORT).await;
     tracing::info!(user = %user_id, "signed in");
     Ok(())
 }

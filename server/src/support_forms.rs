@@ -26,7 +26,15 @@ pub(crate) async fn principal(st: &AppState, scope: &Scope, id: uuid::Uuid) -> d
     let txn = st.db.tenant_txn(&t.slug).await?;
     let p = support::principal(&txn, id, Utc::now()).await;
     txn.commit().await?;
-    p
+    let Some(p) = p? else { return Ok(None) };
+    // The partner user must still be enabled and still run this tenant (a user disabled, or a
+    // tenant moved to another partner, ends the session at once).
+    let Some(partner_user) = domain::auth::load_principal(&st.db, &Scope::Platform, p.user_id).await? else { return Ok(None) };
+    match domain::partner::own_tenant(&st.db, &partner_user, t.slug.as_str()).await {
+        Ok(_) => Ok(Some(p)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(serde::Deserialize)]

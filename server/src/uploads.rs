@@ -48,7 +48,8 @@ pub async fn read_form(mut mp: Multipart, limit: usize) -> Result<FormData, Stri
                     match field.chunk().await {
                         Ok(Some(chunk)) => {
                             if bytes.len() + chunk.len() > limit {
-                                return Err(format!("{} is larger than {} MB", domain::documents::sanitize_filename(&filename), limit / (1024 * 1024)));
+                                let size = if limit >= 1024 * 1024 { format!("{} MB", limit / (1024 * 1024)) } else { format!("{} KB", limit / 1024) };
+                                return Err(format!("{} is larger than {size}", domain::documents::sanitize_filename(&filename)));
                             }
                             bytes.extend_from_slice(&chunk);
                         }

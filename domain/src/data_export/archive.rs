@@ -120,7 +120,10 @@ where
     E: EntityTrait,
     E::Model: Serialize + Sync,
 {
-    let pk = E::PrimaryKey::iter().next().expect("every table has a primary key").into_column();
+    // Keyset paging needs a key of one column (every exported table has a uuid id).
+    let mut keys = E::PrimaryKey::iter();
+    let (Some(pk), None) = (keys.next(), keys.next()) else { return Err(Error::Internal("an exported table needs a primary key of one column".into())) };
+    let pk = pk.into_column();
     let mut after: Option<sea_orm::Value> = None;
     let mut count = 0;
     loop {
@@ -146,12 +149,13 @@ where
     }
 }
 
-/// A CSV cell: text as it is, nothing for null, numbers and booleans as JSON writes them,
+/// A CSV cell: text as it is (formula-safe), nothing for null, numbers and booleans as JSON writes them,
 /// nested values as JSON.
 fn cell(v: Option<&serde_json::Value>) -> String {
     match v {
         None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s.clone(),
+        // Text that a spreadsheet would run as a formula is quoted, as in every CSV we make.
+        Some(serde_json::Value::String(s)) => crate::orders::csv_cell(s).into_owned(),
         Some(other) => other.to_string(),
     }
 }

@@ -121,15 +121,22 @@ pub async fn request_for(db: &crate::Db, who: &crate::auth::Principal, slug: &st
 }
 
 /// A built archive of tenant `slug` for a partner user who runs it: the tenant and the
-/// request (`NotFound` for another partner's tenant, an unknown id or one not ready).
-pub async fn ready_for(db: &crate::Db, who: &crate::auth::Principal, slug: &str, id: Uuid) -> Result<(crate::types::TenantSlug, entity::Model)> {
+/// request (`NotFound` for another partner's tenant, an unknown id or one not ready). Each
+/// download is audited in the tenant's trail: the archive holds all its data.
+pub async fn download_for(db: &crate::Db, who: &crate::auth::Principal, slug: &str, id: Uuid) -> Result<(crate::types::TenantSlug, entity::Model)> {
     let t = crate::partner::own_tenant(db, who, slug).await?;
+    let (actor, _) = crate::partner::actor_for(db, who, &t).await?;
     let tenant = crate::types::TenantSlug::parse(&t.slug).map_err(Error::Internal)?;
     let txn = db.tenant_txn(&tenant).await?;
-    let found = find(&txn, id).await;
-    txn.commit().await?;
-    match found? {
-        e if e.status == "ready" && e.object_key.is_some() => Ok((tenant, e)),
-        _ => Err(Error::NotFound),
+    let e = find(&txn, id).await?;
+    if e.status != "ready" || e.object_key.is_none() {
+        return Err(Error::NotFound);
     }
+    audit::record(&txn, &actor, "tenant.export_downloaded", "data_export", &e.id.to_string(), serde_json::json!({"by": who.email, "size": e.size})).await?;
+    txn.commit().await?;
+    Ok((tenant, e))
 }
+
+/// How long a request may stay queued before the page calls it unfinished (a worker that
+/// died while building it).
+pub const UNFINISHED_AFTER: chrono::Duration = chrono::Duration::hours(1);

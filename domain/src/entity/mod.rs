@@ -3,7 +3,7 @@ mod o2c;
 pub use o2c::*;
 pub mod partner {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "partners")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -19,7 +19,7 @@ pub mod partner {
 
 pub mod tenant {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "tenants")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -61,7 +61,7 @@ pub mod tenant {
 /// A tenant's uploaded logo or favicon (`kind`), checked by `pdf::images::accept`.
 pub mod tenant_image {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "tenant_images")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -80,7 +80,7 @@ pub mod tenant_image {
 
 pub mod tenant_domain {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "tenant_domains")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -108,7 +108,7 @@ pub mod tenant_domain {
 /// each tenant's own schema ([`user`]).
 pub mod platform_user {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "platform_users")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -129,7 +129,7 @@ pub mod platform_user {
 
 pub mod session {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "sessions")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -147,7 +147,7 @@ pub mod session {
 pub mod rate_limit {
     use sea_orm::entity::prelude::*;
     /// A fixed-window counter (see `domain::rate_limit`).
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "rate_limits")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -204,6 +204,8 @@ pub mod user {
         pub id: Uuid,
         pub email: String,
         pub name: String,
+        /// Never serialised (the data export leaves it out by this too).
+        #[serde(skip_serializing)]
         pub password_hash: String,
         pub role: String,
         pub customer_id: Option<Uuid>,

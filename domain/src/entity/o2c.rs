@@ -351,7 +351,7 @@ pub mod exception {
 
 pub mod api_client {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "api_clients")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -372,7 +372,7 @@ pub mod api_client {
 
 pub mod idempotency_key {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "idempotency_keys")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -392,7 +392,7 @@ pub mod idempotency_key {
 
 pub mod setting {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "settings")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -409,7 +409,7 @@ pub mod setting {
 pub mod invoice_view {
     use sea_orm::entity::prelude::*;
     /// The first time each user opened an invoice in the portal.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "invoice_views")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

@@ -12,7 +12,10 @@ pub mod endpoint {
         /// Space-separated kinds or `prefix.*`; `*` for every event.
         pub event_types: String,
         pub enabled: bool,
+        /// The signing secrets: never serialised.
+        #[serde(skip_serializing)]
         pub secret: String,
+        #[serde(skip_serializing)]
         pub previous_secret: Option<String>,
         pub previous_until: Option<ChronoDateTimeUtc>,
         pub failing_since: Option<ChronoDateTimeUtc>,
@@ -34,7 +37,7 @@ pub mod endpoint {
 pub mod message {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "webhook_messages")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -55,7 +58,7 @@ pub mod message {
 pub mod delivery {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "webhook_deliveries")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -84,7 +87,7 @@ pub mod delivery {
 pub mod attempt {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "webhook_attempts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

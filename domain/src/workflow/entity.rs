@@ -44,7 +44,7 @@ pub mod rule_version {
 pub mod customer_exposure {
     use sea_orm::entity::prelude::*;
     /// A customer's open orders and open receivables, in its currency's minor units.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "customer_exposure")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -60,7 +60,7 @@ pub mod customer_exposure {
 pub mod invoice_ready {
     use sea_orm::entity::prelude::*;
     /// A shipment whose billing condition was met, and the invoice that followed.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "invoice_ready")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

@@ -40,8 +40,12 @@ fn entry(zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> Str
 
 #[tokio::test]
 async fn a_partner_exports_a_tenant_as_one_archive_of_records_and_documents() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.webhook_allow = domain::webhooks::guard::Allow::parse("127.0.0.1").unwrap()).await;
     let pod = stored_document(&app).await;
+    let hook = json!({"url": "http://127.0.0.1:9/in", "event_types": ["invoice.posted"], "description": "ERP hook"});
+    let r = app.post(ACME, &app.acme_token().await, "/api/v1/webhooks/endpoints", &hook).await;
+    assert_eq!(r.status(), 201);
+    let secret = r.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
     let c = json!({"external_id": "C-ONLY-BG", "name": "Only In Bluegrass Ltd"});
     assert!(app.post(BLUEGRASS, &app.bg_token().await, "/api/v1/customers", &c).await.status().is_success());
     let (partner, csrf) = console(&app, "partner@northwind.test", PW).await;
@@ -82,8 +86,8 @@ async fn a_partner_exports_a_tenant_as_one_archive_of_records_and_documents() {
     let users = entry(&mut zip, "users.jsonl") + &entry(&mut zip, "users.csv");
     assert!(users.contains("admin@acme.test") && !users.contains("password_hash") && !users.contains("$argon2"), "no password hashes: {users}");
     assert!(entry(&mut zip, "users.csv").starts_with("id,email,name,role,customer_id,disabled,created_at,updated_at"), "the CSV header names the columns");
-    let webhooks = entry(&mut zip, "webhook_endpoints.csv");
-    assert!(!webhooks.contains("secret"), "{webhooks}");
+    let webhooks = entry(&mut zip, "webhook_endpoints.jsonl") + &entry(&mut zip, "webhook_endpoints.csv");
+    assert!(webhooks.contains("ERP hook") && !webhooks.contains(&secret) && !webhooks.contains("whsec_") && !webhooks.contains("secret"), "no signing secrets: {webhooks}");
     let docs: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().to_owned()).filter(|n| n.starts_with("documents/")).collect();
     assert_eq!(docs.len() as u64, rows("documents"));
     let found = docs.iter().any(|n| {
@@ -95,8 +99,10 @@ async fn a_partner_exports_a_tenant_as_one_archive_of_records_and_documents() {
 
     let admin = signed_in(&app, ACME, "admin@acme.test").await;
     let csv = admin.get(app.url(ACME, "/workspace/admin/audit.csv")).send().await.unwrap().text().await.unwrap();
-    let row = csv.lines().find(|l| l.contains("tenant.export_requested")).expect("audited");
-    assert!(row.contains("Nora Partner (Partner admin, Northwind Partners)"), "{row}");
+    for action in ["tenant.export_requested", "tenant.export_downloaded"] {
+        let row = csv.lines().find(|l| l.contains(action)).unwrap_or_else(|| panic!("{action} audited"));
+        assert!(row.contains("Nora Partner (Partner admin, Northwind Partners)"), "{row}");
+    }
 }
 
 #[tokio::test]

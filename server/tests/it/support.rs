@@ -37,6 +37,12 @@ async fn enter(app: &TestApp, partner: &reqwest::Client, csrf: &str, id: &str) -
     (b, path)
 }
 
+/// The demo partner admin's platform user id.
+async fn nora_id(app: &TestApp) -> uuid::Uuid {
+    use domain::entity::platform_user;
+    platform_user::Entity::find().filter(platform_user::Column::Email.eq("partner@northwind.test")).one(app.db.platform()).await.unwrap().unwrap().id
+}
+
 async fn set_expiry_past(app: &TestApp, id: &str) {
     let acme = app.tenant(ACME).await;
     let txn = app.db.tenant_txn(&acme.slug).await.unwrap();
@@ -69,6 +75,13 @@ async fn a_partner_enters_a_workspace_by_a_support_session_under_their_own_name(
     let r = post_form(&app, &support_browser, ACME, "/workspace/admin/domains", &[("csrf", &csrf_s), ("domain", "help.acme-supply.test")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(post_form(&app, &support_browser, ACME, &format!("{ADMIN}/policy"), &[("csrf", &csrf_s), ("required", "on")]).await.status(), 403);
+    // Nor grant itself access that outlives the session, or lock the admins out.
+    let r = post_form(&app, &support_browser, ACME, "/workspace/admin/api-clients", &[("csrf", &csrf_s), ("name", "backdoor"), ("read", "on")]).await;
+    assert_eq!(r.status(), 403, "no API clients");
+    let r = post_form(&app, &support_browser, ACME, "/workspace/admin/webhooks/new", &[("csrf", &csrf_s), ("url", "https://hooks.example.test/x"), ("event_types", "invoice.posted")]).await;
+    assert_eq!(r.status(), 403, "no webhook endpoints");
+    let r = post_form(&app, &support_browser, ACME, "/workspace/admin/users/disable", &[("csrf", &csrf_s), ("email", "admin@acme.test")]).await;
+    assert_eq!(r.status(), 403, "no user changes");
     let admin = signed_in(&app, ACME, "admin@acme.test").await;
     let csv = admin.get(app.url(ACME, "/workspace/admin/audit.csv")).send().await.unwrap().text().await.unwrap();
     for action in ["support.requested", "support.entered", "domain.added"] {
@@ -141,6 +154,12 @@ async fn cross_partner_matrix_support_sessions() {
     assert_eq!(post_form(&app, &olga, "localhost", &format!("{PAGE}/{id}/enter"), &[("csrf", &olga_csrf)]).await.status(), 404, "another partner's session");
     assert_eq!(post_form(&app, &olga, "localhost", &format!("/partner/tenants/zenith/support/{id}/enter"), &[("csrf", &olga_csrf)]).await.status(), 404, "acme's id under her tenant");
     assert_eq!(post_form(&app, &partner, "localhost", PAGE, &[("csrf", "forged"), ("reason", "x"), ("minutes", "30")]).await.status(), 403, "CSRF");
+    // Another admin of the same partner cannot enter Nora's session.
+    let northwind = domain::partner::own_tenant(&app.db, &domain::auth::load_principal(&app.db, &domain::tenancy::Scope::Platform, nora_id(&app).await).await.unwrap().unwrap(), "acme").await.unwrap().partner_id;
+    let hash = domain::password::hash(PW.into()).await;
+    domain::seed::create_platform_user(app.db.platform(), Some(northwind), "pia@northwind.test", "Pia Partner", domain::types::Role::PartnerAdmin, &hash).await.unwrap();
+    let (pia, pia_csrf) = console(&app, "pia@northwind.test", PW).await;
+    assert_eq!(post_form(&app, &pia, "localhost", &format!("{PAGE}/{id}/enter"), &[("csrf", &pia_csrf)]).await.status(), 404, "a colleague's session");
 
     // A link of acme's used on bluegrass's host opens nothing there.
     let r = post_form(&app, &partner, "localhost", &format!("{PAGE}/{id}/enter"), &[("csrf", &csrf)]).await;
@@ -158,4 +177,12 @@ async fn cross_partner_matrix_support_sessions() {
     let clerk = signed_in(&app, ACME, "clerk@acme.test").await;
     let csrf_c = extract_csrf(&page(&app, &clerk, ACME, "/workspace").await.1);
     assert_eq!(post_form(&app, &clerk, ACME, &format!("{ADMIN}/{id}/end"), &[("csrf", &csrf_c)]).await.status(), 403);
+
+    // The partner user disabled on the platform: their open support session ends with it.
+    let (support_browser, _) = enter(&app, &partner, &csrf, &id).await;
+    assert_eq!(page(&app, &support_browser, ACME, "/workspace/admin").await.0, 200);
+    use domain::entity::platform_user;
+    platform_user::Entity::update_many().col_expr(platform_user::Column::Disabled, Expr::value(true)).filter(platform_user::Column::Email.eq("partner@northwind.test")).exec(app.db.platform()).await.unwrap();
+    let r = support_browser.get(app.url(ACME, "/workspace/admin")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".into()), "disabled on the platform");
 }
