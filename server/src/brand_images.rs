@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::AppError;
 use domain::brand_images::{self, Kind, Upload};
 use domain::tenancy::{Scope, TenantInfo};
-use domain::types::Role;
 use tower_sessions::Session;
 
 /// An SVG served from our origin must never run anything, even opened on its own.
@@ -72,13 +71,10 @@ fn image_response(headers: &HeaderMap, content_type: &str, bytes: Vec<u8>, etag:
 /// its partner's admins only (404 for another partner's tenant).
 pub(crate) async fn console_image(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, headers: HeaderMap, Path((slug, kind)): Path<(String, String)>) -> Response {
     let not_found = || neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such image.");
-    if !matches!(scope.0, Scope::Platform) {
-        return not_found();
-    }
-    let Some(who) = &auth.0.0 else { return Redirect::to("/login").into_response() };
-    if !matches!(who.role, Role::PartnerAdmin | Role::PlatformAdmin) {
-        return not_found();
-    }
+    let who = match crate::partner_forms::partner_reader(&scope.0, &auth.0, not_found) {
+        Ok(who) => who,
+        Err(r) => return r,
+    };
     let Some(kind) = Kind::parse(&kind) else { return not_found() };
     let t = match domain::partner::own_tenant(&st.db, who, &slug).await {
         Ok(t) => TenantInfo::from(t),

@@ -10,14 +10,13 @@ use crate::signin::CsrfForm;
 use crate::{AppState, Auth, error_page, neutral_page};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use domain::AppError;
 use domain::data_export;
 use domain::jobs::{Handler, JobCx, JobError, async_trait};
 use domain::storage::Storage;
 use domain::tenancy::Scope;
-use domain::types::Role;
 use tower_sessions::Session;
 
 /// `POST /partner/tenants/{slug}/exports`: asks for an archive.
@@ -37,13 +36,10 @@ pub(crate) async fn request(st: State<AppState>, scope: Extension<Scope>, auth: 
 /// `GET /partner/tenants/{slug}/exports/{id}`: the archive, once built.
 pub(crate) async fn download(st: State<AppState>, scope: Extension<Scope>, auth: Extension<Auth>, Path((slug, id)): Path<(String, String)>) -> Response {
     let not_found = || neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such export.");
-    if !matches!(scope.0, Scope::Platform) {
-        return not_found();
-    }
-    let Some(who) = &auth.0.0 else { return Redirect::to("/login").into_response() };
-    if !matches!(who.role, Role::PartnerAdmin | Role::PlatformAdmin) {
-        return not_found();
-    }
+    let who = match crate::partner_forms::partner_reader(&scope.0, &auth.0, not_found) {
+        Ok(who) => who,
+        Err(r) => return r,
+    };
     let Ok(id) = id.parse::<uuid::Uuid>() else { return not_found() };
     let (tenant, export) = match data_export::download_for(&st.db, who, &slug, id).await {
         Ok(found) => found,

@@ -65,6 +65,19 @@ pub(crate) async fn partner_admin<'a>(scope: &Scope, auth: &'a Auth, session: &S
     Ok(who)
 }
 
+/// The signed-in partner admin (or platform operator) for a console download; the answer for
+/// anyone else (404 off the console's host and for other roles, sign-in when signed out).
+pub(crate) fn partner_reader<'a>(scope: &Scope, auth: &'a Auth, not_found: impl Fn() -> Response) -> Result<&'a Principal, Response> {
+    if !matches!(scope, Scope::Platform) {
+        return Err(not_found());
+    }
+    let Some(who) = &auth.0 else { return Err(Redirect::to("/login").into_response()) };
+    if !matches!(who.role, Role::PartnerAdmin | Role::PlatformAdmin) {
+        return Err(not_found());
+    }
+    Ok(who)
+}
+
 async fn change(st: &AppState, scope: &Scope, auth: &Auth, session: &Session, slug: &str, csrf: &str, active: bool) -> Response {
     let who = match partner_admin(scope, auth, session, csrf).await {
         Ok(who) => who,
