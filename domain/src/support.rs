@@ -135,8 +135,9 @@ pub async fn for_partner(db: &crate::Db, who: &Principal, slug: &str) -> Result<
     Ok((t, rows))
 }
 
-/// A one-time link's token for an active session of `who` in tenant `slug`.
-pub async fn link(db: &crate::Db, who: &Principal, slug: &str, id: Uuid, now: DateTime<Utc>) -> Result<String> {
+/// A one-time link's token for an active session of `who` in tenant `slug`, with the tenant's
+/// name.
+pub async fn link(db: &crate::Db, who: &Principal, slug: &str, id: Uuid, now: DateTime<Utc>) -> Result<(String, String)> {
     let t = crate::partner::own_tenant(db, who, slug).await?;
     let tenant = crate::types::TenantSlug::parse(&t.slug).map_err(Error::Internal)?;
     let txn = db.tenant_txn(&tenant).await?;
@@ -150,7 +151,7 @@ pub async fn link(db: &crate::Db, who: &Principal, slug: &str, id: Uuid, now: Da
     am.enter_token_expires = Set(Some(now + Duration::seconds(LINK_SECONDS)));
     am.update(&txn).await?;
     txn.commit().await?;
-    Ok(token)
+    Ok((t.name, token))
 }
 
 /// Uses a link's token on the tenant's host: the active session it opens (once), audited.

@@ -73,16 +73,35 @@ pub(crate) async fn enter_link(st: State<AppState>, scope: Extension<Scope>, aut
     let not_found = || neutral_page(StatusCode::NOT_FOUND, "Not found", "There is no such support session.");
     let Ok(id) = id.parse::<uuid::Uuid>() else { return not_found() };
     match support::link(&st.db, who, &slug, id, Utc::now()).await {
-        Ok(token) => {
+        Ok((name, token)) => {
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
             let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
             let scheme = if st.config.https { "https" } else { "http" };
-            Redirect::to(&format!("{scheme}://{slug}.{}{port}/support/enter/{token}", st.config.base_domain)).into_response()
+            link_page(&name, &format!("{scheme}://{slug}.{}{port}/support/enter/{token}", st.config.base_domain), &app::support_admin::support_href(&slug))
         }
         Err(AppError::NotFound) => not_found(),
         Err(AppError::Conflict(m)) => back(&session, &app::support_admin::support_href(&slug), format!("Not entered: {m}.")).await,
         Err(e) => error_page(e, "a support link"),
     }
+}
+
+/// The page with the one-time link. A link, not a redirect: the console's pages allow forms to
+/// post only to the console itself (`form-action 'self'`), and browsers hold a form's
+/// redirect to another host to that too.
+fn link_page(name: &str, link: &str, back: &str) -> Response {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let (name, link, back) = (escape(name), escape(link), escape(back));
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Support session for {name}</title></head>\
+         <body style=\"font-family:sans-serif;max-width:40rem;margin:4rem auto\"><h1>Support session for {name}</h1>\
+         <p>This link signs you in to the workspace once, within {secs} seconds, as yourself; everything you do there is in its audit trail.</p>\
+         <p><a href=\"{link}\" data-testid=\"support-link\">Enter the workspace of {name}</a></p><p><a href=\"{back}\">Back to the console</a></p></body></html>",
+        secs = support::LINK_SECONDS
+    );
+    let mut r = axum::response::Html(html).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
+    r
 }
 
 /// `GET /support/enter/{token}` on the tenant's host: signs the partner user in for the
