@@ -51,20 +51,20 @@ pub async fn exports_data(slug: String) -> Result<ExportsView, ServerFnError> {
     let stale = chrono::Utc::now() - domain::data_export::UNFINISHED_AFTER;
     let rows = found
         .into_iter()
-        .map(|mut e| {
-            if e.status == "queued" && e.requested_at < stale {
-                e.status = "failed".into();
-                e.error = Some("the build did not finish; ask again".into());
+        .map(|e| {
+            // Still queued after an hour: a worker died while building it.
+            let (status, error) = match e.status.as_str() {
+                "queued" if e.requested_at < stale => ("failed".to_owned(), "the build did not finish; ask again".to_owned()),
+                _ => (e.status, e.error.unwrap_or_default()),
+            };
+            ExportRow {
+                requested_at: e.requested_at.to_rfc3339(),
+                requested_by: e.requested_by,
+                size: e.size.map(human_size).unwrap_or_default(),
+                href: if status == "ready" { format!("{}/{}", exports_href(&t.slug), e.id) } else { String::new() },
+                error,
+                status,
             }
-            e
-        })
-        .map(|e| ExportRow {
-            requested_at: e.requested_at.to_rfc3339(),
-            requested_by: e.requested_by,
-            size: e.size.map(human_size).unwrap_or_default(),
-            error: e.error.unwrap_or_default(),
-            href: if e.status == "ready" { format!("{}/{}", exports_href(&t.slug), e.id) } else { String::new() },
-            status: e.status,
         })
         .collect();
     Ok(ExportsView { slug: t.slug, name: t.name, rows })

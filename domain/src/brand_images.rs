@@ -8,7 +8,6 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::entity::{tenant, tenant_image};
 use crate::error::{Error as AppError, Result};
-use crate::types::TenantSlug;
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -66,13 +65,12 @@ pub fn etag(bytes: &[u8]) -> String {
 /// Stores (`Some`) or removes (`None`) a tenant's image, for a partner user who runs the
 /// tenant (404 otherwise). Removing the logo also removes a logo set before uploads existed.
 pub async fn set(db: &Db, who: &Principal, slug: &str, kind: Kind, image: Option<Upload>) -> Result<tenant::Model> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
+    let (t, tenant_slug) = crate::partner::own_tenant_slug(db, who, slug).await?;
     if let Some(img) = &image
         && img.bytes.len() > kind.limit()
     {
         return Err(AppError::Invalid(format!("the {} is larger than {} KB", kind.as_str(), kind.limit() / 1024)));
     }
-    let tenant_slug = TenantSlug::parse(&t.slug).map_err(|e| AppError::Internal(e.to_string()))?;
     let (actor, partner_name) = crate::partner::actor_for(db, who, &t).await?;
     let now = Utc::now();
     let new_etag = image.as_ref().map(|i| etag(&i.bytes)).unwrap_or_default();

@@ -27,6 +27,13 @@ pub async fn own_tenant(db: &Db, who: &Principal, slug: &str) -> Result<tenant::
     if may_run(who, &t) { Ok(t) } else { Err(AppError::NotFound) }
 }
 
+/// [`own_tenant`] with its slug as the tenant's database is opened by.
+pub async fn own_tenant_slug(db: &Db, who: &Principal, slug: &str) -> Result<(tenant::Model, TenantSlug)> {
+    let t = own_tenant(db, who, slug).await?;
+    let parsed = TenantSlug::parse(&t.slug).map_err(AppError::Internal)?;
+    Ok((t, parsed))
+}
+
 /// Whether `who` runs tenant `t` (pure: the partner console's one rule).
 pub fn may_run(who: &Principal, t: &tenant::Model) -> bool {
     match (who.role, who.partner_id) {

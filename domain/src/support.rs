@@ -96,10 +96,9 @@ pub fn check_request(reason: &str, minutes: i32) -> std::result::Result<String, 
 /// A partner user asks to enter tenant `slug` (404 unless they run it). Approved at once
 /// unless the tenant requires approval.
 pub async fn request(db: &crate::Db, who: &Principal, slug: &str, reason: &str, minutes: i32, now: DateTime<Utc>) -> Result<(crate::entity::tenant::Model, Session)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
+    let (t, tenant) = crate::partner::own_tenant_slug(db, who, slug).await?;
     let reason = check_request(reason, minutes).map_err(Error::Invalid)?;
     let (actor, partner_name) = crate::partner::actor_for(db, who, &t).await?;
-    let tenant = crate::types::TenantSlug::parse(&t.slug).map_err(Error::Internal)?;
     let txn = db.tenant_txn(&tenant).await?;
     let approved = !t.support_approval;
     let row = entity::ActiveModel {
@@ -125,21 +124,10 @@ pub async fn request(db: &crate::Db, who: &Principal, slug: &str, reason: &str, 
     Ok((t, row))
 }
 
-/// Tenant `slug`'s support sessions of the partner user `who` runs it as (newest first).
-pub async fn for_partner(db: &crate::Db, who: &Principal, slug: &str) -> Result<(crate::entity::tenant::Model, Vec<Session>)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
-    let tenant = crate::types::TenantSlug::parse(&t.slug).map_err(Error::Internal)?;
-    let txn = db.tenant_txn(&tenant).await?;
-    let rows = entity::Entity::find().order_by_desc(entity::Column::RequestedAt).limit(20).all(&txn).await?;
-    txn.commit().await?;
-    Ok((t, rows))
-}
-
 /// A one-time link's token for an active session of `who` in tenant `slug`, with the tenant's
 /// name.
 pub async fn link(db: &crate::Db, who: &Principal, slug: &str, id: Uuid, now: DateTime<Utc>) -> Result<(String, String)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
-    let tenant = crate::types::TenantSlug::parse(&t.slug).map_err(Error::Internal)?;
+    let (t, tenant) = crate::partner::own_tenant_slug(db, who, slug).await?;
     let txn = db.tenant_txn(&tenant).await?;
     let s = entity::Entity::find_by_id(id).one(&txn).await?.filter(|s| s.partner_user_id == who.user_id).ok_or(Error::NotFound)?;
     if !s.active(now) {
@@ -209,7 +197,7 @@ pub async fn set_approval(db: &crate::Db, tenant: &crate::tenancy::TenantInfo, a
     Ok(())
 }
 
-/// Every support session of this tenant, newest first (its admins' page).
+/// The tenant's latest support sessions, newest first (the admins' page and the console's).
 pub async fn recent(txn: &TenantTxn) -> Result<Vec<Session>> {
     Ok(entity::Entity::find().order_by_desc(entity::Column::RequestedAt).limit(50).all(txn).await?)
 }

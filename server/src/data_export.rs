@@ -9,8 +9,8 @@ use crate::partner_forms::partner_admin;
 use crate::signin::CsrfForm;
 use crate::{AppState, Auth, error_page, neutral_page};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::{Extension, Form};
 use domain::AppError;
 use domain::data_export;
@@ -48,17 +48,7 @@ pub(crate) async fn download(st: State<AppState>, scope: Extension<Scope>, auth:
     };
     let key = export.object_key.clone().unwrap_or_default();
     match st.storage.get(&tenant, &key).await {
-        Ok(bytes) => {
-            let disposition = format!("attachment; filename=\"{}\"", data_export::file_name(tenant.as_str(), &export));
-            let mut r = bytes.into_response();
-            let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-            if let Ok(v) = HeaderValue::from_str(&disposition) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            r
-        }
+        Ok(bytes) => crate::api::attachment("application/zip", &data_export::file_name(tenant.as_str(), &export), bytes),
         Err(AppError::NotFound) => not_found(),
         Err(e) => error_page(e, "data export read"),
     }
@@ -93,7 +83,7 @@ impl ExportJob {
 #[async_trait]
 impl Handler for ExportJob {
     async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
-        let id = data_export::export_of(&cx.job.payload).map_err(JobError::Permanent)?;
+        let id = cx.payload::<data_export::Payload>()?.export;
         let export = match data_export::find(cx.txn, id).await {
             Ok(e) => e,
             Err(AppError::NotFound) => return Ok(()),

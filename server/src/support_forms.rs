@@ -74,10 +74,8 @@ pub(crate) async fn enter_link(st: State<AppState>, scope: Extension<Scope>, aut
     let Ok(id) = id.parse::<uuid::Uuid>() else { return not_found() };
     match support::link(&st.db, who, &slug, id, Utc::now()).await {
         Ok((name, token)) => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-            let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
-            let scheme = if st.config.https { "https" } else { "http" };
-            link_page(&name, &format!("{scheme}://{slug}.{}{port}/support/enter/{token}", st.config.base_domain), &app::support_admin::support_href(&slug))
+            let origin = crate::outbound::PortalLinks::of_request(&st.config, &headers).origin(&slug);
+            link_page(&name, &format!("{origin}/support/enter/{token}"), &app::support_admin::support_href(&slug))
         }
         Err(AppError::NotFound) => not_found(),
         Err(AppError::Conflict(m)) => back(&session, &app::support_admin::support_href(&slug), format!("Not entered: {m}.")).await,

@@ -96,7 +96,8 @@ where
 {
     let columns: Vec<&str> = E::Column::iter().map(|c| c.as_str()).filter(|c| !secret.contains(c)).collect();
     zip.start_file(format!("{name}.jsonl"), options()).map_err(zip_err)?;
-    let rows = pages::<E>(txn, |mut row| {
+    let rows = pages::<E>(txn, |row| {
+        let mut row = object(&row)?;
         for s in secret {
             row.remove(*s);
         }
@@ -108,17 +109,28 @@ where
     zip.start_file(format!("{name}.csv"), options()).map_err(zip_err)?;
     let mut csv = csv::Writer::from_writer(&mut *zip);
     csv.write_record(&columns).map_err(zip_err)?;
-    pages::<E>(txn, |row| csv.write_record(columns.iter().map(|c| cell(row.get(*c)))).map_err(zip_err)).await?;
+    pages::<E>(txn, |row| {
+        let row = object(&row)?;
+        csv.write_record(columns.iter().map(|c| cell(row.get(*c)))).map_err(zip_err)
+    })
+    .await?;
     csv.flush().map_err(zip_err)?;
     Ok(rows)
 }
 
-/// Calls `f` with each row of `E` as a JSON object, in primary-key order, reading [`PAGE`]
-/// rows per query.
-async fn pages<E>(txn: &TenantTxn, mut f: impl FnMut(serde_json::Map<String, serde_json::Value>) -> Result<()>) -> Result<u64>
+/// A row as a JSON object (its serde fields).
+fn object(row: &impl Serialize) -> Result<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::to_value(row).map_err(zip_err)? {
+        serde_json::Value::Object(map) => Ok(map),
+        other => Err(Error::Internal(format!("a row is not an object: {other}"))),
+    }
+}
+
+/// Calls `f` with each row of `E`, in primary-key order, reading [`PAGE`] rows per query.
+async fn pages<E>(txn: &TenantTxn, mut f: impl FnMut(E::Model) -> Result<()>) -> Result<u64>
 where
     E: EntityTrait,
-    E::Model: Serialize + Sync,
+    E::Model: Sync,
 {
     // Keyset paging needs a key of one column (every exported table has a uuid id).
     let mut keys = E::PrimaryKey::iter();
@@ -137,10 +149,7 @@ where
             after = Some(last.get(pk));
         }
         for row in rows {
-            match serde_json::to_value(&row).map_err(zip_err)? {
-                serde_json::Value::Object(map) => f(map)?,
-                other => return Err(Error::Internal(format!("a row is not an object: {other}"))),
-            }
+            f(row)?;
         }
         count += n;
         if n < PAGE {
@@ -164,9 +173,8 @@ fn cell(v: Option<&serde_json::Value>) -> String {
 /// the ids of those the store no longer has.
 async fn documents(txn: &TenantTxn, storage: &Storage, tenant: &TenantSlug, zip: &mut Zip) -> Result<(u64, Vec<String>)> {
     let mut docs = Vec::new();
-    pages::<e::document::Entity>(txn, |row| {
-        let field = |k: &str| row.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        docs.push((field("id"), field("object_key"), field("filename")));
+    pages::<e::document::Entity>(txn, |d| {
+        docs.push((d.id.to_string(), d.object_key, d.filename));
         Ok(())
     })
     .await?;

@@ -39,9 +39,10 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A `data.export` job's payload: which request it builds.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Payload {
-    export: Uuid,
+pub struct Payload {
+    pub export: Uuid,
 }
 
 /// Records a request for an archive and its job (in `txn`, with the audit entry).
@@ -83,11 +84,6 @@ pub fn file_name(slug: &str, e: &entity::Model) -> String {
     format!("{slug}-export-{}.zip", e.requested_at.format("%Y%m%d-%H%M%S"))
 }
 
-/// The job's payload: which request it builds.
-pub fn export_of(payload: &str) -> std::result::Result<Uuid, String> {
-    serde_json::from_str::<Payload>(payload).map(|p| p.export).map_err(|e| format!("the payload is not an export: {e}"))
-}
-
 /// Marks a request built (`Ok`: the stored archive) or failed (`Err`: why).
 pub async fn finish(txn: &TenantTxn, id: Uuid, outcome: std::result::Result<crate::storage::Stored, String>, now: DateTime<Utc>) -> Result<()> {
     let mut am: entity::ActiveModel = find(txn, id).await?.into();
@@ -111,9 +107,8 @@ pub async fn finish(txn: &TenantTxn, id: Uuid, outcome: std::result::Result<crat
 /// Asks for an archive of tenant `slug` on behalf of a partner user who runs it (404
 /// otherwise); audited in the tenant's trail under the user's name.
 pub async fn request_for(db: &crate::Db, who: &crate::auth::Principal, slug: &str, now: DateTime<Utc>) -> Result<(crate::entity::tenant::Model, entity::Model)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
+    let (t, tenant) = crate::partner::own_tenant_slug(db, who, slug).await?;
     let (actor, _) = crate::partner::actor_for(db, who, &t).await?;
-    let tenant = crate::types::TenantSlug::parse(&t.slug).map_err(Error::Internal)?;
     let txn = db.tenant_txn(&tenant).await?;
     let row = request(&txn, &actor, &format!("{} <{}>", who.name, who.email), now).await?;
     txn.commit().await?;
@@ -124,9 +119,8 @@ pub async fn request_for(db: &crate::Db, who: &crate::auth::Principal, slug: &st
 /// request (`NotFound` for another partner's tenant, an unknown id or one not ready). Each
 /// download is audited in the tenant's trail: the archive holds all its data.
 pub async fn download_for(db: &crate::Db, who: &crate::auth::Principal, slug: &str, id: Uuid) -> Result<(crate::types::TenantSlug, entity::Model)> {
-    let t = crate::partner::own_tenant(db, who, slug).await?;
+    let (t, tenant) = crate::partner::own_tenant_slug(db, who, slug).await?;
     let (actor, _) = crate::partner::actor_for(db, who, &t).await?;
-    let tenant = crate::types::TenantSlug::parse(&t.slug).map_err(Error::Internal)?;
     let txn = db.tenant_txn(&tenant).await?;
     let e = find(&txn, id).await?;
     if e.status != "ready" || e.object_key.is_none() {

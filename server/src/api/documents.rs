@@ -82,10 +82,15 @@ pub(super) async fn get_document(State(st): State<AppState>, api: Api, Path(id):
 /// A stored document as a download: always an attachment (never rendered in our origin),
 /// its stored type, sandboxed should a browser render it anyway, and never cached.
 pub fn document_response(doc: &DocumentView, bytes: Vec<u8>) -> Response {
-    let disposition = domain::documents::attachment_disposition(&doc.filename);
+    attachment(&doc.content_type, &doc.filename, bytes)
+}
+
+/// Bytes as a download of `content_type` named `filename`, with the same guards.
+pub fn attachment(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    let disposition = domain::documents::attachment_disposition(filename);
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+            (header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
             (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
             (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox")),
             (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),

@@ -317,7 +317,7 @@ mod payments;
 mod shipments;
 mod webhooks;
 
-pub use documents::document_response;
+pub use documents::{attachment, document_response};
 
 /// Deletes idempotency keys older than `hours` in one tenant.
 pub use domain::maintenance::purge_idempotency_keys;

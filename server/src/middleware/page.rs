@@ -73,8 +73,7 @@ pub(crate) async fn page_context(State(st): State<AppState>, session: Session, m
     }
     let tenants = match (&principal, path.as_str()) {
         (Some(p), "/partner") => {
-            let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-            let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
+            let port = crate::outbound::PortalLinks::of_request(&st.config, req.headers()).port;
             partner_tenants(&st, p, &port).await
         }
         _ => Vec::new(),

@@ -26,6 +26,13 @@ pub struct PortalLinks {
 }
 
 impl PortalLinks {
+    /// Links as a request sees them: the port of its `Host`, as the console's links to tenants.
+    pub fn of_request(config: &crate::config::Config, headers: &axum::http::HeaderMap) -> Self {
+        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let port = host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
+        PortalLinks { scheme: if config.https { "https" } else { "http" }, port, base_domain: config.base_domain.clone() }
+    }
+
     /// `http://acme.localhost:3000`.
     pub fn origin(&self, slug: &str) -> String {
         format!("{}://{slug}.{}{}", self.scheme, self.base_domain, self.port)

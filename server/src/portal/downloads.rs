@@ -5,8 +5,8 @@ use crate::{AppState, Auth, neutral_page};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::orders::OrderFilter;
 use domain::portal::{self, InvoiceFilter};
 use domain::tenancy::Scope;
@@ -38,17 +38,7 @@ pub(crate) async fn document(State(st): State<AppState>, Extension(scope): Exten
 }
 
 fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
-    let disposition = domain::documents::attachment_disposition(filename);
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::api::attachment("application/pdf", filename, bytes)
 }
 
 /// Renders on a blocking thread: laying out a long invoice takes milliseconds of CPU.
