@@ -3,11 +3,14 @@
 # acme tenant with a million orders, ingests events through the HTTP API from concurrent
 # clients (single events, then 1,000-event batches, then single events again while another tenant lists its orders: fair share), times the order list, times
 # rule-triggering ingestion (credit checks, generated invoices) and event-to-exception latency, times the
-# server's job workers draining a backlog of no-op jobs, and runs pgbench's built-in TPC-B-like
-# script at the same concurrency on the same cluster.
+# server's job workers draining a backlog of no-op jobs, times the portal, PDFs, webhooks and
+# e-mails, times 1,000 tenants (migrating their schemas, a tenant page and the partner console
+# with the demo's few and with 1,000), and runs pgbench's built-in TPC-B-like script at the
+# same concurrency on the same cluster.
 # Settings: BENCH_CLIENTS (default 8), BENCH_SECONDS (default 20), BENCH_ORDERS (1000000),
 # BENCH_POOL (the server's database connections, default 3 per core), BENCH_JOBS (no-op jobs,
-# default 100000), BENCH_WORKERS and BENCH_JOB_BATCH (the server's job workers and claim size).
+# default 100000), BENCH_WORKERS and BENCH_JOB_BATCH (the server's job workers and claim size),
+# BENCH_TENANTS (1000) and BENCH_TENANT_SECONDS (75: how long a tenant page is timed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
@@ -17,6 +20,10 @@ CLIENTS="${BENCH_CLIENTS:-8}"
 SECONDS_EACH="${BENCH_SECONDS:-20}"
 ORDERS="${BENCH_ORDERS:-1000000}"
 JOBS="${BENCH_JOBS:-100000}"
+TENANTS="${BENCH_TENANTS:-1000}"
+# Each many-tenants page is timed this long (the console a third of it): over a minute, so
+# that every tenant's periodic jobs run in it.
+TENANT_SECONDS="${BENCH_TENANT_SECONDS:-75}"
 RUN="$(mktemp -d /tmp/throughline-bench.XXXXXX)"
 chmod 755 "$RUN"
 PGPORT=$(free_port)
@@ -30,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> building the release server, the load generators and the release wasm bundle"
-cargo build --release -p throughline --bin throughline --example ingest_bench --example portal_bench --example outbound_bench
+cargo build --release -p throughline --bin throughline --example ingest_bench --example portal_bench --example outbound_bench --example tenants_bench
 cargo leptos build --release --frontend-only > "$RUN/frontend.log" 2>&1 || { tail -30 "$RUN/frontend.log"; exit 1; }
 # The hydrate bundle a browser downloads: the wasm and its JavaScript glue, gzipped.
 BUNDLE_KB=$(cat target/site/pkg/throughline.wasm target/site/pkg/throughline.js | gzip -9 | wc -c | awk '{printf "%.0f", $1/1024}')
@@ -189,6 +196,58 @@ SERVER_PID=""
 $PSQL throughline -c "VACUUM" -c "CHECKPOINT"
 ./target/release/examples/outbound_bench "$URL" 2000 600 | tee "$RUN/outbound.txt"
 
+# Many tenants, in a database of their own: a server with the demo's tenants is timed on one
+# tenant's page (acme's order list, signed in as its admin) and on the partner console; then
+# 1,000 tenants in all are created (rows inserted directly, as a partner would create them one
+# by one), `throughline migrate` is timed creating and migrating their schemas, each gets 14
+# days of health rows, and the server is timed again on the same pages while its job engine
+# and webhook sender run for all 1,000 tenants.
+echo "==> many tenants: a tenant page and the partner console with the demo's tenants, then with $TENANTS"
+$PSQL -c "CREATE DATABASE many" postgres
+MANY_URL="postgres://postgres@127.0.0.1:$PGPORT/many"
+start_many() {
+  THROUGHLINE_DEMO=true DATABASE_URL="$MANY_URL" THROUGHLINE_DATA_DIR="$RUN/many" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site \
+    THROUGHLINE_DB_POOL=$POOL THROUGHLINE_LOG=warn ./target/release/throughline serve >> "$RUN/many.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { tail -30 "$RUN/many.log"; exit 1; }
+}
+stop_many() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+start_many
+FEW=$($PSQL -At many -c "SELECT count(*) FROM tenants")
+sleep 5
+./target/release/examples/tenants_bench "$PORT" few "$TENANT_SECONDS" | tee "$RUN/few.txt"
+stop_many
+$PSQL many <<SQL
+INSERT INTO tenants (id, partner_id, slug, name, product_name, primary_color, logo_svg, active, created_at, updated_at)
+SELECT gen_random_uuid(), (SELECT partner_id FROM tenants WHERE slug = 'acme'), 'bench-' || lpad(g::text, 4, '0'), 'Bench Distributor ' || g,
+       'Bench Hub', '#1d4ed8', '', true, now(), now()
+FROM generate_series(1, $TENANTS - $FEW) g;
+SQL
+M0=$(date +%s.%N)
+DATABASE_URL="$MANY_URL" THROUGHLINE_DATA_DIR="$RUN/many" THROUGHLINE_DB_POOL=$POOL THROUGHLINE_LOG=warn ./target/release/throughline migrate | tee "$RUN/migrate.txt"
+M1=$(date +%s.%N)
+MIGRATE_SECS=$(awk "BEGIN{printf \"%.0f\", $M1 - $M0}")
+# 14 days of health for every tenant, one in ten in some trouble (bench data).
+$PSQL many <<SQL
+INSERT INTO tenant_health (tenant_id, day, open_exceptions, sla_breaches, oldest_open_at, dead_jobs, webhook_attempts, webhook_failures, undelivered_invoices,
+                           last_event_at, events_last_hour, events_day, ingestion_errors, trouble, measured_at)
+SELECT t.id, (now() AT TIME ZONE 'UTC')::date - d, (h % 7), CASE WHEN h % 10 = 0 THEN 1 ELSE 0 END, now() - interval '2 hours', 0, 20, h % 3, 0,
+       now() - interval '5 minutes', h % 40, 200 + h % 300, 0, CASE WHEN h % 10 = 0 THEN 20 + h % 7 ELSE h % 7 END, now()
+FROM (SELECT id, abs(hashtext(slug)) AS h FROM tenants) t CROSS JOIN generate_series(0, 13) d
+ON CONFLICT (tenant_id, day) DO NOTHING;
+ANALYZE;
+SQL
+$PSQL many -c "CHECKPOINT"
+start_many
+sleep 5
+./target/release/examples/tenants_bench "$PORT" many "$TENANT_SECONDS" | tee "$RUN/many.txt"
+stop_many
+
 echo "==> pgbench TPC-B-like, $CLIENTS clients, ${SECONDS_EACH}s, on the same cluster"
 $PSQL -c "CREATE DATABASE pgbench" postgres
 pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 10 -q pgbench > "$RUN/pgbench-init.log" 2>&1
@@ -224,5 +283,14 @@ MAILS=$(grep -oE 'emails_per_sec=[0-9]+' "$RUN/outbound.txt" | cut -d= -f2)
 echo "  webhook deliveries:         $WH deliveries/s to ten local endpoints (target >= 1000)"
 echo "  with one endpoint hanging:  $WH9 deliveries/s to the nine others ($WHR of the rate above; target >= 0.8)"
 echo "  invoice e-mails:            $MAILS e-mails/s with the PDF attached, to a local SMTP server (target >= 100)"
+F_MEAN=$(grep -oE 'few_tenant_page_mean_ms=[0-9.]+' "$RUN/few.txt" | cut -d= -f2)
+M_MEAN=$(grep -oE 'many_tenant_page_mean_ms=[0-9.]+' "$RUN/many.txt" | cut -d= -f2)
+F_P99=$(grep -oE 'few_tenant_page_p99_ms=[0-9.]+' "$RUN/few.txt" | cut -d= -f2)
+M_P99=$(grep -oE 'many_tenant_page_p99_ms=[0-9.]+' "$RUN/many.txt" | cut -d= -f2)
+C_MEAN=$(grep -oE 'many_console_mean_ms=[0-9.]+' "$RUN/many.txt" | cut -d= -f2)
+C_P99=$(grep -oE 'many_console_p99_ms=[0-9.]+' "$RUN/many.txt" | cut -d= -f2)
+echo "  migrate $TENANTS tenants:       $MIGRATE_SECS s to create and migrate $(( TENANTS - FEW )) new tenant schemas (target < 300 s)"
+echo "  tenant page, $TENANTS tenants:  mean $M_MEAN ms (p99 $M_P99 ms) vs $F_MEAN ms (p99 $F_P99 ms) with the demo's $FEW: ratio $(awk "BEGIN{printf \"%.2f\", $M_MEAN/$F_MEAN}") (target <= 1.2)"
+echo "  partner console, $TENANTS:     mean $C_MEAN ms, p99 $C_P99 ms for its first page of tenants, sorted by trouble (target < 100 ms)"
 echo "  hydrate bundle:             $BUNDLE_KB KB gzipped (wasm + JS; target < 400 KB)"
 grep -E 'p50' "$RUN/http.txt" "$RUN/rules.txt" | sed 's/^[^:]*://; s/^/  /'

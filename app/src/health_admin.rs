@@ -116,6 +116,50 @@ pub async fn health_data(slug: String) -> Result<TenantHealthView, ServerFnError
     Ok(TenantHealthView { latest: summarize(&refs, now), name: t.name, slug: t.slug, days })
 }
 
+/// One page of the partner console's tenant list, with the counts above it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TenantListView {
+    pub rows: Vec<crate::TenantSummary>,
+    pub total: usize,
+    pub matching: usize,
+    pub in_trouble: usize,
+    pub page: usize,
+    pub pages: usize,
+}
+
+/// The console's tenants: the signed-in partner's own only (every tenant for the platform
+/// operator), matching `q`, most trouble first, page `page` (from 1).
+#[server(prefix = "/sfn")]
+pub async fn console_tenants(q: Option<String>, page: Option<usize>) -> Result<TenantListView, ServerFnError> {
+    let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
+    let me = parts.extensions.get::<domain::auth::Principal>().cloned().ok_or_else(|| ServerFnError::new("sign in first"))?;
+    if !matches!(parts.extensions.get::<domain::tenancy::Scope>(), Some(domain::tenancy::Scope::Platform)) {
+        return Err(ServerFnError::new("The partner console is not served at this address."));
+    }
+    let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
+    // The console is served on the base domain only, so its tenants are its subdomains.
+    let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
+    let now = chrono::Utc::now();
+    let l = domain::console::list(&db, &me, q.as_deref().unwrap_or(""), page.unwrap_or(1), domain::console::PER_PAGE, now.date_naive()).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let rows = l
+        .rows
+        .into_iter()
+        .map(|t| {
+            let mine: Vec<&domain::health::Health> = t.health.iter().collect();
+            crate::TenantSummary {
+                url: format!("//{}.{host}", t.slug),
+                health: summarize(&mine, now),
+                name: t.name,
+                product_name: t.product_name,
+                slug: t.slug,
+                primary_color: t.primary_color,
+                active: t.active,
+            }
+        })
+        .collect();
+    Ok(TenantListView { rows, total: l.total, matching: l.matching, in_trouble: l.in_trouble, page: l.page, pages: l.pages })
+}
+
 /// Events per day as a small line (inline SVG, no script): `label` names it for readers.
 #[component]
 pub fn Sparkline(values: Vec<i32>, label: String) -> impl IntoView {

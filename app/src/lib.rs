@@ -84,8 +84,6 @@ pub struct PageCtx {
     pub viewer: Option<Viewer>,
     pub csrf: String,
     pub flash: Option<Flash>,
-    /// Tenants shown on the partner console (empty elsewhere).
-    pub tenants: Vec<TenantSummary>,
     /// A one-time message after an admin action (with a new API secret, shown once).
     pub notice: Option<Notice>,
     /// The invitation an `/invite/…` link opened (none when the link is not valid).

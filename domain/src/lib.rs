@@ -25,6 +25,7 @@ pub mod audit;
 pub mod auth;
 pub mod brand_images;
 pub mod branding;
+pub mod console;
 pub mod db;
 pub mod entity;
 pub mod customers;

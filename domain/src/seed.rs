@@ -198,17 +198,35 @@ fn logo(initials: &str, color: &str, shape: &str) -> String {
     )
 }
 
-/// Migrates every tenant; logs progress every 100 tenants so that a start with many is visible.
+/// Tenants migrated at once: their schemas (or files) are independent, and one tenant's
+/// migrations are hundreds of small statements, so a few in flight keep PostgreSQL's cores
+/// busy (measured here with 1,000 tenants: README, Benchmark).
+pub const MIGRATE_CONCURRENCY: usize = 4;
+
+/// Migrates every tenant, [`MIGRATE_CONCURRENCY`] at a time; logs progress every 100 tenants
+/// so that a start with many is visible. The first failure stops it and is answered.
 pub async fn migrate_all(db: &Db) -> Result<usize> {
+    use futures_util::{StreamExt, TryStreamExt};
     db.migrate_platform().await?;
     let tenants = tenant::Entity::find().all(db.platform()).await?;
     let total = tenants.len();
-    for (i, t) in tenants.iter().enumerate() {
-        db.provision_tenant(&TenantSlug::parse(&t.slug).map_err(Error::Invalid)?).await?;
-        if (i + 1) % 100 == 0 || i + 1 == total {
-            tracing::info!(done = i + 1, total, "tenant migrations");
-        }
-    }
+    let slugs = tenants.iter().map(|t| TenantSlug::parse(&t.slug).map_err(Error::Invalid)).collect::<Result<Vec<_>>>()?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    futures_util::stream::iter(slugs)
+        .map(|slug| {
+            let done = &done;
+            async move {
+                db.provision_tenant(&slug).await?;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n % 100 == 0 || n == total {
+                    tracing::info!(done = n, total, "tenant migrations");
+                }
+                Ok::<_, Error>(())
+            }
+        })
+        .buffer_unordered(MIGRATE_CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
     Ok(total)
 }
 

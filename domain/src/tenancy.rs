@@ -211,20 +211,6 @@ pub async fn tenant_by_slug(db: &Db, slug: &TenantSlug) -> Result<Option<TenantI
     Ok(tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_str())).one(db.platform()).await?.map(Into::into))
 }
 
-/// The tenants a platform user may see: a partner user only their own partner's, the platform
-/// operator all of them, anyone else none. Ordered by name.
-pub async fn visible_tenants(db: &Db, who: &crate::auth::Principal) -> Result<Vec<tenant::Model>> {
-    use crate::types::Role;
-    use sea_orm::QueryOrder;
-    let q = tenant::Entity::find().order_by_asc(tenant::Column::Name);
-    let q = match (who.role, who.partner_id) {
-        (Role::PlatformAdmin, _) => q,
-        (Role::PartnerAdmin, Some(partner)) => q.filter(tenant::Column::PartnerId.eq(partner)),
-        _ => return Ok(Vec::new()),
-    };
-    Ok(q.all(db.platform()).await?)
-}
-
 /// The slug of every tenant in slug order (`verify-audit --all` visits each). A row with an
 /// invalid slug is logged and left out.
 pub async fn all_tenant_slugs(db: &Db) -> std::result::Result<Vec<TenantSlug>, sea_orm::DbErr> {

@@ -58,11 +58,11 @@ fn sending(db: &Db, config: &Config) -> crate::outbound::Sending {
 /// Every periodic job of the application.
 pub fn periodic_jobs() -> Vec<Periodic> {
     let mut all = periodic::UPKEEP.to_vec();
-    all.push(Periodic { name: "sla.escalate", every_secs: 60 });
-    all.push(Periodic { name: "deliveries.watch", every_secs: 900 });
-    all.push(Periodic { name: domain::health::JOB, every_secs: domain::health::EVERY_SECS });
-    all.push(Periodic { name: domain::outbound::edi::WATCH_JOB, every_secs: 900 });
-    all.push(Periodic { name: domain::dunning::engine::RUN_JOB, every_secs: 3600 });
+    all.push(Periodic::every("sla.escalate", 60).when(domain::workflow::sla::BREACHED_PROBE));
+    all.push(Periodic::every("deliveries.watch", 900));
+    all.push(Periodic::every(domain::health::JOB, domain::health::EVERY_SECS));
+    all.push(Periodic::every(domain::outbound::edi::WATCH_JOB, 900));
+    all.push(Periodic::every(domain::dunning::engine::RUN_JOB, 3600));
     all
 }
 

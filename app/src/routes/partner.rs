@@ -4,30 +4,85 @@
 //! branding, domains, invite an admin); the form that creates a tenant with its first admin invited by
 //! e-mail; and each tenant's health page.
 use super::{Frame, tenant_page, who};
-use crate::health_admin::{HealthView, Sparkline, TenantHealthView, health_data, health_href};
+use crate::health_admin::{HealthView, Sparkline, TenantHealthView, TenantListView, console_tenants, health_data, health_href};
 use crate::{PageCtx, TenantSummary};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 const INPUT: &str = "mt-1 w-full rounded border border-slate-300 p-2";
 
 #[component]
 pub fn PartnerHome() -> impl IntoView {
+    let query = use_query_map();
+    let current = move || {
+        let m = query.get();
+        (m.get("q").filter(|v| !v.trim().is_empty()), m.get("page").and_then(|p| p.parse::<usize>().ok()))
+    };
+    let data = Resource::new(current, |(q, page)| console_tenants(q, page));
     view! {
-        <Frame body=|c: PageCtx| {
-            let tenants = c.tenants.clone();
+        <Frame body=move |c: PageCtx| {
             let csrf = c.csrf.clone();
+            let q = current().0;
             view! {
                 <h1 class="text-2xl font-semibold">"Partner console"</h1>
                 {who(&c)}
                 {c.notice.clone().map(|n| view! { <div role="status" data-testid="notice" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">{n.message}</div> })}
                 <h2 class="mt-6 text-lg font-semibold">"Tenants"</h2>
-                <table class="mt-2 w-full text-left text-sm" data-testid="tenants">
-                    <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Health"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
-                    <tbody>{tenants.into_iter().map(|t| row(t, csrf.clone())).collect_view()}</tbody>
-                </table>
+                <form method="get" action="/partner" role="search" class="mt-2 flex items-end gap-3 rounded bg-white p-3 shadow-sm">
+                    <label class="text-sm">"Name or address"<br/>
+                        <input name="q" type="search" value=q.clone().unwrap_or_default() class="rounded border border-slate-300 p-1.5"/>
+                    </label>
+                    <button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Search"</button>
+                    {q.is_some().then(|| view! { <a href="/partner" class="text-sm underline">"Clear"</a> })}
+                </form>
+                <Suspense fallback=|| view! { <p class="p-4 text-slate-500">"Loading tenants…"</p> }>
+                    {move || {
+                        let (csrf, q) = (csrf.clone(), q.clone());
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(list) => tenant_table(list, q, csrf).into_any(),
+                                Err(e) => view! { <p role="alert" class="mt-4 text-red-700">{e.to_string()}</p> }.into_any(),
+                            }
+                        })
+                    }}
+                </Suspense>
                 <NewTenant csrf=c.csrf.clone()/>
             }
         }/>
+    }
+}
+
+/// `/partner` with the search and page given.
+fn list_href(q: Option<&str>, page: usize) -> String {
+    let page = page.to_string();
+    let pairs = q.map(|q| ("q", q)).into_iter().chain((page != "1").then_some(("page", page.as_str())));
+    crate::href::with_query("/partner", pairs)
+}
+
+fn tenant_table(list: TenantListView, q: Option<String>, csrf: String) -> impl IntoView {
+    let summary = match (&q, list.matching) {
+        (Some(_), 0) => "No tenant matches.".to_owned(),
+        (Some(_), n) => format!("{n} of {} tenants match; {} of all in trouble.", list.total, list.in_trouble),
+        (None, n) => format!("{n} tenants, {} in trouble. Most trouble first.", list.in_trouble),
+    };
+    let prev = (list.page > 1).then(|| list_href(q.as_deref(), list.page - 1));
+    let next = (list.page < list.pages).then(|| list_href(q.as_deref(), list.page + 1));
+    let paging = (list.pages > 1).then(|| {
+        view! {
+            <nav aria-label="Tenant pages" class="mt-2 flex items-center gap-4 text-sm">
+                {prev.map(|h| view! { <a href=h rel="prev" class="text-blue-700 underline">"Previous page"</a> })}
+                <span data-testid="tenant-page">{format!("Page {} of {}", list.page, list.pages)}</span>
+                {next.map(|h| view! { <a href=h rel="next" class="text-blue-700 underline">"Next page"</a> })}
+            </nav>
+        }
+    });
+    view! {
+        <p class="mt-2 text-sm text-slate-600" data-testid="tenant-count">{summary}</p>
+        <table class="mt-2 w-full text-left text-sm" data-testid="tenants">
+            <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Health"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
+            <tbody>{list.rows.into_iter().map(|t| row(t, csrf.clone())).collect_view()}</tbody>
+        </table>
+        {paging}
     }
 }
 

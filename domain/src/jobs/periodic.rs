@@ -8,28 +8,45 @@ use crate::TenantTxn;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::DbErr;
 
-/// A job run every `every_secs` seconds.
+/// A job run every `every_secs` seconds; with `when`, only in the tenants where that probe
+/// (see [`crate::Db::tenants_with`]) finds a row, so that an idle tenant costs no job.
 #[derive(Clone, Copy, Debug)]
 pub struct Periodic {
     pub name: &'static str,
     pub every_secs: i64,
+    pub when: Option<&'static str>,
 }
+
+impl Periodic {
+    pub const fn every(name: &'static str, every_secs: i64) -> Self {
+        Periodic { name, every_secs, when: None }
+    }
+
+    /// Only where `probe` finds a row.
+    pub const fn when(self, probe: &'static str) -> Self {
+        Periodic { when: Some(probe), ..self }
+    }
+}
+
+/// Events waiting for their order or shipment.
+pub const PARKED_PROBE: &str = "SELECT 1 FROM {schema}.events WHERE status = 'parked'";
 
 /// The tenant upkeep that the minute sweep used to do, and the engine's own clean-up.
 pub const UPKEEP: [Periodic; 4] = [
     // Parked events whose object arrived in a transaction that crossed theirs.
-    Periodic { name: "parked.retry", every_secs: 60 },
+    Periodic::every("parked.retry", 60).when(PARKED_PROBE),
     // Events parked too long become integration exceptions.
-    Periodic { name: "parked.escalate", every_secs: 60 },
-    Periodic { name: "idempotency.purge", every_secs: 3600 },
-    Periodic { name: "jobs.cleanup", every_secs: 3600 },
+    Periodic::every("parked.escalate", 60).when(PARKED_PROBE),
+    Periodic::every("idempotency.purge", 3600),
+    Periodic::every("jobs.cleanup", 3600),
 ];
 
-/// The slot of `now` for a job run every `every_secs`, and when that slot began.
-pub fn slot(now: DateTime<Utc>, every_secs: i64) -> (i64, DateTime<Utc>) {
+/// The slot of `now` for a job run every `every_secs` and shifted by `offset` seconds (a
+/// tenant's own, so that tenants' runs spread over the period), and when that slot began.
+pub fn slot(now: DateTime<Utc>, every_secs: i64, offset: i64) -> (i64, DateTime<Utc>) {
     let every = every_secs.max(1);
-    let n = now.timestamp().div_euclid(every);
-    (n, Utc.timestamp_opt(n * every, 0).single().unwrap_or(now))
+    let n = (now.timestamp() - offset).div_euclid(every);
+    (n, Utc.timestamp_opt(n * every + offset, 0).single().unwrap_or(now))
 }
 
 /// Enqueues this slot's run of each of `periodic` (those already enqueued are skipped).
@@ -38,7 +55,8 @@ pub async fn schedule(txn: &TenantTxn, periodic: &[Periodic], now: DateTime<Utc>
     let jobs = periodic
         .iter()
         .map(|p| {
-            let (n, start) = slot(now, p.every_secs);
+            let offset = super::worker::bucket(txn.tenant(), p.every_secs.max(1) as u64) as i64;
+            let (n, start) = slot(now, p.every_secs, offset);
             NewJob::new(p.name, serde_json::Value::Null, start).unique(format!("{}@{n}", p.name)).attempts(3)
         })
         .collect();
@@ -124,10 +142,13 @@ mod tests {
             ("1969-12-31T23:59:30Z", 60, "1969-12-31T23:59:00Z"),
         ];
         for (now, every, start) in cases {
-            let (n, begins) = slot(at(now), every);
+            let (n, begins) = slot(at(now), every, 0);
             assert_eq!(begins, at(start), "{now} every {every}s");
             assert_eq!(n * every, begins.timestamp());
         }
-        assert_ne!(slot(at("2026-11-26T10:00:59Z"), 60).0, slot(at("2026-11-26T10:01:00Z"), 60).0);
+        assert_ne!(slot(at("2026-11-26T10:00:59Z"), 60, 0).0, slot(at("2026-11-26T10:01:00Z"), 60, 0).0);
+        // Shifted by a tenant's offset: its hourly slot begins at 17 past.
+        assert_eq!(slot(at("2026-11-26T10:16:59Z"), 3600, 17 * 60).1, at("2026-11-26T09:17:00Z"));
+        assert_eq!(slot(at("2026-11-26T10:17:00Z"), 3600, 17 * 60).1, at("2026-11-26T10:17:00Z"));
     }
 }

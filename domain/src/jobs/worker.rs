@@ -121,17 +121,60 @@ pub async fn drain_tenant(db: &Db, tenant: &TenantSlug, registry: &Registry, now
 /// Enqueues `periodic` for every tenant at `now` (unique per slot, so any number of
 /// instances may do it). A failing tenant is logged and skipped.
 pub async fn schedule_all(db: &Db, periodic: &[Periodic], now: DateTime<Utc>) -> Result<(), DbErr> {
-    for tenant in crate::tenancy::active_tenant_slugs(db).await? {
-        let res = async {
-            let txn = db.tenant_txn(&tenant).await?;
-            schedule(&txn, periodic, now).await?;
-            txn.commit().await
-        };
-        if let Err(e) = res.await {
-            tracing::warn!(tenant = %tenant, error = %e, "scheduling periodic jobs failed; skipped until the next round");
+    schedule_tenants(db, &crate::tenancy::active_tenant_slugs(db).await?, periodic, now, &mut Enqueued::new()).await;
+    Ok(())
+}
+
+/// The slot of each periodic job this instance last enqueued per tenant: a job whose slot
+/// has not moved on is not written again.
+type Enqueued = std::collections::HashMap<(String, &'static str), i64>;
+
+/// Enqueues the periodic jobs of `tenants` whose slot is new to `seen`: each one's
+/// unconditional jobs, and those with a probe only where it finds a row (one probe per
+/// hundred tenants). A tenant with nothing new is not written to at all.
+async fn schedule_tenants(db: &Db, tenants: &[TenantSlug], periodic: &[Periodic], now: DateTime<Utc>, seen: &mut Enqueued) {
+    let mut probed: std::collections::HashMap<&str, Vec<TenantSlug>> = std::collections::HashMap::new();
+    for probe in periodic.iter().filter_map(|p| p.when) {
+        if !probed.contains_key(probe) {
+            let found = db.tenants_with(tenants, probe).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "probing tenants for periodic jobs failed; each one runs them");
+                tenants.to_vec()
+            });
+            probed.insert(probe, found);
         }
     }
-    Ok(())
+    for tenant in tenants {
+        let slot_of = |p: &Periodic| super::periodic::slot(now, p.every_secs, bucket(tenant.as_str(), p.every_secs.max(1) as u64) as i64).0;
+        let mine: Vec<Periodic> = periodic
+            .iter()
+            .filter(|p| p.when.is_none_or(|probe| probed.get(probe).is_some_and(|f| f.contains(tenant))))
+            .filter(|p| seen.get(&(tenant.as_str().to_owned(), p.name)) != Some(&slot_of(p)))
+            .copied()
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let res = async {
+            let txn = db.tenant_txn(tenant).await?;
+            schedule(&txn, &mine, now).await?;
+            txn.commit().await
+        };
+        match res.await {
+            Ok(()) => seen.extend(mine.iter().map(|p| ((tenant.as_str().to_owned(), p.name), slot_of(p)))),
+            Err(e) => tracing::warn!(tenant = %tenant, error = %e, "scheduling periodic jobs failed; skipped until the next round"),
+        }
+    }
+}
+
+/// Finds the tenants with a job that may be claimed now (see [`Db::tenants_with`]): the
+/// partial index `jobs_due` answers each.
+pub const DUE_PROBE: &str = "SELECT 1 FROM {schema}.jobs WHERE status IN ('queued', 'running') AND run_at <= now()";
+
+/// Which of `buckets` a tenant's periodic scheduling falls in (FNV-1a of its slug): stable
+/// across instances and restarts, and spread evenly.
+pub fn bucket(slug: &str, buckets: u64) -> u64 {
+    let hash = slug.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    hash % buckets.max(1)
 }
 
 /// The job engine of one instance: `settings.workers` workers, the scheduler of periodic
@@ -179,23 +222,41 @@ async fn worker_loop(db: Db, registry: Arc<Registry>, settings: Settings, n: usi
     }
 }
 
-/// Every poll: marks every tenant due (jobs whose time came, lost wake-ups). Every minute:
-/// enqueues the periodic jobs.
+/// Every poll: marks due the tenants that have a job to claim (jobs whose time came, lost
+/// wake-ups), found by one probe per hundred tenants; and enqueues the periodic jobs of one
+/// bucket of tenants, so that each tenant's are enqueued once a minute at its own moment
+/// and a thousand tenants' upkeep is spread over the minute rather than run at its start.
 async fn scheduler_loop(db: Db, settings: Settings, periodic: Vec<Periodic>) {
-    let mut last_minute = i64::MIN;
+    let buckets = (60_000 / settings.poll.as_millis().max(1)).max(1) as u64;
+    let mut tick = 0u64;
+    let mut seen = Enqueued::new();
     loop {
-        let now = Utc::now();
         match crate::tenancy::active_tenant_slugs(&db).await {
-            Ok(tenants) => db.job_signal().mark_all_due(tenants.iter().map(TenantSlug::as_str)),
+            Ok(tenants) => {
+                let now = Utc::now();
+                let mine: Vec<TenantSlug> = tenants.iter().filter(|t| bucket(t.as_str(), buckets) == tick % buckets).cloned().collect();
+                schedule_tenants(&db, &mine, &periodic, now, &mut seen).await;
+                match db.tenants_with(&tenants, DUE_PROBE).await {
+                    Ok(due) => db.job_signal().mark_all_due(due.iter().map(TenantSlug::as_str)),
+                    Err(e) => tracing::warn!(error = %e, "looking for tenants with due jobs failed"),
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "listing tenants for the job poll failed"),
         }
-        let minute = now.timestamp().div_euclid(60);
-        if minute != last_minute {
-            last_minute = minute;
-            if let Err(e) = schedule_all(&db, &periodic, now).await {
-                tracing::warn!(error = %e, "scheduling periodic jobs failed");
-            }
-        }
+        tick += 1;
         tokio::time::sleep(settings.poll).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn buckets_are_stable_and_spread_tenants_over_the_minute() {
+        assert_eq!(super::bucket("acme", 30), super::bucket("acme", 30));
+        let mut counts = [0usize; 30];
+        for i in 0..3000 {
+            counts[super::bucket(&format!("bench-{i:04}"), 30) as usize] += 1;
+        }
+        assert!(counts.iter().all(|&n| (60..=140).contains(&n)), "3,000 tenants in 30 buckets: {counts:?}");
     }
 }

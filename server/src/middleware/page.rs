@@ -6,11 +6,11 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use crate::session;
-use app::{Brand, PageCtx, TenantSummary, Viewer};
+use app::{Brand, PageCtx, Viewer};
 use axum::Extension;
 use axum::response::Redirect;
 use domain::auth::{self, Principal};
-use domain::tenancy::{self, Scope};
+use domain::tenancy::Scope;
 use tower_sessions::Session;
 
 /// The signed-in user, if any, as resolved for this request.
@@ -71,16 +71,9 @@ pub(crate) async fn page_context(State(st): State<AppState>, session: Session, m
             _ => {}
         }
     }
-    let tenants = match (&principal, path.as_str()) {
-        (Some(p), "/partner") => {
-            let port = crate::outbound::PortalLinks::of_request(&st.config, req.headers()).port;
-            partner_tenants(&st, p, &port).await
-        }
-        _ => Vec::new(),
-    };
     // A one-time notice is shown by the next page, not consumed by server-function calls.
     let notice = if path.starts_with("/sfn/") { None } else { session.remove::<app::Notice>("notice").await.ok().flatten() };
-    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, tenants, notice, invite: None };
+    let ctx = PageCtx { brand: brand_of(&scope), viewer: principal.as_ref().map(viewer_of), csrf, flash: None, notice, invite: None };
     req.extensions_mut().insert(ctx);
     req.extensions_mut().insert(st.db.clone());
     if let Some(p) = &principal {
@@ -98,42 +91,6 @@ pub(crate) async fn page_context(State(st): State<AppState>, session: Session, m
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
     resp
-}
-
-/// The partner console's tenant table: the signed-in partner's own tenants only. `port`
-/// (`":3000"` or empty) is the request's own.
-async fn partner_tenants(st: &AppState, who: &Principal, port: &str) -> Vec<TenantSummary> {
-    let tenants = tenancy::visible_tenants(&st.db, who).await.unwrap_or_default();
-    // One read of the platform's health table for all of them (never of their schemas).
-    let now = chrono::Utc::now();
-    let ids: Vec<uuid::Uuid> = tenants.iter().map(|t| t.id).collect();
-    let health = domain::health::recent(&st.db, &ids, now.date_naive()).await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "reading tenant health failed; the console shows none");
-        Vec::new()
-    });
-    // Each tenant's rows, oldest first (as read), in one pass.
-    let mut by_tenant: std::collections::HashMap<uuid::Uuid, Vec<&domain::health::Health>> = std::collections::HashMap::new();
-    for h in &health {
-        by_tenant.entry(h.tenant_id).or_default().push(h);
-    }
-    let mut rows: Vec<TenantSummary> = tenants
-        .into_iter()
-        .map(|t| {
-            let mine = by_tenant.remove(&t.id).unwrap_or_default();
-            TenantSummary {
-                url: format!("//{}.{}{port}", t.slug, st.config.base_domain),
-                health: app::health_admin::summarize(&mine, now),
-                name: t.name,
-                product_name: t.product_name,
-                slug: t.slug,
-                primary_color: t.primary_color,
-                active: t.active,
-            }
-        })
-        .collect();
-    // Most trouble first; then by name (the order they were read in: the sort is stable).
-    rows.sort_by_key(|r| std::cmp::Reverse(r.health.as_ref().map_or(0, |h| h.trouble)));
-    rows
 }
 
 /// The tenant's logo, its version in the URL so that a new one shows at once; empty for none.

@@ -23,6 +23,13 @@ pub const MAX_IN_FLIGHT: usize = 512;
 pub const PER_ENDPOINT: usize = 16;
 /// How often tenants are looked at for due deliveries when nothing is in flight.
 const POLL: Duration = Duration::from_millis(250);
+/// Finds the tenants with a delivery to an enabled endpoint due now (see
+/// `Db::tenants_with`; the index `webhook_deliveries_due` answers each).
+const DUE_PROBE: &str = "SELECT 1 FROM {schema}.webhook_deliveries d WHERE d.status = 'pending' AND d.next_at <= now() \
+                         AND d.endpoint_id IN (SELECT e.id FROM {schema}.webhook_endpoints e WHERE e.enabled)";
+/// How often every tenant is probed for due deliveries (between probes, only the tenants
+/// found then are claimed from).
+const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// The most one tenant's deliveries may hold of [`MAX_IN_FLIGHT`] from one claim, so that a
 /// tenant with a backlog leaves room for the others.
 const PER_TENANT_CLAIM: usize = MAX_IN_FLIGHT / 4;
@@ -49,6 +56,8 @@ pub async fn run(db: Db, sender: Sender) {
     let mut tenants: Vec<TenantSlug> = Vec::new();
     let mut listed = std::time::Instant::now() - Duration::from_secs(60);
     let mut start = 0usize;
+    let mut due: Vec<TenantSlug> = Vec::new();
+    let mut probed = std::time::Instant::now() - PROBE_EVERY;
     loop {
         if listed.elapsed() > Duration::from_secs(5) {
             match domain::tenancy::active_tenant_slugs(&db).await {
@@ -57,18 +66,32 @@ pub async fn run(db: Db, sender: Sender) {
             }
             listed = std::time::Instant::now();
         }
-        // Each round starts at the next tenant, so none is always served first.
+        // Claims go only to tenants with a delivery due: found by a probe of every tenant
+        // (one statement per hundred) at most every PROBE_EVERY, and kept between probes
+        // while their claims find deliveries. Each round starts at the next one, so none is
+        // always served first.
+        if probed.elapsed() >= PROBE_EVERY {
+            match db.tenants_with(&tenants, DUE_PROBE).await {
+                Ok(found) => due = found,
+                Err(e) => tracing::warn!(error = %e, "looking for tenants with due webhook deliveries failed"),
+            }
+            probed = std::time::Instant::now();
+        }
         start = start.wrapping_add(1);
-        let n = tenants.len().max(1);
-        for tenant in tenants.iter().cycle().skip(start % n).take(tenants.len()) {
+        let n = due.len().max(1);
+        let mut idle = Vec::new();
+        for tenant in due.iter().cycle().skip(start % n).take(due.len()) {
             let free = MAX_IN_FLIGHT.saturating_sub(flights.len()).min(PER_TENANT_CLAIM);
             if free == 0 {
                 break;
             }
             let busy: Vec<Uuid> = per_endpoint.iter().filter(|(_, n)| **n >= PER_ENDPOINT).map(|(id, _)| *id).collect();
             match dispatch::claim(&db, tenant, chrono::Utc::now(), free as u64, PER_ENDPOINT as u64, &busy).await {
-                Ok(due) => {
-                    for d in due {
+                Ok(claimed) => {
+                    if claimed.is_empty() && busy.is_empty() {
+                        idle.push(tenant.clone());
+                    }
+                    for d in claimed {
                         *per_endpoint.entry(d.endpoint_id).or_default() += 1;
                         let (sender, tenant) = (sender.clone(), tenant.clone());
                         flights.spawn(async move { (tenant, sender.send(&d).await) });
@@ -77,6 +100,7 @@ pub async fn run(db: Db, sender: Sender) {
                 Err(e) => tracing::warn!(tenant = %tenant, error = %e, "claiming webhook deliveries failed; will retry"),
             }
         }
+        due.retain(|t| !idle.contains(t));
         let finished = wait_for_some(&mut flights).await;
         let mut by_tenant: HashMap<TenantSlug, Vec<Outcome>> = HashMap::new();
         for (tenant, o) in finished {

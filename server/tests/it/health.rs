@@ -89,3 +89,43 @@ async fn health_history_is_kept_for_its_days_and_deleted_after() {
         .collect();
     assert!(!days.contains(&(keep + 1)) && days.contains(&(keep - 1)) && days.contains(&0), "older than {keep} days deleted, the rest kept: {days:?}");
 }
+
+#[tokio::test]
+async fn the_console_searches_and_pages_its_tenants_most_trouble_first() {
+    let app = spawn_app().await;
+    let today = Utc::now().date_naive();
+    let (acme, bluegrass) = (app.tenant(ACME).await.id, app.tenant("bluegrass").await.id);
+    let mut m = domain::health::Measured { dead_jobs: 3, ..Default::default() };
+    domain::health::record(&app.db, bluegrass, &m, Utc::now()).await.unwrap();
+    m.dead_jobs = 0;
+    domain::health::record(&app.db, acme, &m, Utc::now()).await.unwrap();
+    other_partner(&app).await;
+
+    // Searching by part of the name or the address, any case.
+    let (partner, _) = console(&app, "partner@northwind.test", PW).await;
+    let (status, html) = page(&app, &partner, "localhost", "/partner?q=BLUE").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"tenant-bluegrass\"") && !html.contains("data-testid=\"tenant-acme\""), "{html}");
+    assert!(html.contains("tenants match"), "the count of matches: {html}");
+    let (_, html) = page(&app, &partner, "localhost", "/partner?q=acm").await;
+    assert!(html.contains("data-testid=\"tenant-acme\"") && !html.contains("data-testid=\"tenant-bluegrass\""));
+    let (_, html) = page(&app, &partner, "localhost", "/partner?q=zenith").await;
+    assert!(html.contains("No tenant matches.") && !html.contains("Zenith"), "another partner's tenant is not found: {html}");
+
+    // A page at a time, most trouble first; a page out of range shows the last.
+    let nora = domain::auth::load_principal(&app.db, &domain::tenancy::Scope::Platform, nora_id(&app).await).await.unwrap().unwrap();
+    let first = domain::console::list(&app.db, &nora, "", 1, 1, today).await.unwrap();
+    assert_eq!((first.rows.len(), first.page, first.pages, first.matching), (1, 1, first.total, first.total));
+    assert_eq!(first.rows[0].slug, "bluegrass", "the tenant in most trouble first");
+    assert!(first.in_trouble >= 1 && first.rows[0].health.last().map(|h| h.dead_jobs) == Some(3));
+    let last = domain::console::list(&app.db, &nora, "", 99, 1, today).await.unwrap();
+    assert_eq!(last.page, last.pages);
+    assert!(!last.rows.iter().any(|r| r.slug == "zenith"));
+    let all = domain::console::list(&app.db, &nora, "", 1, 50, today).await.unwrap();
+    assert_eq!(all.rows.len(), all.total);
+    assert!(!all.rows.iter().any(|r| r.slug == "zenith"), "only the partner's own tenants");
+
+    // A tenant user's principal lists nothing.
+    let clerk = domain::auth::Principal { user_id: uuid::Uuid::nil(), name: "C".into(), email: "c@x".into(), role: domain::types::Role::ArClerk, customer_name: None, customer_id: None, partner_id: Some(nora.partner_id.unwrap()), support_session: None };
+    assert_eq!(domain::console::list(&app.db, &clerk, "", 1, 50, today).await.unwrap().total, 0);
+}

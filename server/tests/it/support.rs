@@ -48,11 +48,6 @@ async fn enter(app: &TestApp, partner: &reqwest::Client, csrf: &str, id: &str) -
 }
 
 /// The demo partner admin's platform user id.
-async fn nora_id(app: &TestApp) -> uuid::Uuid {
-    use domain::entity::platform_user;
-    platform_user::Entity::find().filter(platform_user::Column::Email.eq("partner@northwind.test")).one(app.db.platform()).await.unwrap().unwrap().id
-}
-
 async fn set_expiry_past(app: &TestApp, id: &str) {
     let acme = app.tenant(ACME).await;
     let txn = app.db.tenant_txn(&acme.slug).await.unwrap();

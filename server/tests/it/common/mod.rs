@@ -229,6 +229,13 @@ pub async fn other_partner(app: &TestApp) {
         .unwrap();
 }
 
+/// The id of the demo's partner admin, Nora (partner@northwind.test).
+pub async fn nora_id(app: &TestApp) -> uuid::Uuid {
+    use domain::entity::platform_user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    platform_user::Entity::find().filter(platform_user::Column::Email.eq("partner@northwind.test")).one(app.db.platform()).await.unwrap().unwrap().id
+}
+
 /// A page's status and HTML.
 pub async fn page(app: &TestApp, b: &reqwest::Client, host: &str, path: &str) -> (u16, String) {
     let r = b.get(app.url(host, path)).send().await.unwrap();
