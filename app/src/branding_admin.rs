@@ -36,9 +36,10 @@ pub fn images_href(slug: &str) -> String {
     format!("/partner/tenants/{slug}/images")
 }
 
-/// Tenant `slug` for a partner console server function: on the console's host, run by the
-/// signed-in partner admin (or the platform operator), with the database; else the error to
-/// show (404 for another partner's tenant, as if it did not exist).
+/// Tenant `slug` for a partner console server function: on the console's host, seen by the
+/// signed-in partner user (admin or viewer; the platform operator any), with the database;
+/// else the error to show (404 for another partner's tenant, as if it did not exist). What
+/// the pages' forms change is checked again, for admins only, by their handlers.
 #[cfg(feature = "ssr")]
 pub(crate) async fn console_tenant(slug: &str) -> Result<(domain::Db, domain::entity::tenant::Model), ServerFnError> {
     use domain::tenancy::Scope;
@@ -54,7 +55,7 @@ pub(crate) async fn console_tenant(slug: &str) -> Result<(domain::Db, domain::en
         return Err(ServerFnError::new("The partner console is not served at this address."));
     }
     let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
-    let t = match domain::partner::own_tenant(&db, &me, &slug).await {
+    let t = match domain::partner::visible_tenant(&db, &me, &slug).await {
         Ok(t) => t,
         Err(domain::AppError::NotFound) => {
             status(http::StatusCode::NOT_FOUND);

@@ -125,6 +125,8 @@ pub struct TenantListView {
     pub in_trouble: usize,
     pub page: usize,
     pub pages: usize,
+    /// Whether the signed-in user may change tenants (a partner viewer may not).
+    pub can_change: bool,
 }
 
 /// The console's tenants: the signed-in partner's own only (every tenant for the platform
@@ -157,7 +159,8 @@ pub async fn console_tenants(q: Option<String>, page: Option<usize>) -> Result<T
             }
         })
         .collect();
-    Ok(TenantListView { rows, total: l.total, matching: l.matching, in_trouble: l.in_trouble, page: l.page, pages: l.pages })
+    let can_change = matches!(me.role, domain::types::Role::PartnerAdmin | domain::types::Role::PlatformAdmin);
+    Ok(TenantListView { rows, total: l.total, matching: l.matching, in_trouble: l.in_trouble, page: l.page, pages: l.pages, can_change })
 }
 
 /// Events per day as a small line (inline SVG, no script): `label` names it for readers.

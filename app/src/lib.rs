@@ -17,6 +17,7 @@ pub mod customers_admin;
 pub mod domains_admin;
 pub mod exports_admin;
 pub mod support_admin;
+pub mod team_admin;
 pub mod exception_detail;
 mod href;
 pub mod invoices;
@@ -102,6 +103,9 @@ pub struct InviteView {
     pub expires: String,
     /// Why the last submission was refused; empty at first.
     pub problem: String,
+    /// Whom they join when it is not the host's organisation (a partner, on the console).
+    #[serde(default)]
+    pub org: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -233,6 +237,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspace/exceptions/:id") view=routes::exception_page::ExceptionPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner") view=routes::partner::PartnerHome ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/partner/team") view=routes::team::TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/branding") view=routes::branding_admin::BrandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/health") view=routes::partner::HealthPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/domains") view=routes::domains_admin::DomainsPage ssr=SsrMode::Async/>

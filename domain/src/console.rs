@@ -55,7 +55,7 @@ pub async fn list(db: &Db, who: &Principal, search: &str, page: usize, per_page:
     let q = tenant::Entity::find().select_only().columns([C::Id, C::Slug, C::Name, C::ProductName, C::PrimaryColor, C::Active]).order_by_asc(C::Name);
     let (q, partner) = match (who.role, who.partner_id) {
         (Role::PlatformAdmin, _) => (q, None),
-        (Role::PartnerAdmin, Some(partner)) => (q.filter(C::PartnerId.eq(partner)), Some(partner)),
+        (Role::PartnerAdmin | Role::PartnerViewer, Some(partner)) => (q.filter(C::PartnerId.eq(partner)), Some(partner)),
         _ => return Ok(Listing { rows: Vec::new(), total: 0, matching: 0, in_trouble: 0, page: 1, pages: 1 }),
     };
     let tenants: Vec<Light> = q.into_tuple().all(db.platform()).await?;

@@ -90,7 +90,7 @@ pub async fn invite(txn: &TenantTxn, key: &[u8], actor: &Actor, by: &str, input:
         return Err(AppError::Conflict(format!("{} already has an account here", email.as_str())));
     }
     entity::Entity::delete_many().filter(entity::Column::Email.eq(email.as_str())).filter(entity::Column::AcceptedAt.is_null()).exec(txn).await?;
-    let (id, nonce) = (crate::new_id(), new_token());
+    let (id, nonce) = (crate::new_id(), new_nonce());
     let inv = entity::ActiveModel {
         id: Set(id),
         nonce: Set(nonce.clone()),
@@ -221,14 +221,14 @@ pub fn check_password(password: &str, confirm: &str, email: &str) -> std::result
 }
 
 /// 256 random bits as 64 hex digits.
-fn new_token() -> String {
+pub(crate) fn new_nonce() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex(&bytes)
 }
 
-fn looks_like_token(t: &str) -> bool {
+pub(crate) fn looks_like_token(t: &str) -> bool {
     t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -273,12 +273,12 @@ mod tests {
     #[test]
     fn tokens_are_derived_per_invitation_and_key_and_only_their_hash_is_kept() {
         let (k1, k2) = (key(b"secret one"), key(b"secret two"));
-        let (id, nonce) = (Uuid::from_u128(7), new_token());
+        let (id, nonce) = (Uuid::from_u128(7), new_nonce());
         let a = token_for(&k1, id, &nonce);
         assert_eq!(a, token_for(&k1, id, &nonce), "the e-mail job derives the same token");
         let b = token_for(&k2, id, &nonce);
         let c = token_for(&k1, Uuid::from_u128(8), &nonce);
-        let d = token_for(&k1, id, &new_token());
+        let d = token_for(&k1, id, &new_nonce());
         assert!(looks_like_token(&a) && a != b && a != c && a != d);
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);

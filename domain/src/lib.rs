@@ -47,6 +47,7 @@ pub mod o2c;
 pub mod orders;
 pub mod outbound;
 pub mod partner;
+pub mod partner_team;
 pub mod password;
 pub mod portal;
 pub mod rate_limit;

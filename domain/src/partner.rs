@@ -34,6 +34,14 @@ pub async fn own_tenant_slug(db: &Db, who: &Principal, slug: &str) -> Result<(te
     Ok((t, parsed))
 }
 
+/// Tenant `slug` if `who` may see it on the console: as [`own_tenant`], and a partner viewer
+/// their own partner's tenants too (to read, never to change).
+pub async fn visible_tenant(db: &Db, who: &Principal, slug: &str) -> Result<tenant::Model> {
+    let t = tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.platform()).await?.ok_or(AppError::NotFound)?;
+    let viewer = who.role == Role::PartnerViewer && who.partner_id == Some(t.partner_id);
+    if viewer || may_run(who, &t) { Ok(t) } else { Err(AppError::NotFound) }
+}
+
 /// Whether `who` runs tenant `t` (pure: the partner console's one rule).
 pub fn may_run(who: &Principal, t: &tenant::Model) -> bool {
     match (who.role, who.partner_id) {

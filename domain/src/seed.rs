@@ -244,6 +244,7 @@ pub async fn seed_demo(db: &Db, storage: &crate::storage::Storage, demo_orders: 
     let hash = password::hash(DEMO_PASSWORD.into()).await;
     let p = create_partner(db.platform(), "Northwind Partners").await?;
     create_platform_user(db.platform(), Some(p), "partner@northwind.test", "Nora Partner", Role::PartnerAdmin, &hash).await?;
+    create_platform_user(db.platform(), Some(p), "viewer@northwind.test", "Vera Viewer", Role::PartnerViewer, &hash).await?;
 
     let acme = create_tenant(db, p, NewTenant {
         slug: "acme",

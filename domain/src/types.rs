@@ -54,6 +54,8 @@ impl HexColor {
 pub enum Role {
     PlatformAdmin,
     PartnerAdmin,
+    /// Sees the partner console (its tenants and their health, the team) and changes nothing.
+    PartnerViewer,
     TenantAdmin,
     ArClerk,
     CustomerService,
@@ -65,6 +67,7 @@ impl Role {
         Ok(match s {
             "platform_admin" => Self::PlatformAdmin,
             "partner_admin" => Self::PartnerAdmin,
+            "partner_viewer" => Self::PartnerViewer,
             "tenant_admin" => Self::TenantAdmin,
             "ar_clerk" => Self::ArClerk,
             "customer_service" => Self::CustomerService,
@@ -76,6 +79,7 @@ impl Role {
         match self {
             Self::PlatformAdmin => "platform_admin",
             Self::PartnerAdmin => "partner_admin",
+            Self::PartnerViewer => "partner_viewer",
             Self::TenantAdmin => "tenant_admin",
             Self::ArClerk => "ar_clerk",
             Self::CustomerService => "customer_service",
@@ -86,6 +90,7 @@ impl Role {
         match self {
             Self::PlatformAdmin => "Platform admin",
             Self::PartnerAdmin => "Partner admin",
+            Self::PartnerViewer => "Partner viewer",
             Self::TenantAdmin => "Tenant admin",
             Self::ArClerk => "AR clerk",
             Self::CustomerService => "Customer service",
@@ -93,12 +98,12 @@ impl Role {
         }
     }
     pub fn is_platform(self) -> bool {
-        matches!(self, Self::PlatformAdmin | Self::PartnerAdmin)
+        matches!(self, Self::PlatformAdmin | Self::PartnerAdmin | Self::PartnerViewer)
     }
     /// The path of this role's home page.
     pub fn home(self) -> &'static str {
         match self {
-            Self::PlatformAdmin | Self::PartnerAdmin => "/partner",
+            Self::PlatformAdmin | Self::PartnerAdmin | Self::PartnerViewer => "/partner",
             Self::TenantAdmin | Self::ArClerk | Self::CustomerService => "/workspace",
             Self::Customer => "/portal",
         }

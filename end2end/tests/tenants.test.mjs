@@ -2,8 +2,9 @@
 // `throughline create-partner`, no demo data, its e-mail sent to SMTP_PORT): the partner admin
 // creates a tenant from the console and brands it; its first admin follows the invitation
 // e-mail's link (read from an SMTP server in this test), chooses a name and a password, and
-// lands in the workspace under the new brand. With JavaScript on and off: every step is a
-// plain form.
+// lands in the workspace under the new brand. Then the partner admin invites a partner viewer
+// to the team, who joins by the e-mailed link and sees the console without its actions. With
+// JavaScript on and off: every step is a plain form.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './chromium.mjs';
@@ -82,6 +83,54 @@ for (const javaScriptEnabled of [true, false]) {
       await header.evaluate((img) => img.complete || new Promise((done) => { img.onload = done; img.onerror = done; }));
       assert.ok(await header.evaluate((img) => img.naturalWidth > 0), 'the header shows the uploaded logo');
       assert.match(await join.locator('link[rel="icon"]').getAttribute('href'), /^\/branding\/logo\?v=[0-9a-f]{16}$/);
+    } finally {
+      await partner.close();
+      await invitee.close();
+    }
+  });
+}
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`a partner admin invites a partner viewer, who sees the console and changes nothing (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, { timeout: 180_000 }, async () => {
+    const tag = `${javaScriptEnabled ? 'js' : 'nojs'}${Date.now().toString(36)}`;
+    const email = `vi-${tag}@harbor.test`;
+    const partner = await browser.newContext({ javaScriptEnabled });
+    const invitee = await browser.newContext({ javaScriptEnabled });
+    try {
+      const page = await partner.newPage();
+      await page.goto(`http://localhost:${port}/login`);
+      await page.getByLabel('Email').fill('msp@harbor.test');
+      await page.getByLabel('Password').fill(partnerPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForLoadState('load');
+      await page.getByRole('link', { name: 'Team' }).click();
+      await page.waitForLoadState('load');
+      await page.getByLabel('E-mail').fill(email);
+      await page.getByLabel('Name (optional)').fill('Vi Harbor');
+      await page.getByLabel('Role').selectOption('partner_viewer');
+      await page.getByRole('button', { name: 'Send invitation' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.getByTestId('notice').textContent(), new RegExp(`An invitation to ${email} as partner viewer is on its way`));
+
+      const mail = await sink.waitFor(email, () => true, 60_000);
+      const link = unfold(mail.data).match(/http:\/\/[a-z0-9.-]+(:\d+)?\/invite\/[0-9a-f]{64}/)?.[0];
+      assert.ok(link?.startsWith(`http://localhost:${port}/invite/`), `the link points at the console: ${link}`);
+      const join = await invitee.newPage();
+      await join.goto(link);
+      assert.match(await join.getByRole('heading', { level: 1 }).textContent(), /Join Harbor MSP/);
+      await join.getByLabel('Your name').fill('Vi Harbor');
+      await join.getByLabel('Choose a password').fill('quay crane at dawn 12');
+      await join.getByLabel('The same password again').fill('quay crane at dawn 12');
+      await join.getByRole('button', { name: 'Create my account' }).click();
+      await join.waitForLoadState('load');
+      assert.equal(new URL(join.url()).pathname, '/partner');
+      assert.equal(await join.getByTestId('viewer-role').textContent(), 'Partner viewer');
+      assert.equal(await join.getByRole('button', { name: 'Create tenant and invite its admin' }).count(), 0, 'no new-tenant form');
+      assert.equal(await join.getByRole('link', { name: /^Branding of / }).count(), 0, 'no tenant actions');
+      await join.getByRole('link', { name: 'Team' }).click();
+      await join.waitForLoadState('load');
+      assert.ok((await join.getByTestId('members').textContent()).includes('Vi Harbor'));
+      assert.equal(await join.getByRole('button', { name: 'Send invitation' }).count(), 0, 'a viewer invites no one');
     } finally {
       await partner.close();
       await invitee.close();

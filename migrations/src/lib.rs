@@ -12,6 +12,7 @@ mod m0007_domain_verification;
 mod m0008_powered_by;
 mod m0009_brand_images;
 mod m0010_support_approval;
+mod m0011_partner_team;
 mod t0003_api_client_sources;
 mod t0004_edi_counters;
 mod t0005_pick_pack_and_order_dates;
@@ -38,7 +39,7 @@ pub struct TenantMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for PlatformMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration), Box::new(m0005_tenant_branding::Migration), Box::new(m0006_tenant_health::Migration), Box::new(m0007_domain_verification::Migration), Box::new(m0008_powered_by::Migration), Box::new(m0009_brand_images::Migration), Box::new(m0010_support_approval::Migration)]
+        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration), Box::new(m0005_tenant_branding::Migration), Box::new(m0006_tenant_health::Migration), Box::new(m0007_domain_verification::Migration), Box::new(m0008_powered_by::Migration), Box::new(m0009_brand_images::Migration), Box::new(m0010_support_approval::Migration), Box::new(m0011_partner_team::Migration)]
     }
 }
 

@@ -1,5 +1,7 @@
-//! `/invite/<token>` on a tenant's host (see [`domain::invitations`]): the page an invitation
-//! e-mail links to, and its form post, which creates the user and signs them in.
+//! `/invite/<token>`: the page an invitation e-mail links to, and its form post, which creates
+//! the user and signs them in. On a tenant's host a tenant invitation (see
+//! [`domain::invitations`]); on the console's host a partner team invitation (see
+//! [`domain::partner_team`]).
 use crate::signin::{render_page, start_session};
 use crate::{AppState, error_page, session};
 use app::{InviteView, PageCtx};
@@ -9,7 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use domain::AppError;
-use domain::invitations::{self, Invitation};
+use domain::invitations;
+use domain::partner_team;
 use domain::tenancy::Scope;
 use domain::types::Role;
 use tower_sessions::Session;
@@ -19,7 +22,7 @@ pub async fn page(State(st): State<AppState>, Extension(scope): Extension<Scope>
     match open(&st, &scope, &token).await {
         Ok(inv) => {
             let status = if inv.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-            let view = inv.map(|i| view_of(&i, &i.name, ""));
+            let view = inv.map(|i| view_of(&i, i.name(), ""));
             show(&st, &parts, &token, view, status).await
         }
         Err(e) => error_page(e, "opening an invitation"),
@@ -55,22 +58,27 @@ pub async fn accept(State(st): State<AppState>, Extension(scope): Extension<Scop
     if !session::csrf_ok(&st, &session, &parts.headers, &scope, &f.csrf).await {
         return again(StatusCode::FORBIDDEN, "The form expired. Please enter your password again.".into()).await;
     }
-    let checked = invitations::check_name(&f.name).map_err(|e| e.public_message()).and_then(|_| invitations::check_password(&f.password, &f.confirm, &inv.email));
+    let checked = invitations::check_name(&f.name).map_err(|e| e.public_message()).and_then(|_| invitations::check_password(&f.password, &f.confirm, inv.email()));
     if let Err(problem) = checked {
         return again(StatusCode::UNPROCESSABLE_ENTITY, capitalise(problem)).await;
     }
-    let Scope::Tenant(t) = &scope else { return StatusCode::NOT_FOUND.into_response() };
     let hash = domain::password::hash(f.password.clone()).await;
     let created = async {
-        let txn = st.db.tenant_txn(&t.slug).await?;
-        let user = invitations::accept(&txn, &token, &f.name, &hash, Utc::now()).await?;
-        txn.commit().await?;
-        Ok::<_, AppError>(user)
+        match (&scope, &inv) {
+            (Scope::Tenant(t), Open::Tenant(_)) => {
+                let txn = st.db.tenant_txn(&t.slug).await?;
+                let user = invitations::accept(&txn, &token, &f.name, &hash, Utc::now()).await?;
+                txn.commit().await?;
+                Ok((user.id, user.role))
+            }
+            (Scope::Platform, Open::Partner(..)) => partner_team::accept(&st.db, &token, &f.name, &hash, Utc::now()).await.map(|u| (u.id, u.role)),
+            _ => Err(AppError::NotFound),
+        }
     }
     .await;
     match created {
-        Ok(user) => match start_session(&session, &scope, user.id).await {
-            Ok(()) => Redirect::to(Role::parse(&user.role).map(Role::home).unwrap_or("/")).into_response(),
+        Ok((id, role)) => match start_session(&session, &scope, id).await {
+            Ok(()) => Redirect::to(Role::parse(&role).map(Role::home).unwrap_or("/")).into_response(),
             Err(r) => r,
         },
         Err(AppError::Invalid(m) | AppError::Conflict(m)) => again(StatusCode::CONFLICT, capitalise(m)).await,
@@ -78,23 +86,62 @@ pub async fn accept(State(st): State<AppState>, Extension(scope): Extension<Scop
     }
 }
 
-/// The open invitation of `token` on this tenant's host (none on the platform host).
-async fn open(st: &AppState, scope: &Scope, token: &str) -> Result<Option<Invitation>, AppError> {
-    let Scope::Tenant(t) = scope else { return Ok(None) };
-    let txn = st.db.tenant_txn(&t.slug).await?;
-    let inv = invitations::open_by_token(&txn, token, Utc::now()).await?;
-    txn.commit().await?;
-    Ok(inv)
+/// An open invitation: to a tenant, or to a partner's team.
+enum Open {
+    Tenant(invitations::Invitation),
+    /// With the partner's name.
+    Partner(partner_team::Invitation, String),
 }
 
-fn view_of(inv: &Invitation, name: &str, problem: &str) -> InviteView {
+impl Open {
+    fn email(&self) -> &str {
+        match self {
+            Open::Tenant(i) => &i.email,
+            Open::Partner(i, _) => &i.email,
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Open::Tenant(i) => &i.name,
+            Open::Partner(i, _) => &i.name,
+        }
+    }
+}
+
+/// The open invitation of `token` on this host: a tenant's on its host, a partner's on the
+/// console's.
+async fn open(st: &AppState, scope: &Scope, token: &str) -> Result<Option<Open>, AppError> {
+    match scope {
+        Scope::Tenant(t) => {
+            let txn = st.db.tenant_txn(&t.slug).await?;
+            let inv = invitations::open_by_token(&txn, token, Utc::now()).await?;
+            txn.commit().await?;
+            Ok(inv.map(Open::Tenant))
+        }
+        Scope::Platform => match partner_team::open_by_token(&st.db, token, Utc::now()).await? {
+            Some(inv) => {
+                let partner = domain::partner::partner_name(&st.db, inv.partner_id).await?;
+                Ok(Some(Open::Partner(inv, partner)))
+            }
+            None => Ok(None),
+        },
+    }
+}
+
+fn view_of(inv: &Open, name: &str, problem: &str) -> InviteView {
+    let (role, invited_by, expires, org) = match inv {
+        Open::Tenant(i) => (&i.role, &i.invited_by, invitations::expires_words(i), String::new()),
+        Open::Partner(i, partner) => (&i.role, &i.invited_by, partner_team::expires_words(i), partner.clone()),
+    };
     InviteView {
-        email: inv.email.clone(),
+        email: inv.email().to_owned(),
         name: name.to_owned(),
-        role_label: Role::parse(&inv.role).map(|r| r.label().to_lowercase()).unwrap_or_else(|_| inv.role.clone()),
-        invited_by: inv.invited_by.clone(),
-        expires: invitations::expires_words(inv),
+        role_label: Role::parse(role).map(|r| r.label().to_lowercase()).unwrap_or_else(|_| role.clone()),
+        invited_by: invited_by.clone(),
+        expires,
         problem: problem.to_owned(),
+        org,
     }
 }
 

@@ -11,6 +11,7 @@ mod data_export;
 mod support_forms;
 mod invite_forms;
 mod partner_forms;
+mod team_forms;
 mod tls_ask;
 pub mod admin_webhooks;
 pub mod promise_forms;
@@ -148,6 +149,10 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/reminders/sequences", post(admin_reminders::sequences_post))
         .route("/invite/{token}", get(invite_forms::page).post(invite_forms::accept))
         .route("/partner/tenants", post(partner_forms::create))
+        .route("/partner/team/invite", post(team_forms::invite))
+        .route("/partner/team/invitations/{id}/withdraw", post(team_forms::withdraw))
+        .route("/partner/team/users/{id}/disable", post(team_forms::disable))
+        .route("/partner/team/users/{id}/enable", post(team_forms::enable))
         .route("/partner/tenants/{slug}/invite", post(partner_forms::invite))
         .route("/partner/tenants/{slug}/suspend", post(partner_forms::suspend))
         .route("/partner/tenants/{slug}/reactivate", post(partner_forms::reactivate))

@@ -132,7 +132,7 @@ pub async fn create(st: State<AppState>, scope: Extension<Scope>, auth: Extensio
 
 /// Invitations go out by e-mail: without a mail server a new tenant would have no way in, so
 /// nothing is created and the partner is told what to set.
-async fn can_invite(st: &AppState, session: &Session) -> Result<(), Response> {
+pub(crate) async fn can_invite(st: &AppState, session: &Session) -> Result<(), Response> {
     if st.config.smtp_url.is_some() {
         return Ok(());
     }

@@ -91,7 +91,7 @@ async fn print_welcome(db: &Db, config: &Config, port: u16) {
     let base = &config.base_domain;
     println!("Throughline is running.");
     if config.demo {
-        println!("  Partner console:  http://{base}:{port}   partner@northwind.test");
+        println!("  Partner console:  http://{base}:{port}   partner@northwind.test (partner admin), viewer@northwind.test (partner viewer)");
         println!("  Acme Order Hub:    http://acme.{base}:{port}   admin@acme.test, clerk@acme.test, service@acme.test, buyer@initech.test");
         println!("  Bluegrass Connect: http://bluegrass.{base}:{port}   admin@bluegrass.test, clerk@bluegrass.test, buyer@globex.test");
         println!("  Demo password (demo mode only): {}", domain::seed::DEMO_PASSWORD);

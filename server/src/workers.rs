@@ -41,7 +41,7 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
 }
 
 /// What the e-mail jobs share: this process's SMTP pool and the portal's public address.
-fn sending(db: &Db, config: &Config) -> crate::outbound::Sending {
+pub(crate) fn sending(db: &Db, config: &Config) -> crate::outbound::Sending {
     let mailer = config.smtp_url.as_ref().and_then(|u| match crate::outbound::email::Mailer::from_url(&u.0) {
         Ok(m) => Some(m),
         Err(e) => {
@@ -80,11 +80,21 @@ pub async fn run(db: Db, config: Config) {
 
 async fn platform_loop(db: Db, config: Config) {
     let dns = crate::dns::resolver(&config);
+    let sending = sending(&db, &config);
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
         domain::maintenance::sweep_platform(&db, config.login_window_minutes).await;
         domain::domains::sweep(&db, dns.as_ref(), chrono::Utc::now()).await;
+        send_partner_invitations(&db, &config, &sending, chrono::Utc::now()).await;
+    }
+}
+
+/// Partner team invitations still to be e-mailed (see `outbound::partner_invitations`).
+async fn send_partner_invitations(db: &Db, config: &Config, sending: &crate::outbound::Sending, now: chrono::DateTime<chrono::Utc>) {
+    match domain::api_clients::signing_secret(db, config.jwt_secret.as_ref().map(|s| s.0.as_str())).await {
+        Ok(secret) => drop(crate::outbound::partner_invitations::send_due(sending, &domain::invitations::key(&secret), now).await),
+        Err(e) => tracing::warn!(error = %e, "partner invitation e-mails wait: the platform secret could not be read"),
     }
 }
 
@@ -94,6 +104,7 @@ async fn platform_loop(db: Db, config: Config) {
 pub async fn run_due(db: &Db, config: &Config, now: chrono::DateTime<chrono::Utc>) -> domain::Result<WorkOutcome> {
     domain::maintenance::sweep_platform(db, config.login_window_minutes).await;
     domain::domains::sweep(db, crate::dns::resolver(config).as_ref(), now).await;
+    send_partner_invitations(db, config, &sending(db, config), now).await;
     domain::jobs::schedule_all(db, &periodic_jobs(), now).await?;
     let (registry, settings) = (registry(db, config), settings(config));
     let mut total = WorkOutcome::default();

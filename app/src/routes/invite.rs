@@ -12,7 +12,7 @@ pub fn InvitePage() -> impl IntoView {
     view! {
         <Frame body=|c: PageCtx| {
             let product = c.brand.product_name.clone();
-            let org = c.brand.org_name.clone();
+            let org = c.invite.as_ref().map(|i| i.org.clone()).filter(|o| !o.is_empty()).unwrap_or_else(|| c.brand.org_name.clone());
             match c.invite.clone() {
                 None => view! {
                     <section class="mx-auto mt-10 max-w-md rounded-lg bg-white p-6 shadow">

@@ -9,6 +9,7 @@ pub mod customers_admin;
 pub mod domains_admin;
 pub mod exports_admin;
 pub mod support_admin;
+pub mod team;
 pub mod exception_page;
 pub mod invite;
 pub mod invoices;

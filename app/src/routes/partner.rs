@@ -26,6 +26,7 @@ pub fn PartnerHome() -> impl IntoView {
             view! {
                 <h1 class="text-2xl font-semibold">"Partner console"</h1>
                 {who(&c)}
+                <p class="mt-2 text-sm"><a class="text-blue-700 underline" href=crate::team_admin::TEAM>"Team"</a>": who runs this console, and invitations"</p>
                 {c.notice.clone().map(|n| view! { <div role="status" data-testid="notice" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">{n.message}</div> })}
                 <h2 class="mt-6 text-lg font-semibold">"Tenants"</h2>
                 <form method="get" action="/partner" role="search" class="mt-2 flex items-end gap-3 rounded bg-white p-3 shadow-sm">
@@ -46,7 +47,7 @@ pub fn PartnerHome() -> impl IntoView {
                         })
                     }}
                 </Suspense>
-                <NewTenant csrf=c.csrf.clone()/>
+                {(c.viewer.as_ref().map(|v| v.role.as_str()) != Some("partner_viewer")).then(|| view! { <NewTenant csrf=c.csrf.clone()/> })}
             }
         }/>
     }
@@ -80,7 +81,7 @@ fn tenant_table(list: TenantListView, q: Option<String>, csrf: String) -> impl I
         <p class="mt-2 text-sm text-slate-600" data-testid="tenant-count">{summary}</p>
         <table class="mt-2 w-full text-left text-sm" data-testid="tenants">
             <thead><tr><th class="p-2">"Distributor"</th><th class="p-2">"Health"</th><th class="p-2">"Product name"</th><th class="p-2">"Colour"</th><th class="p-2">"Address"</th><th class="p-2">"State"</th><th class="p-2"></th></tr></thead>
-            <tbody>{list.rows.into_iter().map(|t| row(t, csrf.clone())).collect_view()}</tbody>
+            <tbody>{list.rows.into_iter().map(|t| row(t, list.can_change.then(|| csrf.clone()))).collect_view()}</tbody>
         </table>
         {paging}
     }
@@ -111,7 +112,26 @@ fn state_form(active: bool, action: String, label: String, name: &str, csrf: Str
     .into_any()
 }
 
-fn row(t: TenantSummary, csrf: String) -> impl IntoView {
+/// A tenant's row; its actions only for those who may change it (`csrf` given).
+fn row(t: TenantSummary, csrf: Option<String>) -> impl IntoView {
+    let health_label = format!("Health of {}", t.name);
+    let spark_label = format!("Events per day of {} over the last 14 days", t.name);
+    let actions = csrf.map(|csrf| actions(&t, csrf));
+    view! {
+        <tr class="border-t align-top" data-testid=format!("tenant-{}", t.slug)>
+            <td class="p-2"><a class="text-blue-700 underline" href=health_href(&t.slug) aria-label=health_label>{t.name.clone()}</a></td>
+            <td class="p-2">{health_cell(t.health.clone(), spark_label)}</td>
+            <td class="p-2">{t.product_name}</td>
+            <td class="p-2"><span class="inline-block h-4 w-4 rounded align-middle" style=format!("background:{}", t.primary_color)></span> " " {t.primary_color.clone()}</td>
+            <td class="p-2"><a class="text-blue-700 underline" href=t.url.clone()>{t.url.clone()}</a></td>
+            <td class="p-2">{if t.active { "active" } else { "suspended (data kept)" }}</td>
+            <td class="p-2">{actions}</td>
+        </tr>
+    }
+}
+
+/// What a partner admin can do with a tenant from its row.
+fn actions(t: &TenantSummary, csrf: String) -> impl IntoView + use<> {
     let (verb, path) = if t.active { ("Suspend", "suspend") } else { ("Reactivate", "reactivate") };
     let action = format!("/partner/tenants/{}/{path}", t.slug);
     let label = format!("{verb} {}", t.name);
@@ -123,35 +143,23 @@ fn row(t: TenantSummary, csrf: String) -> impl IntoView {
     let invite_label = format!("Invite an admin to {}", t.name);
     let email_id = format!("invite-email-{}", t.slug);
     let name_id = format!("invite-name-{}", t.slug);
-    let health_label = format!("Health of {}", t.name);
-    let spark_label = format!("Events per day of {} over the last 14 days", t.name);
     view! {
-        <tr class="border-t align-top" data-testid=format!("tenant-{}", t.slug)>
-            <td class="p-2"><a class="text-blue-700 underline" href=health_href(&t.slug) aria-label=health_label>{t.name.clone()}</a></td>
-            <td class="p-2">{health_cell(t.health.clone(), spark_label)}</td>
-            <td class="p-2">{t.product_name}</td>
-            <td class="p-2"><span class="inline-block h-4 w-4 rounded align-middle" style=format!("background:{}", t.primary_color)></span> " " {t.primary_color.clone()}</td>
-            <td class="p-2"><a class="text-blue-700 underline" href=t.url.clone()>{t.url.clone()}</a></td>
-            <td class="p-2">{if t.active { "active" } else { "suspended (data kept)" }}</td>
-            <td class="p-2">
-                {state_form(t.active, action, label, &t.name, csrf.clone())}
-                <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a> " "
-                <a class="text-blue-700 underline" href=crate::domains_admin::domains_href(&t.slug) aria-label=domains_label>"Domains"</a> " "
-                <a class="text-blue-700 underline" href=crate::exports_admin::exports_href(&t.slug) aria-label=exports_label>"Export"</a> " "
-                <a class="text-blue-700 underline" href=crate::support_admin::support_href(&t.slug) aria-label=support_label>"Support"</a>
-                <details class="mt-1">
-                    <summary class="cursor-pointer text-blue-700 underline">{invite_label.clone()}</summary>
-                    <form method="post" action=invite_action class="mt-1 space-y-1" aria-label=invite_label>
-                        <input type="hidden" name="csrf" value=csrf/>
-                        <label for=email_id.clone() class="block text-xs">"E-mail"</label>
-                        <input id=email_id name="email" type="email" required class="w-56 rounded border border-slate-300 p-1"/>
-                        <label for=name_id.clone() class="block text-xs">"Name (optional)"</label>
-                        <input id=name_id name="name" class="w-56 rounded border border-slate-300 p-1"/>
-                        <button type="submit" class="block rounded bg-accent px-2 py-0.5 text-white">"Send invitation"</button>
-                    </form>
-                </details>
-            </td>
-        </tr>
+        {state_form(t.active, action, label, &t.name, csrf.clone())}
+        <a class="text-blue-700 underline" href=crate::branding_admin::branding_href(&t.slug) aria-label=brand_label>"Branding"</a> " "
+        <a class="text-blue-700 underline" href=crate::domains_admin::domains_href(&t.slug) aria-label=domains_label>"Domains"</a> " "
+        <a class="text-blue-700 underline" href=crate::exports_admin::exports_href(&t.slug) aria-label=exports_label>"Export"</a> " "
+        <a class="text-blue-700 underline" href=crate::support_admin::support_href(&t.slug) aria-label=support_label>"Support"</a>
+        <details class="mt-1">
+            <summary class="cursor-pointer text-blue-700 underline">{invite_label.clone()}</summary>
+            <form method="post" action=invite_action class="mt-1 space-y-1" aria-label=invite_label>
+                <input type="hidden" name="csrf" value=csrf/>
+                <label for=email_id.clone() class="block text-xs">"E-mail"</label>
+                <input id=email_id name="email" type="email" required class="w-56 rounded border border-slate-300 p-1"/>
+                <label for=name_id.clone() class="block text-xs">"Name (optional)"</label>
+                <input id=name_id name="name" class="w-56 rounded border border-slate-300 p-1"/>
+                <button type="submit" class="block rounded bg-accent px-2 py-0.5 text-white">"Send invitation"</button>
+            </form>
+        </details>
     }
 }
 

@@ -121,33 +121,45 @@ pub async fn drain_tenant(db: &Db, tenant: &TenantSlug, registry: &Registry, now
 /// Enqueues `periodic` for every tenant at `now` (unique per slot, so any number of
 /// instances may do it). A failing tenant is logged and skipped.
 pub async fn schedule_all(db: &Db, periodic: &[Periodic], now: DateTime<Utc>) -> Result<(), DbErr> {
-    schedule_tenants(db, &crate::tenancy::active_tenant_slugs(db).await?, periodic, now, &mut Enqueued::new()).await;
+    let tenants = crate::tenancy::active_tenant_slugs(db).await?;
+    let probed = probe_all(db, &tenants, periodic).await;
+    schedule_tenants(db, &tenants, periodic, &probed, now, &mut Enqueued::new()).await;
     Ok(())
 }
 
-/// The slot of each periodic job this instance last enqueued per tenant: a job whose slot
-/// has not moved on is not written again.
-type Enqueued = std::collections::HashMap<(String, &'static str), i64>;
-
-/// Enqueues the periodic jobs of `tenants` whose slot is new to `seen`: each one's
-/// unconditional jobs, and those with a probe only where it finds a row (one probe per
-/// hundred tenants). A tenant with nothing new is not written to at all.
-async fn schedule_tenants(db: &Db, tenants: &[TenantSlug], periodic: &[Periodic], now: DateTime<Utc>, seen: &mut Enqueued) {
-    let mut probed: std::collections::HashMap<&str, Vec<TenantSlug>> = std::collections::HashMap::new();
+/// For each probe of `periodic`, the tenants of `tenants` where it finds a row. Asked of
+/// all tenants at once, so that the statements stay the same from one round to the next
+/// (each connection prepares them once).
+async fn probe_all(db: &Db, tenants: &[TenantSlug], periodic: &[Periodic]) -> Probed {
+    let mut probed = Probed::new();
     for probe in periodic.iter().filter_map(|p| p.when) {
         if !probed.contains_key(probe) {
             let found = db.tenants_with(tenants, probe).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "probing tenants for periodic jobs failed; each one runs them");
                 tenants.to_vec()
             });
-            probed.insert(probe, found);
+            probed.insert(probe, found.into_iter().collect());
         }
     }
+    probed
+}
+
+/// The tenants each probe found a row in.
+type Probed = std::collections::HashMap<&'static str, std::collections::HashSet<TenantSlug>>;
+
+/// The slot of each periodic job this instance last enqueued per tenant: a job whose slot
+/// has not moved on is not written again.
+type Enqueued = std::collections::HashMap<(String, &'static str), i64>;
+
+/// Enqueues the periodic jobs of `tenants` whose slot is new to `seen`: each one's
+/// unconditional jobs, and those with a probe only where `probed` found a row. A tenant with
+/// nothing new is not written to at all.
+async fn schedule_tenants(db: &Db, tenants: &[TenantSlug], periodic: &[Periodic], probed: &Probed, now: DateTime<Utc>, seen: &mut Enqueued) {
     for tenant in tenants {
         let slot_of = |p: &Periodic| super::periodic::slot(now, p.every_secs, bucket(tenant.as_str(), p.every_secs.max(1) as u64) as i64).0;
         let mine: Vec<Periodic> = periodic
             .iter()
-            .filter(|p| p.when.is_none_or(|probe| probed.get(probe).is_some_and(|f| f.contains(tenant))))
+            .filter(|p| p.when.is_none_or(|probe| probed.get(probe).is_none_or(|found| found.contains(tenant))))
             .filter(|p| seen.get(&(tenant.as_str().to_owned(), p.name)) != Some(&slot_of(p)))
             .copied()
             .collect();
@@ -230,12 +242,17 @@ async fn scheduler_loop(db: Db, settings: Settings, periodic: Vec<Periodic>) {
     let buckets = (60_000 / settings.poll.as_millis().max(1)).max(1) as u64;
     let mut tick = 0u64;
     let mut seen = Enqueued::new();
+    let mut probed = Probed::new();
     loop {
         match crate::tenancy::active_tenant_slugs(&db).await {
             Ok(tenants) => {
                 let now = Utc::now();
+                // The conditional jobs' probes: of every tenant, once a minute.
+                if tick % buckets == 0 {
+                    probed = probe_all(&db, &tenants, &periodic).await;
+                }
                 let mine: Vec<TenantSlug> = tenants.iter().filter(|t| bucket(t.as_str(), buckets) == tick % buckets).cloned().collect();
-                schedule_tenants(&db, &mine, &periodic, now, &mut seen).await;
+                schedule_tenants(&db, &mine, &periodic, &probed, now, &mut seen).await;
                 match db.tenants_with(&tenants, DUE_PROBE).await {
                     Ok(due) => db.job_signal().mark_all_due(due.iter().map(TenantSlug::as_str)),
                     Err(e) => tracing::warn!(error = %e, "looking for tenants with due jobs failed"),

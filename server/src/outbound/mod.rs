@@ -3,6 +3,7 @@
 //! invitations have their own jobs beside it.
 pub mod email;
 pub mod invitations;
+pub mod partner_invitations;
 pub mod reminders;
 pub mod smtp_pool;
 
@@ -36,6 +37,11 @@ impl PortalLinks {
     /// `http://acme.localhost:3000`.
     pub fn origin(&self, slug: &str) -> String {
         format!("{}://{slug}.{}{}", self.scheme, self.base_domain, self.port)
+    }
+
+    /// The partner console's: `http://localhost:3000`.
+    pub fn console_origin(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.base_domain, self.port)
     }
 }
 

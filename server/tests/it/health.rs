@@ -94,7 +94,7 @@ async fn health_history_is_kept_for_its_days_and_deleted_after() {
 async fn the_console_searches_and_pages_its_tenants_most_trouble_first() {
     let app = spawn_app().await;
     let today = Utc::now().date_naive();
-    let (acme, bluegrass) = (app.tenant(ACME).await.id, app.tenant("bluegrass").await.id);
+    let (acme, bluegrass) = (app.tenant(ACME).await.id, app.tenant("bluegrass.localhost").await.id);
     let mut m = domain::health::Measured { dead_jobs: 3, ..Default::default() };
     domain::health::record(&app.db, bluegrass, &m, Utc::now()).await.unwrap();
     m.dead_jobs = 0;

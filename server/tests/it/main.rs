@@ -25,5 +25,6 @@ mod outbound;
 mod partner;
 mod branding;
 mod tenants;
+mod team;
 mod health;
 mod domains;
