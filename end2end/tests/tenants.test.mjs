@@ -26,6 +26,26 @@ after(async () => {
   await sink?.close();
 });
 
+/** Signs the fresh instance's partner admin in on `page`. */
+async function signInAsPartner(page) {
+  await page.goto(`http://localhost:${port}/login`);
+  await page.getByLabel('Email').fill('msp@harbor.test');
+  await page.getByLabel('Password').fill(partnerPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('load');
+}
+
+/** Accepts the invitation of `link` on `page`: its heading names `org`; lands signed in. */
+async function acceptInvitation(page, link, org, name, password) {
+  await page.goto(link);
+  assert.match(await page.getByRole('heading', { level: 1 }).textContent(), new RegExp(`Join ${org}`));
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Choose a password').fill(password);
+  await page.getByLabel('The same password again').fill(password);
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.waitForLoadState('load');
+}
+
 for (const javaScriptEnabled of [true, false]) {
   test(`a partner creates and brands a tenant, and its admin signs in under the brand (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, { timeout: 180_000 }, async () => {
     const tag = `${javaScriptEnabled ? 'js' : 'nojs'}${Date.now().toString(36)}`;
@@ -34,11 +54,7 @@ for (const javaScriptEnabled of [true, false]) {
     const invitee = await browser.newContext({ javaScriptEnabled });
     try {
       const page = await partner.newPage();
-      await page.goto(`http://localhost:${port}/login`);
-      await page.getByLabel('Email').fill('msp@harbor.test');
-      await page.getByLabel('Password').fill(partnerPassword);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForLoadState('load');
+      await signInAsPartner(page);
       await page.getByLabel('Distributor name').fill(name);
       await page.getByLabel('Address (slug)').fill(slug);
       await page.getByLabel("First admin's e-mail").fill(email);
@@ -67,13 +83,7 @@ for (const javaScriptEnabled of [true, false]) {
       assert.ok(link?.startsWith(`http://${slug}.localhost`), `the link points at the new tenant: ${link}`);
 
       const join = await invitee.newPage();
-      await join.goto(link);
-      assert.match(await join.getByRole('heading', { level: 1 }).textContent(), new RegExp(`Join ${name}`));
-      await join.getByLabel('Your name').fill('Hana Harbor');
-      await join.getByLabel('Choose a password').fill('tide pool lighthouse 7');
-      await join.getByLabel('The same password again').fill('tide pool lighthouse 7');
-      await join.getByRole('button', { name: 'Create my account' }).click();
-      await join.waitForLoadState('load');
+      await acceptInvitation(join, link, name, 'Hana Harbor', 'tide pool lighthouse 7');
       assert.equal(new URL(join.url()).pathname, '/workspace');
       assert.equal(await join.title(), name);
       assert.equal(await join.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()), '#0f766e');
@@ -98,11 +108,7 @@ for (const javaScriptEnabled of [true, false]) {
     const invitee = await browser.newContext({ javaScriptEnabled });
     try {
       const page = await partner.newPage();
-      await page.goto(`http://localhost:${port}/login`);
-      await page.getByLabel('Email').fill('msp@harbor.test');
-      await page.getByLabel('Password').fill(partnerPassword);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForLoadState('load');
+      await signInAsPartner(page);
       await page.getByRole('link', { name: 'Team' }).click();
       await page.waitForLoadState('load');
       await page.getByLabel('E-mail').fill(email);
@@ -116,13 +122,7 @@ for (const javaScriptEnabled of [true, false]) {
       const link = unfold(mail.data).match(/http:\/\/[a-z0-9.-]+(:\d+)?\/invite\/[0-9a-f]{64}/)?.[0];
       assert.ok(link?.startsWith(`http://localhost:${port}/invite/`), `the link points at the console: ${link}`);
       const join = await invitee.newPage();
-      await join.goto(link);
-      assert.match(await join.getByRole('heading', { level: 1 }).textContent(), /Join Harbor MSP/);
-      await join.getByLabel('Your name').fill('Vi Harbor');
-      await join.getByLabel('Choose a password').fill('quay crane at dawn 12');
-      await join.getByLabel('The same password again').fill('quay crane at dawn 12');
-      await join.getByRole('button', { name: 'Create my account' }).click();
-      await join.waitForLoadState('load');
+      await acceptInvitation(join, link, 'Harbor MSP', 'Vi Harbor', 'quay crane at dawn 12');
       assert.equal(new URL(join.url()).pathname, '/partner');
       assert.equal(await join.getByTestId('viewer-role').textContent(), 'Partner viewer');
       assert.equal(await join.getByRole('button', { name: 'Create tenant and invite its admin' }).count(), 0, 'no new-tenant form');

@@ -4,21 +4,16 @@
 //! the keyset pages by their "Next page" links, 20 deep, then from the start again), then
 //! renders a three-page invoice PDF (120 lines, logo) in this process: one at a time for the
 //! latency, and on every core at once for the rate. Prints `key=value` lines.
-use std::time::{Duration, Instant};
+#[path = "common/mod.rs"]
+mod common;
+use common::attr_after;
+use std::time::Instant;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn attr_after<'a>(html: &'a str, marker: &str, attr: &str) -> Option<&'a str> {
-    let at = html.find(marker)?;
-    let start = html[..at].rfind('<')?;
-    let tag = &html[start..html[start..].find('>')? + start];
-    let v = &tag[tag.find(&format!("{attr}=\""))? + attr.len() + 2..];
-    Some(&v[..v.find('"')?])
 }
 
 async fn time_list(c: &reqwest::Client, base: &str, path: &str, requests: usize, row_marker: &str) -> Vec<f64> {
@@ -109,13 +104,7 @@ async fn main() {
     };
     let requests: usize = requests.parse().expect("a number of requests");
     let port = base.rsplit(':').next().expect("a port");
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("an address");
-    let c = reqwest::Client::builder().cookie_store(true).resolve(host, addr).timeout(Duration::from_secs(60)).build().expect("a client");
-    let base = format!("http://{host}:{port}");
-    let login = c.get(format!("{base}/login")).send().await.expect("the sign-in page").text().await.expect("a body");
-    let csrf = attr_after(&login, "name=\"csrf\"", "value").expect("a CSRF token").to_owned();
-    let r = c.post(format!("{base}/login")).form(&[("email", email.as_str()), ("password", password.as_str()), ("csrf", csrf.as_str())]).send().await.expect("signs in");
-    assert!(r.status().is_success(), "sign-in answered {}", r.status());
+    let (c, base) = common::signed_in(port, host, email, password).await;
     for (name, path, marker) in [("portal_orders", "/portal/orders", "data-testid=\"order-row\""), ("portal_invoices", "/portal/invoices", "data-testid=\"invoice-row\"")] {
         time_list(&c, &base, path, 20, marker).await;
         let t = time_list(&c, &base, path, requests, marker).await;

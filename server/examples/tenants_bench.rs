@@ -5,28 +5,11 @@
 //! console's first page for a third of that, after a warm-up of each. Run once with the demo's
 //! few tenants and once with 1,000; the server's job engine runs for all of them meanwhile.
 //! Prints `key=value` lines prefixed by `label`.
-use std::time::{Duration, Instant};
+#[path = "common/mod.rs"]
+mod common;
+use std::time::Instant;
 
 const PASSWORD: &str = "throughline-demo";
-
-fn attr_after<'a>(html: &'a str, marker: &str, attr: &str) -> Option<&'a str> {
-    let at = html.find(marker)?;
-    let start = html[..at].rfind('<')?;
-    let tag = &html[start..html[start..].find('>')? + start];
-    let v = &tag[tag.find(&format!("{attr}=\""))? + attr.len() + 2..];
-    Some(&v[..v.find('"')?])
-}
-
-async fn signed_in(port: &str, host: &str, email: &str) -> (reqwest::Client, String) {
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("an address");
-    let c = reqwest::Client::builder().cookie_store(true).resolve(host, addr).timeout(Duration::from_secs(60)).build().expect("a client");
-    let base = format!("http://{host}:{port}");
-    let login = c.get(format!("{base}/login")).send().await.expect("the sign-in page").text().await.expect("a body");
-    let csrf = attr_after(&login, "name=\"csrf\"", "value").expect("a CSRF token").to_owned();
-    let r = c.post(format!("{base}/login")).form(&[("email", email), ("password", PASSWORD), ("csrf", csrf.as_str())]).send().await.expect("signs in");
-    assert!(r.status().is_success(), "sign-in of {email} answered {}", r.status());
-    (c, base)
-}
 
 /// Times GETs of `url` one after another for `secs` seconds; each answer must hold `marker`.
 /// Answers the sorted times in milliseconds and the size of the last answer.
@@ -61,8 +44,8 @@ async fn main() {
         std::process::exit(2);
     };
     let secs: f64 = secs.parse().expect("seconds");
-    let (tenant, tenant_base) = signed_in(port, "acme.localhost", "admin@acme.test").await;
-    let (console, console_base) = signed_in(port, "localhost", "partner@northwind.test").await;
+    let (tenant, tenant_base) = common::signed_in(port, "acme.localhost", "admin@acme.test", PASSWORD).await;
+    let (console, console_base) = common::signed_in(port, "localhost", "partner@northwind.test", PASSWORD).await;
     let orders = format!("{tenant_base}/workspace/orders");
     let partner = format!("{console_base}/partner");
     time_page(&tenant, &orders, "data-testid=\"order-row\"", 2.0).await;

@@ -27,8 +27,9 @@ pub use claim::{Claim, claim};
 pub use handlers::{Handler, JobCx, Registry};
 /// Handlers are written with this attribute (re-exported so that callers need no dependency of their own).
 pub use async_trait::async_trait;
+pub use periodic::Periodic;
 pub use signal::JobSignal;
-pub use worker::{Settings, WorkOutcome, drain_tenant, run_workers, schedule_all, work_tenant};
+pub use worker::{Settings, WorkOutcome, bucket, drain_tenant, run_workers, schedule_all, work_tenant};
 
 use crate::TenantTxn;
 use chrono::{DateTime, Duration, Utc};

@@ -35,9 +35,10 @@ pub async fn escalate_breached(txn: &TenantTxn, now: DateTime<Utc>, limit: u64) 
     Ok(n)
 }
 
-/// Finds the tenants with an exception past its SLA that [`escalate_breached`] would escalate
-/// (see `Db::tenants_with`): only those run the minute's `sla.escalate`.
-pub const BREACHED_PROBE: &str = "SELECT 1 FROM {schema}.exceptions WHERE status IN ('open', 'claimed') AND sla_due_at <= now()";
+/// Finds the tenants with an open exception under an SLA, which [`escalate_breached`] may
+/// have to escalate (see `Db::tenants_with`): only those run the minute's `sla.escalate`.
+/// Without a time, so that the job itself judges the breach on its own clock.
+pub const BREACHED_PROBE: &str = "SELECT 1 FROM {schema}.exceptions WHERE status IN ('open', 'claimed') AND sla_due_at IS NOT NULL";
 
 /// The `sla.escalate` job (each minute).
 pub struct EscalateBreached;
