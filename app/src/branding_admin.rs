@@ -36,12 +36,22 @@ pub fn images_href(slug: &str) -> String {
     format!("/partner/tenants/{slug}/images")
 }
 
-/// Tenant `slug` for a partner console server function: on the console's host, seen by the
-/// signed-in partner user (admin or viewer; the platform operator any), with the database;
-/// else the error to show (404 for another partner's tenant, as if it did not exist). What
-/// the pages' forms change is checked again, for admins only, by their handlers.
+/// Tenant `slug` for a partner console server function: on the console's host, run by the
+/// signed-in partner admin (or the platform operator), with the database; else the error to
+/// show (404 for another partner's tenant, as if it did not exist).
 #[cfg(feature = "ssr")]
 pub(crate) async fn console_tenant(slug: &str) -> Result<(domain::Db, domain::entity::tenant::Model), ServerFnError> {
+    console_tenant_for(slug, false).await
+}
+
+/// [`console_tenant`] for a page a partner viewer may read too (the tenant's health).
+#[cfg(feature = "ssr")]
+pub(crate) async fn console_tenant_to_view(slug: &str) -> Result<(domain::Db, domain::entity::tenant::Model), ServerFnError> {
+    console_tenant_for(slug, true).await
+}
+
+#[cfg(feature = "ssr")]
+async fn console_tenant_for(slug: &str, viewers: bool) -> Result<(domain::Db, domain::entity::tenant::Model), ServerFnError> {
     use domain::tenancy::Scope;
     let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
     let me = parts.extensions.get::<domain::auth::Principal>().cloned().ok_or_else(|| ServerFnError::new("sign in first"))?;
@@ -55,13 +65,14 @@ pub(crate) async fn console_tenant(slug: &str) -> Result<(domain::Db, domain::en
         return Err(ServerFnError::new("The partner console is not served at this address."));
     }
     let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
-    let t = match domain::partner::visible_tenant(&db, &me, &slug).await {
+    let found = if viewers { domain::partner::visible_tenant(&db, &me, slug).await } else { domain::partner::own_tenant(&db, &me, slug).await };
+    let t = match found {
         Ok(t) => t,
         Err(domain::AppError::NotFound) => {
             status(http::StatusCode::NOT_FOUND);
             return Err(ServerFnError::new("There is no such tenant among yours."));
         }
-        Err(e) => return Err(ServerFnError::new(e.to_string())),
+        Err(e) => return Err(crate::orders::server::internal(e)),
     };
     Ok((db, t))
 }

@@ -94,9 +94,9 @@ pub fn summarize(rows: &[&domain::health::Health], now: chrono::DateTime<chrono:
 /// Tenant `slug`'s health, for its partner's admins (and the platform operator) only.
 #[server(prefix = "/sfn")]
 pub async fn health_data(slug: String) -> Result<TenantHealthView, ServerFnError> {
-    let (db, t) = crate::branding_admin::console_tenant(&slug).await?;
+    let (db, t) = crate::branding_admin::console_tenant_to_view(&slug).await?;
     let now = chrono::Utc::now();
-    let rows = domain::health::recent(&db, &[t.id], now.date_naive()).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let rows = domain::health::recent(&db, &[t.id], now.date_naive()).await.map_err(crate::orders::server::internal)?;
     let refs: Vec<&domain::health::Health> = rows.iter().collect();
     let days = rows
         .iter()
@@ -142,7 +142,7 @@ pub async fn console_tenants(q: Option<String>, page: Option<usize>) -> Result<T
     // The console is served on the base domain only, so its tenants are its subdomains.
     let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
     let now = chrono::Utc::now();
-    let l = domain::console::list(&db, &me, q.as_deref().unwrap_or(""), page.unwrap_or(1), domain::console::PER_PAGE, now.date_naive()).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let l = domain::console::list(&db, &me, q.as_deref().unwrap_or(""), page.unwrap_or(1), domain::console::PER_PAGE, now.date_naive()).await.map_err(crate::orders::server::internal)?;
     let rows = l
         .rows
         .into_iter()

@@ -286,9 +286,19 @@ impl Db {
                 .map(|(i, t)| format!("SELECT {i} AS n WHERE EXISTS ({})", probe.replace("{schema}", &format!("\"{}\"", t.schema_name()))))
                 .collect::<Vec<_>>()
                 .join(" UNION ALL ");
-            for row in self.platform().query_all_raw(sea_orm::Statement::from_string(DbBackend::Postgres, sql)).await? {
-                let n: i32 = row.try_get("", "n")?;
-                found.extend(chunk.get(n as usize).cloned());
+            // A batch that cannot be asked (a broken schema among them) counts as all found:
+            // its tenants are looked at one by one, as before, and the others go on.
+            match self.platform().query_all_raw(sea_orm::Statement::from_string(DbBackend::Postgres, sql)).await {
+                Ok(rows) => {
+                    for row in rows {
+                        let n: i32 = row.try_get("", "n")?;
+                        found.extend(chunk.get(n as usize).cloned());
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a probe of {} tenants failed; each is looked at", chunk.len());
+                    found.extend(chunk.iter().cloned());
+                }
             }
         }
         Ok(found)

@@ -44,6 +44,9 @@ pub mod entity {
             pub nonce: String,
             pub token_hash: String,
             pub invited_by: String,
+            /// The inviting partner admin: their open invitations are withdrawn when they are
+            /// disabled.
+            pub invited_by_id: Uuid,
             pub expires_at: ChronoDateTimeUtc,
             pub accepted_at: Option<ChronoDateTimeUtc>,
             /// Set while the e-mail is to be sent (or retried); `None` once sent or given up.
@@ -85,6 +88,11 @@ pub struct Team {
     pub members: Vec<platform_user::Model>,
     pub invitations: Vec<Invitation>,
     pub recent: Vec<AuditEntry>,
+}
+
+/// How the partner's record names `who`: name and e-mail (names are chosen, not unique).
+fn actor(who: &Principal) -> String {
+    format!("{} <{}>", who.name, who.email)
 }
 
 /// The partner `who` administers, or why they may not change its team.
@@ -163,6 +171,7 @@ pub async fn invite(db: &Db, key: &[u8], who: &Principal, email: &str, name: &st
         token_hash: Set(token_hash(&token_for(key, id, &nonce))),
         nonce: Set(nonce),
         invited_by: Set(who.name.clone()),
+        invited_by_id: Set(who.user_id),
         expires_at: Set(now + Duration::days(DAYS)),
         accepted_at: Set(None),
         next_send_at: Set(Some(now)),
@@ -172,7 +181,7 @@ pub async fn invite(db: &Db, key: &[u8], who: &Principal, email: &str, name: &st
     }
     .insert(&txn)
     .await?;
-    record(&txn, partner, &who.name, "partner.user_invited", &inv.email, json!({"role": inv.role}), now).await?;
+    record(&txn, partner, &actor(who), "partner.user_invited", &inv.email, json!({"role": inv.role}), now).await?;
     txn.commit().await?;
     Ok(inv)
 }
@@ -183,7 +192,7 @@ pub async fn withdraw(db: &Db, who: &Principal, id: Uuid, now: DateTime<Utc>) ->
     let txn = db.platform().begin().await?;
     let inv = invitation::Entity::find_by_id(id).filter(invitation::Column::PartnerId.eq(partner)).filter(invitation::Column::AcceptedAt.is_null()).one(&txn).await?.ok_or(AppError::NotFound)?;
     invitation::Entity::delete_by_id(inv.id).exec(&txn).await?;
-    record(&txn, partner, &who.name, "partner.invitation_withdrawn", &inv.email, json!({"role": inv.role}), now).await?;
+    record(&txn, partner, &actor(who), "partner.invitation_withdrawn", &inv.email, json!({"role": inv.role}), now).await?;
     txn.commit().await?;
     Ok(inv)
 }
@@ -196,6 +205,12 @@ pub async fn set_disabled(db: &Db, who: &Principal, user_id: Uuid, disabled: boo
         return Err(AppError::Conflict("you cannot disable or enable yourself; ask another partner admin".into()));
     }
     let txn = db.platform().begin().await?;
+    // One team change of a partner at a time: two admins disabling each other at once must
+    // not both count the other as the admin who stays (SQLite has one writer anyway).
+    if db.is_postgres() {
+        use sea_orm::ConnectionTrait;
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT id FROM partners WHERE id = $1 FOR UPDATE", [partner.into()])).await?;
+    }
     let u = platform_user::Entity::find_by_id(user_id).filter(platform_user::Column::PartnerId.eq(partner)).one(&txn).await?.ok_or(AppError::NotFound)?;
     if u.disabled == disabled {
         return Err(AppError::Conflict(format!("{} is already {}", u.name, if disabled { "disabled" } else { "enabled" })));
@@ -216,8 +231,10 @@ pub async fn set_disabled(db: &Db, who: &Principal, user_id: Uuid, disabled: boo
     am.updated_at = Set(now);
     let u = am.update(&txn).await?;
     let action = if disabled { "partner.user_disabled" } else { "partner.user_enabled" };
-    record(&txn, partner, &who.name, action, &u.email, json!({"role": u.role}), now).await?;
+    record(&txn, partner, &actor(who), action, &u.email, json!({"role": u.role}), now).await?;
     if disabled {
+        // Their open invitations go too: a leaving admin keeps no way back in.
+        invitation::Entity::delete_many().filter(invitation::Column::InvitedById.eq(u.id)).filter(invitation::Column::AcceptedAt.is_null()).exec(&txn).await?;
         let key = crate::auth::user_key(&crate::tenancy::Scope::Platform, u.id);
         crate::entity::session::Entity::delete_many().filter(crate::entity::session::Column::UserKey.eq(key)).exec(&txn).await?;
     }
@@ -256,9 +273,13 @@ pub async fn accept(db: &Db, token: &str, name: &str, password_hash: &str, now: 
     if platform_user::Entity::find().filter(platform_user::Column::Email.eq(&inv.email)).one(&txn).await?.is_some() {
         return Err(AppError::Conflict(format!("{} already has an account on the console; sign in instead", inv.email)));
     }
-    let id = crate::seed::create_platform_user(&txn, Some(inv.partner_id), &inv.email, &name, role, password_hash).await?;
+    let taken = || AppError::Conflict(format!("{} already has an account on the console; sign in instead", inv.email));
+    let id = match crate::seed::create_platform_user(&txn, Some(inv.partner_id), &inv.email, &name, role, password_hash).await {
+        Err(AppError::Db(e)) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => return Err(taken()),
+        other => other?,
+    };
     let u = platform_user::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    record(&txn, inv.partner_id, &name, "partner.invitation_accepted", &inv.email, json!({"role": inv.role, "invited_by": inv.invited_by}), now).await?;
+    record(&txn, inv.partner_id, &format!("{name} <{}>", inv.email), "partner.invitation_accepted", &inv.email, json!({"role": inv.role, "invited_by": inv.invited_by}), now).await?;
     txn.commit().await?;
     Ok(u)
 }
@@ -274,10 +295,12 @@ pub async fn claim_sends(db: &Db, now: DateTime<Utc>, limit: u64) -> Result<Vec<
         .limit(limit)
         .all(db.platform())
         .await?;
+    // Microseconds, as the databases keep them, so that `sent` finds its claim by this value.
+    let lease = chrono::SubsecRound::trunc_subsecs(now + Duration::seconds(SEND_LEASE_SECS), 6);
     let mut mine = Vec::new();
     for inv in due {
         let taken = invitation::Entity::update_many()
-            .col_expr(invitation::Column::NextSendAt, sea_orm::sea_query::Expr::value(Some(now + Duration::seconds(SEND_LEASE_SECS))))
+            .col_expr(invitation::Column::NextSendAt, sea_orm::sea_query::Expr::value(Some(lease)))
             .col_expr(invitation::Column::SendAttempts, sea_orm::sea_query::Expr::col(invitation::Column::SendAttempts).add(1))
             .filter(invitation::Column::Id.eq(inv.id))
             .filter(invitation::Column::NextSendAt.eq(inv.next_send_at))
@@ -285,7 +308,7 @@ pub async fn claim_sends(db: &Db, now: DateTime<Utc>, limit: u64) -> Result<Vec<
             .await?
             .rows_affected;
         if taken == 1 {
-            mine.push(Invitation { send_attempts: inv.send_attempts + 1, ..inv });
+            mine.push(Invitation { send_attempts: inv.send_attempts + 1, next_send_at: Some(lease), ..inv });
         }
     }
     Ok(mine)
@@ -301,10 +324,13 @@ pub async fn sent(db: &Db, inv: &Invitation, outcome: std::result::Result<(), (S
             (again.then(|| now + Duration::minutes(i64::from(inv.send_attempts.pow(2)))), Some(e))
         }
     };
+    // Only while this sender's claim holds (a send that outlived its lease leaves the
+    // outcome to whoever claimed it next).
     invitation::Entity::update_many()
         .col_expr(invitation::Column::NextSendAt, sea_orm::sea_query::Expr::value(next))
         .col_expr(invitation::Column::LastError, sea_orm::sea_query::Expr::value(error))
         .filter(invitation::Column::Id.eq(inv.id))
+        .filter(invitation::Column::NextSendAt.eq(inv.next_send_at))
         .exec(db.platform())
         .await?;
     Ok(())

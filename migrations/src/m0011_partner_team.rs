@@ -23,6 +23,7 @@ impl MigrationTrait for Migration {
                 .col(string("nonce"))
                 .col(string_uniq("token_hash"))
                 .col(string("invited_by"))
+                .col(uuid("invited_by_id"))
                 .col(timestamp_with_time_zone("expires_at"))
                 .col(timestamp_with_time_zone_null("accepted_at"))
                 .col(timestamp_with_time_zone_null("next_send_at"))

@@ -239,20 +239,27 @@ async fn worker_loop(db: Db, registry: Arc<Registry>, settings: Settings, n: usi
 /// bucket of tenants, so that each tenant's are enqueued once a minute at its own moment
 /// and a thousand tenants' upkeep is spread over the minute rather than run at its start.
 async fn scheduler_loop(db: Db, settings: Settings, periodic: Vec<Periodic>) {
-    let buckets = (60_000 / settings.poll.as_millis().max(1)).max(1) as u64;
-    let mut tick = 0u64;
+    let poll_ms = settings.poll.as_millis().max(1) as i64;
+    let buckets = (60_000 / poll_ms).max(1) as u64;
+    // Buckets follow the clock, and every bucket whose moment passed since the last round is
+    // handled, so a round that ran long skips no tenant's minute.
+    let mut last: Option<i64> = None;
     let mut seen = Enqueued::new();
     let mut probed = Probed::new();
     loop {
         match crate::tenancy::active_tenant_slugs(&db).await {
             Ok(tenants) => {
                 let now = Utc::now();
+                let slot = now.timestamp_millis().div_euclid(poll_ms);
+                let from = last.map_or(slot, |l| (l + 1).max(slot - buckets as i64 + 1));
                 // The conditional jobs' probes: of every tenant, once a minute.
-                if tick % buckets == 0 {
+                if last.is_none() || (from..=slot).any(|s| s.rem_euclid(buckets as i64) == 0) {
                     probed = probe_all(&db, &tenants, &periodic).await;
                 }
-                let mine: Vec<TenantSlug> = tenants.iter().filter(|t| bucket(t.as_str(), buckets) == tick % buckets).cloned().collect();
+                let due: std::collections::HashSet<u64> = (from..=slot).map(|s| s.rem_euclid(buckets as i64) as u64).collect();
+                let mine: Vec<TenantSlug> = tenants.iter().filter(|t| due.contains(&bucket(t.as_str(), buckets))).cloned().collect();
                 schedule_tenants(&db, &mine, &periodic, &probed, now, &mut seen).await;
+                last = Some(slot);
                 match db.tenants_with(&tenants, DUE_PROBE).await {
                     Ok(due) => db.job_signal().mark_all_due(due.iter().map(TenantSlug::as_str)),
                     Err(e) => tracing::warn!(error = %e, "looking for tenants with due jobs failed"),
@@ -260,7 +267,6 @@ async fn scheduler_loop(db: Db, settings: Settings, periodic: Vec<Periodic>) {
             }
             Err(e) => tracing::warn!(error = %e, "listing tenants for the job poll failed"),
         }
-        tick += 1;
         tokio::time::sleep(settings.poll).await;
     }
 }

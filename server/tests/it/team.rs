@@ -94,9 +94,13 @@ async fn a_partner_admin_builds_a_team_of_admins_and_viewers() {
     post_form(&app, &nora, "localhost", &format!("/partner/team/users/{nora_id}/disable"), &[("csrf", &csrf)]).await;
     let (_, team) = page(&app, &nora, "localhost", "/partner/team").await;
     assert!(team.contains("Nothing changed: you cannot disable or enable yourself"), "{team}");
+    // Nora's open invitation goes with her when she is disabled.
+    post_form(&app, &nora, "localhost", "/partner/team/invite", &[("csrf", &csrf), ("email", "pending@northwind.test"), ("role", "partner_admin")]).await;
+    let pending = link_in(&mail_to(&app, &smtp, "pending@northwind.test", 0).await);
     let (_, ahome) = page(&app, &ada, "localhost", "/partner/team").await;
     let acsrf = extract_csrf(&ahome);
     assert_eq!(post_form(&app, &ada, "localhost", &format!("/partner/team/users/{nora_id}/disable"), &[("csrf", &acsrf)]).await.status(), 303);
+    assert_eq!(page(&app, &app.browser(), "localhost", &pending).await.0, 404, "a disabled admin's invitation stops working");
     let ada_id = member_id(&app, "ada@northwind.test").await;
     let who = domain::auth::load_principal(&app.db, &domain::tenancy::Scope::Platform, ada_id).await.unwrap().unwrap();
     let last = domain::partner_team::set_disabled(&app.db, &who, ada_id, true, Utc::now()).await;
@@ -115,12 +119,12 @@ async fn a_partner_admin_builds_a_team_of_admins_and_viewers() {
     let recent = domain::partner_team::team(&app.db, &who, Utc::now()).await.unwrap().recent;
     let actions: Vec<(&str, &str, &str)> = recent.iter().map(|a| (a.actor.as_str(), a.action.as_str(), a.subject.as_str())).collect();
     for want in [
-        ("Nora Partner", "partner.user_invited", "vic@northwind.test"),
-        ("Vic Viewer", "partner.invitation_accepted", "vic@northwind.test"),
-        ("Nora Partner", "partner.user_disabled", "vic@northwind.test"),
-        ("Nora Partner", "partner.user_enabled", "vic@northwind.test"),
-        ("Ada Second", "partner.user_disabled", "partner@northwind.test"),
-        ("Ada Second", "partner.invitation_withdrawn", "late@northwind.test"),
+        ("Nora Partner <partner@northwind.test>", "partner.user_invited", "vic@northwind.test"),
+        ("Vic Viewer <vic@northwind.test>", "partner.invitation_accepted", "vic@northwind.test"),
+        ("Nora Partner <partner@northwind.test>", "partner.user_disabled", "vic@northwind.test"),
+        ("Nora Partner <partner@northwind.test>", "partner.user_enabled", "vic@northwind.test"),
+        ("Ada Second <ada@northwind.test>", "partner.user_disabled", "partner@northwind.test"),
+        ("Ada Second <ada@northwind.test>", "partner.invitation_withdrawn", "late@northwind.test"),
     ] {
         assert!(actions.contains(&want), "{want:?} in {actions:?}");
     }
