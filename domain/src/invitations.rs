@@ -243,7 +243,12 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A recipient's first contact: when the invitation expires, in words (`7 December 2026`).
 pub fn expires_words(inv: &Invitation) -> String {
-    inv.expires_at.format("%-d %B %Y").to_string()
+    date_words(inv.expires_at)
+}
+
+/// A date as invitations state it (`7 December 2026`).
+pub fn date_words(at: DateTime<Utc>) -> String {
+    at.format("%-d %B %Y").to_string()
 }
 
 #[cfg(test)]

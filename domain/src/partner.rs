@@ -23,8 +23,13 @@ use serde_json::json;
 /// platform operator any. `NotFound` otherwise, so that another partner's tenants are not
 /// even confirmed to exist.
 pub async fn own_tenant(db: &Db, who: &Principal, slug: &str) -> Result<tenant::Model> {
+    tenant_if(db, slug, |t| may_run(who, t)).await
+}
+
+/// Tenant `slug` if `allowed`; `NotFound` for a tenant that is not, as for one that does not exist.
+async fn tenant_if(db: &Db, slug: &str, allowed: impl Fn(&tenant::Model) -> bool) -> Result<tenant::Model> {
     let t = tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.platform()).await?.ok_or(AppError::NotFound)?;
-    if may_run(who, &t) { Ok(t) } else { Err(AppError::NotFound) }
+    if allowed(&t) { Ok(t) } else { Err(AppError::NotFound) }
 }
 
 /// [`own_tenant`] with its slug as the tenant's database is opened by.
@@ -37,9 +42,7 @@ pub async fn own_tenant_slug(db: &Db, who: &Principal, slug: &str) -> Result<(te
 /// Tenant `slug` if `who` may see it on the console: as [`own_tenant`], and a partner viewer
 /// their own partner's tenants too (to read, never to change).
 pub async fn visible_tenant(db: &Db, who: &Principal, slug: &str) -> Result<tenant::Model> {
-    let t = tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(db.platform()).await?.ok_or(AppError::NotFound)?;
-    let viewer = who.role == Role::PartnerViewer && who.partner_id == Some(t.partner_id);
-    if viewer || may_run(who, &t) { Ok(t) } else { Err(AppError::NotFound) }
+    tenant_if(db, slug, |t| (who.role == Role::PartnerViewer && who.partner_id == Some(t.partner_id)) || may_run(who, t)).await
 }
 
 /// Whether `who` runs tenant `t` (pure: the partner console's one rule).

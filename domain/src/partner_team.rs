@@ -338,7 +338,7 @@ pub async fn sent(db: &Db, inv: &Invitation, outcome: std::result::Result<(), (S
 
 /// When `inv`'s link expires, in words (`14 December 2026`).
 pub fn expires_words(inv: &Invitation) -> String {
-    inv.expires_at.format("%-d %B %Y").to_string()
+    crate::invitations::date_words(inv.expires_at)
 }
 
 #[cfg(test)]
