@@ -29,6 +29,9 @@ pub struct BrandingView {
     /// The current logo and favicon as the console serves them (versioned); empty for none.
     pub logo_url: String,
     pub favicon_url: String,
+    /// Whether the brand follows the partner's default brand, and whether there is one.
+    pub inherited: bool,
+    pub partner_has_brand: bool,
 }
 
 /// Where the editor posts logo and favicon uploads for tenant `slug`.
@@ -90,6 +93,8 @@ pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> 
         (v, _) => image("logo", if v.is_empty() { "svg" } else { v }),
     };
     let favicon_url = if t.favicon_etag.is_empty() { String::new() } else { image("favicon", &t.favicon_etag) };
+    let defaults = domain::policies::defaults(db.platform(), t.partner_id).await.map_err(crate::orders::server::internal)?;
+    let partner_has_brand = defaults.iter().any(|d| d.policy == domain::policies::BRANDING);
     let ratio = |c: &str| HexColor::parse(c).map(|c| format!("{:.2}:1", contrast_with_white(&c))).unwrap_or_default();
     Ok(BrandingView {
         primary_contrast: ratio(&t.primary_color),
@@ -106,5 +111,7 @@ pub async fn branding_data(slug: String) -> Result<BrandingView, ServerFnError> 
         partner_name,
         logo_url,
         favicon_url,
+        inherited: t.brand_inherited,
+        partner_has_brand,
     })
 }

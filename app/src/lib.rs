@@ -18,6 +18,7 @@ pub mod domains_admin;
 pub mod exports_admin;
 pub mod support_admin;
 pub mod team_admin;
+pub mod policies_admin;
 pub mod exception_detail;
 mod href;
 pub mod invoices;
@@ -238,6 +239,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partner") view=routes::partner::PartnerHome ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/team") view=routes::team::TeamPage ssr=SsrMode::Async/>
+                <Route path=path!("/partner/policies") view=routes::policies::PoliciesPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/branding") view=routes::branding_admin::BrandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/health") view=routes::partner::HealthPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner/tenants/:slug/domains") view=routes::domains_admin::DomainsPage ssr=SsrMode::Async/>

@@ -40,6 +40,14 @@ pub struct RemindersPage {
     pub sequences: Vec<SequenceForm>,
     /// `{customer}: the customer's name`, …
     pub placeholders: Vec<String>,
+    /// Where the forms post (`…/defaults`, `…/sequences` below it).
+    pub action: String,
+    /// Where each version in force comes from (see `RuleView::source`), and whether the
+    /// tenant's admin may revert it; empty on the partner's own page.
+    pub delivery_source: String,
+    pub delivery_can_revert: bool,
+    pub dunning_source: String,
+    pub dunning_can_revert: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -110,7 +118,9 @@ pub async fn admin_reminders() -> Result<RemindersPage, ServerFnError> {
     let rules = domain::workflow::rules::load(&txn).await.map_err(internal)?;
     let rows = domain::workflow::rules::versions(&txn).await.map_err(internal)?;
     txn.commit().await.map_err(internal)?;
-    let by = |rule: &str, v: i32| rows.iter().find(|r| r.rule == rule && r.version == v).map(|r| r.created_by.clone());
+    let row = |rule: &str, v: i32| rows.iter().find(|r| r.rule == rule && r.version == v);
+    let by = |rule: &str, v: i32| row(rule, v).map(|r| r.created_by.clone());
+    let (delivery, dunning) = (row("delivery", rules.delivery.version), row("dunning", rules.dunning.version));
     let fill = server::example(&t.name, &format!("https://{host}"));
     Ok(RemindersPage {
         channels: server::channels(&rules.delivery.config.channels()),
@@ -120,5 +130,10 @@ pub async fn admin_reminders() -> Result<RemindersPage, ServerFnError> {
         dunning_enabled: rules.dunning.enabled,
         sequences: server::sequences(&rules.dunning.config, &fill),
         placeholders: domain::dunning::PLACEHOLDERS.iter().map(|(p, what)| format!("{{{p}}}: {what}")).collect(),
+        action: PATH.into(),
+        delivery_source: domain::policies::source_of(delivery),
+        delivery_can_revert: delivery.is_some_and(|r| !r.inherited),
+        dunning_source: domain::policies::source_of(dunning),
+        dunning_can_revert: dunning.is_some_and(|r| !r.inherited),
     })
 }

@@ -66,7 +66,7 @@ const fn number(key: &'static str, label: &'static str, min: i64, max: i64, unit
 }
 
 /// Every rule, in the order of `domain::workflow::rules::RULES`.
-pub const RULE_INFO: [RuleInfo; 7] = [
+pub const RULE_INFO: [RuleInfo; 9] = [
     RuleInfo {
         name: "credit_check",
         title: "Credit check",
@@ -109,7 +109,38 @@ pub const RULE_INFO: [RuleInfo; 7] = [
         settings: &[Setting { key: "threshold_minor", label: "Approval threshold", input: Input::Money }],
         can_disable: false,
     },
+    RuleInfo {
+        name: "sla",
+        title: "SLAs",
+        explains: "How long an exception of each type may stay open before it is escalated to the admin queue with its severity raised.",
+        settings: &[
+            number("credit_hold_hours", "Credit hold", 1, MAX_SLA_HOURS, "hours"),
+            number("backorder_hours", "Backorder", 1, MAX_SLA_HOURS, "hours"),
+            number("shipment_delay_hours", "Shipment delay", 1, MAX_SLA_HOURS, "hours"),
+            number("missing_pod_hours", "Missing proof of delivery", 1, MAX_SLA_HOURS, "hours"),
+            number("quantity_mismatch_hours", "Quantity mismatch", 1, MAX_SLA_HOURS, "hours"),
+            number("invoice_delay_hours", "Invoice delay", 1, MAX_SLA_HOURS, "hours"),
+            number("invoicing_hold_hours", "Invoicing hold", 1, MAX_SLA_HOURS, "hours"),
+            number("unapplied_cash_hours", "Unapplied cash", 1, MAX_SLA_HOURS, "hours"),
+            number("short_pay_hours", "Short payment", 1, MAX_SLA_HOURS, "hours"),
+            number("dispute_hours", "Dispute with a reason", 1, MAX_SLA_HOURS, "hours"),
+            number("dispute_other_hours", "Other dispute", 1, MAX_SLA_HOURS, "hours"),
+            number("integration_hours", "Integration or endpoint problem", 1, MAX_SLA_HOURS, "hours"),
+            number("other_hours", "Any other type", 1, MAX_SLA_HOURS, "hours"),
+        ],
+        can_disable: false,
+    },
+    RuleInfo {
+        name: "retention",
+        title: "Retention",
+        explains: "How long finished records are kept before the hourly clean-up deletes them.",
+        settings: &[number("webhook_days", "Delivered or dead webhook messages", 1, 3_650, "days"), number("export_days", "Data-export archives", 1, 3_650, "days")],
+        can_disable: false,
+    },
 ];
+
+/// The longest SLA the form offers (the domain's limit: 90 days).
+const MAX_SLA_HOURS: i64 = 24 * 90;
 
 /// The rule called `name`, if there is one.
 pub fn info(name: &str) -> Option<&'static RuleInfo> {
@@ -158,6 +189,18 @@ pub struct RuleView {
     /// UTC, RFC 3339; shown in the viewer's local time.
     pub saved_at: Option<String>,
     pub fields: Vec<FieldView>,
+    /// Where the form posts.
+    pub action: String,
+    /// Where the version in force comes from (`Partner default v2`, `Tenant override`,
+    /// `Built-in default`); empty on the partner's own page.
+    pub source: String,
+    /// Whether the tenant's admin may revert it to the default (it is an override).
+    pub can_revert: bool,
+}
+
+/// Where a tenant admin's revert of `rule` posts.
+pub fn revert_action(rule: &str) -> String {
+    format!("{PATH}/{rule}/revert")
 }
 
 /// One stored version, for the history.
@@ -197,6 +240,8 @@ pub(crate) mod server {
             "missing_pod" => (set.missing_pod.version, set.missing_pod.enabled, json(serde_json::to_value(&set.missing_pod.config))),
             "shipment_delay" => (set.shipment_delay.version, set.shipment_delay.enabled, none),
             "cash_application" => (set.cash_application.version, set.cash_application.enabled, none),
+            "sla" => (set.sla.version, true, json(serde_json::to_value(&set.sla.config))),
+            "retention" => (set.retention.version, true, json(serde_json::to_value(&set.retention.config))),
             _ => (set.approvals_version, true, json(serde_json::to_value(&set.approvals))),
         }
     }
@@ -221,10 +266,20 @@ pub(crate) mod server {
         FieldView { name: s.field().into(), label: s.label.into(), value, choices, min, max, unit: unit.into() }
     }
 
-    /// One rule's card: what is in force, and who saved that version when.
+    /// One rule's card: what is in force, who saved that version when, and where it comes from.
     pub fn rule(info: &RuleInfo, set: &RuleSet, rows: &[rule_version::Model]) -> RuleView {
         let (version, enabled, config) = in_force(set, info.name);
         let saved = rows.iter().find(|r| r.rule == info.name && r.version == version);
+        let mut view = card(info, (version, enabled, &config), saved.map(|r| (saved_by(&r.created_by), r.created_at.to_rfc3339())), save_action(info.name));
+        view.source = domain::policies::source_of(saved);
+        view.can_revert = saved.is_some_and(|r| !r.inherited);
+        view
+    }
+
+    /// A rule's card from its version, switch and settings, who saved it when, and where its
+    /// form posts.
+    pub fn card(info: &RuleInfo, (version, enabled, config): (i32, bool, &Value), saved: Option<(String, String)>, action: String) -> RuleView {
+        let (saved_by, saved_at) = saved.unzip();
         RuleView {
             name: info.name.into(),
             title: info.title.into(),
@@ -232,9 +287,12 @@ pub(crate) mod server {
             version,
             enabled,
             can_disable: info.can_disable,
-            saved_by: saved.map(|r| saved_by(&r.created_by)),
-            saved_at: saved.map(|r| r.created_at.to_rfc3339()),
-            fields: info.settings.iter().map(|s| field(s, &config)).collect(),
+            saved_by,
+            saved_at,
+            fields: info.settings.iter().map(|s| field(s, config)).collect(),
+            action,
+            source: String::new(),
+            can_revert: false,
         }
     }
 
@@ -261,7 +319,7 @@ pub(crate) mod server {
                 "delivery" => "Default invoice and reminder channels (on the Delivery and reminders page)".into(),
                 _ => summary(info(&r.rule), &r.config),
             },
-            saved_by: saved_by(&r.created_by),
+            saved_by: if r.inherited { format!("{} (inherited)", saved_by(&r.created_by)) } else { saved_by(&r.created_by) },
             saved_at: r.created_at.to_rfc3339(),
             rule: r.rule,
             version: r.version,

@@ -157,7 +157,9 @@ pub async fn create_tenant(db: &Db, invite_key: &[u8], who: &Principal, input: &
     let product_name: String = name.chars().take(60).collect::<String>().trim().to_owned();
     let start = crate::seed::NewTenant { slug: slug.as_str(), name, product_name: &product_name, primary_color: START_COLOR, logo_svg: String::new(), address: "", remit_to: "" };
     let color = crate::types::HexColor::parse(START_COLOR).map_err(AppError::Internal)?;
-    let t = crate::seed::tenant_row(partner_id, &slug, &start, &color, now);
+    let mut t = crate::seed::tenant_row(partner_id, &slug, &start, &color, now);
+    // It starts with the partner's defaults: its inherited rules and, if there is one, brand.
+    crate::policies::start_tenant(db, &ttxn, &mut t, partner_id, now).await?;
     let t = sea_orm::ActiveModelTrait::insert(t, &txn).await.map_err(|e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("the address '{}' was just taken; choose another", slug.as_str())),
         _ => e.into(),
@@ -208,6 +210,8 @@ pub async fn set_branding(db: &Db, who: &Principal, slug: &str, input: &Branding
     let before = BrandingIn::from_tenant(&t);
     let mut am: tenant::ActiveModel = t.clone().into();
     brand.apply(&mut am, &partner_name);
+    // A brand of its own: the partner's default brand no longer changes it.
+    am.brand_inherited = sea_orm::ActiveValue::Set(false);
     am.updated_at = sea_orm::ActiveValue::Set(Utc::now());
     // Only over the row as it was read (two editors at once: one wins, the other is told), so
     // that the audit entry's "before" is what was replaced.
@@ -230,7 +234,7 @@ pub async fn set_branding(db: &Db, who: &Principal, slug: &str, input: &Branding
 }
 
 /// The editor's words for a field.
-fn label(field: &str) -> &str {
+pub(crate) fn label(field: &str) -> &str {
     match field {
         "product_name" => "Product name",
         "primary_color" => "Primary colour",
@@ -263,7 +267,7 @@ mod tests {
             id: Uuid::from_u128(9), partner_id: mine, slug: "acme".into(), name: "Acme".into(), product_name: "P".into(), primary_color: "#000000".into(),
             logo_svg: String::new(), active: true, address: String::new(), remit_to: String::new(), accent_color: "#000000".into(),
             support_email: String::new(), support_phone: String::new(), footer_text: String::new(), powered_by: String::new(),
-            logo_etag: String::new(), favicon_etag: String::new(), support_approval: false, created_at: now, updated_at: now,
+            logo_etag: String::new(), favicon_etag: String::new(), support_approval: false, created_at: now, updated_at: now, policies_applied: 0, brand_inherited: false,
         };
         let cases = [
             (who(Role::PartnerAdmin, Some(mine)), true),

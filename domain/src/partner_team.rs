@@ -111,7 +111,7 @@ fn member_of(who: &Principal) -> Result<Uuid> {
     }
 }
 
-async fn record<C: sea_orm::ConnectionTrait>(c: &C, partner: Uuid, who: &str, action: &str, subject: &str, detail: serde_json::Value, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn record<C: sea_orm::ConnectionTrait>(c: &C, partner: Uuid, who: &str, action: &str, subject: &str, detail: serde_json::Value, now: DateTime<Utc>) -> Result<()> {
     audit::ActiveModel { id: Set(crate::new_id()), partner_id: Set(partner), at: Set(now), actor: Set(who.to_owned()), action: Set(action.to_owned()), subject: Set(subject.to_owned()), detail: Set(detail.to_string()) }
         .insert(c)
         .await?;

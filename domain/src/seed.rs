@@ -14,7 +14,7 @@ pub const DEMO_PASSWORD: &str = "throughline-demo";
 pub async fn create_partner<C: ConnectionTrait>(c: &C, name: &str) -> Result<Uuid> {
     let id = Uuid::new_v4();
     let now = Utc::now();
-    partner::ActiveModel { id: Set(id), name: Set(name.into()), created_at: Set(now), updated_at: Set(now) }.insert(c).await?;
+    partner::ActiveModel { id: Set(id), name: Set(name.into()), created_at: Set(now), updated_at: Set(now), policy_version: Set(0) }.insert(c).await?;
     Ok(id)
 }
 
@@ -85,6 +85,8 @@ pub fn tenant_row(partner_id: Uuid, slug: &TenantSlug, t: &NewTenant<'_>, color:
         support_approval: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
+        policies_applied: Set(0),
+        brand_inherited: Set(false),
     }
 }
 

@@ -13,6 +13,7 @@ mod m0008_powered_by;
 mod m0009_brand_images;
 mod m0010_support_approval;
 mod m0011_partner_team;
+mod m0012_partner_policies;
 mod t0003_api_client_sources;
 mod t0004_edi_counters;
 mod t0005_pick_pack_and_order_dates;
@@ -32,6 +33,7 @@ mod t0018_invitations;
 mod t0019_health_indexes;
 mod t0020_data_exports;
 mod t0021_support_sessions;
+mod t0022_inherited_rules;
 
 pub struct PlatformMigrator;
 pub struct TenantMigrator;
@@ -39,14 +41,14 @@ pub struct TenantMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for PlatformMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration), Box::new(m0005_tenant_branding::Migration), Box::new(m0006_tenant_health::Migration), Box::new(m0007_domain_verification::Migration), Box::new(m0008_powered_by::Migration), Box::new(m0009_brand_images::Migration), Box::new(m0010_support_approval::Migration), Box::new(m0011_partner_team::Migration)]
+        vec![Box::new(PlatformInit), Box::new(PlatformSettings), Box::new(m0003_rate_limits::Migration), Box::new(m0004_tenant_addresses::Migration), Box::new(m0005_tenant_branding::Migration), Box::new(m0006_tenant_health::Migration), Box::new(m0007_domain_verification::Migration), Box::new(m0008_powered_by::Migration), Box::new(m0009_brand_images::Migration), Box::new(m0010_support_approval::Migration), Box::new(m0011_partner_team::Migration), Box::new(m0012_partner_policies::Migration)]
     }
 }
 
 #[async_trait::async_trait]
 impl MigratorTrait for TenantMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration), Box::new(t0013_portal::Migration), Box::new(t0014_webhooks::Migration), Box::new(t0015_invoice_deliveries::Migration), Box::new(t0016_edi_outbox::Migration), Box::new(t0017_dunning::Migration), Box::new(t0018_invitations::Migration), Box::new(t0019_health_indexes::Migration), Box::new(t0020_data_exports::Migration), Box::new(t0021_support_sessions::Migration)]
+        vec![Box::new(TenantInit), Box::new(TenantOrderToCash), Box::new(t0003_api_client_sources::Migration), Box::new(t0004_edi_counters::Migration), Box::new(t0005_pick_pack_and_order_dates::Migration), Box::new(t0006_jobs::Migration), Box::new(t0007_audit::Migration), Box::new(t0008_customer_master::Migration), Box::new(t0009_workflow::Migration), Box::new(t0010_billing::Migration), Box::new(t0011_disputes::Migration), Box::new(t0012_parked_index::Migration), Box::new(t0013_portal::Migration), Box::new(t0014_webhooks::Migration), Box::new(t0015_invoice_deliveries::Migration), Box::new(t0016_edi_outbox::Migration), Box::new(t0017_dunning::Migration), Box::new(t0018_invitations::Migration), Box::new(t0019_health_indexes::Migration), Box::new(t0020_data_exports::Migration), Box::new(t0021_support_sessions::Migration), Box::new(t0022_inherited_rules::Migration)]
     }
 }
 

@@ -16,9 +16,9 @@ use serde_json::json;
 use std::collections::HashMap;
 use tower_sessions::Session;
 
-type Fields = HashMap<String, String>;
+pub(crate) type Fields = HashMap<String, String>;
 
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+pub(crate) fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
     f.get(name).map_or("", String::as_str)
 }
 
@@ -81,10 +81,16 @@ async fn save(st: &AppState, scope: &Scope, auth: &Auth, session: &Session, f: &
     }
 }
 
+/// The default channels as posted: a box per channel (`channel_email`…; the portal always)
+/// and `reminder_channel`.
+pub(crate) fn defaults_config(f: &Fields) -> serde_json::Value {
+    let channels: Vec<&str> = ["email", "edi", "webhook"].into_iter().filter(|c| f.contains_key(&format!("channel_{c}"))).collect();
+    json!({"invoice_channels": std::iter::once("portal").chain(channels).collect::<Vec<_>>(), "reminder_channel": field(f, "reminder_channel")})
+}
+
 /// `POST /workspace/admin/reminders/defaults`.
 pub async fn defaults(State(st): State<AppState>, Extension(scope): Extension<Scope>, Extension(auth): Extension<Auth>, session: Session, Form(f): Form<Fields>) -> Response {
-    let channels: Vec<&str> = ["email", "edi", "webhook"].into_iter().filter(|c| f.contains_key(&format!("channel_{c}"))).collect();
-    let config = json!({"invoice_channels": std::iter::once("portal").chain(channels).collect::<Vec<_>>(), "reminder_channel": field(&f, "reminder_channel")});
+    let config = defaults_config(&f);
     save(&st, &scope, &auth, &session, &f, "delivery", "tenant defaults", Ok(config), true).await
 }
 

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use tower_sessions::Session;
 
 /// The posted value of `name`, trimmed; empty when absent.
-fn posted<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn posted<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.trim())
 }
 
@@ -34,7 +34,7 @@ fn read(s: &Setting, raw: &str) -> Result<Value, String> {
 }
 
 /// The rule's settings as the domain stores them, or a refusal naming each wrong field.
-fn settings(rule: &RuleInfo, form: &[(String, String)]) -> Result<Value, String> {
+pub(crate) fn settings(rule: &RuleInfo, form: &[(String, String)]) -> Result<Value, String> {
     let mut config = Map::new();
     let mut wrong = Vec::new();
     for s in rule.settings {
@@ -50,7 +50,7 @@ fn settings(rule: &RuleInfo, form: &[(String, String)]) -> Result<Value, String>
 
 /// The domain's refusal in the form's words: its stored keys become the fields' labels
 /// (`tax_rate_bp must be …` → `Tax rate of generated invoices must be …`).
-fn refusal(rule: &RuleInfo, message: &str) -> String {
+pub(crate) fn refusal(rule: &RuleInfo, message: &str) -> String {
     let prefix = format!("settings of {}: ", rule.name);
     let mut text = message.strip_prefix(&prefix).unwrap_or(message).to_owned();
     for s in rule.settings {

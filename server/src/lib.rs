@@ -11,6 +11,8 @@ mod data_export;
 mod support_forms;
 mod invite_forms;
 mod partner_forms;
+mod policy_forms;
+mod retention;
 mod team_forms;
 mod tls_ask;
 pub mod admin_webhooks;
@@ -142,6 +144,7 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/audit.csv", get(admin_jobs::audit_csv))
         .route("/workspace/admin/jobs/{id}/{action}", post(admin_jobs::job_action))
         .route("/workspace/admin/rules/{rule}", post(admin_rules::save_rule))
+        .route("/workspace/admin/rules/{rule}/revert", post(policy_forms::revert))
         .route("/workspace/admin/domains", post(domain_forms::admin_add).fallback_service(pages.clone()))
         .route("/workspace/admin/domains/{id}/check", post(domain_forms::admin_check))
         .route("/workspace/admin/domains/{id}/remove", post(domain_forms::admin_remove))
@@ -149,6 +152,11 @@ pub fn router(backends: Backends, config: Config, leptos_options: LeptosOptions)
         .route("/workspace/admin/reminders/sequences", post(admin_reminders::sequences_post))
         .route("/invite/{token}", get(invite_forms::page).post(invite_forms::accept))
         .route("/partner/tenants", post(partner_forms::create))
+        .route("/partner/policies/rules/{rule}", post(policy_forms::rule))
+        .route("/partner/policies/reminders/defaults", post(policy_forms::delivery))
+        .route("/partner/policies/reminders/sequences", post(policy_forms::dunning))
+        .route("/partner/policies/branding", post(policy_forms::branding))
+        .route("/partner/tenants/{slug}/branding/follow", post(policy_forms::follow_brand))
         .route("/partner/team/invite", post(team_forms::invite))
         .route("/partner/team/invitations/{id}/withdraw", post(team_forms::withdraw))
         .route("/partner/team/users/{id}/disable", post(team_forms::disable))

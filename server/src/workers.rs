@@ -35,6 +35,7 @@ pub fn registry(db: &Db, config: &Config) -> Registry {
         .with(domain::dunning::engine::EMAIL_JOB, crate::outbound::reminders::EmailReminder(sending(db, config)))
         .with(domain::health::JOB, domain::health::SnapshotJob(db.clone()))
         .with(domain::data_export::JOB, crate::data_export::ExportJob { config: config.clone(), storage: Default::default() })
+        .with(domain::retention::JOB, crate::retention::RetentionJob { config: config.clone(), storage: Default::default() })
         .with(domain::invitations::EMAIL_JOB, crate::outbound::invitations::EmailInvitation { sending: sending(db, config), configured_secret: config.jwt_secret.as_ref().map(|s| s.0.clone()), key: Default::default() })
         .with(domain::outbound::edi::EDI_JOB, domain::outbound::edi::EdiInvoice)
         .with(domain::outbound::edi::WATCH_JOB, domain::outbound::edi::WatchAcks)
@@ -63,6 +64,7 @@ pub fn periodic_jobs() -> Vec<Periodic> {
     all.push(Periodic::every(domain::health::JOB, domain::health::EVERY_SECS));
     all.push(Periodic::every(domain::outbound::edi::WATCH_JOB, 900));
     all.push(Periodic::every(domain::dunning::engine::RUN_JOB, 3600));
+    all.push(Periodic::every(domain::retention::JOB, 3600));
     all
 }
 
@@ -87,6 +89,14 @@ async fn platform_loop(db: Db, config: Config) {
         domain::maintenance::sweep_platform(&db, config.login_window_minutes).await;
         domain::domains::sweep(&db, dns.as_ref(), chrono::Utc::now()).await;
         send_partner_invitations(&db, &config, &sending, chrono::Utc::now()).await;
+        sync_policies(&db).await;
+    }
+}
+
+/// Tenants behind their partner's defaults are brought up to them (see `domain::policies`).
+pub(crate) async fn sync_policies(db: &Db) {
+    if let Err(e) = domain::policies::sync(db, 500).await {
+        tracing::warn!(error = %e, "partner defaults could not be applied; the next sweep tries again");
     }
 }
 
@@ -105,6 +115,7 @@ pub async fn run_due(db: &Db, config: &Config, now: chrono::DateTime<chrono::Utc
     domain::maintenance::sweep_platform(db, config.login_window_minutes).await;
     domain::domains::sweep(db, crate::dns::resolver(config).as_ref(), now).await;
     send_partner_invitations(db, config, &sending(db, config), now).await;
+    sync_policies(db).await;
     domain::jobs::schedule_all(db, &periodic_jobs(), now).await?;
     let (registry, settings) = (registry(db, config), settings(config));
     let mut total = WorkOutcome::default();

@@ -16,6 +16,7 @@ pub fn BrandingPage() -> impl IntoView {
 fn editor(b: BrandingView, csrf: String) -> AnyView {
     let action = branding_href(&b.slug);
     let images = images_form(&b, csrf.clone());
+    let csrf_follow = csrf.clone();
     view! {
         <h1 class="mt-2 text-2xl font-semibold">{format!("Branding of {}", b.name)}</h1>
         <p class="text-sm text-slate-600">"What this tenant's users see on every page, e-mail and invoice PDF. White text sits on both colours, so each needs a contrast of at least 4.5:1 (WCAG AA)."</p>
@@ -24,9 +25,24 @@ fn editor(b: BrandingView, csrf: String) -> AnyView {
             <BrandFields b=b.clone()/>
             <div class="md:col-span-2"><button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Save branding"</button></div>
         </form>
+        {follow(&b, csrf_follow)}
         {images}
     }
     .into_any()
+}
+
+/// Whether the brand follows the partner's default, and the button that makes it do so again.
+fn follow(b: &BrandingView, csrf: String) -> impl IntoView + use<> {
+    let state = if b.inherited { "This brand follows your default brand: a change of the default changes it. Saving the form above gives it a brand of its own." } else { "This tenant has a brand of its own." };
+    let button = (!b.inherited && b.partner_has_brand).then(|| {
+        view! {
+            <form method="post" action=format!("{}/follow", branding_href(&b.slug)) class="mt-2">
+                <input type="hidden" name="csrf" value=csrf/>
+                <button type="submit" class="rounded border border-slate-300 px-3 py-1.5 text-sm">"Use the partner's default brand"</button>
+            </form>
+        }
+    });
+    view! { <section class="mt-4 rounded bg-white p-4 text-sm shadow-sm" data-testid="brand-source"><p>{state}</p>{button}</section> }
 }
 
 const IMAGE_TYPES: &str = "image/png,image/jpeg,image/webp,image/svg+xml,.svg";
@@ -65,7 +81,7 @@ fn images_form(b: &BrandingView, csrf: String) -> AnyView {
 
 /// The fields and, beside them, a preview that follows what is typed once scripts run.
 #[island]
-fn BrandFields(b: BrandingView) -> impl IntoView {
+pub(crate) fn BrandFields(b: BrandingView) -> impl IntoView {
     let product = RwSignal::new(b.product_name.clone());
     let primary = RwSignal::new(b.primary_color.clone());
     let accent = RwSignal::new(b.accent_color.clone());

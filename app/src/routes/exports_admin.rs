@@ -38,6 +38,7 @@ fn row(r: ExportRow) -> impl IntoView {
     let state = match r.status.as_str() {
         "ready" => "Ready".to_owned(),
         "failed" => format!("Failed: {}", r.error),
+        "expired" => "Expired: deleted by the retention policy".to_owned(),
         _ => "Being built".to_owned(),
     };
     let archive = (!r.href.is_empty()).then(|| view! { <a class="text-blue-700 underline" href=r.href.clone()>{format!("Download ({})", r.size)}</a> });

@@ -10,6 +10,7 @@ pub mod domains_admin;
 pub mod exports_admin;
 pub mod support_admin;
 pub mod team;
+pub mod policies;
 pub mod exception_page;
 pub mod invite;
 pub mod invoices;

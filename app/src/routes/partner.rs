@@ -26,7 +26,7 @@ pub fn PartnerHome() -> impl IntoView {
             view! {
                 <h1 class="text-2xl font-semibold">"Partner console"</h1>
                 {who(&c)}
-                <p class="mt-2 text-sm"><a class="text-blue-700 underline" href=crate::team_admin::TEAM>"Team"</a>": who runs this console, and invitations"</p>
+                <p class="mt-2 text-sm"><a class="text-blue-700 underline" href=crate::team_admin::TEAM>"Team"</a>": who runs this console, and invitations · "<a class="text-blue-700 underline" href=crate::policies_admin::PATH>"Defaults"</a>": the rules, reminders and brand your tenants inherit"</p>
                 {c.notice.clone().map(|n| view! { <div role="status" data-testid="notice" class="mt-4 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">{n.message}</div> })}
                 <h2 class="mt-6 text-lg font-semibold">"Tenants"</h2>
                 <form method="get" action="/partner" role="search" class="mt-2 flex items-end gap-3 rounded bg-white p-3 shadow-sm">

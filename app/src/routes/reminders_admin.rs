@@ -3,7 +3,7 @@
 //! preview. Plain forms that post and redirect back with a notice.
 use super::{Frame, notice};
 use crate::customers_admin::Choice;
-use crate::reminders_admin::{PATH, RemindersPage, SequenceForm, admin_reminders};
+use crate::reminders_admin::{RemindersPage, SequenceForm, admin_reminders};
 use crate::PageCtx;
 use leptos::prelude::*;
 
@@ -59,13 +59,16 @@ fn checkboxes(choices: Vec<Choice>) -> impl IntoView {
         .collect_view()
 }
 
-fn page(p: RemindersPage, csrf: String) -> impl IntoView {
+/// The two forms (defaults, sequences), posting under the page's action.
+pub(crate) fn page(p: RemindersPage, csrf: String) -> impl IntoView {
+    let delivery_source = super::rules_admin::source_line("delivery", p.delivery_source.clone(), p.delivery_can_revert, "reminders", csrf.clone()).into_any();
+    let dunning_source = super::rules_admin::source_line("dunning", p.dunning_source.clone(), p.dunning_can_revert, "reminders", csrf.clone()).into_any();
     let options = p.reminder_channels.into_iter().map(|o| view! { <option value=o.value selected=o.selected>{o.label}</option> }).collect_view();
     view! {
         <section aria-labelledby="defaults-h" class="mt-4 max-w-3xl rounded bg-white p-4 text-sm shadow-sm">
             <h2 id="defaults-h" class="text-lg font-semibold">"Tenant defaults"</h2>
-            <p class="text-slate-600">"Customers without their own settings follow these. " {p.delivery_version}</p>
-            <form method="post" action=format!("{PATH}/defaults") class="mt-2 grid gap-3" data-testid="defaults-form">
+            <p class="text-slate-600">"Customers without their own settings follow these. " {p.delivery_version} " " {delivery_source}</p>
+            <form method="post" action=format!("{}/defaults", p.action) class="mt-2 grid gap-3" data-testid="defaults-form">
                 <input type="hidden" name="csrf" value=csrf.clone()/>
                 <fieldset><legend class="font-medium">"Invoice channels"</legend><div class="mt-1">{checkboxes(p.channels)}</div></fieldset>
                 <label class="max-w-xs">"Reminder channel" <select name="reminder_channel" class=INPUT>{options}</select></label>
@@ -74,9 +77,9 @@ fn page(p: RemindersPage, csrf: String) -> impl IntoView {
         </section>
         <section aria-labelledby="seq-h" class="mt-6 max-w-5xl rounded bg-white p-4 text-sm shadow-sm">
             <h2 id="seq-h" class="text-lg font-semibold">"Reminder sequences"</h2>
-            <p class="text-slate-600">"Each segment's steps, in days after the due date. Customers of other segments follow the default sequence (blank segment). A step is sent once per invoice; none is sent while the invoice is disputed or a promise to pay holds. " {p.dunning_version}</p>
+            <p class="text-slate-600">"Each segment's steps, in days after the due date. Customers of other segments follow the default sequence (blank segment). A step is sent once per invoice; none is sent while the invoice is disputed or a promise to pay holds. " {p.dunning_version} " " {dunning_source}</p>
             <p class="mt-1 text-xs text-slate-600">"Placeholders: " {p.placeholders.join(" · ")}</p>
-            <form method="post" action=format!("{PATH}/sequences") class="mt-3" data-testid="sequences-form">
+            <form method="post" action=format!("{}/sequences", p.action) class="mt-3" data-testid="sequences-form">
                 <input type="hidden" name="csrf" value=csrf/>
                 <label class="inline-flex items-center gap-2"><input type="checkbox" name="enabled" value="on" checked=p.dunning_enabled/> "Send reminders"</label>
                 {p.sequences.into_iter().enumerate().map(|(i, s)| sequence(i, s)).collect_view()}

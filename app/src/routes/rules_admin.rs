@@ -4,7 +4,7 @@
 //! so it works before the wasm has loaded and after hydration alike.
 use super::Frame;
 use super::orders::LocalTime;
-use crate::rules_admin::{FieldView, REFUSED, RuleView, RulesView, VersionRow, rules_data, save_action};
+use crate::rules_admin::{FieldView, REFUSED, RuleView, RulesView, VersionRow, revert_action, rules_data};
 use crate::{Notice, PageCtx};
 use leptos::prelude::*;
 
@@ -20,7 +20,7 @@ fn refused() -> impl IntoView {
 
 
 /// The notice of the last save: an alert in red when it was refused, else a status line.
-fn notice(n: Option<Notice>) -> impl IntoView {
+pub(crate) fn notice(n: Option<Notice>) -> impl IntoView {
     n.map(|n| {
         if n.message.starts_with(REFUSED) {
             view! { <div role="alert" data-testid="notice" class="mt-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800">{n.message}</div> }.into_any()
@@ -93,7 +93,24 @@ fn field(f: FieldView) -> impl IntoView {
     view! { <label>{f.label}{unit}{input}</label> }
 }
 
-fn rule_card(r: RuleView, csrf: String) -> impl IntoView {
+/// Where a tenant's version comes from, and the revert button of an override.
+pub(crate) fn source_line(name: &str, source: String, can_revert: bool, back: &'static str, csrf: String) -> impl IntoView + use<> {
+    (!source.is_empty()).then(|| {
+        let revert = can_revert.then(|| {
+            view! {
+                <form method="post" action=revert_action(name) class="inline">
+                    <input type="hidden" name="csrf" value=csrf/>
+                    <input type="hidden" name="back" value=back/>
+                    <button type="submit" class="rounded border border-slate-300 px-2 py-0.5 text-xs">"Revert to default"</button>
+                </form>
+            }
+        });
+        view! { <span class="inline-flex items-center gap-2 text-sm"><span data-testid="rule-source" class="rounded bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-900">{source}</span>{revert}</span> }
+    })
+}
+
+/// One rule's card with its form (posting to the card's action).
+pub(crate) fn rule_card(r: RuleView, csrf: String) -> impl IntoView {
     let line = version_line(&r);
     let badge = if r.enabled { ("enabled", "bg-emerald-100 text-emerald-900") } else { ("disabled", "bg-slate-200 text-slate-700") };
     let switch = if r.can_disable {
@@ -103,6 +120,7 @@ fn rule_card(r: RuleView, csrf: String) -> impl IntoView {
     };
     let no_settings = r.fields.is_empty().then(|| view! { <span class="text-slate-600">"No settings: it runs or it does not."</span> });
     let form_label = format!("{} settings", r.title);
+    let source = source_line(&r.name, r.source.clone(), r.can_revert, "rules", csrf.clone()).into_any();
     view! {
         <section id=format!("rule-{}", r.name) data-testid="rule" data-rule=r.name.clone() class="rounded bg-white p-4 shadow-sm">
             <div class="flex flex-wrap items-baseline gap-3">
@@ -110,9 +128,10 @@ fn rule_card(r: RuleView, csrf: String) -> impl IntoView {
                 <code class="text-xs text-slate-500">{r.name.clone()}</code>
                 <span data-testid="rule-state" class=format!("rounded px-2 py-0.5 text-xs font-medium {}", badge.1)>{badge.0}</span>
                 <span data-testid="rule-version" class="text-sm text-slate-600">{line}</span>
+                {source}
             </div>
             <p class="mt-1 text-sm text-slate-600">{r.explains}</p>
-            <form method="post" action=save_action(&r.name) aria-label=form_label class="mt-3 flex flex-wrap items-end gap-4 text-sm">
+            <form method="post" action=r.action.clone() aria-label=form_label class="mt-3 flex flex-wrap items-end gap-4 text-sm">
                 <input type="hidden" name="csrf" value=csrf/>
                 {switch}
                 {r.fields.into_iter().map(field).collect_view()}

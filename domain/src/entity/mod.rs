@@ -11,6 +11,8 @@ pub mod partner {
         pub name: String,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+        /// How many times the partner changed a default for its tenants (see `policies`).
+        pub policy_version: i32,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
@@ -52,6 +54,10 @@ pub mod tenant {
         pub support_approval: bool,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+        /// The partner's `policy_version` its rules were last brought up to.
+        pub policies_applied: i32,
+        /// Whether its brand follows the partner's default brand.
+        pub brand_inherited: bool,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

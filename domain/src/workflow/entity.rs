@@ -35,6 +35,10 @@ pub mod rule_version {
         pub config: String,
         pub created_by: String,
         pub created_at: ChronoDateTimeUtc,
+        /// Follows the partner's default (a copy of its `partner_version`, or of the built-in
+        /// default when that is none) rather than the tenant's own settings.
+        pub inherited: bool,
+        pub partner_version: Option<i32>,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

@@ -11,6 +11,7 @@ pub mod disputes;
 pub mod entity;
 pub mod kinds;
 pub mod pod;
+pub mod policy;
 pub mod queues;
 pub mod raise;
 pub mod rules;

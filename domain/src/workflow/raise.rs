@@ -56,6 +56,8 @@ impl Raise {
 /// ([`crate::family`]): the insert does nothing when the reference exists.
 pub async fn raise<C: ConnectionTrait>(c: &C, r: Raise, at: DateTime<Utc>) -> Result<exception::Model, DbErr> {
     let p = policy(&r.kind);
+    // The SLA is the tenant's policy (its own, its partner's default, or the catalogue's).
+    let sla_hours = super::rules::current(c).await.map_err(|e| DbErr::Custom(e.to_string()))?.sla.config.hours_for(&r.kind);
     let now = Utc::now();
     let raised_by_user = match &r.raised_by {
         Actor::User { id, .. } => Some(*id),
@@ -76,7 +78,7 @@ pub async fn raise<C: ConnectionTrait>(c: &C, r: Raise, at: DateTime<Utc>) -> Re
         updated_at: Set(now),
         severity: Set(p.severity.as_str().into()),
         queue: Set(p.queue.as_str().into()),
-        sla_due_at: Set(Some(at + p.sla)),
+        sla_due_at: Set(Some(at + chrono::Duration::hours(sla_hours))),
         assignee_id: Set(None),
         assignee_name: Set(None),
         customer_id: Set(r.customer_id),

@@ -136,6 +136,10 @@ pub struct RuleSet {
     pub dunning: Versioned<crate::dunning::Dunning>,
     /// The invoice and reminder channels of customers without their own.
     pub delivery: Versioned<crate::customers::prefs::DeliveryDefaults>,
+    /// Each exception type's SLA.
+    pub sla: Versioned<super::policy::Sla>,
+    /// How long finished records are kept.
+    pub retention: Versioned<super::policy::Retention>,
     /// Whether the tenant has an enabled webhook endpoint: ingestion skips the fan-out query
     /// when it has none (read with the rules, so at most 5 s old on other instances).
     pub webhooks: bool,
@@ -146,7 +150,7 @@ pub struct RuleSet {
 pub const POLICIES: [&str; 2] = ["dunning", "delivery"];
 
 /// The names of the rules, as stored and shown.
-pub const RULES: [&str; 7] = ["credit_check", "backorder", "billing", "missing_pod", "shipment_delay", "cash_application", "approvals"];
+pub const RULES: [&str; 9] = ["credit_check", "backorder", "billing", "missing_pod", "shipment_delay", "cash_application", "approvals", "sla", "retention"];
 
 impl RuleSet {
     /// The label a rule's outcome carries: `credit_check v3`.
@@ -161,6 +165,8 @@ impl RuleSet {
             "approvals" => self.approvals_version,
             "dunning" => self.dunning.version,
             "delivery" => self.delivery.version,
+            "sla" => self.sla.version,
+            "retention" => self.retention.version,
             _ => 0,
         };
         Actor::Rule { name: rule.into(), version }
@@ -203,6 +209,12 @@ pub async fn load<C: ConnectionTrait>(c: &C) -> Result<RuleSet, AppError> {
     if let Some(r) = latest.get("delivery") {
         set.delivery = Versioned { version: r.version, enabled: r.enabled, config: parse(r)? };
     }
+    if let Some(r) = latest.get("sla") {
+        set.sla = Versioned { version: r.version, enabled: true, config: parse(r)? };
+    }
+    if let Some(r) = latest.get("retention") {
+        set.retention = Versioned { version: r.version, enabled: true, config: parse(r)? };
+    }
     use sea_orm::PaginatorTrait;
     set.webhooks = crate::webhooks::entity::endpoint::Entity::find().filter(crate::webhooks::entity::endpoint::Column::Enabled.eq(true)).count(c).await? > 0;
     Ok(set)
@@ -212,11 +224,11 @@ fn parse<T: serde::de::DeserializeOwned>(r: &rule_version::Model) -> Result<T, A
     serde_json::from_str(&r.config).map_err(|e| AppError::Internal(format!("rule {} v{} has settings this version cannot read: {e}", r.rule, r.version)))
 }
 
-/// Stores a new version of `rule` (its settings as JSON, checked against the rule's type)
-/// made by `who`, with an audit entry. Answers the new version number.
-pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json::Value, who: &Actor) -> Result<i32, AppError> {
+/// `rule`'s settings checked against its type and its limits, as stored (unknown fields and
+/// out-of-range values refused, naming them).
+pub fn check(rule: &str, config: serde_json::Value) -> Result<serde_json::Value, AppError> {
     let invalid = |e: serde_json::Error| AppError::Invalid(format!("settings of {rule}: {e}"));
-    let config = match rule {
+    match rule {
         "credit_check" => serde_json::to_value(serde_json::from_value::<CreditCheck>(config).map_err(invalid)?),
         "backorder" | "shipment_delay" | "cash_application" => Ok(serde_json::json!({})),
         "missing_pod" => {
@@ -238,6 +250,14 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
             }
             serde_json::to_value(a)
         }
+        "sla" => {
+            let a: super::policy::Sla = serde_json::from_value(config).map_err(invalid)?;
+            serde_json::to_value(a.check().map_err(|e| AppError::Invalid(format!("settings of sla: {e}")))?)
+        }
+        "retention" => {
+            let a: super::policy::Retention = serde_json::from_value(config).map_err(invalid)?;
+            serde_json::to_value(a.check().map_err(|e| AppError::Invalid(format!("settings of retention: {e}")))?)
+        }
         "dunning" => {
             let d: crate::dunning::Dunning = serde_json::from_value(config).map_err(invalid)?;
             serde_json::to_value(d.check().map_err(|e| AppError::Invalid(format!("settings of dunning: {e}")))?)
@@ -245,9 +265,50 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
         "delivery" => serde_json::to_value(serde_json::from_value::<crate::customers::prefs::DeliveryDefaults>(config).map_err(invalid)?.normalised()),
         other => return Err(AppError::Invalid(format!("there is no rule {other:?}; rules: {}, {}", RULES.join(", "), POLICIES.join(", ")))),
     }
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The built-in settings of `rule` (what a tenant runs when neither it nor its partner set
+/// any), as stored.
+pub fn builtin(rule: &str) -> serde_json::Value {
+    let json = |v: Result<serde_json::Value, serde_json::Error>| v.unwrap_or(serde_json::Value::Null);
+    match rule {
+        "credit_check" => json(serde_json::to_value(CreditCheck::default())),
+        "missing_pod" => json(serde_json::to_value(MissingPod::default())),
+        "billing" => json(serde_json::to_value(Billing::default())),
+        "approvals" => json(serde_json::to_value(Approvals::default())),
+        "sla" => json(serde_json::to_value(super::policy::Sla::default())),
+        "retention" => json(serde_json::to_value(super::policy::Retention::default())),
+        "dunning" => json(serde_json::to_value(crate::dunning::Dunning::default())),
+        "delivery" => json(serde_json::to_value(crate::customers::prefs::DeliveryDefaults::default())),
+        _ => serde_json::json!({}),
+    }
+}
+
+/// Where a stored version comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The tenant's own settings (an override of any partner default).
+    Tenant,
+    /// A copy of the partner's default, its version; `None`: the built-in default.
+    Partner(Option<i32>),
+}
+
+/// Stores a new version of `rule` (its settings as JSON, checked against the rule's type)
+/// made by `who`, with an audit entry. Answers the new version number.
+pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json::Value, who: &Actor) -> Result<i32, AppError> {
+    let config = check(rule, config)?;
+    store(txn, rule, enabled, config, who, Source::Tenant).await
+}
+
+/// Stores checked settings as `rule`'s next version from `source`, with its audit entry.
+pub async fn store(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json::Value, who: &Actor, source: Source) -> Result<i32, AppError> {
     let last = rule_version::Entity::find().filter(rule_version::Column::Rule.eq(rule)).order_by_desc(rule_version::Column::Version).one(txn).await?;
     let version = last.map_or(1, |r| r.version + 1);
+    let (inherited, partner_version) = match source {
+        Source::Tenant => (false, None),
+        Source::Partner(v) => (true, v),
+    };
     rule_version::ActiveModel {
         id: Set(crate::new_id()),
         rule: Set(rule.into()),
@@ -256,16 +317,24 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
         config: Set(config.to_string()),
         created_by: Set(who.to_string()),
         created_at: Set(Utc::now()),
+        inherited: Set(inherited),
+        partner_version: Set(partner_version),
     }
     .insert(txn)
     .await?;
-    audit::record(txn, who, "rule.changed", "rule", rule, serde_json::json!({"version": version, "enabled": enabled, "config": config})).await?;
+    let detail = serde_json::json!({"version": version, "enabled": enabled, "config": config, "inherited": inherited, "partner_version": partner_version});
+    audit::record(txn, who, "rule.changed", "rule", rule, detail).await?;
     if POLICIES.contains(&rule) {
         // Sequences or default channels changed: every unpaid invoice is looked at again.
         crate::dunning::engine::look_again(txn, None, Utc::now().date_naive()).await?;
     }
     forget(txn);
     Ok(version)
+}
+
+/// The latest version of `rule` in this tenant (none: never saved, so inherited).
+pub async fn latest<C: ConnectionTrait>(c: &C, rule: &str) -> Result<Option<rule_version::Model>, DbErr> {
+    rule_version::Entity::find().filter(rule_version::Column::Rule.eq(rule)).order_by_desc(rule_version::Column::Version).one(c).await
 }
 
 /// Every version of every rule, newest first (the admin's history).

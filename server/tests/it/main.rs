@@ -26,5 +26,7 @@ mod partner;
 mod branding;
 mod tenants;
 mod team;
+mod policies;
+mod retention;
 mod health;
 mod domains;

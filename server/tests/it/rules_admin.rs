@@ -42,10 +42,10 @@ async fn an_admin_saves_billing_settings_as_versions_and_the_history_shows_each(
     let b = signed_in(&app, ACME, "admin@acme.test").await;
     let (status, html) = page(&app, &b, ACME, RULES).await;
     assert_eq!(status, 200);
-    for title in ["Credit check", "Backorder", "Billing", "Missing proof of delivery", "Shipment delay", "Cash application", "Approvals"] {
+    for title in ["Credit check", "Backorder", "Billing", "Missing proof of delivery", "Shipment delay", "Cash application", "Approvals", "SLAs", "Retention"] {
         assert!(html.contains(title), "{title}");
     }
-    assert_eq!(html.matches("v0 · built-in default").count(), 7, "nothing changed yet");
+    assert_eq!(html.matches("v0 · built-in default").count(), 9, "nothing changed yet");
     assert!(html.contains("No changes yet") && html.contains("1,000.00"), "the default threshold in major units");
 
     assert_eq!(save(&app, &b, ACME, "billing", BILLING).await, RULES);
@@ -170,6 +170,6 @@ async fn cross_tenant_matrix_acme_admin_neither_reads_nor_changes_bluegrass_rule
     assert!(versions(&app, BG).await.is_empty());
     let bea = signed_in(&app, BG, "admin@bluegrass.test").await;
     let (_, html) = page(&app, &bea, BG, RULES).await;
-    assert_eq!(html.matches("v0 · built-in default").count(), 7, "{html}");
+    assert_eq!(html.matches("v0 · built-in default").count(), 9, "{html}");
     assert!(!html.contains("Ada Admin"));
 }

@@ -1,0 +1,348 @@
+//! Inherited policies: a partner sets defaults that every one of its tenants follows unless it
+//! overrides them — each workflow rule and policy of a tenant (SLAs per exception type, the
+//! reminder sequences, billing, the default invoice channels, approval thresholds, retention
+//! periods…) and the brand.
+//!
+//! A partner default is versioned like a tenant's rule (`partner_policies`, never updated) and
+//! each save is in the partner's own record (`partner_audit`). A tenant's rules stay in its own
+//! data: a tenant that inherits a rule holds a copy of the partner's default as a version of
+//! its own, marked `inherited` with the partner's version, so every outcome still names the
+//! tenant's rule version and its history shows who changed what. Saving a default bumps the
+//! partner's `policy_version`; the sweep ([`sync`], at once after the save and every minute)
+//! brings each tenant behind it up to date, in that tenant's transaction, touching only the
+//! rules it inherits. Reverting an override ([`revert`]) stores the default again, marked
+//! inherited. The brand lives on the tenant's platform row: a default brand is written to the
+//! tenants that follow it in the save's own transaction.
+use crate::audit::Actor;
+use crate::auth::Principal;
+use crate::branding::BrandingIn;
+use crate::db::Db;
+use crate::entity::{partner, tenant};
+use crate::error::{Error as AppError, Result};
+use crate::types::{Role, TenantSlug};
+use crate::workflow::entity::rule_version;
+use crate::workflow::rules::{self, Source};
+use crate::TenantTxn;
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+    /// One version of one of a partner's defaults.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "partner_policies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub partner_id: Uuid,
+        pub policy: String,
+        pub version: i32,
+        pub enabled: bool,
+        /// JSON text, checked as the tenant's rule of that name (or as a brand).
+        pub config: String,
+        pub created_by: String,
+        pub created_by_id: Uuid,
+        pub created_at: ChronoDateTimeUtc,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The brand, as a partner default.
+pub const BRANDING: &str = "branding";
+
+/// Whether `name` is something a partner sets a default of.
+pub fn is_policy(name: &str) -> bool {
+    rules::RULES.contains(&name) || rules::POLICIES.contains(&name) || name == BRANDING
+}
+
+fn admin_partner(who: &Principal) -> Result<Uuid> {
+    match (who.role, who.partner_id, who.support_session) {
+        (Role::PartnerAdmin, Some(p), None) => Ok(p),
+        _ => Err(AppError::Forbidden("only a partner admin changes the partner's defaults".into())),
+    }
+}
+
+/// The partner whose defaults `who` may read (its admins and viewers).
+pub fn member_partner(who: &Principal) -> Result<Uuid> {
+    match (who.role, who.partner_id) {
+        (Role::PartnerAdmin | Role::PartnerViewer, Some(p)) => Ok(p),
+        _ => Err(AppError::Forbidden("the partner's defaults are for the partner's own users".into())),
+    }
+}
+
+/// The latest version of each of partner `partner`'s defaults.
+pub async fn defaults<C: ConnectionTrait>(c: &C, partner: Uuid) -> Result<Vec<entity::Model>> {
+    let rows = entity::Entity::find().filter(entity::Column::PartnerId.eq(partner)).order_by_asc(entity::Column::Policy).order_by_desc(entity::Column::Version).all(c).await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows.into_iter().filter(|r| seen.insert(r.policy.clone())).collect())
+}
+
+/// How many tenants partner `partner` runs.
+pub async fn tenant_count(db: &Db, partner: Uuid) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(tenant::Entity::find().filter(tenant::Column::PartnerId.eq(partner)).count(db.platform()).await?)
+}
+
+/// The partner's latest default changes, newest first.
+pub async fn history<C: ConnectionTrait>(c: &C, partner: Uuid, limit: u64) -> Result<Vec<entity::Model>> {
+    Ok(entity::Entity::find().filter(entity::Column::PartnerId.eq(partner)).order_by_desc(entity::Column::CreatedAt).order_by_desc(entity::Column::Version).limit(limit).all(c).await?)
+}
+
+/// A default brand as stored: the editor's fields, each checked as for a tenant.
+pub fn check_brand(config: Value) -> Result<Value> {
+    let text = |k: &str| config.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let input = BrandingIn {
+        product_name: text("product_name"),
+        primary_color: text("primary_color"),
+        accent_color: text("accent_color"),
+        support_email: text("support_email"),
+        support_phone: text("support_phone"),
+        footer_text: text("footer_text"),
+        powered_by: config.get("powered_by").and_then(Value::as_bool).unwrap_or(false),
+    };
+    let b = input.validate().map_err(|errs| AppError::Invalid(errs.iter().map(|e| format!("{}: {}", crate::partner::label(&e.field), e.reason)).collect::<Vec<_>>().join("; ")))?;
+    Ok(json!({
+        "product_name": b.product_name,
+        "primary_color": b.primary_color.as_str(),
+        "accent_color": b.accent_color.as_str(),
+        "support_email": b.support_email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+        "support_phone": b.support_phone,
+        "footer_text": b.footer_text,
+        "powered_by": b.powered_by,
+    }))
+}
+
+/// A stored default brand as the editor's fields.
+pub fn brand_of(config: &str) -> Option<BrandingIn> {
+    let v: Value = serde_json::from_str(config).ok()?;
+    let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    Some(BrandingIn {
+        product_name: text("product_name"),
+        primary_color: text("primary_color"),
+        accent_color: text("accent_color"),
+        support_email: text("support_email"),
+        support_phone: text("support_phone"),
+        footer_text: text("footer_text"),
+        powered_by: v.get("powered_by").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+/// Saves `policy`'s next default version for `who`'s partner (checked as the tenant's rule of
+/// that name, or as a brand), recorded in the partner's record; the partner's tenants that
+/// inherit it follow (the brand at once, rules by [`sync`]). Answers the new version.
+pub async fn save(db: &Db, who: &Principal, policy: &str, enabled: bool, config: Value, now: DateTime<Utc>) -> Result<i32> {
+    let partner = admin_partner(who)?;
+    let config = match policy {
+        BRANDING => check_brand(config)?,
+        p if is_policy(p) => rules::check(p, config)?,
+        other => return Err(AppError::Invalid(format!("there is no policy {other:?}"))),
+    };
+    let txn = db.platform().begin().await?;
+    if db.is_postgres() {
+        // Versions of one partner's defaults are numbered one at a time.
+        txn.execute_raw(Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT id FROM partners WHERE id = $1 FOR UPDATE", [partner.into()])).await?;
+    }
+    let p = partner::Entity::find_by_id(partner).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let last = entity::Entity::find().filter(entity::Column::PartnerId.eq(partner)).filter(entity::Column::Policy.eq(policy)).order_by_desc(entity::Column::Version).one(&txn).await?;
+    let version = last.map_or(1, |r| r.version + 1);
+    entity::ActiveModel {
+        id: Set(crate::new_id()),
+        partner_id: Set(partner),
+        policy: Set(policy.to_owned()),
+        version: Set(version),
+        enabled: Set(enabled),
+        config: Set(config.to_string()),
+        created_by: Set(who.name.clone()),
+        created_by_id: Set(who.user_id),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let mut am: partner::ActiveModel = p.clone().into();
+    am.policy_version = Set(p.policy_version + 1);
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    if policy == BRANDING {
+        let brand = brand_of(&config.to_string()).and_then(|b| b.validate().ok()).ok_or_else(|| AppError::Internal("a checked brand did not read back".into()))?;
+        follow_brand(&txn, partner, &p.name, &brand, None, now).await?;
+    }
+    crate::partner_team::record(&txn, partner, &format!("{} <{}>", who.name, who.email), "policy.changed", policy, json!({"version": version, "enabled": enabled, "config": config}), now).await?;
+    txn.commit().await?;
+    Ok(version)
+}
+
+/// Writes `brand` to the partner's tenants that follow its default brand (only `tenant` when
+/// given).
+async fn follow_brand<C: ConnectionTrait>(c: &C, partner: Uuid, partner_name: &str, brand: &crate::branding::Branding, tenant: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
+    let mut am = tenant::ActiveModel { updated_at: Set(now), ..Default::default() };
+    brand.apply(&mut am, partner_name);
+    let mut q = tenant::Entity::update_many().set(am).filter(tenant::Column::PartnerId.eq(partner)).filter(tenant::Column::BrandInherited.eq(true));
+    if let Some(id) = tenant {
+        q = q.filter(tenant::Column::Id.eq(id));
+    }
+    Ok(q.exec(c).await?.rows_affected)
+}
+
+/// How a tenant's trail names a default's author: `Mia Harbor (Harbor MSP default v2)`.
+fn author(d: &entity::Model, partner_name: &str) -> Actor {
+    Actor::User { id: d.created_by_id, name: format!("{} ({partner_name} default v{})", d.created_by, d.version) }
+}
+
+/// Brings the rules a tenant inherits up to `defaults` (in its transaction): each rule it has
+/// never saved, or whose latest version is inherited from another default version, gets the
+/// default as its next version. Its own overrides stay. Answers how many rules changed.
+pub async fn apply(txn: &TenantTxn, defaults: &[entity::Model], partner_name: &str) -> Result<usize> {
+    let mut changed = 0;
+    for d in defaults.iter().filter(|d| d.policy != BRANDING) {
+        let due = match rules::latest(txn, &d.policy).await? {
+            None => true,
+            Some(r) => r.inherited && r.partner_version != Some(d.version),
+        };
+        if due {
+            let config: Value = serde_json::from_str(&d.config).map_err(|e| AppError::Internal(format!("default {} v{} does not read: {e}", d.policy, d.version)))?;
+            rules::store(txn, &d.policy, d.enabled, config, &author(d, partner_name), Source::Partner(Some(d.version))).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Brings up to `limit` tenants that are behind their partner's defaults up to them, each in
+/// its own transaction, and marks them done on the platform. Answers how many were brought up.
+pub async fn sync(db: &Db, limit: u64) -> Result<usize> {
+    let sql = format!("SELECT t.id AS id, t.slug AS slug, t.partner_id AS partner_id, p.policy_version AS v, p.name AS partner_name FROM tenants t JOIN partners p ON p.id = t.partner_id WHERE t.policies_applied < p.policy_version ORDER BY t.slug LIMIT {limit}");
+    let rows = db.platform().query_all_raw(Statement::from_string(db.platform().get_database_backend(), sql)).await?;
+    let mut by_partner: HashMap<Uuid, Vec<entity::Model>> = HashMap::new();
+    let mut done = 0;
+    for r in rows {
+        let (id, slug, partner, v, partner_name): (Uuid, String, Uuid, i32, String) = (r.try_get("", "id")?, r.try_get("", "slug")?, r.try_get("", "partner_id")?, r.try_get("", "v")?, r.try_get("", "partner_name")?);
+        if !by_partner.contains_key(&partner) {
+            by_partner.insert(partner, defaults(db.platform(), partner).await?);
+        }
+        let Ok(tenant_slug) = TenantSlug::parse(&slug) else { continue };
+        let applied = async {
+            let txn = db.tenant_txn(&tenant_slug).await?;
+            let n = apply(&txn, &by_partner[&partner], &partner_name).await?;
+            txn.commit().await?;
+            Ok::<_, AppError>(n)
+        };
+        match applied.await {
+            Ok(n) => {
+                tenant::Entity::update_many().col_expr(tenant::Column::PoliciesApplied, sea_orm::sea_query::Expr::value(v)).filter(tenant::Column::Id.eq(id)).filter(tenant::Column::PoliciesApplied.lt(v)).exec(db.platform()).await?;
+                tracing::info!(tenant = %slug, rules = n, "partner defaults applied");
+                done += 1;
+            }
+            Err(e) => tracing::warn!(tenant = %slug, error = %e, "applying the partner's defaults failed; the next sweep tries again"),
+        }
+    }
+    Ok(done)
+}
+
+/// Brings a new tenant's rules and brand to its partner's defaults: rules in its transaction
+/// `txn`, brand and `policies_applied` on its platform row `row` (not yet inserted).
+pub async fn start_tenant(db: &Db, txn: &TenantTxn, row: &mut tenant::ActiveModel, partner: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let p = partner::Entity::find_by_id(partner).one(db.platform()).await?.ok_or(AppError::NotFound)?;
+    let all = defaults(db.platform(), partner).await?;
+    apply(txn, &all, &p.name).await?;
+    row.policies_applied = Set(p.policy_version);
+    if let Some(brand) = all.iter().find(|d| d.policy == BRANDING).and_then(|d| brand_of(&d.config)).and_then(|b| b.validate().ok()) {
+        brand.apply(row, &p.name);
+        row.brand_inherited = Set(true);
+        row.updated_at = Set(now);
+    }
+    Ok(())
+}
+
+/// Where the version of a tenant's rule in force comes from, in the admin's words.
+pub fn source_of(latest: Option<&rule_version::Model>) -> String {
+    match latest {
+        None | Some(rule_version::Model { inherited: true, partner_version: None, .. }) => "Built-in default".into(),
+        Some(rule_version::Model { inherited: true, partner_version: Some(v), .. }) => format!("Partner default v{v}"),
+        Some(_) => "Tenant override".into(),
+    }
+}
+
+/// Reverts tenant `tenant_id`'s `rule` (in its transaction `txn`) to what it would inherit (its
+/// partner's default, or the built-in one) as the rule's next version, by `who`. Refused when
+/// the rule already inherits.
+pub async fn revert(db: &Db, txn: &TenantTxn, tenant_id: Uuid, rule: &str, who: &Actor) -> Result<i32> {
+    if !(rules::RULES.contains(&rule) || rules::POLICIES.contains(&rule)) {
+        return Err(AppError::Invalid(format!("there is no rule {rule:?}")));
+    }
+    let latest = rules::latest(txn, rule).await?;
+    if latest.as_ref().is_none_or(|r| r.inherited) {
+        return Err(AppError::Conflict(format!("{rule} already follows the default; there is nothing to revert")));
+    }
+    let t = tenant::Entity::find_by_id(tenant_id).one(db.platform()).await?.ok_or(AppError::NotFound)?;
+    let default = defaults(db.platform(), t.partner_id).await?.into_iter().find(|d| d.policy == rule);
+    let v = match default {
+        Some(d) => {
+            let config: Value = serde_json::from_str(&d.config).map_err(|e| AppError::Internal(e.to_string()))?;
+            rules::store(txn, rule, d.enabled, config, who, Source::Partner(Some(d.version))).await?
+        }
+        None => rules::store(txn, rule, true, rules::builtin(rule), who, Source::Partner(None)).await?,
+    };
+    Ok(v)
+}
+
+/// Makes tenant `t`'s brand follow its partner's default again (refused when the partner has
+/// none). Answers the tenant as it is now.
+pub async fn follow_partner_brand(db: &Db, who: &Principal, slug: &str, now: DateTime<Utc>) -> Result<tenant::Model> {
+    let t = crate::partner::own_tenant(db, who, slug).await?;
+    let p = partner::Entity::find_by_id(t.partner_id).one(db.platform()).await?.ok_or(AppError::NotFound)?;
+    let Some(brand) = defaults(db.platform(), t.partner_id).await?.into_iter().find(|d| d.policy == BRANDING).and_then(|d| brand_of(&d.config)).and_then(|b| b.validate().ok()) else {
+        return Err(AppError::Conflict(format!("{} has no default brand yet; set one on the Defaults page first", p.name)));
+    };
+    let txn = db.platform().begin().await?;
+    tenant::Entity::update_many().col_expr(tenant::Column::BrandInherited, sea_orm::sea_query::Expr::value(true)).filter(tenant::Column::Id.eq(t.id)).exec(&txn).await?;
+    follow_brand(&txn, t.partner_id, &p.name, &brand, Some(t.id), now).await?;
+    crate::partner_team::record(&txn, t.partner_id, &format!("{} <{}>", who.name, who.email), "tenant.brand_follows_default", &t.slug, json!({}), now).await?;
+    txn.commit().await?;
+    Ok(tenant::Entity::find_by_id(t.id).one(db.platform()).await?.ok_or(AppError::NotFound)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(inherited: bool, partner_version: Option<i32>) -> rule_version::Model {
+        rule_version::Model { id: Uuid::nil(), rule: "billing".into(), version: 3, enabled: true, config: "{}".into(), created_by: "x".into(), created_at: Utc::now(), inherited, partner_version }
+    }
+
+    #[test]
+    fn a_rule_says_where_it_comes_from() {
+        let cases = [(None, "Built-in default"), (Some(row(true, None)), "Built-in default"), (Some(row(true, Some(2))), "Partner default v2"), (Some(row(false, None)), "Tenant override")];
+        for (latest, want) in cases {
+            assert_eq!(source_of(latest.as_ref()), want);
+        }
+    }
+
+    #[test]
+    fn only_partner_admins_outside_support_change_defaults() {
+        let p = Uuid::from_u128(7);
+        let who = |role, partner, support: Option<Uuid>| Principal { support_session: support, user_id: Uuid::nil(), name: "N".into(), email: "n@x.test".into(), role, customer_name: None, customer_id: None, partner_id: partner };
+        assert_eq!(admin_partner(&who(Role::PartnerAdmin, Some(p), None)).ok(), Some(p));
+        assert!(admin_partner(&who(Role::PartnerViewer, Some(p), None)).is_err());
+        assert!(admin_partner(&who(Role::PartnerAdmin, Some(p), Some(Uuid::nil()))).is_err());
+        assert!(admin_partner(&who(Role::TenantAdmin, None, None)).is_err());
+        assert_eq!(member_partner(&who(Role::PartnerViewer, Some(p), None)).ok(), Some(p));
+        assert!(member_partner(&who(Role::TenantAdmin, None, None)).is_err());
+    }
+
+    #[test]
+    fn a_default_brand_is_checked_like_a_tenant_s() {
+        let ok = check_brand(json!({"product_name": " Harbor Hub ", "primary_color": "#1D4ED8", "accent_color": "#047857", "powered_by": true})).unwrap();
+        assert_eq!(ok["product_name"], "Harbor Hub");
+        assert_eq!(ok["primary_color"], "#1d4ed8");
+        assert!(brand_of(&ok.to_string()).unwrap().powered_by);
+        let pale = check_brand(json!({"product_name": "X", "primary_color": "#fde047", "accent_color": "#047857"})).unwrap_err();
+        assert!(pale.to_string().contains("1.31:1"), "{pale}");
+        assert!(is_policy("sla") && is_policy("dunning") && is_policy(BRANDING) && !is_policy("nope"));
+    }
+}
