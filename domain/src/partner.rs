@@ -246,7 +246,7 @@ pub(crate) fn label(field: &str) -> &str {
     }
 }
 
-fn brief(b: &BrandingIn) -> serde_json::Value {
+pub(crate) fn brief(b: &BrandingIn) -> serde_json::Value {
     json!({"product_name": b.product_name, "primary_color": b.primary_color, "accent_color": b.accent_color, "support_email": b.support_email, "support_phone": b.support_phone, "footer_text": b.footer_text, "powered_by": b.powered_by})
 }
 

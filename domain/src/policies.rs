@@ -163,30 +163,44 @@ pub async fn save(db: &Db, who: &Principal, policy: &str, enabled: bool, config:
         created_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("another version of the default {policy} was saved at the same moment; reload and try again")),
+        _ => e.into(),
+    })?;
     let mut am: partner::ActiveModel = p.clone().into();
     am.policy_version = Set(p.policy_version + 1);
     am.updated_at = Set(now);
     am.update(&txn).await?;
-    if policy == BRANDING {
-        let brand = brand_of(&config.to_string()).and_then(|b| b.validate().ok()).ok_or_else(|| AppError::Internal("a checked brand did not read back".into()))?;
-        follow_brand(&txn, partner, &p.name, &brand, None, now).await?;
-    }
     crate::partner_team::record(&txn, partner, &format!("{} <{}>", who.name, who.email), "policy.changed", policy, json!({"version": version, "enabled": enabled, "config": config}), now).await?;
     txn.commit().await?;
     Ok(version)
 }
 
-/// Writes `brand` to the partner's tenants that follow its default brand (only `tenant` when
-/// given).
-async fn follow_brand<C: ConnectionTrait>(c: &C, partner: Uuid, partner_name: &str, brand: &crate::branding::Branding, tenant: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
+/// Writes `brand` to tenant `id` if it follows its partner's default brand.
+async fn follow_brand<C: ConnectionTrait>(c: &C, id: Uuid, partner_name: &str, brand: &crate::branding::Branding, now: DateTime<Utc>) -> Result<u64> {
     let mut am = tenant::ActiveModel { updated_at: Set(now), ..Default::default() };
     brand.apply(&mut am, partner_name);
-    let mut q = tenant::Entity::update_many().set(am).filter(tenant::Column::PartnerId.eq(partner)).filter(tenant::Column::BrandInherited.eq(true));
-    if let Some(id) = tenant {
-        q = q.filter(tenant::Column::Id.eq(id));
+    Ok(tenant::Entity::update_many().set(am).filter(tenant::Column::Id.eq(id)).filter(tenant::Column::BrandInherited.eq(true)).exec(c).await?.rows_affected)
+}
+
+/// The default brand among `defaults`, checked, with its version.
+fn default_brand(defaults: &[entity::Model]) -> Option<(&entity::Model, crate::branding::Branding)> {
+    let d = defaults.iter().find(|d| d.policy == BRANDING)?;
+    Some((d, brand_of(&d.config)?.validate().ok()?))
+}
+
+/// The editor's fields of a checked brand (to compare with a tenant's).
+fn fields_of(b: &crate::branding::Branding) -> BrandingIn {
+    BrandingIn {
+        product_name: b.product_name.clone(),
+        primary_color: b.primary_color.as_str().to_owned(),
+        accent_color: b.accent_color.as_str().to_owned(),
+        support_email: b.support_email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+        support_phone: b.support_phone.clone(),
+        footer_text: b.footer_text.clone(),
+        powered_by: b.powered_by,
     }
-    Ok(q.exec(c).await?.rows_affected)
 }
 
 /// How a tenant's trail names a default's author: `Mia Harbor (Harbor MSP default v2)`.
@@ -200,58 +214,89 @@ fn author(d: &entity::Model, partner_name: &str) -> Actor {
 pub async fn apply(txn: &TenantTxn, defaults: &[entity::Model], partner_name: &str) -> Result<usize> {
     let mut changed = 0;
     for d in defaults.iter().filter(|d| d.policy != BRANDING) {
-        let due = match rules::latest(txn, &d.policy).await? {
+        let seen = rules::latest(txn, &d.policy).await?;
+        let due = match &seen {
             None => true,
             Some(r) => r.inherited && r.partner_version != Some(d.version),
         };
         if due {
             let config: Value = serde_json::from_str(&d.config).map_err(|e| AppError::Internal(format!("default {} v{} does not read: {e}", d.policy, d.version)))?;
-            rules::store(txn, &d.policy, d.enabled, config, &author(d, partner_name), Source::Partner(Some(d.version))).await?;
-            changed += 1;
+            // Only over the version just read: an override saved meanwhile stays (in a
+            // savepoint, so that a refused insert leaves the transaction usable).
+            let sp = txn.savepoint().await?;
+            match rules::store_over(&sp, &d.policy, d.enabled, config, &author(d, partner_name), Source::Partner(Some(d.version)), seen.map(|r| r.version)).await {
+                Ok(_) => {
+                    sp.commit().await?;
+                    changed += 1;
+                }
+                Err(AppError::Conflict(_)) => sp.rollback().await?,
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(changed)
 }
 
-/// Brings up to `limit` tenants that are behind their partner's defaults up to them, each in
-/// its own transaction, and marks them done on the platform. Answers how many were brought up.
-pub async fn sync(db: &Db, limit: u64) -> Result<usize> {
-    let sql = format!("SELECT t.id AS id, t.slug AS slug, t.partner_id AS partner_id, p.policy_version AS v, p.name AS partner_name FROM tenants t JOIN partners p ON p.id = t.partner_id WHERE t.policies_applied < p.policy_version ORDER BY t.slug LIMIT {limit}");
-    let rows = db.platform().query_all_raw(Statement::from_string(db.platform().get_database_backend(), sql)).await?;
-    let mut by_partner: HashMap<Uuid, Vec<entity::Model>> = HashMap::new();
-    let mut done = 0;
-    for r in rows {
-        let (id, slug, partner, v, partner_name): (Uuid, String, Uuid, i32, String) = (r.try_get("", "id")?, r.try_get("", "slug")?, r.try_get("", "partner_id")?, r.try_get("", "v")?, r.try_get("", "partner_name")?);
-        if !by_partner.contains_key(&partner) {
-            by_partner.insert(partner, defaults(db.platform(), partner).await?);
+/// Brings one tenant to `defaults`: its inherited rules (in its transaction) and, if it follows
+/// the default brand, its brand (the change in its audit trail, then on its platform row).
+async fn bring_up(db: &Db, t: &tenant::Model, defaults: &[entity::Model], partner_name: &str, now: DateTime<Utc>) -> Result<usize> {
+    let slug = TenantSlug::parse(&t.slug).map_err(AppError::Internal)?;
+    let brand = default_brand(defaults).filter(|(_, b)| t.brand_inherited && crate::partner::brief(&fields_of(b)) != crate::partner::brief(&BrandingIn::from_tenant(t)));
+    let txn = db.tenant_txn(&slug).await?;
+    let n = apply(&txn, defaults, partner_name).await?;
+    if let Some((d, b)) = &brand {
+        let detail = json!({"partner": partner_name, "default_version": d.version, "before": crate::partner::brief(&BrandingIn::from_tenant(t)), "after": crate::partner::brief(&fields_of(b))});
+        crate::audit::record(&txn, &author(d, partner_name), "tenant.branding_changed", "tenant", &t.slug, detail).await?;
+    }
+    txn.commit().await?;
+    if let Some((_, b)) = &brand {
+        follow_brand(db.platform(), t.id, partner_name, b, now).await?;
+    }
+    Ok(n)
+}
+
+/// Brings every tenant that is behind its partner's defaults up to them, `batch` at a time,
+/// each in its own transaction, and marks each done on the platform. One that fails stays
+/// behind for the next sweep; the others go on. Answers how many were brought up.
+pub async fn sync(db: &Db, batch: u64) -> Result<usize> {
+    let backend = db.platform().get_database_backend();
+    let mut by_partner: HashMap<Uuid, (Vec<entity::Model>, String)> = HashMap::new();
+    let (mut done, mut after) = (0, String::new());
+    loop {
+        let sql = format!("SELECT t.id AS id, p.policy_version AS v FROM tenants t JOIN partners p ON p.id = t.partner_id WHERE t.policies_applied < p.policy_version AND t.slug > {} ORDER BY t.slug LIMIT {batch}", if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?" });
+        let rows = db.platform().query_all_raw(Statement::from_sql_and_values(backend, sql, [after.clone().into()])).await?;
+        if rows.is_empty() {
+            return Ok(done);
         }
-        let Ok(tenant_slug) = TenantSlug::parse(&slug) else { continue };
-        let applied = async {
-            let txn = db.tenant_txn(&tenant_slug).await?;
-            let n = apply(&txn, &by_partner[&partner], &partner_name).await?;
-            txn.commit().await?;
-            Ok::<_, AppError>(n)
-        };
-        match applied.await {
-            Ok(n) => {
-                tenant::Entity::update_many().col_expr(tenant::Column::PoliciesApplied, sea_orm::sea_query::Expr::value(v)).filter(tenant::Column::Id.eq(id)).filter(tenant::Column::PoliciesApplied.lt(v)).exec(db.platform()).await?;
-                tracing::info!(tenant = %slug, rules = n, "partner defaults applied");
-                done += 1;
+        for r in rows {
+            let (id, v): (Uuid, i32) = (r.try_get("", "id")?, r.try_get("", "v")?);
+            let Some(t) = tenant::Entity::find_by_id(id).one(db.platform()).await? else { continue };
+            after = t.slug.clone();
+            if !by_partner.contains_key(&t.partner_id) {
+                let name = crate::partner::partner_name(db, t.partner_id).await?;
+                by_partner.insert(t.partner_id, (defaults(db.platform(), t.partner_id).await?, name));
             }
-            Err(e) => tracing::warn!(tenant = %slug, error = %e, "applying the partner's defaults failed; the next sweep tries again"),
+            let (defaults, name) = &by_partner[&t.partner_id];
+            match bring_up(db, &t, defaults, name, Utc::now()).await {
+                Ok(n) => {
+                    tenant::Entity::update_many().col_expr(tenant::Column::PoliciesApplied, sea_orm::sea_query::Expr::value(v)).filter(tenant::Column::Id.eq(id)).filter(tenant::Column::PoliciesApplied.lt(v)).exec(db.platform()).await?;
+                    tracing::info!(tenant = %t.slug, rules = n, "partner defaults applied");
+                    done += 1;
+                }
+                Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "applying the partner's defaults failed; the next sweep tries again"),
+            }
         }
     }
-    Ok(done)
 }
 
 /// Brings a new tenant's rules and brand to its partner's defaults: rules in its transaction
-/// `txn`, brand and `policies_applied` on its platform row `row` (not yet inserted).
+/// `txn`, brand on its platform row `row` (not yet inserted). It stays marked behind its
+/// partner, so the next sweep confirms both once everything committed.
 pub async fn start_tenant(db: &Db, txn: &TenantTxn, row: &mut tenant::ActiveModel, partner: Uuid, now: DateTime<Utc>) -> Result<()> {
     let p = partner::Entity::find_by_id(partner).one(db.platform()).await?.ok_or(AppError::NotFound)?;
     let all = defaults(db.platform(), partner).await?;
     apply(txn, &all, &p.name).await?;
-    row.policies_applied = Set(p.policy_version);
-    if let Some(brand) = all.iter().find(|d| d.policy == BRANDING).and_then(|d| brand_of(&d.config)).and_then(|b| b.validate().ok()) {
+    if let Some((_, brand)) = default_brand(&all) {
         brand.apply(row, &p.name);
         row.brand_inherited = Set(true);
         row.updated_at = Set(now);
@@ -281,30 +326,38 @@ pub async fn revert(db: &Db, txn: &TenantTxn, tenant_id: Uuid, rule: &str, who: 
     }
     let t = tenant::Entity::find_by_id(tenant_id).one(db.platform()).await?.ok_or(AppError::NotFound)?;
     let default = defaults(db.platform(), t.partner_id).await?.into_iter().find(|d| d.policy == rule);
+    let over = latest.map(|r| r.version);
     let v = match default {
         Some(d) => {
             let config: Value = serde_json::from_str(&d.config).map_err(|e| AppError::Internal(e.to_string()))?;
-            rules::store(txn, rule, d.enabled, config, who, Source::Partner(Some(d.version))).await?
+            rules::store_over(txn, rule, d.enabled, config, who, Source::Partner(Some(d.version)), over).await?
         }
-        None => rules::store(txn, rule, true, rules::builtin(rule), who, Source::Partner(None)).await?,
+        None => rules::store_over(txn, rule, true, rules::builtin(rule), who, Source::Partner(None), over).await?,
     };
     Ok(v)
 }
 
-/// Makes tenant `t`'s brand follow its partner's default again (refused when the partner has
-/// none). Answers the tenant as it is now.
+/// Makes tenant `slug`'s brand follow its partner's default again, recorded in the partner's
+/// record and (with the brand it takes) in the tenant's trail. Refused when the partner has no
+/// default brand. Answers the tenant as it is now.
 pub async fn follow_partner_brand(db: &Db, who: &Principal, slug: &str, now: DateTime<Utc>) -> Result<tenant::Model> {
     let t = crate::partner::own_tenant(db, who, slug).await?;
-    let p = partner::Entity::find_by_id(t.partner_id).one(db.platform()).await?.ok_or(AppError::NotFound)?;
-    let Some(brand) = defaults(db.platform(), t.partner_id).await?.into_iter().find(|d| d.policy == BRANDING).and_then(|d| brand_of(&d.config)).and_then(|b| b.validate().ok()) else {
-        return Err(AppError::Conflict(format!("{} has no default brand yet; set one on the Defaults page first", p.name)));
-    };
     let txn = db.platform().begin().await?;
+    if db.is_postgres() {
+        // A default brand saved meanwhile waits, then reaches this tenant through the sweep.
+        txn.execute_raw(Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT id FROM partners WHERE id = $1 FOR UPDATE", [t.partner_id.into()])).await?;
+    }
+    let p = partner::Entity::find_by_id(t.partner_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let all = defaults(&txn, t.partner_id).await?;
+    if default_brand(&all).is_none() {
+        return Err(AppError::Conflict(format!("{} has no default brand yet; set one on the Defaults page first", p.name)));
+    }
     tenant::Entity::update_many().col_expr(tenant::Column::BrandInherited, sea_orm::sea_query::Expr::value(true)).filter(tenant::Column::Id.eq(t.id)).exec(&txn).await?;
-    follow_brand(&txn, t.partner_id, &p.name, &brand, Some(t.id), now).await?;
     crate::partner_team::record(&txn, t.partner_id, &format!("{} <{}>", who.name, who.email), "tenant.brand_follows_default", &t.slug, json!({}), now).await?;
     txn.commit().await?;
-    Ok(tenant::Entity::find_by_id(t.id).one(db.platform()).await?.ok_or(AppError::NotFound)?)
+    let following = tenant::Model { brand_inherited: true, ..t };
+    bring_up(db, &following, &all, &p.name, now).await?;
+    Ok(tenant::Entity::find_by_id(following.id).one(db.platform()).await?.ok_or(AppError::NotFound)?)
 }
 
 #[cfg(test)]

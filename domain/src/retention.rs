@@ -14,15 +14,17 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySele
 /// The job's name.
 pub const JOB: &str = "retention.purge";
 
-/// Deletes up to `limit` finished webhook messages last touched before `cutoff`, with their
-/// deliveries and attempts; a message with a delivery still pending stays. Answers how many.
+/// Deletes up to `limit` finished webhook messages created before `cutoff` whose every delivery
+/// finished (succeeded or dead) before it, with those deliveries and their attempts. A delivery
+/// made pending again meanwhile (a replay) stays, and so does its message. Answers how many
+/// messages went.
 pub async fn purge_webhooks(txn: &TenantTxn, cutoff: DateTime<Utc>, limit: u64) -> Result<u64> {
-    let pending = Query::select().column(delivery::Column::MessageId).from(delivery::Entity).and_where(Expr::col(delivery::Column::Status).eq("pending").or(Expr::col(delivery::Column::UpdatedAt).gte(cutoff))).to_owned();
+    let live = || Query::select().column(delivery::Column::MessageId).from(delivery::Entity).and_where(Expr::col(delivery::Column::Status).eq("pending").or(Expr::col(delivery::Column::UpdatedAt).gte(cutoff))).to_owned();
     let old: Vec<uuid::Uuid> = message::Entity::find()
         .select_only()
         .column(message::Column::Id)
         .filter(message::Column::CreatedAt.lt(cutoff))
-        .filter(message::Column::Id.not_in_subquery(pending))
+        .filter(message::Column::Id.not_in_subquery(live()))
         .limit(limit)
         .into_tuple()
         .all(txn)
@@ -30,10 +32,19 @@ pub async fn purge_webhooks(txn: &TenantTxn, cutoff: DateTime<Utc>, limit: u64) 
     if old.is_empty() {
         return Ok(0);
     }
-    let deliveries = Query::select().column(delivery::Column::Id).from(delivery::Entity).and_where(Expr::col(delivery::Column::MessageId).is_in(old.clone())).to_owned();
-    attempt::Entity::delete_many().filter(attempt::Column::DeliveryId.in_subquery(deliveries)).exec(txn).await?;
-    delivery::Entity::delete_many().filter(delivery::Column::MessageId.is_in(old.clone())).exec(txn).await?;
-    Ok(message::Entity::delete_many().filter(message::Column::Id.is_in(old)).exec(txn).await?.rows_affected)
+    let finished = || {
+        Query::select()
+            .column(delivery::Column::Id)
+            .from(delivery::Entity)
+            .and_where(Expr::col(delivery::Column::MessageId).is_in(old.clone()))
+            .and_where(Expr::col(delivery::Column::Status).ne("pending"))
+            .and_where(Expr::col(delivery::Column::UpdatedAt).lt(cutoff))
+            .to_owned()
+    };
+    attempt::Entity::delete_many().filter(attempt::Column::DeliveryId.in_subquery(finished())).exec(txn).await?;
+    delivery::Entity::delete_many().filter(delivery::Column::Id.in_subquery(finished())).exec(txn).await?;
+    let kept = Query::select().column(delivery::Column::MessageId).from(delivery::Entity).and_where(Expr::col(delivery::Column::MessageId).is_in(old.clone())).to_owned();
+    Ok(message::Entity::delete_many().filter(message::Column::Id.is_in(old)).filter(message::Column::Id.not_in_subquery(kept)).exec(txn).await?.rows_affected)
 }
 
 /// Archives built before `cutoff` and still kept (at most `limit`).

@@ -93,6 +93,7 @@ pub async fn save_rule(
             back(&session, PATH, format!("Saved {} as v{v}{}; the next event runs under it.", rule.title, if enabled { "" } else { " (disabled)" })).await
         }
         Err(AppError::Invalid(m)) => back(&session, PATH, refusal(rule, &m)).await,
+        Err(AppError::Conflict(m)) => back(&session, PATH, format!("{REFUSED}: {m}; reload and try again.")).await,
         Err(e) => {
             tracing::error!(error = %e, rule = rule.name, "saving a rule failed");
             back(&session, PATH, format!("{REFUSED}: the service is temporarily unavailable.")).await

@@ -123,6 +123,9 @@ pub async fn create(st: State<AppState>, scope: Extension<Scope>, auth: Extensio
     match domain::partner::create_tenant(&st.db, &st.invite_key, who, &input).await {
         Ok((t, inv)) => {
             st.hosts.forget();
+            // Confirms the partner's defaults in the new tenant (see domain::policies).
+            let db = st.db.clone();
+            tokio::spawn(async move { crate::workers::sync_policies(&db).await });
             back(&session, CONSOLE, format!("{} is created at its address {}. An invitation to {} is on its way; the link works for {} days.", t.name, t.slug, inv.email, domain::invitations::DAYS)).await
         }
         Err(AppError::Invalid(m) | AppError::Conflict(m) | AppError::Forbidden(m)) => back(&session, CONSOLE, format!("No tenant created: {m}.")).await,

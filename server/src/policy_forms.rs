@@ -32,11 +32,13 @@ async fn save(st: &AppState, session: &Session, who: &Principal, policy: &str, w
     };
     match domain::policies::save(&st.db, who, policy, enabled, config, Utc::now()).await {
         Ok(v) => {
-            let db = st.db.clone();
-            tokio::spawn(async move { crate::workers::sync_policies(&db).await });
-            if policy == domain::policies::BRANDING {
-                st.hosts.forget();
-            }
+            // The tenants follow now (the minute sweep retries any that fail); brands show on
+            // this instance at once, on others within the host cache's 5 s.
+            let st2 = st.clone();
+            tokio::spawn(async move {
+                crate::workers::sync_policies(&st2.db).await;
+                st2.hosts.forget();
+            });
             back(session, PATH, format!("Saved the default {what} as v{v}; every tenant that inherits it follows now.")).await
         }
         Err(AppError::Invalid(m)) => {
@@ -46,7 +48,7 @@ async fn save(st: &AppState, session: &Session, who: &Principal, policy: &str, w
             };
             back(session, PATH, text).await
         }
-        Err(AppError::Forbidden(m)) => back(session, PATH, format!("Not saved: {m}.")).await,
+        Err(AppError::Forbidden(m) | AppError::Conflict(m)) => back(session, PATH, format!("Not saved: {m}.")).await,
         Err(e) => error_page(e, "saving a partner default"),
     }
 }

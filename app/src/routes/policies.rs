@@ -16,7 +16,7 @@ pub fn PoliciesPage() -> impl IntoView {
 fn page(p: PoliciesView, csrf: String) -> impl IntoView {
     let read_only = !p.can_change;
     let rules = p.rules.into_iter().map(|r| super::rules_admin::rule_card(r, csrf.clone()).into_any()).collect_view().into_any();
-    let brand_form = brand(p.brand, csrf.clone()).into_any();
+    let brand_form = brand(p.brand, p.partner.clone(), csrf.clone()).into_any();
     let reminders = super::reminders_admin::page(p.reminders, csrf).into_any();
     view! {
         <h1 class="mt-2 text-2xl font-semibold">{format!("Defaults of {}", p.partner)}</h1>
@@ -35,7 +35,7 @@ fn page(p: PoliciesView, csrf: String) -> impl IntoView {
     }
 }
 
-fn brand(b: BrandDefault, csrf: String) -> impl IntoView {
+fn brand(b: BrandDefault, partner: String, csrf: String) -> impl IntoView {
     let view_of = BrandingView {
         slug: String::new(),
         name: String::new(),
@@ -46,7 +46,7 @@ fn brand(b: BrandDefault, csrf: String) -> impl IntoView {
         support_phone: b.support_phone,
         footer_text: b.footer_text,
         powered_by: b.powered_by,
-        partner_name: String::new(),
+        partner_name: partner,
         primary_contrast: String::new(),
         accent_contrast: String::new(),
         logo_url: String::new(),

@@ -67,7 +67,7 @@ pub(crate) fn page(p: RemindersPage, csrf: String) -> impl IntoView {
     view! {
         <section aria-labelledby="defaults-h" class="mt-4 max-w-3xl rounded bg-white p-4 text-sm shadow-sm">
             <h2 id="defaults-h" class="text-lg font-semibold">"Tenant defaults"</h2>
-            <p class="text-slate-600">"Customers without their own settings follow these. " {p.delivery_version} " " {delivery_source}</p>
+            <div class="text-slate-600">"Customers without their own settings follow these. " {p.delivery_version} " " {delivery_source}</div>
             <form method="post" action=format!("{}/defaults", p.action) class="mt-2 grid gap-3" data-testid="defaults-form">
                 <input type="hidden" name="csrf" value=csrf.clone()/>
                 <fieldset><legend class="font-medium">"Invoice channels"</legend><div class="mt-1">{checkboxes(p.channels)}</div></fieldset>
@@ -77,7 +77,7 @@ pub(crate) fn page(p: RemindersPage, csrf: String) -> impl IntoView {
         </section>
         <section aria-labelledby="seq-h" class="mt-6 max-w-5xl rounded bg-white p-4 text-sm shadow-sm">
             <h2 id="seq-h" class="text-lg font-semibold">"Reminder sequences"</h2>
-            <p class="text-slate-600">"Each segment's steps, in days after the due date. Customers of other segments follow the default sequence (blank segment). A step is sent once per invoice; none is sent while the invoice is disputed or a promise to pay holds. " {p.dunning_version} " " {dunning_source}</p>
+            <div class="text-slate-600">"Each segment's steps, in days after the due date. Customers of other segments follow the default sequence (blank segment). A step is sent once per invoice; none is sent while the invoice is disputed or a promise to pay holds. " {p.dunning_version} " " {dunning_source}</div>
             <p class="mt-1 text-xs text-slate-600">"Placeholders: " {p.placeholders.join(" · ")}</p>
             <form method="post" action=format!("{}/sequences", p.action) class="mt-3" data-testid="sequences-form">
                 <input type="hidden" name="csrf" value=csrf/>

@@ -57,7 +57,7 @@ impl Raise {
 pub async fn raise<C: ConnectionTrait>(c: &C, r: Raise, at: DateTime<Utc>) -> Result<exception::Model, DbErr> {
     let p = policy(&r.kind);
     // The SLA is the tenant's policy (its own, its partner's default, or the catalogue's).
-    let sla_hours = super::rules::current(c).await.map_err(|e| DbErr::Custom(e.to_string()))?.sla.config.hours_for(&r.kind);
+    let sla_hours = super::rules::sla(c).await?.hours_for(&r.kind);
     let now = Utc::now();
     let raised_by_user = match &r.raised_by {
         Actor::User { id, .. } => Some(*id),

