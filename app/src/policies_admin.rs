@@ -4,26 +4,13 @@
 //! partner's latest version or the built-in default — with the history of changes. Tenants
 //! follow a default until they save their own version; each tenant admin sees where every
 //! value comes from and can revert to the default (see `domain::policies`).
+use crate::branding_admin::BrandingView;
 use crate::reminders_admin::RemindersPage;
 use crate::rules_admin::RuleView;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub const PATH: &str = "/partner/policies";
-
-/// The default brand's editor fields.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
-pub struct BrandDefault {
-    pub product_name: String,
-    pub primary_color: String,
-    pub accent_color: String,
-    pub support_email: String,
-    pub support_phone: String,
-    pub footer_text: String,
-    pub powered_by: bool,
-    /// "v2 by Mia Harbor", or "none yet".
-    pub version: String,
-}
 
 /// One saved default version, for the history.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -42,7 +29,9 @@ pub struct PoliciesView {
     pub can_change: bool,
     pub rules: Vec<RuleView>,
     pub reminders: RemindersPage,
-    pub brand: BrandDefault,
+    /// The default brand in the editor's fields (`slug` empty), and its version line.
+    pub brand: BrandingView,
+    pub brand_version: String,
     pub history: Vec<DefaultChange>,
     /// How many of the partner's tenants there are (each inherits what it has not overridden).
     pub tenants: u64,
@@ -94,21 +83,29 @@ mod server {
         }
     }
 
-    pub fn brand(defaults: &[Default_]) -> BrandDefault {
+    /// The default brand as the editor shows it (a blank one with the start colour if none).
+    pub fn brand(defaults: &[Default_], partner: &str) -> (BrandingView, String) {
         let d = defaults.iter().find(|d| d.policy == domain::policies::BRANDING);
-        match d.and_then(|d| domain::policies::brand_of(&d.config)) {
-            Some(b) => BrandDefault {
-                product_name: b.product_name,
-                primary_color: b.primary_color,
-                accent_color: b.accent_color,
-                support_email: b.support_email,
-                support_phone: b.support_phone,
-                footer_text: b.footer_text,
-                powered_by: b.powered_by,
-                version: version(d),
-            },
-            None => BrandDefault { primary_color: "#1d4ed8".into(), accent_color: "#1d4ed8".into(), version: "none yet: each tenant keeps its own brand".into(), ..Default::default() },
-        }
+        let b = d.and_then(|d| domain::policies::brand_of(&d.config)).unwrap_or_else(|| domain::branding::BrandingIn { primary_color: "#1d4ed8".into(), accent_color: "#1d4ed8".into(), ..Default::default() });
+        let view = BrandingView {
+            slug: String::new(),
+            name: String::new(),
+            product_name: b.product_name,
+            primary_color: b.primary_color,
+            accent_color: b.accent_color,
+            support_email: b.support_email,
+            support_phone: b.support_phone,
+            footer_text: b.footer_text,
+            powered_by: b.powered_by,
+            partner_name: partner.to_owned(),
+            primary_contrast: String::new(),
+            accent_contrast: String::new(),
+            logo_url: String::new(),
+            favicon_url: String::new(),
+            inherited: false,
+            partner_has_brand: d.is_some(),
+        };
+        (view, if d.is_some() { version(d) } else { "none yet: each tenant keeps its own brand".into() })
     }
 }
 
@@ -116,23 +113,20 @@ mod server {
 #[server(prefix = "/sfn")]
 pub async fn policies_data() -> Result<PoliciesView, ServerFnError> {
     use domain::types::Role;
-    let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
-    let me = parts.extensions.get::<domain::auth::Principal>().cloned().ok_or_else(|| ServerFnError::new("sign in first"))?;
-    if !matches!(parts.extensions.get::<domain::tenancy::Scope>(), Some(domain::tenancy::Scope::Platform)) {
-        return Err(ServerFnError::new("The partner console is not served at this address."));
-    }
-    let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
+    let (db, me) = crate::team_admin::console_user()?;
     let partner_id = domain::policies::member_partner(&me).map_err(|e| ServerFnError::new(e.public_message()))?;
     let internal = crate::orders::server::internal;
     let defaults = domain::policies::defaults(db.platform(), partner_id).await.map_err(internal)?;
     let history = domain::policies::history(db.platform(), partner_id, 30).await.map_err(internal)?;
     let tenants = domain::policies::tenant_count(&db, partner_id).await.map_err(internal)?;
     let partner = domain::partner::partner_name(&db, partner_id).await.map_err(internal)?;
+    let (brand, brand_version) = server::brand(&defaults, &partner);
     Ok(PoliciesView {
         can_change: me.role == Role::PartnerAdmin && me.support_session.is_none(),
         rules: server::rules(&defaults),
         reminders: server::reminders(&defaults, &partner),
-        brand: server::brand(&defaults),
+        brand,
+        brand_version,
         history: history.into_iter().map(|d| DefaultChange { policy: d.policy, version: d.version, by: d.created_by, at: d.created_at.to_rfc3339() }).collect(),
         partner,
         tenants,

@@ -57,16 +57,23 @@ pub fn action_words(action: &str) -> &str {
     }
 }
 
-/// The signed-in partner user's team.
-#[server(prefix = "/sfn")]
-pub async fn team_data() -> Result<TeamView, ServerFnError> {
-    use domain::types::Role;
+/// The database and the signed-in user of a partner console page (on the console's host only).
+#[cfg(feature = "ssr")]
+pub(crate) fn console_user() -> Result<(domain::Db, domain::auth::Principal), ServerFnError> {
     let parts: http::request::Parts = use_context().ok_or_else(|| ServerFnError::new("no request context"))?;
     let me = parts.extensions.get::<domain::auth::Principal>().cloned().ok_or_else(|| ServerFnError::new("sign in first"))?;
     if !matches!(parts.extensions.get::<domain::tenancy::Scope>(), Some(domain::tenancy::Scope::Platform)) {
         return Err(ServerFnError::new("The partner console is not served at this address."));
     }
     let db = parts.extensions.get::<domain::Db>().cloned().ok_or_else(|| ServerFnError::new("no database"))?;
+    Ok((db, me))
+}
+
+/// The signed-in partner user's team.
+#[server(prefix = "/sfn")]
+pub async fn team_data() -> Result<TeamView, ServerFnError> {
+    use domain::types::Role;
+    let (db, me) = console_user()?;
     let now = chrono::Utc::now();
     let team = domain::partner_team::team(&db, &me, now).await.map_err(|e| ServerFnError::new(e.public_message()))?;
     let partner = match me.partner_id {

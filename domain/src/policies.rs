@@ -94,35 +94,10 @@ pub async fn history<C: ConnectionTrait>(c: &C, partner: Uuid, limit: u64) -> Re
     Ok(entity::Entity::find().filter(entity::Column::PartnerId.eq(partner)).order_by_desc(entity::Column::CreatedAt).order_by_desc(entity::Column::Version).limit(limit).all(c).await?)
 }
 
-/// A default brand as stored: the editor's fields, each checked as for a tenant.
-pub fn check_brand(config: Value) -> Result<Value> {
-    let text = |k: &str| config.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let input = BrandingIn {
-        product_name: text("product_name"),
-        primary_color: text("primary_color"),
-        accent_color: text("accent_color"),
-        support_email: text("support_email"),
-        support_phone: text("support_phone"),
-        footer_text: text("footer_text"),
-        powered_by: config.get("powered_by").and_then(Value::as_bool).unwrap_or(false),
-    };
-    let b = input.validate().map_err(|errs| AppError::Invalid(errs.iter().map(|e| format!("{}: {}", crate::partner::label(&e.field), e.reason)).collect::<Vec<_>>().join("; ")))?;
-    Ok(json!({
-        "product_name": b.product_name,
-        "primary_color": b.primary_color.as_str(),
-        "accent_color": b.accent_color.as_str(),
-        "support_email": b.support_email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
-        "support_phone": b.support_phone,
-        "footer_text": b.footer_text,
-        "powered_by": b.powered_by,
-    }))
-}
-
-/// A stored default brand as the editor's fields.
-pub fn brand_of(config: &str) -> Option<BrandingIn> {
-    let v: Value = serde_json::from_str(config).ok()?;
+/// The editor's fields in a stored or posted brand (missing ones empty).
+fn fields_in(v: &Value) -> BrandingIn {
     let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    Some(BrandingIn {
+    BrandingIn {
         product_name: text("product_name"),
         primary_color: text("primary_color"),
         accent_color: text("accent_color"),
@@ -130,7 +105,18 @@ pub fn brand_of(config: &str) -> Option<BrandingIn> {
         support_phone: text("support_phone"),
         footer_text: text("footer_text"),
         powered_by: v.get("powered_by").and_then(Value::as_bool).unwrap_or(false),
-    })
+    }
+}
+
+/// A default brand as stored: the editor's fields, each checked as for a tenant.
+pub fn check_brand(config: Value) -> Result<Value> {
+    let b = fields_in(&config).validate().map_err(|errs| AppError::Invalid(errs.iter().map(|e| format!("{}: {}", crate::partner::label(&e.field), e.reason)).collect::<Vec<_>>().join("; ")))?;
+    Ok(crate::partner::brief(&fields_of(&b)))
+}
+
+/// A stored default brand as the editor's fields.
+pub fn brand_of(config: &str) -> Option<BrandingIn> {
+    serde_json::from_str::<Value>(config).ok().map(|v| fields_in(&v))
 }
 
 /// Saves `policy`'s next default version for `who`'s partner (checked as the tenant's rule of

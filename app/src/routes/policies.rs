@@ -5,7 +5,7 @@
 use super::loaded_page;
 use super::orders::LocalTime;
 use crate::branding_admin::BrandingView;
-use crate::policies_admin::{BrandDefault, DefaultChange, PATH, PoliciesView, policies_data};
+use crate::policies_admin::{DefaultChange, PATH, PoliciesView, policies_data};
 use leptos::prelude::*;
 
 #[component]
@@ -16,7 +16,7 @@ pub fn PoliciesPage() -> impl IntoView {
 fn page(p: PoliciesView, csrf: String) -> impl IntoView {
     let read_only = !p.can_change;
     let rules = p.rules.into_iter().map(|r| super::rules_admin::rule_card(r, csrf.clone()).into_any()).collect_view().into_any();
-    let brand_form = brand(p.brand, p.partner.clone(), csrf.clone()).into_any();
+    let brand_form = brand(p.brand, p.brand_version, csrf.clone()).into_any();
     let reminders = super::reminders_admin::page(p.reminders, csrf).into_any();
     view! {
         <h1 class="mt-2 text-2xl font-semibold">{format!("Defaults of {}", p.partner)}</h1>
@@ -35,30 +35,12 @@ fn page(p: PoliciesView, csrf: String) -> impl IntoView {
     }
 }
 
-fn brand(b: BrandDefault, partner: String, csrf: String) -> impl IntoView {
-    let view_of = BrandingView {
-        slug: String::new(),
-        name: String::new(),
-        product_name: b.product_name,
-        primary_color: b.primary_color,
-        accent_color: b.accent_color,
-        support_email: b.support_email,
-        support_phone: b.support_phone,
-        footer_text: b.footer_text,
-        powered_by: b.powered_by,
-        partner_name: partner,
-        primary_contrast: String::new(),
-        accent_contrast: String::new(),
-        logo_url: String::new(),
-        favicon_url: String::new(),
-        inherited: false,
-        partner_has_brand: true,
-    };
+fn brand(b: BrandingView, version: String, csrf: String) -> impl IntoView {
     view! {
-        <p class="text-sm text-slate-600" data-testid="brand-version">{format!("The brand of new tenants, and of those whose brand follows yours ({}). Logos and favicons stay each tenant's own.", b.version)}</p>
+        <p class="text-sm text-slate-600" data-testid="brand-version">{format!("The brand of new tenants, and of those whose brand follows yours ({version}). Logos and favicons stay each tenant's own.")}</p>
         <form method="post" action=format!("{PATH}/branding") class="mt-2 grid gap-4 md:grid-cols-2" aria-label="Default brand">
             <input type="hidden" name="csrf" value=csrf/>
-            <super::branding_admin::BrandFields b=view_of/>
+            <super::branding_admin::BrandFields b=b/>
             <div class="md:col-span-2"><button type="submit" class="rounded bg-accent px-3 py-1.5 text-sm font-medium text-white">"Save the default brand"</button></div>
         </form>
     }

@@ -59,22 +59,28 @@ fn checkboxes(choices: Vec<Choice>) -> impl IntoView {
         .collect_view()
 }
 
-/// The two forms (defaults, sequences), posting under the page's action.
+/// The two forms (defaults, sequences), posting under the page's action. Each section is its
+/// own view (the two in one type are too deep for the compiler's layout of the wasm build).
 pub(crate) fn page(p: RemindersPage, csrf: String) -> impl IntoView {
     let delivery_source = super::rules_admin::source_line("delivery", p.delivery_source.clone(), p.delivery_can_revert, "reminders", csrf.clone()).into_any();
     let dunning_source = super::rules_admin::source_line("dunning", p.dunning_source.clone(), p.dunning_can_revert, "reminders", csrf.clone()).into_any();
-    let options = p.reminder_channels.into_iter().map(|o| view! { <option value=o.value selected=o.selected>{o.label}</option> }).collect_view();
-    view! {
+    let options = p.reminder_channels.into_iter().map(|o| view! { <option value=o.value selected=o.selected>{o.label}</option> }).collect_view().into_any();
+    let channels = checkboxes(p.channels).into_any();
+    let sequences = p.sequences.into_iter().enumerate().map(|(i, s)| sequence(i, s).into_any()).collect_view().into_any();
+    let defaults = view! {
         <section aria-labelledby="defaults-h" class="mt-4 max-w-3xl rounded bg-white p-4 text-sm shadow-sm">
             <h2 id="defaults-h" class="text-lg font-semibold">"Tenant defaults"</h2>
             <div class="text-slate-600">"Customers without their own settings follow these. " {p.delivery_version} " " {delivery_source}</div>
             <form method="post" action=format!("{}/defaults", p.action) class="mt-2 grid gap-3" data-testid="defaults-form">
                 <input type="hidden" name="csrf" value=csrf.clone()/>
-                <fieldset><legend class="font-medium">"Invoice channels"</legend><div class="mt-1">{checkboxes(p.channels)}</div></fieldset>
+                <fieldset><legend class="font-medium">"Invoice channels"</legend><div class="mt-1">{channels}</div></fieldset>
                 <label class="max-w-xs">"Reminder channel" <select name="reminder_channel" class=INPUT>{options}</select></label>
                 <div><button type="submit" class=PRIMARY>"Save defaults"</button></div>
             </form>
         </section>
+    }
+    .into_any();
+    let steps = view! {
         <section aria-labelledby="seq-h" class="mt-6 max-w-5xl rounded bg-white p-4 text-sm shadow-sm">
             <h2 id="seq-h" class="text-lg font-semibold">"Reminder sequences"</h2>
             <div class="text-slate-600">"Each segment's steps, in days after the due date. Customers of other segments follow the default sequence (blank segment). A step is sent once per invoice; none is sent while the invoice is disputed or a promise to pay holds. " {p.dunning_version} " " {dunning_source}</div>
@@ -82,12 +88,14 @@ pub(crate) fn page(p: RemindersPage, csrf: String) -> impl IntoView {
             <form method="post" action=format!("{}/sequences", p.action) class="mt-3" data-testid="sequences-form">
                 <input type="hidden" name="csrf" value=csrf/>
                 <label class="inline-flex items-center gap-2"><input type="checkbox" name="enabled" value="on" checked=p.dunning_enabled/> "Send reminders"</label>
-                {p.sequences.into_iter().enumerate().map(|(i, s)| sequence(i, s)).collect_view()}
+                {sequences}
                 <p class="mt-2 text-xs text-slate-600">"To remove a step, clear its name; to remove a sequence, clear all its steps' names."</p>
                 <div class="mt-3"><button type="submit" class=PRIMARY>"Save sequences"</button></div>
             </form>
         </section>
     }
+    .into_any();
+    view! { {defaults} {steps} }
 }
 
 fn sequence(i: usize, s: SequenceForm) -> impl IntoView {

@@ -63,7 +63,7 @@ pub fn RulesPage() -> impl IntoView {
 
 fn rules_view(d: RulesView, csrf: String) -> impl IntoView {
     view! {
-        <div class="mt-4 grid gap-4">{d.rules.into_iter().map(|r| rule_card(r, csrf.clone())).collect_view()}</div>
+        <div class="mt-4 grid gap-4">{d.rules.into_iter().map(|r| rule_card(r, csrf.clone()).into_any()).collect_view()}</div>
         <h2 class="mt-8 text-lg font-semibold">"Version history"</h2>
         {history(d.history)}
     }

@@ -202,7 +202,7 @@ async fn a_new_tenant_starts_with_the_defaults_and_a_default_brand_reaches_those
 }
 
 #[tokio::test]
-async fn only_the_partner_s_admins_change_its_defaults_and_no_other_partner_sees_or_reaches_them() {
+async fn cross_partner_matrix_only_the_partner_s_admins_change_its_defaults_and_no_other_partner_reaches_them() {
     let app = spawn_app().await;
     other_partner(&app).await;
     let (nora, csrf) = console(&app, "partner@northwind.test", PW).await;

@@ -161,6 +161,8 @@ async fn cross_tenant_matrix_acme_admin_neither_reads_nor_changes_bluegrass_rule
     let form = [("csrf", csrf.as_str()), ("enabled", "on"), ("decider", "erp")];
     let r = raw.post(app.url(BG, &format!("{RULES}/credit_check"))).header("cookie", &cookie).form(&form).send().await.unwrap();
     assert_eq!(location(&r), "/login");
+    let r = raw.post(app.url(BG, &format!("{RULES}/credit_check/revert"))).header("cookie", &cookie).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/login", "nor a revert");
     assert!(versions(&app, BG).await.is_empty(), "bluegrass's rules are untouched");
 
     // Acme's own save stays in acme: bluegrass's admin still sees the built-in default.
