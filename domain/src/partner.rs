@@ -159,7 +159,7 @@ pub async fn create_tenant(db: &Db, invite_key: &[u8], who: &Principal, input: &
     let color = crate::types::HexColor::parse(START_COLOR).map_err(AppError::Internal)?;
     let mut t = crate::seed::tenant_row(partner_id, &slug, &start, &color, now);
     // It starts with the partner's defaults: its inherited rules and, if there is one, brand.
-    crate::policies::start_tenant(db, &ttxn, &mut t, partner_id, now).await?;
+    crate::policies::start_tenant(db, &ttxn, &mut t, partner_id, &partner_name, now).await?;
     let t = sea_orm::ActiveModelTrait::insert(t, &txn).await.map_err(|e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!("the address '{}' was just taken; choose another", slug.as_str())),
         _ => e.into(),
@@ -186,6 +186,16 @@ pub async fn invite_admin(db: &Db, invite_key: &[u8], who: &Principal, slug: &st
 /// How a tenant's audit trail names a partner user who changed it, and the partner's name.
 pub(crate) async fn actor_for(db: &Db, who: &Principal, t: &tenant::Model) -> Result<(Actor, String)> {
     actor_of(db, who, t.partner_id).await
+}
+
+/// Locks partner `id`'s row until `txn` ends (PostgreSQL; SQLite has one writer anyway), so
+/// that changes that must see each other's outcome (team members, default versions) go one at a
+/// time.
+pub(crate) async fn lock<C: sea_orm::ConnectionTrait>(db: &Db, txn: &C, id: uuid::Uuid) -> Result<()> {
+    if db.is_postgres() {
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT id FROM partners WHERE id = $1 FOR UPDATE", [id.into()])).await?;
+    }
+    Ok(())
 }
 
 /// The name of partner `id` (empty if it is gone).

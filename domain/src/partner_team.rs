@@ -207,10 +207,7 @@ pub async fn set_disabled(db: &Db, who: &Principal, user_id: Uuid, disabled: boo
     let txn = db.platform().begin().await?;
     // One team change of a partner at a time: two admins disabling each other at once must
     // not both count the other as the admin who stays (SQLite has one writer anyway).
-    if db.is_postgres() {
-        use sea_orm::ConnectionTrait;
-        txn.execute_raw(sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT id FROM partners WHERE id = $1 FOR UPDATE", [partner.into()])).await?;
-    }
+    crate::partner::lock(db, &txn, partner).await?;
     let u = platform_user::Entity::find_by_id(user_id).filter(platform_user::Column::PartnerId.eq(partner)).one(&txn).await?.ok_or(AppError::NotFound)?;
     if u.disabled == disabled {
         return Err(AppError::Conflict(format!("{} is already {}", u.name, if disabled { "disabled" } else { "enabled" })));

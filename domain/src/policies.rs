@@ -11,8 +11,8 @@
 //! partner's `policy_version`; the sweep ([`sync`], at once after the save and every minute)
 //! brings each tenant behind it up to date, in that tenant's transaction, touching only the
 //! rules it inherits. Reverting an override ([`revert`]) stores the default again, marked
-//! inherited. The brand lives on the tenant's platform row: a default brand is written to the
-//! tenants that follow it in the save's own transaction.
+//! inherited. The brand lives on the tenant's platform row: the sweep writes a default brand to
+//! the tenants that follow it, each change in the tenant's own audit trail first.
 use crate::audit::Actor;
 use crate::auth::Principal;
 use crate::branding::BrandingIn;
@@ -121,7 +121,7 @@ pub fn brand_of(config: &str) -> Option<BrandingIn> {
 
 /// Saves `policy`'s next default version for `who`'s partner (checked as the tenant's rule of
 /// that name, or as a brand), recorded in the partner's record; the partner's tenants that
-/// inherit it follow (the brand at once, rules by [`sync`]). Answers the new version.
+/// inherit it follow through [`sync`]. Answers the new version.
 pub async fn save(db: &Db, who: &Principal, policy: &str, enabled: bool, config: Value, now: DateTime<Utc>) -> Result<i32> {
     let partner = admin_partner(who)?;
     let config = match policy {
@@ -130,10 +130,8 @@ pub async fn save(db: &Db, who: &Principal, policy: &str, enabled: bool, config:
         other => return Err(AppError::Invalid(format!("there is no policy {other:?}"))),
     };
     let txn = db.platform().begin().await?;
-    if db.is_postgres() {
-        // Versions of one partner's defaults are numbered one at a time.
-        txn.execute_raw(Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT id FROM partners WHERE id = $1 FOR UPDATE", [partner.into()])).await?;
-    }
+    // Versions of one partner's defaults are numbered one at a time.
+    crate::partner::lock(db, &txn, partner).await?;
     let p = partner::Entity::find_by_id(partner).one(&txn).await?.ok_or(AppError::NotFound)?;
     let last = entity::Entity::find().filter(entity::Column::PartnerId.eq(partner)).filter(entity::Column::Policy.eq(policy)).order_by_desc(entity::Column::Version).one(&txn).await?;
     let version = last.map_or(1, |r| r.version + 1);
@@ -227,15 +225,16 @@ pub async fn apply(txn: &TenantTxn, defaults: &[entity::Model], partner_name: &s
 /// the default brand, its brand (the change in its audit trail, then on its platform row).
 async fn bring_up(db: &Db, t: &tenant::Model, defaults: &[entity::Model], partner_name: &str, now: DateTime<Utc>) -> Result<usize> {
     let slug = TenantSlug::parse(&t.slug).map_err(AppError::Internal)?;
-    let brand = default_brand(defaults).filter(|(_, b)| t.brand_inherited && crate::partner::brief(&fields_of(b)) != crate::partner::brief(&BrandingIn::from_tenant(t)));
+    let before = crate::partner::brief(&BrandingIn::from_tenant(t));
+    let brand = default_brand(defaults).map(|(d, b)| (d, crate::partner::brief(&fields_of(&b)), b)).filter(|(_, after, _)| t.brand_inherited && *after != before);
     let txn = db.tenant_txn(&slug).await?;
     let n = apply(&txn, defaults, partner_name).await?;
-    if let Some((d, b)) = &brand {
-        let detail = json!({"partner": partner_name, "default_version": d.version, "before": crate::partner::brief(&BrandingIn::from_tenant(t)), "after": crate::partner::brief(&fields_of(b))});
+    if let Some((d, after, _)) = &brand {
+        let detail = json!({"partner": partner_name, "default_version": d.version, "before": before, "after": after});
         crate::audit::record(&txn, &author(d, partner_name), "tenant.branding_changed", "tenant", &t.slug, detail).await?;
     }
     txn.commit().await?;
-    if let Some((_, b)) = &brand {
+    if let Some((_, _, b)) = &brand {
         follow_brand(db.platform(), t.id, partner_name, b, now).await?;
     }
     Ok(n)
@@ -254,10 +253,15 @@ pub async fn sync(db: &Db, batch: u64) -> Result<usize> {
         if rows.is_empty() {
             return Ok(done);
         }
+        let mut due = HashMap::new();
         for r in rows {
-            let (id, v): (Uuid, i32) = (r.try_get("", "id")?, r.try_get("", "v")?);
-            let Some(t) = tenant::Entity::find_by_id(id).one(db.platform()).await? else { continue };
-            after = t.slug.clone();
+            due.insert(r.try_get::<Uuid>("", "id")?, r.try_get::<i32>("", "v")?);
+        }
+        let tenants = tenant::Entity::find().filter(tenant::Column::Id.is_in(due.keys().copied())).order_by_asc(tenant::Column::Slug).all(db.platform()).await?;
+        let Some(last) = tenants.last() else { return Ok(done) };
+        after = last.slug.clone();
+        for t in tenants {
+            let (id, v) = (t.id, due[&t.id]);
             if !by_partner.contains_key(&t.partner_id) {
                 let name = crate::partner::partner_name(db, t.partner_id).await?;
                 by_partner.insert(t.partner_id, (defaults(db.platform(), t.partner_id).await?, name));
@@ -276,14 +280,13 @@ pub async fn sync(db: &Db, batch: u64) -> Result<usize> {
 }
 
 /// Brings a new tenant's rules and brand to its partner's defaults: rules in its transaction
-/// `txn`, brand on its platform row `row` (not yet inserted). It stays marked behind its
+/// `txn`, brand on its platform row `row` (not yet inserted) under `partner_name`. It stays marked behind its
 /// partner, so the next sweep confirms both once everything committed.
-pub async fn start_tenant(db: &Db, txn: &TenantTxn, row: &mut tenant::ActiveModel, partner: Uuid, now: DateTime<Utc>) -> Result<()> {
-    let p = partner::Entity::find_by_id(partner).one(db.platform()).await?.ok_or(AppError::NotFound)?;
+pub async fn start_tenant(db: &Db, txn: &TenantTxn, row: &mut tenant::ActiveModel, partner: Uuid, partner_name: &str, now: DateTime<Utc>) -> Result<()> {
     let all = defaults(db.platform(), partner).await?;
-    apply(txn, &all, &p.name).await?;
+    apply(txn, &all, partner_name).await?;
     if let Some((_, brand)) = default_brand(&all) {
-        brand.apply(row, &p.name);
+        brand.apply(row, partner_name);
         row.brand_inherited = Set(true);
         row.updated_at = Set(now);
     }
@@ -329,10 +332,8 @@ pub async fn revert(db: &Db, txn: &TenantTxn, tenant_id: Uuid, rule: &str, who: 
 pub async fn follow_partner_brand(db: &Db, who: &Principal, slug: &str, now: DateTime<Utc>) -> Result<tenant::Model> {
     let t = crate::partner::own_tenant(db, who, slug).await?;
     let txn = db.platform().begin().await?;
-    if db.is_postgres() {
-        // A default brand saved meanwhile waits, then reaches this tenant through the sweep.
-        txn.execute_raw(Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT id FROM partners WHERE id = $1 FOR UPDATE", [t.partner_id.into()])).await?;
-    }
+    // A default brand saved meanwhile waits, then reaches this tenant through the sweep.
+    crate::partner::lock(db, &txn, t.partner_id).await?;
     let p = partner::Entity::find_by_id(t.partner_id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let all = defaults(&txn, t.partner_id).await?;
     if default_brand(&all).is_none() {

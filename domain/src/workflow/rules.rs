@@ -304,7 +304,7 @@ pub async fn save(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json
 /// Stores checked settings as `rule`'s next version from `source`, with its audit entry.
 pub async fn store(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json::Value, who: &Actor, source: Source) -> Result<i32, AppError> {
     let last = latest(txn, rule).await?.map(|r| r.version);
-    store_over(txn, rule, enabled, config, who, source, last).await
+    insert_version(txn, rule, enabled, config, who, source, last).await
 }
 
 /// [`store`], only over version `over` of the rule (`None`: none yet): `Conflict` when another
@@ -314,6 +314,11 @@ pub async fn store_over(txn: &TenantTxn, rule: &str, enabled: bool, config: serd
     if last != over {
         return Err(AppError::Conflict(format!("{rule} was changed meanwhile")));
     }
+    insert_version(txn, rule, enabled, config, who, source, last).await
+}
+
+/// Writes the version after `last` with its audit entry.
+async fn insert_version(txn: &TenantTxn, rule: &str, enabled: bool, config: serde_json::Value, who: &Actor, source: Source, last: Option<i32>) -> Result<i32, AppError> {
     let version = last.map_or(1, |v| v + 1);
     let (inherited, partner_version) = match source {
         Source::Tenant => (false, None),
