@@ -245,11 +245,17 @@ async fn acknowledgement(c: &crate::TenantTxn, t: &Transaction) -> Result<SetRes
 /// caller's transaction: one atomic upsert, so concurrent renders on any number of instances
 /// never share a number.
 pub async fn next_control_number<C: sea_orm::ConnectionTrait>(c: &C) -> Result<u64, DbErr> {
+    next_control_numbers(c, 1).await
+}
+
+/// Takes `n` (at least one) consecutive control numbers at once and answers the first.
+pub async fn next_control_numbers<C: sea_orm::ConnectionTrait>(c: &C, n: u64) -> Result<u64, DbErr> {
     let backend = c.get_database_backend();
-    let sql = "INSERT INTO counters (name, value) VALUES ('edi_interchange', 1) \
-               ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
-    let row = c.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await?.ok_or_else(|| DbErr::Custom("the counter upsert returned no row".into()))?;
-    Ok(row.try_get::<i64>("", "value")?.max(1) as u64)
+    let n = n.max(1) as i64;
+    let p = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?1" };
+    let sql = format!("INSERT INTO counters (name, value) VALUES ('edi_interchange', {p}) ON CONFLICT (name) DO UPDATE SET value = counters.value + {p} RETURNING value");
+    let row = c.query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [n.into()])).await?.ok_or_else(|| DbErr::Custom("the counter upsert returned no row".into()))?;
+    Ok((row.try_get::<i64>("", "value")? - n + 1).max(1) as u64)
 }
 
 /// One transaction set: its event, unless already recorded, applied in a savepoint.

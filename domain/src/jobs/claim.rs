@@ -66,25 +66,37 @@ pub async fn complete(txn: &TenantTxn, ids: &[Uuid], now: DateTime<Utc>) -> Resu
     Ok(())
 }
 
-/// Records a failed attempt: queued again after its backoff, or dead-lettered.
-/// Answers whether the job is dead now.
-pub async fn fail(txn: &TenantTxn, j: &job::Model, error: &JobError, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    let next = after_failure(j.attempts, j.max_attempts, error, now, rand::random::<f64>());
-    let (status, run_at, finished) = match next {
-        Some(at) => (JobStatus::Queued, at, None),
-        None => (JobStatus::Dead, now, Some(now)),
-    };
-    let mut message = error.to_string();
-    message.truncate(message.floor_char_boundary(2000));
-    job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(status.as_str()))
-        .col_expr(job::Column::RunAt, Expr::value(run_at))
-        .col_expr(job::Column::FinishedAt, Expr::value(finished))
-        .col_expr(job::Column::LockedBy, Expr::value(Option::<Uuid>::None))
-        .col_expr(job::Column::LastError, Expr::value(Some(format!("attempt {}: {message}", j.attempts))))
-        .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .filter(job::Column::Id.eq(j.id))
-        .exec(txn)
-        .await?;
-    Ok(status == JobStatus::Dead)
+/// Records the failed attempts of `failed`: each queued again after its backoff, or
+/// dead-lettered; one statement per distinct outcome (a run of jobs dead-lettered for the
+/// same reason is one). Answers how many are dead now.
+pub async fn fail_all(txn: &TenantTxn, failed: &[(&job::Model, JobError)], now: DateTime<Utc>) -> Result<usize, DbErr> {
+    type Outcome = (&'static str, DateTime<Utc>, Option<DateTime<Utc>>, String);
+    let mut groups: std::collections::HashMap<Outcome, Vec<Uuid>> = Default::default();
+    for (j, error) in failed {
+        let next = after_failure(j.attempts, j.max_attempts, error, now, rand::random::<f64>());
+        let (status, run_at, finished) = match next {
+            Some(at) => (JobStatus::Queued, at, None),
+            None => (JobStatus::Dead, now, Some(now)),
+        };
+        let mut message = error.to_string();
+        message.truncate(message.floor_char_boundary(2000));
+        groups.entry((status.as_str(), run_at, finished, format!("attempt {}: {message}", j.attempts))).or_default().push(j.id);
+    }
+    let mut dead = 0;
+    for ((status, run_at, finished, error), ids) in groups {
+        if status == JobStatus::Dead.as_str() {
+            dead += ids.len();
+        }
+        job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(status))
+            .col_expr(job::Column::RunAt, Expr::value(run_at))
+            .col_expr(job::Column::FinishedAt, Expr::value(finished))
+            .col_expr(job::Column::LockedBy, Expr::value(Option::<Uuid>::None))
+            .col_expr(job::Column::LastError, Expr::value(Some(error)))
+            .col_expr(job::Column::UpdatedAt, Expr::value(now))
+            .filter(job::Column::Id.is_in(ids))
+            .exec(txn)
+            .await?;
+    }
+    Ok(dead)
 }

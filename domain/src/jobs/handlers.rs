@@ -35,6 +35,35 @@ pub trait Handler: Send + Sync + 'static {
     fn writes(&self) -> bool {
         true
     }
+
+    /// Whether the claimed jobs of this kind run together, through [`Handler::run_many`].
+    fn batches(&self) -> bool {
+        false
+    }
+
+    /// Runs several jobs of this kind in one go (when [`Handler::batches`]): reads and writes
+    /// for all of them at once rather than a few round trips per job. Answers one outcome per
+    /// job, in order; a job answered with an error must have written nothing. An `Err` of the
+    /// whole call rolls all of them back, and the worker runs them again one at a time.
+    async fn run_many(&self, cx: &BatchCx<'_>, jobs: &[&job::Model]) -> Result<Vec<Result<(), JobError>>, JobError> {
+        let _ = (cx, jobs);
+        Err(JobError::Permanent("this kind of job runs one at a time".into()))
+    }
+}
+
+/// What [`Handler::run_many`] is given: the batch's transaction (a savepoint for these
+/// jobs), the tenant and the time the worker runs at.
+pub struct BatchCx<'a> {
+    pub txn: &'a TenantTxn,
+    pub tenant: &'a TenantSlug,
+    pub now: DateTime<Utc>,
+}
+
+impl JobCx<'_> {
+    /// This job's context as a batch of one.
+    pub fn batch(&self) -> BatchCx<'_> {
+        BatchCx { txn: self.txn, tenant: self.tenant, now: self.now }
+    }
 }
 
 /// The handlers by job kind.

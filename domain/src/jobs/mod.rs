@@ -24,7 +24,7 @@ mod signal;
 mod worker;
 
 pub use claim::{Claim, claim};
-pub use handlers::{Handler, JobCx, Registry};
+pub use handlers::{BatchCx, Handler, JobCx, Registry};
 /// Handlers are written with this attribute (re-exported so that callers need no dependency of their own).
 pub use async_trait::async_trait;
 pub use periodic::Periodic;

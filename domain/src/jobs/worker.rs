@@ -1,8 +1,8 @@
 //! Workers: claim a tenant's due jobs, run them, settle them; and the loops that keep them
 //! busy in `serve` and in `throughline worker`.
-use super::claim::{claim, complete, fail, still_held};
+use super::claim::{claim, complete, fail_all, still_held};
 use super::entity as job;
-use super::handlers::{JobCx, Registry};
+use super::handlers::{BatchCx, JobCx, Registry};
 use super::periodic::{Periodic, schedule};
 use super::{JobError, JobSignal};
 use crate::types::TenantSlug;
@@ -66,24 +66,83 @@ pub async fn work_tenant(db: &Db, tenant: &TenantSlug, registry: &Registry, now:
     let txn = db.tenant_txn(tenant).await?;
     let held = still_held(&txn, claimed.id).await?;
     let mut done = Vec::with_capacity(claimed.jobs.len());
-    for j in claimed.jobs.iter().filter(|j| held.contains(&j.id)) {
-        match run_one(&txn, tenant, registry, j, now).await? {
-            Ok(()) => done.push(j.id),
-            Err(e) => {
-                tracing::warn!(tenant = %tenant, job = %j.id, kind = %j.kind, attempt = j.attempts, error = %e, "job failed");
-                if fail(&txn, j, &e, now).await? {
-                    out.dead += 1;
-                } else {
-                    out.retried += 1;
+    let mut failed = Vec::new();
+    let (together, alone) = by_kind(claimed.jobs.iter().filter(|j| held.contains(&j.id)).collect(), registry);
+    for (handler, jobs) in together {
+        for (j, res) in run_together(&txn, tenant, registry, &handler, &jobs, now).await? {
+            settled(j, res, &mut done, &mut failed);
+        }
+    }
+    for j in alone {
+        let res = run_one(&txn, tenant, registry, j, now).await?;
+        settled(j, res, &mut done, &mut failed);
+    }
+    for (j, e) in &failed {
+        tracing::warn!(tenant = %tenant, job = %j.id, kind = %j.kind, attempt = j.attempts, error = %e, "job failed");
+    }
+    let dead = fail_all(&txn, &failed, now).await?;
+    complete(&txn, &done, now).await?;
+    txn.commit().await?;
+    out.done = done.len();
+    out.dead = dead;
+    out.retried = failed.len() - dead;
+    Ok(out)
+}
+
+/// Sorts a job's outcome into the done and the failed.
+fn settled<'a>(j: &'a job::Model, res: Result<(), JobError>, done: &mut Vec<uuid::Uuid>, failed: &mut Vec<(&'a job::Model, JobError)>) {
+    match res {
+        Ok(()) => done.push(j.id),
+        Err(e) => failed.push((j, e)),
+    }
+}
+
+/// Claimed jobs of one kind whose handler runs them together.
+type Together<'a> = Vec<(Arc<dyn super::Handler>, Vec<&'a job::Model>)>;
+
+/// The jobs whose handler runs them together, by kind (in the order each kind first comes),
+/// and the others, in their order.
+fn by_kind<'a>(jobs: Vec<&'a job::Model>, registry: &Registry) -> (Together<'a>, Vec<&'a job::Model>) {
+    let (mut together, mut alone): (Together<'a>, Vec<&'a job::Model>) = (Vec::new(), Vec::new());
+    for j in jobs {
+        match registry.get(&j.kind).filter(|h| h.batches() && j.attempts <= j.max_attempts) {
+            Some(h) => match together.iter_mut().find(|(_, js)| js[0].kind == j.kind) {
+                Some((_, js)) => js.push(j),
+                None => together.push((h.clone(), vec![j])),
+            },
+            None => alone.push(j),
+        }
+    }
+    (together, alone)
+}
+
+/// Jobs in one handler call, in a savepoint, [`TOGETHER`] at a time; a call that fails as a
+/// whole is rolled back and its jobs run one at a time instead.
+async fn run_together<'a>(txn: &TenantTxn, tenant: &TenantSlug, registry: &Registry, handler: &Arc<dyn super::Handler>, jobs: &[&'a job::Model], now: DateTime<Utc>) -> Result<Vec<(&'a job::Model, Result<(), JobError>)>, DbErr> {
+    let mut out = Vec::with_capacity(jobs.len());
+    for chunk in jobs.chunks(TOGETHER) {
+        let sp = txn.savepoint().await?;
+        match handler.run_many(&BatchCx { txn: &sp, tenant, now }, chunk).await {
+            Ok(outcomes) if outcomes.len() == chunk.len() => {
+                sp.commit().await?;
+                out.extend(chunk.iter().copied().zip(outcomes));
+            }
+            whole => {
+                sp.rollback().await?;
+                if let Err(e) = whole {
+                    tracing::debug!(tenant = %tenant, kind = %chunk[0].kind, error = %e, "a batch of jobs failed; running them one at a time");
+                }
+                for j in chunk {
+                    out.push((*j, run_one(txn, tenant, registry, j, now).await?));
                 }
             }
         }
     }
-    complete(&txn, &done, now).await?;
-    txn.commit().await?;
-    out.done = done.len();
     Ok(out)
 }
+
+/// Jobs of one kind given to one [`super::Handler::run_many`] call at most.
+const TOGETHER: usize = 500;
 
 /// Runs one job; its writes are kept only if it succeeds.
 async fn run_one(txn: &TenantTxn, tenant: &TenantSlug, registry: &Registry, j: &job::Model, now: DateTime<Utc>) -> Result<Result<(), JobError>, DbErr> {

@@ -6,15 +6,17 @@
 //! When the customer has its own endpoint subscribed to `edi.810` (its trading partner's
 //! URL), the 810 is also posted there as `application/edi-x12`, signed and retried like a
 //! webhook; if every retry fails the delivery is `failed`.
+use super::entity as delivery;
 use super::{DeliveryStatus, set_status};
 use crate::audit::Actor;
 use crate::entity::invoice;
-use crate::jobs::{Handler, JobCx, JobError};
+use crate::jobs::{BatchCx, Handler, JobCx, JobError, entity as job};
 use crate::workflow::raise::{self, Raise};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::prelude::*;
 use sea_orm::{ConnectionTrait, QueryOrder, QuerySelect};
+use std::collections::HashMap;
 
 /// The job kind that puts an invoice in the EDI outbox.
 pub const EDI_JOB: &str = "invoice.edi";
@@ -60,28 +62,78 @@ struct Payload {
 #[async_trait::async_trait]
 impl Handler for EdiInvoice {
     async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
-        let p: Payload = cx.payload()?;
-        let Some(d) = super::get(cx.txn, p.delivery).await? else { return Err(JobError::Permanent(format!("delivery {} does not exist", p.delivery))) };
-        if d.status != DeliveryStatus::Queued.as_str() {
-            return Ok(());
+        self.run_many(&cx.batch(), &[cx.job]).await?.pop().unwrap_or(Ok(()))
+    }
+
+    fn batches(&self) -> bool {
+        true
+    }
+
+    /// The claimed 810s together: their deliveries, invoices, lines, customers, orders and
+    /// partners' endpoints in six reads, control numbers in one upsert, the documents in one
+    /// insert and the deliveries' new status in one update.
+    async fn run_many(&self, cx: &BatchCx<'_>, jobs: &[&job::Model]) -> Result<Vec<Result<(), JobError>>, JobError> {
+        let mut out: Vec<Result<(), JobError>> = Vec::with_capacity(jobs.len());
+        let mut wanted = Vec::with_capacity(jobs.len());
+        for j in jobs {
+            match serde_json::from_str::<Payload>(&j.payload) {
+                Ok(p) => {
+                    wanted.push(Some(p.delivery));
+                    out.push(Ok(()));
+                }
+                Err(e) => {
+                    wanted.push(None);
+                    out.push(Err(JobError::Permanent(format!("the payload of this {EDI_JOB} job is not valid: {e}"))));
+                }
+            }
         }
-        let inv = invoice::Entity::find_by_id(d.invoice_id).one(cx.txn).await?.ok_or_else(|| JobError::Permanent("the invoice is gone".into()))?;
-        let (view, cust, ord) = crate::orders::invoice_with_parties(cx.txn, inv.clone()).await?;
-        let po = ord.and_then(|o| o.po_number);
-        let name = cust.map(|c| c.name).unwrap_or_default();
-        let control = crate::edi::next_control_number(cx.txn).await?;
+        let ids: Vec<Uuid> = wanted.iter().flatten().copied().collect();
+        let deliveries: HashMap<Uuid, delivery::Model> = delivery::Entity::find().filter(delivery::Column::Id.is_in(ids)).all(cx.txn).await?.into_iter().map(|d| (d.id, d)).collect();
+        let queued = deliveries.values().filter(|d| d.status == DeliveryStatus::Queued.as_str()).map(|d| d.invoice_id);
+        let invoices = invoice::Entity::find().filter(invoice::Column::Id.is_in(queued)).all(cx.txn).await?;
+        let invoice_ids: Vec<Uuid> = invoices.iter().map(|i| i.id).collect();
+        let views: HashMap<Uuid, Parties> = invoice_ids.into_iter().zip(crate::orders::invoices_with_parties(cx.txn, invoices).await?).collect();
+        let customers: Vec<Uuid> = views.values().filter_map(|(_, c, _)| c.as_ref().map(|c| c.id)).collect();
+        let endpoints = crate::webhooks::endpoints_of_customers(cx.txn, customers, crate::webhooks::EDI_810).await?;
+        // Each job's delivery to render now, in the jobs' order.
+        let mut todo: Vec<(&delivery::Model, &Parties)> = Vec::new();
+        for (i, want) in wanted.iter().enumerate() {
+            let Some(id) = want else { continue };
+            match deliveries.get(id) {
+                None => out[i] = Err(JobError::Permanent(format!("delivery {id} does not exist"))),
+                Some(d) if d.status != DeliveryStatus::Queued.as_str() => {}
+                Some(d) => match views.get(&d.invoice_id) {
+                    None => out[i] = Err(JobError::Permanent("the invoice is gone".into())),
+                    Some(p) => todo.push((d, p)),
+                },
+            }
+        }
+        if todo.is_empty() {
+            return Ok(out);
+        }
+        let first = crate::edi::next_control_numbers(cx.txn, todo.len() as u64).await?;
         let sender = cx.tenant.as_str().to_ascii_uppercase();
-        let document = crate::edi::render_810(&view, po.as_deref(), &name, ("ZZ", &sender), control);
-        let row = outbox::ActiveModel { id: Set(crate::new_id()), invoice_id: Set(inv.id), delivery_id: Set(d.id), control: Set(control as i64), document: Set(document.clone()), created_at: Set(cx.now), acknowledged_at: Set(None), ack_code: Set(None) };
-        outbox::Entity::insert(row).exec_without_returning(cx.txn).await?;
-        // The partner's own URL, if it has one, gets the document too (signed, retried).
-        let endpoints = crate::webhooks::customer_endpoints(cx.txn, inv.customer_id, crate::webhooks::EDI_810).await?;
-        let posted = crate::webhooks::for_customer(cx.txn, endpoints, d.id, crate::webhooks::EDI_810, document).await?;
-        let to = if posted.is_empty() { String::new() } else { format!(" and being posted to {}", posted.join(", ")) };
-        set_status(cx.txn, &d, DeliveryStatus::Sent, &format!("In the EDI outbox as interchange {control:09}{to}, waiting for the partner's 997."), Some(cx.now)).await?;
-        Ok(())
+        let (mut rows, mut sent) = (Vec::with_capacity(todo.len()), Vec::with_capacity(todo.len()));
+        for (k, (d, (view, cust, ord))) in todo.into_iter().enumerate() {
+            let control = first + k as u64;
+            let name = cust.as_ref().map(|c| c.name.as_str()).unwrap_or_default();
+            let po = ord.as_ref().and_then(|o| o.po_number.as_deref());
+            let document = crate::edi::render_810(view, po, name, ("ZZ", &sender), control);
+            // The partner's own URL, if it has one, gets the document too (signed, retried).
+            let targets = cust.as_ref().and_then(|c| endpoints.get(&c.id)).cloned().unwrap_or_default();
+            let posted = crate::webhooks::for_customer(cx.txn, targets, d.id, crate::webhooks::EDI_810, document.clone()).await?;
+            let to = if posted.is_empty() { String::new() } else { format!(" and being posted to {}", posted.join(", ")) };
+            sent.push((d.id, format!("In the EDI outbox as interchange {control:09}{to}, waiting for the partner's 997.")));
+            rows.push(outbox::ActiveModel { id: Set(crate::new_id()), invoice_id: Set(d.invoice_id), delivery_id: Set(d.id), control: Set(control as i64), document: Set(document), created_at: Set(cx.now), acknowledged_at: Set(None), ack_code: Set(None) });
+        }
+        outbox::Entity::insert_many(rows).exec_without_returning(cx.txn).await?;
+        super::mark_all(cx.txn, DeliveryStatus::Sent, sent, Some(cx.now)).await?;
+        Ok(out)
     }
 }
+
+/// An invoice as the 810 shows it, with its customer and order.
+type Parties = (crate::orders::InvoiceView, Option<crate::entity::customer::Model>, Option<crate::entity::order::Model>);
 
 /// An 810 waiting in the outbox, as the gateway reads it.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]

@@ -200,6 +200,24 @@ pub(crate) async fn set_status<C: ConnectionTrait>(c: &C, d: &delivery::Model, s
     Ok(())
 }
 
+/// Moves each of `deliveries` (id, detail for people) to `status` in one update; `sent_at`
+/// when given.
+pub(crate) async fn mark_all<C: ConnectionTrait>(c: &C, status: DeliveryStatus, deliveries: Vec<(Uuid, String)>, sent_at: Option<DateTime<Utc>>) -> Result<(), DbErr> {
+    use sea_orm::sea_query::{CaseStatement, Expr};
+    let Some((_, last_detail)) = deliveries.last().cloned() else { return Ok(()) };
+    let ids: Vec<Uuid> = deliveries.iter().map(|(id, _)| *id).collect();
+    let detail = deliveries[..deliveries.len() - 1].iter().fold(CaseStatement::new(), |case, (id, d)| case.case(delivery::Column::Id.eq(*id), Expr::val(d.clone()))).finally(Expr::val(last_detail));
+    let mut up = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::val(status.as_str()).into())
+        .col_expr(delivery::Column::Detail, detail.into())
+        .col_expr(delivery::Column::UpdatedAt, Expr::val(Utc::now()).into());
+    if let Some(at) = sent_at {
+        up = up.col_expr(delivery::Column::SentAt, Expr::val(Some(at)).into());
+    }
+    up.filter(delivery::Column::Id.is_in(ids)).exec(c).await?;
+    Ok(())
+}
+
 /// A channel confirmed the delivery: it is `sent`, and `invoice.delivered` is published.
 pub async fn mark_sent<C: ConnectionTrait>(c: &C, d: &delivery::Model, invoice_number: &str, order_id: Option<Uuid>, detail: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
     set_status(c, d, DeliveryStatus::Sent, detail, Some(at)).await?;

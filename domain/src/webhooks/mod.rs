@@ -125,6 +125,21 @@ pub async fn customer_endpoints<C: ConnectionTrait>(c: &C, customer: Uuid, kind:
     Ok(all.into_iter().filter(|e| subscribes(&e.event_types, kind)).collect())
 }
 
+/// The enabled endpoints of each of `customers` subscribed to `kind`, in one read.
+pub async fn endpoints_of_customers<C: ConnectionTrait>(c: &C, customers: Vec<Uuid>, kind: &str) -> Result<std::collections::HashMap<Uuid, Vec<endpoint::Model>>, DbErr> {
+    let mut out: std::collections::HashMap<Uuid, Vec<endpoint::Model>> = Default::default();
+    if customers.is_empty() {
+        return Ok(out);
+    }
+    let all = endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).filter(endpoint::Column::CustomerId.is_in(customers)).all(c).await?;
+    for e in all.into_iter().filter(|e| subscribes(&e.event_types, kind)) {
+        if let Some(owner) = e.customer_id {
+            out.entry(owner).or_default().push(e);
+        }
+    }
+    Ok(out)
+}
+
 /// Queues `body` (a message of `kind`: the `invoice.posted` envelope, or an X12 810 as is) for
 /// `targets` (a customer's endpoints), each delivery carrying the invoice delivery `carries`.
 /// Answers the endpoints' URLs.

@@ -32,8 +32,36 @@ impl Handler for FailUntil {
     }
 }
 
+/// Runs its jobs together: one write for all the good ones; `{"bad": true}` fails alone (and
+/// writes nothing); `{"poison": true}` fails the whole call, so the worker runs each alone.
+struct Together;
+
+#[jobs::async_trait]
+impl Handler for Together {
+    async fn run(&self, cx: &JobCx<'_>) -> Result<(), JobError> {
+        if cx.job.payload.contains("poison") {
+            return Err(JobError::Permanent("poisoned alone".into()));
+        }
+        self.run_many(&cx.batch(), &[cx.job]).await?.pop().unwrap()
+    }
+
+    fn batches(&self) -> bool {
+        true
+    }
+
+    async fn run_many(&self, cx: &jobs::BatchCx<'_>, js: &[&jobs::entity::Model]) -> Result<Vec<Result<(), JobError>>, JobError> {
+        let good = js.iter().filter(|j| j.payload == "{}").count();
+        let sql = format!("INSERT INTO counters (name, value) VALUES ('probe', {good}) ON CONFLICT (name) DO UPDATE SET value = counters.value + {good}");
+        cx.txn.execute_unprepared(&sql).await?;
+        if js.iter().any(|j| j.payload.contains("poison")) {
+            return Err(JobError::Retry("one of them is poisoned".into()));
+        }
+        Ok(js.iter().map(|j| if j.payload == "{}" { Ok(()) } else { Err(JobError::Permanent("bad on its own".into())) }).collect())
+    }
+}
+
 fn registry() -> Registry {
-    Registry::new().with("bump", Bump).with("flaky", FailUntil(3)).with("broken", FailUntil(i32::MAX))
+    Registry::new().with("bump", Bump).with("flaky", FailUntil(3)).with("broken", FailUntil(i32::MAX)).with("together", Together)
 }
 
 fn settings() -> Settings {
@@ -126,6 +154,31 @@ async fn a_failing_job_backs_off_on_the_clock_then_succeeds_or_is_dead_lettered_
     assert!(jobs::admin::discard(&txn, id).await.unwrap());
     assert!(jobs::admin::dead(&txn, 10).await.unwrap().is_empty());
     txn.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn jobs_run_together_fail_alone_and_a_failed_batch_runs_one_at_a_time() {
+    let app = spawn_app().await;
+    let acme = acme_without_jobs(&app).await;
+    let (reg, s) = (registry(), settings());
+    let t0 = Utc::now();
+    let job = |p: serde_json::Value| NewJob::new("together", p, t0).attempts(1);
+    enqueue(&app, &acme, vec![job(json!({})), job(json!({"bad": true})), job(json!({})), NewJob::new("bump", json!({}), t0), job(json!({"bad": true}))]).await;
+    let o = jobs::drain_tenant(&app.db, &acme, &reg, t0, &s).await.unwrap();
+    assert_eq!((o.claimed, o.done, o.dead), (5, 3, 2));
+    assert_eq!(probe(&app, &acme).await, 3, "two good ones in one write, and the bump");
+    let rows = job_rows(&app, &acme).await;
+    let dead: Vec<_> = rows.iter().filter(|j| j.status == "dead").collect();
+    assert_eq!(dead.len(), 2, "both bad ones are dead-lettered, with their reason");
+    assert!(dead.iter().all(|j| j.payload.contains("bad") && j.last_error.as_deref() == Some("attempt 1: bad on its own")), "{dead:?}");
+
+    // A poisoned batch: its writes are rolled back and each job runs alone.
+    enqueue(&app, &acme, vec![job(json!({})), job(json!({"poison": true})), job(json!({}))]).await;
+    let o = jobs::drain_tenant(&app.db, &acme, &reg, t0, &s).await.unwrap();
+    assert_eq!((o.claimed, o.done, o.dead), (3, 2, 1));
+    assert_eq!(probe(&app, &acme).await, 5, "each good job counted once, the failed batch's write is gone");
+    let poisoned = job_rows(&app, &acme).await.into_iter().find(|j| j.payload.contains("poison")).unwrap();
+    assert_eq!((poisoned.status.as_str(), poisoned.last_error.as_deref()), ("dead", Some("attempt 1: poisoned alone")));
 }
 
 #[tokio::test]

@@ -229,3 +229,46 @@ async fn an_edi_customers_invoice_waits_in_the_outbox_until_the_partners_997() {
     assert!(ex.to_string().contains("INV-EDI-OUT-2") && ex.to_string().contains("no 997"), "{ex}");
     assert!(!ex.to_string().contains("INV-EDI-OUT-1"));
 }
+
+#[tokio::test]
+async fn edi_810s_rendered_together_take_consecutive_control_numbers_and_a_broken_job_fails_alone() {
+    use domain::jobs::{self, NewJob};
+    let app = spawn_app().await;
+    let token = app.acme_token().await;
+    let c = json!({"external_id": "C-EDI", "name": "EDI Buyer Inc", "invoice_channels": ["edi"]});
+    assert!(app.post(ACME, &token, "/api/v1/customers", &c).await.status().is_success());
+    let numbers = ["INV-EDI-T-1", "INV-EDI-T-2", "INV-EDI-T-3"];
+    for n in numbers {
+        let inv = json!({"number": n, "customer": "C-EDI", "currency": "USD", "issued_on": "2026-12-01", "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 1, "unit_price_minor": 745}]});
+        assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv).await.status(), 201);
+    }
+    // Two broken jobs of the same kind among them: one names no delivery, one has no payload to speak of.
+    let slug = app.tenant(ACME).await.slug;
+    let txn = app.db.tenant_txn(&slug).await.unwrap();
+    let gone = uuid::Uuid::new_v4();
+    let broken = vec![NewJob::new(domain::outbound::edi::EDI_JOB, json!({"delivery": gone}), Utc::now()), NewJob::new(domain::outbound::edi::EDI_JOB, json!({"invoice": 1}), Utc::now())];
+    jobs::enqueue(&txn, broken).await.unwrap();
+    txn.commit().await.unwrap();
+    server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
+
+    let outbox: serde_json::Value = app.get(ACME, &token, "/api/v1/edi/outbox?limit=500").await.json().await.unwrap();
+    let mine: Vec<&serde_json::Value> = outbox.as_array().unwrap().iter().filter(|i| i["invoice_number"].as_str().unwrap().starts_with("INV-EDI-T-")).collect();
+    assert_eq!(mine.iter().map(|i| i["invoice_number"].as_str().unwrap()).collect::<Vec<_>>(), numbers, "each once, in order");
+    let controls: Vec<u64> = mine.iter().map(|i| i["control"].as_str().unwrap().parse().unwrap()).collect();
+    assert!(controls.windows(2).all(|w| w[1] == w[0] + 1), "consecutive: {controls:?}");
+    let all: Vec<&str> = outbox.as_array().unwrap().iter().map(|i| i["control"].as_str().unwrap()).collect();
+    assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), all.len(), "no control number is used twice");
+    for (item, n) in mine.iter().zip(numbers) {
+        let doc = item["document"].as_str().unwrap();
+        assert!(doc.contains(&format!("BIG*20261201*{n}")) && doc.contains(&format!("*{}*", item["control"].as_str().unwrap())), "{doc}");
+        let d = deliveries(&app, invoice_id(&app, n).await).await.into_iter().find(|d| d.channel == "edi").unwrap();
+        assert_eq!(d.status, "sent");
+    }
+    let txn = app.db.tenant_txn(&slug).await.unwrap();
+    let dead = jobs::admin::dead(&txn, 50).await.unwrap();
+    txn.commit().await.unwrap();
+    let errors: Vec<&str> = dead.iter().filter(|j| j.kind == domain::outbound::edi::EDI_JOB).filter_map(|j| j.last_error.as_deref()).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains(&format!("delivery {gone} does not exist"))), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("payload of this invoice.edi job is not valid")), "{errors:?}");
+}
