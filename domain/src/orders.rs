@@ -356,11 +356,16 @@ pub async fn invoice_with_parties<C: ConnectionTrait>(c: &C, i: invoice::Model) 
 /// [`invoice_with_parties`] of several invoices at once (three reads in all), in their order.
 pub async fn invoices_with_parties<C: ConnectionTrait>(c: &C, rows: Vec<invoice::Model>) -> Result<Vec<(InvoiceView, Option<customer::Model>, Option<order::Model>)>> {
     let (lines, customers, orders) = invoice_parts(c, &rows).await?;
+    let mut by_invoice: HashMap<Uuid, Vec<invoice_line::Model>> = HashMap::new();
+    for l in lines {
+        by_invoice.entry(l.invoice_id).or_default().push(l);
+    }
     Ok(rows
         .into_iter()
         .map(|i| {
             let (cust, ord) = (customers.get(&i.customer_id).cloned(), i.order_id.and_then(|id| orders.get(&id).cloned()));
-            (invoice_view(i, &lines, &customers, &orders), cust, ord)
+            let own = by_invoice.get(&i.id).map(Vec::as_slice).unwrap_or_default();
+            (invoice_view(i, own, &customers, &orders), cust, ord)
         })
         .collect())
 }

@@ -44,7 +44,8 @@ pub trait Handler: Send + Sync + 'static {
     /// Runs several jobs of this kind in one go (when [`Handler::batches`]): reads and writes
     /// for all of them at once rather than a few round trips per job. Answers one outcome per
     /// job, in order; a job answered with an error must have written nothing. An `Err` of the
-    /// whole call rolls all of them back, and the worker runs them again one at a time.
+    /// whole call rolls all of them back, and the worker runs them again one at a time. A
+    /// database error must fail the whole call (on PostgreSQL it aborts the savepoint).
     async fn run_many(&self, cx: &BatchCx<'_>, jobs: &[&job::Model]) -> Result<Vec<Result<(), JobError>>, JobError> {
         let _ = (cx, jobs);
         Err(JobError::Permanent("this kind of job runs one at a time".into()))

@@ -68,14 +68,16 @@ pub async fn work_tenant(db: &Db, tenant: &TenantSlug, registry: &Registry, now:
     let mut done = Vec::with_capacity(claimed.jobs.len());
     let mut failed = Vec::new();
     let (together, alone) = by_kind(claimed.jobs.iter().filter(|j| held.contains(&j.id)).collect(), registry);
+    for j in alone {
+        let res = run_one(&txn, tenant, registry, j, now).await?;
+        settled(j, res, &mut done, &mut failed);
+    }
+    // The kinds run together come last: what they lock (the EDI control-number counter) is
+    // held only from there to the commit.
     for (handler, jobs) in together {
         for (j, res) in run_together(&txn, tenant, registry, &handler, &jobs, now).await? {
             settled(j, res, &mut done, &mut failed);
         }
-    }
-    for j in alone {
-        let res = run_one(&txn, tenant, registry, j, now).await?;
-        settled(j, res, &mut done, &mut failed);
     }
     for (j, e) in &failed {
         tracing::warn!(tenant = %tenant, job = %j.id, kind = %j.kind, attempt = j.attempts, error = %e, "job failed");
@@ -101,7 +103,7 @@ fn settled<'a>(j: &'a job::Model, res: Result<(), JobError>, done: &mut Vec<uuid
 type Together<'a> = Vec<(Arc<dyn super::Handler>, Vec<&'a job::Model>)>;
 
 /// The jobs whose handler runs them together, by kind (in the order each kind first comes),
-/// and the others, in their order.
+/// and the others, in their order (they run first).
 fn by_kind<'a>(jobs: Vec<&'a job::Model>, registry: &Registry) -> (Together<'a>, Vec<&'a job::Model>) {
     let (mut together, mut alone): (Together<'a>, Vec<&'a job::Model>) = (Vec::new(), Vec::new());
     for j in jobs {
@@ -129,8 +131,9 @@ async fn run_together<'a>(txn: &TenantTxn, tenant: &TenantSlug, registry: &Regis
             }
             whole => {
                 sp.rollback().await?;
-                if let Err(e) = whole {
-                    tracing::debug!(tenant = %tenant, kind = %chunk[0].kind, error = %e, "a batch of jobs failed; running them one at a time");
+                match whole {
+                    Err(e) => tracing::warn!(tenant = %tenant, kind = %chunk[0].kind, jobs = chunk.len(), error = %e, "a batch of jobs failed; running them one at a time"),
+                    Ok(o) => tracing::warn!(tenant = %tenant, kind = %chunk[0].kind, jobs = chunk.len(), outcomes = o.len(), "a batch of jobs answered the wrong number of outcomes; running them one at a time"),
                 }
                 for j in chunk {
                     out.push((*j, run_one(txn, tenant, registry, j, now).await?));

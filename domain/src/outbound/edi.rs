@@ -95,13 +95,15 @@ impl Handler for EdiInvoice {
         let views: HashMap<Uuid, Parties> = invoice_ids.into_iter().zip(crate::orders::invoices_with_parties(cx.txn, invoices).await?).collect();
         let customers: Vec<Uuid> = views.values().filter_map(|(_, c, _)| c.as_ref().map(|c| c.id)).collect();
         let endpoints = crate::webhooks::endpoints_of_customers(cx.txn, customers, crate::webhooks::EDI_810).await?;
-        // Each job's delivery to render now, in the jobs' order.
+        // Each job's delivery to render now, in the jobs' order; a delivery named twice is
+        // rendered once (the second job finds it sent, as it would one at a time).
         let mut todo: Vec<(&delivery::Model, &Parties)> = Vec::new();
+        let mut taken = std::collections::HashSet::new();
         for (i, want) in wanted.iter().enumerate() {
             let Some(id) = want else { continue };
             match deliveries.get(id) {
                 None => out[i] = Err(JobError::Permanent(format!("delivery {id} does not exist"))),
-                Some(d) if d.status != DeliveryStatus::Queued.as_str() => {}
+                Some(d) if d.status != DeliveryStatus::Queued.as_str() || !taken.insert(d.id) => {}
                 Some(d) => match views.get(&d.invoice_id) {
                     None => out[i] = Err(JobError::Permanent("the invoice is gone".into())),
                     Some(p) => todo.push((d, p)),

@@ -204,9 +204,12 @@ pub(crate) async fn set_status<C: ConnectionTrait>(c: &C, d: &delivery::Model, s
 /// when given.
 pub(crate) async fn mark_all<C: ConnectionTrait>(c: &C, status: DeliveryStatus, deliveries: Vec<(Uuid, String)>, sent_at: Option<DateTime<Utc>>) -> Result<(), DbErr> {
     use sea_orm::sea_query::{CaseStatement, Expr};
-    let Some((_, last_detail)) = deliveries.last().cloned() else { return Ok(()) };
+    if deliveries.is_empty() {
+        return Ok(());
+    }
     let ids: Vec<Uuid> = deliveries.iter().map(|(id, _)| *id).collect();
-    let detail = deliveries[..deliveries.len() - 1].iter().fold(CaseStatement::new(), |case, (id, d)| case.case(delivery::Column::Id.eq(*id), Expr::val(d.clone()))).finally(Expr::val(last_detail));
+    // Every row has its own WHEN (a CASE needs at least one); ELSE keeps what is there.
+    let detail = deliveries.into_iter().fold(CaseStatement::new(), |case, (id, d)| case.case(delivery::Column::Id.eq(id), Expr::val(d))).finally(Expr::col(delivery::Column::Detail));
     let mut up = delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::val(status.as_str()).into())
         .col_expr(delivery::Column::Detail, detail.into())

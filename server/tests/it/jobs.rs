@@ -53,6 +53,9 @@ impl Handler for Together {
         let good = js.iter().filter(|j| j.payload == "{}").count();
         let sql = format!("INSERT INTO counters (name, value) VALUES ('probe', {good}) ON CONFLICT (name) DO UPDATE SET value = counters.value + {good}");
         cx.txn.execute_unprepared(&sql).await?;
+        // Each call, and how many jobs it was given.
+        let sql = format!("INSERT INTO counters (name, value) VALUES ('calls', 1), ('given', {0}) ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value", js.len());
+        cx.txn.execute_unprepared(&sql).await?;
         if js.iter().any(|j| j.payload.contains("poison")) {
             return Err(JobError::Retry("one of them is poisoned".into()));
         }
@@ -69,8 +72,12 @@ fn settings() -> Settings {
 }
 
 async fn probe(app: &TestApp, t: &TenantSlug) -> i64 {
+    counter(app, t, "probe").await
+}
+
+async fn counter(app: &TestApp, t: &TenantSlug, name: &str) -> i64 {
     let txn = app.db.tenant_txn(t).await.unwrap();
-    let row = txn.query_one_raw(Statement::from_string(txn.get_database_backend(), "SELECT value FROM counters WHERE name = 'probe'")).await.unwrap();
+    let row = txn.query_one_raw(Statement::from_string(txn.get_database_backend(), format!("SELECT value FROM counters WHERE name = '{name}'"))).await.unwrap();
     row.map(|r| r.try_get::<i64>("", "value").unwrap()).unwrap_or(0)
 }
 
@@ -165,8 +172,9 @@ async fn jobs_run_together_fail_alone_and_a_failed_batch_runs_one_at_a_time() {
     let job = |p: serde_json::Value| NewJob::new("together", p, t0).attempts(1);
     enqueue(&app, &acme, vec![job(json!({})), job(json!({"bad": true})), job(json!({})), NewJob::new("bump", json!({}), t0), job(json!({"bad": true}))]).await;
     let o = jobs::drain_tenant(&app.db, &acme, &reg, t0, &s).await.unwrap();
-    assert_eq!((o.claimed, o.done, o.dead), (5, 3, 2));
+    assert_eq!((o.claimed, o.done, o.dead, o.retried), (5, 3, 2, 0));
     assert_eq!(probe(&app, &acme).await, 3, "two good ones in one write, and the bump");
+    assert_eq!((counter(&app, &acme, "calls").await, counter(&app, &acme, "given").await), (1, 4), "the four ran in one call");
     let rows = job_rows(&app, &acme).await;
     let dead: Vec<_> = rows.iter().filter(|j| j.status == "dead").collect();
     assert_eq!(dead.len(), 2, "both bad ones are dead-lettered, with their reason");
@@ -175,8 +183,9 @@ async fn jobs_run_together_fail_alone_and_a_failed_batch_runs_one_at_a_time() {
     // A poisoned batch: its writes are rolled back and each job runs alone.
     enqueue(&app, &acme, vec![job(json!({})), job(json!({"poison": true})), job(json!({}))]).await;
     let o = jobs::drain_tenant(&app.db, &acme, &reg, t0, &s).await.unwrap();
-    assert_eq!((o.claimed, o.done, o.dead), (3, 2, 1));
+    assert_eq!((o.claimed, o.done, o.dead, o.retried), (3, 2, 1, 0));
     assert_eq!(probe(&app, &acme).await, 5, "each good job counted once, the failed batch's write is gone");
+    assert_eq!((counter(&app, &acme, "calls").await, counter(&app, &acme, "given").await), (3, 6), "the failed call is rolled back; the two good jobs ran alone");
     let poisoned = job_rows(&app, &acme).await.into_iter().find(|j| j.payload.contains("poison")).unwrap();
     assert_eq!((poisoned.status.as_str(), poisoned.last_error.as_deref()), ("dead", Some("attempt 1: poisoned alone")));
 }

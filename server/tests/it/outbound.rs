@@ -263,6 +263,7 @@ async fn edi_810s_rendered_together_take_consecutive_control_numbers_and_a_broke
         assert!(doc.contains(&format!("BIG*20261201*{n}")) && doc.contains(&format!("*{}*", item["control"].as_str().unwrap())), "{doc}");
         let d = deliveries(&app, invoice_id(&app, n).await).await.into_iter().find(|d| d.channel == "edi").unwrap();
         assert_eq!(d.status, "sent");
+        assert!(d.detail.contains(&format!("interchange {}", item["control"].as_str().unwrap())), "each delivery names its own interchange: {}", d.detail);
     }
     let txn = app.db.tenant_txn(&slug).await.unwrap();
     let dead = jobs::admin::dead(&txn, 50).await.unwrap();
@@ -271,4 +272,14 @@ async fn edi_810s_rendered_together_take_consecutive_control_numbers_and_a_broke
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors.iter().any(|e| e.contains(&format!("delivery {gone} does not exist"))), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("payload of this invoice.edi job is not valid")), "{errors:?}");
+
+    // One 810 on its own (nothing else queued) renders too.
+    let inv = json!({"number": "INV-EDI-T-4", "customer": "C-EDI", "currency": "USD", "issued_on": "2026-12-01", "lines": [{"line": 1, "sku": "BRG-6204", "quantity": 1, "unit_price_minor": 745}]});
+    assert_eq!(app.post(ACME, &token, "/api/v1/invoices", &inv).await.status(), 201);
+    let o = server::workers::run_due(&app.db, &app.config, Utc::now()).await.unwrap();
+    assert_eq!((o.dead, o.retried), (0, 0), "{o:?}");
+    let d = deliveries(&app, invoice_id(&app, "INV-EDI-T-4").await).await.into_iter().find(|d| d.channel == "edi").unwrap();
+    assert_eq!(d.status, "sent", "{}", d.detail);
+    let control: u64 = d.detail.split("interchange ").nth(1).and_then(|r| r.get(..9)).and_then(|n| n.parse().ok()).expect("a control number");
+    assert!(control > controls[2], "a later control number: {}", d.detail);
 }
