@@ -121,8 +121,7 @@ fn new_delivery(endpoint_id: Uuid, message_id: Uuid, now: DateTime<Utc>) -> deli
 /// The enabled endpoints of customer `customer` subscribed to `kind` (its own: `invoice.posted`
 /// for the `webhook` invoice channel, `edi.810` for its trading partner's URL).
 pub async fn customer_endpoints<C: ConnectionTrait>(c: &C, customer: Uuid, kind: &str) -> Result<Vec<endpoint::Model>, DbErr> {
-    let all = endpoint::Entity::find().filter(endpoint::Column::Enabled.eq(true)).filter(endpoint::Column::CustomerId.eq(customer)).all(c).await?;
-    Ok(all.into_iter().filter(|e| subscribes(&e.event_types, kind)).collect())
+    Ok(endpoints_of_customers(c, vec![customer], kind).await?.remove(&customer).unwrap_or_default())
 }
 
 /// The enabled endpoints of each of `customers` subscribed to `kind`, in one read.
